@@ -1,0 +1,39 @@
+"""The API base: every tenant endpoint inherits TenantAPIView.
+
+``self.business`` is the API key's business; ids in URLs go through selectors that take
+it. Errors from services (ApplicationError) become the one error shape.
+"""
+
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import generics
+from rest_framework.views import APIView
+
+from accounts.roles import Cap
+
+from .errors import ErrorSerializer
+
+ERROR_RESPONSES = {
+    400: OpenApiResponse(ErrorSerializer, description="Invalid input."),
+    401: OpenApiResponse(ErrorSerializer, description="Missing, wrong or revoked API key."),
+    403: OpenApiResponse(ErrorSerializer, description="The key's role does not allow this."),
+    404: OpenApiResponse(ErrorSerializer, description="Not found (or another business's)."),
+    429: OpenApiResponse(ErrorSerializer, description="Too many requests for this key."),
+}
+
+
+class TenantMixin:
+    required_cap: Cap = Cap.VIEW
+    write_cap: Cap | None = None
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.business = request.user.business
+        self.api_key = request.auth
+
+
+class TenantAPIView(TenantMixin, APIView):
+    pass
+
+
+class TenantListAPIView(TenantMixin, generics.ListAPIView):
+    pass

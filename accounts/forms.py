@@ -1,0 +1,105 @@
+import zoneinfo
+
+from django import forms
+from django.contrib.auth import password_validation
+
+from .roles import ROLE_CHOICES, Role
+
+US_TIME_ZONES = [
+    ("America/New_York", "Eastern"),
+    ("America/Chicago", "Central"),
+    ("America/Denver", "Mountain"),
+    ("America/Phoenix", "Arizona"),
+    ("America/Los_Angeles", "Pacific"),
+    ("America/Anchorage", "Alaska"),
+    ("Pacific/Honolulu", "Hawaii"),
+]
+
+
+class SignupForm(forms.Form):
+    full_name = forms.CharField(label="Your name", max_length=200)
+    email = forms.EmailField(label="Work email")
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 10 characters, not a common password.",
+    )
+    legal_name = forms.CharField(label="Business legal name", max_length=255)
+    display_name = forms.CharField(
+        label="Name your clients know",
+        max_length=255,
+        required=False,
+        help_text="Shown in your texts. Leave empty to use the legal name.",
+    )
+    website = forms.URLField(
+        label="Business website",
+        assume_scheme="https",
+        help_text="Links in your texts must point here (or to other domains you add later).",
+    )
+    industry_description = forms.CharField(
+        label="What does your business do?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="A sentence or two, e.g. 'Hair salon offering cuts, colour and styling.'",
+    )
+    time_zone = forms.ChoiceField(choices=US_TIME_ZONES, initial="America/New_York")
+    age_confirmed = forms.BooleanField(
+        label="I am 18 or older and authorised to act for this business.",
+    )
+    accept_terms = forms.BooleanField(label="I accept the Terms of Service and the SMS policy.")
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        password_validation.validate_password(password)
+        return password
+
+    def clean_time_zone(self):
+        value = self.cleaned_data["time_zone"]
+        if value not in zoneinfo.available_timezones():
+            raise forms.ValidationError("Choose a time zone from the list.")
+        return value
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField()
+    role = forms.ChoiceField(choices=ROLE_CHOICES, initial=Role.AGENT.value)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=ROLE_CHOICES)
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(
+        max_length=100, help_text="Where the key is used, e.g. 'Booking system'."
+    )
+    role = forms.ChoiceField(
+        choices=[(r, label) for r, label in ROLE_CHOICES if r != Role.OWNER.value],
+        initial=Role.AGENT.value,
+        help_text="What the key may do: agents send and manage contacts; viewers only read.",
+    )
+
+
+class AcceptInvitationForm(forms.Form):
+    full_name = forms.CharField(max_length=200)
+    password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        password_validation.validate_password(password)
+        return password
+
+
+class BusinessProfileForm(forms.Form):
+    display_name = forms.CharField(max_length=255)
+    website = forms.URLField(assume_scheme="https")
+    brand_domains = forms.CharField(
+        help_text="Domains your texts may link to, separated by commas (e.g. brightsmile.com).",
+    )
+    time_zone = forms.ChoiceField(choices=US_TIME_ZONES)
+
+    def clean_brand_domains(self):
+        raw = self.cleaned_data["brand_domains"]
+        domains = [d.strip().lower().removeprefix("www.") for d in raw.split(",") if d.strip()]
+        for domain in domains:
+            if "." not in domain or "/" in domain or " " in domain:
+                raise forms.ValidationError(f"'{domain}' is not a domain name like example.com.")
+        return domains

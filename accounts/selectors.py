@@ -1,0 +1,69 @@
+"""Reads of the accounts app. Ids from requests are resolved here, scoped by business."""
+
+from django.db.models import QuerySet
+
+from .errors import NotFound
+from .models import ApiKey, AuditEvent, Business, Invitation, Membership, User
+
+
+def memberships_for_user(*, user: User) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(user=user)
+        .select_related("business")
+        .order_by("business__display_name")
+    )
+
+
+def membership_for(*, user: User, business_uuid: str | None) -> Membership | None:
+    """The user's membership in the chosen business, else their first one."""
+    qs = memberships_for_user(user=user)
+    if business_uuid:
+        chosen = qs.filter(business__uuid=business_uuid).first()
+        if chosen is not None:
+            return chosen
+    return qs.first()
+
+
+def membership_list(*, business: Business) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(business=business)
+        .select_related("user")
+        .order_by("created_at", "id")
+    )
+
+
+def membership_get(*, business: Business, membership_uuid) -> Membership:
+    try:
+        return Membership.objects.select_related("user", "business").get(
+            business=business, uuid=membership_uuid
+        )
+    except (Membership.DoesNotExist, ValueError):
+        raise NotFound() from None
+
+
+def invitation_list_open(*, business: Business) -> QuerySet[Invitation]:
+    return Invitation.objects.filter(
+        business=business, accepted_at__isnull=True, revoked_at__isnull=True
+    ).order_by("-created_at")
+
+
+def invitation_get(*, business: Business, invitation_uuid) -> Invitation:
+    try:
+        return Invitation.objects.get(business=business, uuid=invitation_uuid)
+    except (Invitation.DoesNotExist, ValueError):
+        raise NotFound() from None
+
+
+def api_key_list(*, business: Business) -> QuerySet[ApiKey]:
+    return ApiKey.objects.filter(business=business).select_related("created_by")
+
+
+def api_key_get(*, business: Business, key_uuid) -> ApiKey:
+    try:
+        return ApiKey.objects.get(business=business, uuid=key_uuid)
+    except (ApiKey.DoesNotExist, ValueError):
+        raise NotFound() from None
+
+
+def audit_list(*, business: Business) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(business=business).select_related("actor")

@@ -1,0 +1,406 @@
+"""Every write of the accounts app: sign-up, vetting, team, API keys, the audit trail."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Model
+from django.urls import reverse
+from django.utils import timezone
+
+from .errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from .models import ApiKey, AuditEvent, Business, BusinessStatusChange, Invitation, Membership, User
+from .roles import Cap, Role, role_can, role_can_grant
+
+API_KEY_PREFIX = "cyc_"
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+# --- audit trail --------------------------------------------------------------------------
+
+
+def audit_record(
+    *,
+    action: str,
+    obj: Model | None = None,
+    actor: User | None = None,
+    business: Business | None = None,
+    detail: dict[str, Any] | None = None,
+    ip: str | None = None,
+    object_type: str = "",
+    object_id: str = "",
+) -> AuditEvent:
+    """Append one event to the staff audit trail. Later apps call this for their actions."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label
+        object_id = object_id or str(getattr(obj, "uuid", None) or obj.pk)
+    return AuditEvent.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_label=str(actor) if actor is not None and actor.is_authenticated else "system",
+        business=business,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=str(obj)[:255] if obj is not None else "",
+        detail=detail or {},
+        ip=ip,
+    )
+
+
+# --- sign-up and business -----------------------------------------------------------------
+
+
+def domain_of(url: str) -> str:
+    host = (urlparse(url if "://" in url else f"https://{url}").hostname or "").lower()
+    return host.removeprefix("www.")
+
+
+@transaction.atomic
+def business_signup(
+    *,
+    email: str,
+    password: str,
+    full_name: str,
+    legal_name: str,
+    display_name: str,
+    website: str,
+    industry: str = "",
+    industry_description: str,
+    time_zone: str = "America/New_York",
+    ip: str | None = None,
+) -> tuple[User, Business]:
+    """Create a person, their business (PENDING_REVIEW) and the owner membership."""
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationFailed(fields={"email": ["An account with this email already exists."]})
+    user = User.objects.create_user(email=email, password=password, full_name=full_name)
+    domain = domain_of(website)
+    business = Business.objects.create(
+        legal_name=legal_name,
+        display_name=display_name or legal_name,
+        website=website,
+        brand_domains=[domain] if domain else [],
+        industry=industry,
+        industry_description=industry_description,
+        time_zone=time_zone,
+    )
+    Membership.objects.create(business=business, user=user, role=Role.OWNER)
+    audit_record(action="business.signup", obj=business, actor=user, business=business, ip=ip)
+    return user, business
+
+
+ALLOWED_VETTING = {
+    Business.Vetting.PENDING_REVIEW: {
+        Business.Vetting.APPROVED,
+        Business.Vetting.TERMINATED,
+        Business.Vetting.SUSPENDED,
+    },
+    Business.Vetting.APPROVED: {Business.Vetting.SUSPENDED, Business.Vetting.TERMINATED},
+    Business.Vetting.SUSPENDED: {Business.Vetting.APPROVED, Business.Vetting.TERMINATED},
+    Business.Vetting.TERMINATED: set(),
+}
+
+
+@transaction.atomic
+def business_set_vetting(
+    *,
+    business: Business,
+    to_status: str,
+    reason: str,
+    actor: User | None,
+    ip: str | None = None,
+) -> Business:
+    """Move a business through its vetting states; every move is recorded and audited."""
+    business = Business.objects.select_for_update().get(pk=business.pk)
+    from_status = business.vetting_status
+    if to_status not in ALLOWED_VETTING[Business.Vetting(from_status)]:
+        raise Conflict(
+            f"A business that is {from_status} cannot become {to_status}.",
+            detail={"from": from_status, "to": to_status},
+        )
+    if to_status != Business.Vetting.APPROVED and not reason.strip():
+        raise ValidationFailed(fields={"reason": ["A reason is required."]})
+    business.vetting_status = to_status
+    business.vetting_reason = reason
+    business.vetting_changed_at = timezone.now()
+    business.save(update_fields=["vetting_status", "vetting_reason", "vetting_changed_at"])
+    BusinessStatusChange.objects.create(
+        business=business, from_status=from_status, to_status=to_status, reason=reason, actor=actor
+    )
+    audit_record(
+        action=f"business.vetting.{to_status.lower()}",
+        obj=business,
+        actor=actor,
+        business=business,
+        detail={"from": from_status, "to": to_status, "reason": reason},
+        ip=ip,
+    )
+    return business
+
+
+@transaction.atomic
+def business_update_profile(
+    *, business: Business, actor: User, ip: str | None = None, **fields: Any
+) -> Business:
+    editable = {"display_name", "website", "brand_domains", "time_zone", "industry_description"}
+    unknown = set(fields) - editable
+    if unknown:
+        raise ValidationFailed(fields={f: ["This field cannot be changed here."] for f in unknown})
+    for name, value in fields.items():
+        setattr(business, name, value)
+    business.save(update_fields=list(fields))
+    audit_record(
+        action="business.update",
+        obj=business,
+        actor=actor,
+        business=business,
+        detail={"fields": sorted(fields)},
+        ip=ip,
+    )
+    return business
+
+
+# --- team ---------------------------------------------------------------------------------
+
+
+def _require(membership: Membership, cap: Cap) -> None:
+    if not role_can(membership.role, cap):
+        raise PermissionDenied()
+
+
+@transaction.atomic
+def invitation_create(
+    *, business: Business, email: str, role: str, invited_by: Membership, ip: str | None = None
+) -> tuple[Invitation, str]:
+    """Create an invitation and email its link. Returns the invitation and the raw token."""
+    _require(invited_by, Cap.MANAGE_TEAM)
+    if not role_can_grant(invited_by.role, role):
+        raise PermissionDenied("Only an owner can invite another owner.")
+    email = email.strip().lower()
+    if Membership.objects.filter(business=business, user__email__iexact=email).exists():
+        raise ValidationFailed(fields={"email": ["This person is already a member."]})
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        business=business,
+        email=email,
+        role=role,
+        token_hash=_sha256(token),
+        invited_by=invited_by.user,
+        expires_at=timezone.now() + settings.INVITATION_TTL,
+    )
+    link = settings.SITE_URL + reverse("invitation-accept", kwargs={"token": token})
+    transaction.on_commit(
+        lambda: send_mail(
+            subject=f"You are invited to {business.display_name} on Contact Your Client",
+            message=(
+                f"{invited_by.user.get_full_name()} invited you to join {business.display_name} "
+                f"as {role}.\n\nAccept the invitation: {link}\n\n"
+                f"The link expires in {settings.INVITATION_TTL.days} days."
+            ),
+            from_email=None,
+            recipient_list=[email],
+        )
+    )
+    audit_record(
+        action="invitation.create",
+        obj=invitation,
+        actor=invited_by.user,
+        business=business,
+        detail={"email": email, "role": role},
+        ip=ip,
+    )
+    return invitation, token
+
+
+def invitation_get_open(*, token: str) -> Invitation:
+    try:
+        invitation = Invitation.objects.select_related("business").get(token_hash=_sha256(token))
+    except Invitation.DoesNotExist:
+        raise NotFound("This invitation link is not valid.") from None
+    if not invitation.is_open:
+        raise NotFound("This invitation has expired or was already used.")
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(
+    *,
+    token: str,
+    user: User | None = None,
+    password: str | None = None,
+    full_name: str = "",
+    ip: str | None = None,
+) -> Membership:
+    """Accept an invitation as a logged-in user, or create the account on the way."""
+    invitation = invitation_get_open(token=token)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if user is None:
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            raise ValidationFailed(
+                "An account with this email exists: log in first, then open the link again."
+            )
+        user = User.objects.create_user(
+            email=invitation.email, password=password, full_name=full_name
+        )
+    elif user.email.lower() != invitation.email.lower():
+        raise PermissionDenied("This invitation was sent to another email address.")
+    membership, _ = Membership.objects.get_or_create(
+        business=invitation.business, user=user, defaults={"role": invitation.role}
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    audit_record(
+        action="invitation.accept", obj=invitation, actor=user, business=invitation.business, ip=ip
+    )
+    return membership
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, by: Membership, ip: str | None = None) -> None:
+    _require(by, Cap.MANAGE_TEAM)
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    audit_record(
+        action="invitation.revoke",
+        obj=invitation,
+        actor=by.user,
+        business=invitation.business,
+        ip=ip,
+    )
+
+
+def _owner_count(business: Business) -> int:
+    return Membership.objects.filter(business=business, role=Role.OWNER).count()
+
+
+@transaction.atomic
+def membership_change_role(
+    *, membership: Membership, role: str, by: Membership, ip: str | None = None
+) -> Membership:
+    _require(by, Cap.MANAGE_TEAM)
+    Membership.objects.select_for_update().filter(business=membership.business).exists()
+    touches_owner = Role.OWNER in (Role(membership.role), Role(role))
+    if touches_owner and by.role != Role.OWNER:
+        raise PermissionDenied("Only an owner can make or unmake an owner.")
+    if not role_can_grant(by.role, role):
+        raise PermissionDenied()
+    if (
+        membership.role == Role.OWNER
+        and role != Role.OWNER
+        and _owner_count(membership.business) == 1
+    ):
+        raise Conflict("A business needs at least one owner: make someone else owner first.")
+    old = membership.role
+    membership.role = role
+    membership.save(update_fields=["role"])
+    audit_record(
+        action="membership.role",
+        obj=membership,
+        actor=by.user,
+        business=membership.business,
+        detail={"from": old, "to": role},
+        ip=ip,
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, by: Membership, ip: str | None = None) -> None:
+    if membership.pk != by.pk:
+        _require(by, Cap.MANAGE_TEAM)
+        if membership.role == Role.OWNER and by.role != Role.OWNER:
+            raise PermissionDenied("Only an owner can remove an owner.")
+    if membership.role == Role.OWNER and _owner_count(membership.business) == 1:
+        raise Conflict("A business needs at least one owner: make someone else owner first.")
+    audit_record(
+        action="membership.remove",
+        obj=membership,
+        actor=by.user,
+        business=membership.business,
+        detail={"email": membership.user.email},
+        ip=ip,
+    )
+    membership.delete()
+
+
+# --- API keys -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def api_key_create(
+    *, business: Business, name: str, role: str, by: Membership, ip: str | None = None
+) -> tuple[ApiKey, str]:
+    """Create a key; the full secret is returned once and never stored."""
+    _require(by, Cap.MANAGE_API_KEYS)
+    if role == Role.OWNER or not role_can_grant(by.role, role):
+        raise ValidationFailed(fields={"role": ["API keys can have at most the admin role."]})
+    if not name.strip():
+        raise ValidationFailed(fields={"name": ["Give the key a name."]})
+    prefix = secrets.token_hex(4)
+    secret = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    key = ApiKey.objects.create(
+        business=business,
+        name=name.strip(),
+        role=role,
+        prefix=prefix,
+        key_hash=_sha256(secret),
+        created_by=by.user,
+    )
+    audit_record(
+        action="api_key.create",
+        obj=key,
+        actor=by.user,
+        business=business,
+        detail={"prefix": prefix, "role": role},
+        ip=ip,
+    )
+    return key, secret
+
+
+@transaction.atomic
+def api_key_revoke(
+    *, key: ApiKey, actor: User | None, ip: str | None = None, by: Membership | None = None
+) -> ApiKey:
+    if by is not None:
+        _require(by, Cap.MANAGE_API_KEYS)
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+        audit_record(
+            action="api_key.revoke",
+            obj=key,
+            actor=actor,
+            business=key.business,
+            detail={"prefix": key.prefix},
+            ip=ip,
+        )
+    return key
+
+
+LAST_USED_GRANULARITY = timedelta(minutes=1)
+
+
+def api_key_authenticate(*, secret: str) -> ApiKey | None:
+    """The active key for a presented secret, or None. Compares hashes in constant time."""
+    if not secret.startswith(API_KEY_PREFIX):
+        return None
+    prefix = secret[len(API_KEY_PREFIX) :].split("_", 1)[0]
+    key = ApiKey.objects.select_related("business").filter(prefix=prefix).first()
+    if key is None or key.revoked_at is not None:
+        return None
+    if not secrets.compare_digest(key.key_hash, _sha256(secret)):
+        return None
+    now = timezone.now()
+    # Record use at most once a minute: a write per request would tax the hot API path.
+    if key.last_used_at is None or now - key.last_used_at > LAST_USED_GRANULARITY:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now
+    return key

@@ -1,0 +1,50 @@
+"""Portal base: every tenant page inherits TenantMixin and names the capability it needs.
+
+The business comes from the member's session (never from a URL parameter); ids in URLs
+are resolved by selectors that take that business, so another tenant's object is a 404.
+"""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect
+
+from .errors import NotFound
+from .roles import Cap, role_can
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+class TenantMixin(LoginRequiredMixin):
+    """Login required, a membership required, and the role must carry ``required_cap``.
+
+    ``write_cap`` (if set) is needed for POST/PUT/PATCH/DELETE.
+    """
+
+    required_cap: Cap = Cap.VIEW
+    write_cap: Cap | None = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if request.membership is None:
+            return redirect("portal:no-business")
+        self.business = request.business
+        self.membership = request.membership
+        cap = self.required_cap
+        if request.method not in ("GET", "HEAD", "OPTIONS") and self.write_cap is not None:
+            cap = self.write_cap
+        if not role_can(self.membership.role, cap):
+            raise DjangoPermissionDenied("Your role does not allow this.")
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["business"] = self.business
+        context["membership"] = self.membership
+        return context

@@ -1,0 +1,28 @@
+from django.urls import path
+
+from . import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.DashboardView.as_view(), name="dashboard"),
+    path("no-business/", views.NoBusinessView.as_view(), name="no-business"),
+    path("switch/", views.SwitchBusinessView.as_view(), name="switch-business"),
+    path("business/", views.BusinessProfileView.as_view(), name="business"),
+    path("team/", views.TeamView.as_view(), name="team"),
+    path("team/<uuid:membership_uuid>/role/", views.MemberRoleView.as_view(), name="member-role"),
+    path(
+        "team/<uuid:membership_uuid>/remove/",
+        views.MemberRemoveView.as_view(),
+        name="member-remove",
+    ),
+    path(
+        "team/invitations/<uuid:invitation_uuid>/revoke/",
+        views.InvitationRevokeView.as_view(),
+        name="invitation-revoke",
+    ),
+    path("api-keys/", views.ApiKeysView.as_view(), name="api-keys"),
+    path(
+        "api-keys/<uuid:key_uuid>/revoke/", views.ApiKeyRevokeView.as_view(), name="api-key-revoke"
+    ),
+]

@@ -1,0 +1,304 @@
+"""Portal pages of the accounts app: sign-up, dashboard, team, API keys, business profile."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from . import selectors, services
+from .errors import ApplicationError, NotFound
+from .forms import (
+    AcceptInvitationForm,
+    ApiKeyForm,
+    BusinessProfileForm,
+    InviteForm,
+    RoleForm,
+    SignupForm,
+)
+from .middleware import SESSION_KEY
+from .readiness import steps_for
+from .roles import ROLE_CAPS, Cap, Role
+from .tenancy import TenantMixin, client_ip
+
+
+def _form_errors_from(exc: ApplicationError, form) -> None:
+    for field, errors in exc.fields.items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+    if not exc.fields:
+        form.add_error(None, exc.message)
+
+
+class SignupView(FormView):
+    template_name = "accounts/signup.html"
+    form_class = SignupForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            return redirect("portal:dashboard")
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            user, business = services.business_signup(
+                email=data["email"],
+                password=data["password"],
+                full_name=data["full_name"],
+                legal_name=data["legal_name"],
+                display_name=data["display_name"],
+                website=data["website"],
+                industry_description=data["industry_description"],
+                time_zone=data["time_zone"],
+                ip=client_ip(self.request),
+            )
+        except ApplicationError as exc:
+            _form_errors_from(exc, form)
+            return self.form_invalid(form)
+        login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
+        self.request.session[SESSION_KEY] = str(business.uuid)
+        messages.success(
+            self.request,
+            "Your account is ready. Our compliance team will review your business; "
+            "meanwhile you can register your brand and campaign.",
+        )
+        return redirect("portal:dashboard")
+
+
+class NoBusinessView(LoginRequiredMixin, TemplateView):
+    template_name = "accounts/no_business.html"
+
+
+class DashboardView(TenantMixin, TemplateView):
+    template_name = "accounts/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        steps = steps_for(self.business)
+        context["steps"] = steps
+        context["ready"] = all(s.done for s in steps if s.blocking)
+        context["history"] = self.business.status_history.all()[:5]
+        return context
+
+
+class SwitchBusinessView(LoginRequiredMixin, View):
+    def post(self, request):
+        membership = selectors.membership_for(
+            user=request.user, business_uuid=request.POST.get("business")
+        )
+        if membership is None or str(membership.business.uuid) != request.POST.get("business"):
+            raise Http404
+        request.session[SESSION_KEY] = str(membership.business.uuid)
+        return redirect("portal:dashboard")
+
+
+class TeamView(TenantMixin, TemplateView):
+    template_name = "accounts/team.html"
+    required_cap = Cap.VIEW
+    write_cap = Cap.MANAGE_TEAM
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["members"] = selectors.membership_list(business=self.business)
+        context["invitations"] = selectors.invitation_list_open(business=self.business)
+        context["invite_form"] = kwargs.get("invite_form") or InviteForm()
+        context["roles"] = [(r.value, sorted(c.value for c in ROLE_CAPS[r])) for r in Role]
+        return context
+
+    def post(self, request):
+        form = InviteForm(request.POST)
+        if form.is_valid():
+            try:
+                services.invitation_create(
+                    business=self.business,
+                    email=form.cleaned_data["email"],
+                    role=form.cleaned_data["role"],
+                    invited_by=self.membership,
+                    ip=client_ip(request),
+                )
+            except ApplicationError as exc:
+                _form_errors_from(exc, form)
+            else:
+                messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+                return redirect("portal:team")
+        return self.render_to_response(self.get_context_data(invite_form=form), status=400)
+
+
+class MemberRoleView(TenantMixin, View):
+    required_cap = Cap.MANAGE_TEAM
+
+    def post(self, request, membership_uuid):
+        member = selectors.membership_get(business=self.business, membership_uuid=membership_uuid)
+        form = RoleForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Choose a role from the list.")
+            return redirect("portal:team")
+        try:
+            services.membership_change_role(
+                membership=member,
+                role=form.cleaned_data["role"],
+                by=self.membership,
+                ip=client_ip(request),
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"{member.user.email} is now {form.cleaned_data['role']}.")
+        return redirect("portal:team")
+
+
+class MemberRemoveView(TenantMixin, View):
+    required_cap = Cap.MANAGE_TEAM
+
+    def post(self, request, membership_uuid):
+        member = selectors.membership_get(business=self.business, membership_uuid=membership_uuid)
+        try:
+            services.membership_remove(membership=member, by=self.membership, ip=client_ip(request))
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"{member.user.email} no longer has access.")
+        return redirect("portal:team")
+
+
+class InvitationRevokeView(TenantMixin, View):
+    required_cap = Cap.MANAGE_TEAM
+
+    def post(self, request, invitation_uuid):
+        invitation = selectors.invitation_get(
+            business=self.business, invitation_uuid=invitation_uuid
+        )
+        services.invitation_revoke(invitation=invitation, by=self.membership, ip=client_ip(request))
+        messages.success(request, f"The invitation to {invitation.email} was withdrawn.")
+        return redirect("portal:team")
+
+
+class InvitationAcceptView(View):
+    template_name = "accounts/invitation_accept.html"
+
+    def get(self, request, token):
+        try:
+            invitation = services.invitation_get_open(token=token)
+        except NotFound as exc:
+            return render(
+                request, "accounts/invitation_invalid.html", {"message": exc.message}, status=404
+            )
+        return render(
+            request, self.template_name, {"invitation": invitation, "form": AcceptInvitationForm()}
+        )
+
+    def post(self, request, token):
+        try:
+            invitation = services.invitation_get_open(token=token)
+        except NotFound as exc:
+            return render(
+                request, "accounts/invitation_invalid.html", {"message": exc.message}, status=404
+            )
+        form = AcceptInvitationForm(request.POST) if not request.user.is_authenticated else None
+        if form is not None and not form.is_valid():
+            return render(
+                request, self.template_name, {"invitation": invitation, "form": form}, status=400
+            )
+        try:
+            membership = services.invitation_accept(
+                token=token,
+                user=request.user if request.user.is_authenticated else None,
+                password=form.cleaned_data["password"] if form else None,
+                full_name=form.cleaned_data["full_name"] if form else "",
+                ip=client_ip(request),
+            )
+        except ApplicationError as exc:
+            if form is None:
+                form = AcceptInvitationForm()
+            form.add_error(None, exc.message)
+            return render(
+                request, self.template_name, {"invitation": invitation, "form": form}, status=400
+            )
+        if not request.user.is_authenticated:
+            login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+        request.session[SESSION_KEY] = str(membership.business.uuid)
+        messages.success(request, f"Welcome to {membership.business.display_name}.")
+        return redirect("portal:dashboard")
+
+
+class ApiKeysView(TenantMixin, TemplateView):
+    template_name = "accounts/api_keys.html"
+    required_cap = Cap.MANAGE_API_KEYS
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["keys"] = selectors.api_key_list(business=self.business)
+        context["form"] = kwargs.get("form") or ApiKeyForm()
+        context["new_secret"] = self.request.session.pop("new_api_key_secret", None)
+        return context
+
+    def post(self, request):
+        form = ApiKeyForm(request.POST)
+        if form.is_valid():
+            try:
+                _, secret = services.api_key_create(
+                    business=self.business,
+                    name=form.cleaned_data["name"],
+                    role=form.cleaned_data["role"],
+                    by=self.membership,
+                    ip=client_ip(request),
+                )
+            except ApplicationError as exc:
+                _form_errors_from(exc, form)
+            else:
+                # Shown once, on the next page only (post/redirect/get), then gone.
+                request.session["new_api_key_secret"] = secret
+                return redirect("portal:api-keys")
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class ApiKeyRevokeView(TenantMixin, View):
+    required_cap = Cap.MANAGE_API_KEYS
+
+    def post(self, request, key_uuid):
+        key = selectors.api_key_get(business=self.business, key_uuid=key_uuid)
+        services.api_key_revoke(
+            key=key, actor=request.user, by=self.membership, ip=client_ip(request)
+        )
+        messages.success(request, f"Key '{key.name}' revoked: it stops working at once.")
+        return redirect("portal:api-keys")
+
+
+class BusinessProfileView(TenantMixin, FormView):
+    template_name = "accounts/business_profile.html"
+    form_class = BusinessProfileForm
+    required_cap = Cap.VIEW
+    write_cap = Cap.MANAGE_BUSINESS
+    success_url = reverse_lazy("portal:business")
+
+    def get_initial(self):
+        b = self.business
+        return {
+            "display_name": b.display_name,
+            "website": b.website,
+            "brand_domains": ", ".join(b.brand_domains),
+            "time_zone": b.time_zone,
+        }
+
+    def form_valid(self, form):
+        services.business_update_profile(
+            business=self.business,
+            actor=self.request.user,
+            ip=client_ip(self.request),
+            **form.cleaned_data,
+        )
+        messages.success(self.request, "Business profile saved.")
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class HomeView(TemplateView):
+    template_name = "home.html"
+
+    def get(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            return redirect(reverse("portal:dashboard"))
+        return super().get(request, *args, **kwargs)

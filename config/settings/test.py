@@ -1,0 +1,63 @@
+"""Test settings: PostgreSQL and Redis when reachable (tests/conftest.py decides)."""
+
+from .base import *
+from .base import env
+
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="test-only-not-secret-9d2c4b1a")
+DEBUG = False
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+STORAGES = {
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# --- services: PostgreSQL and Redis when reachable ---------------------------------------
+# REQUIRE_SERVICES=1 (set by .ci/run) turns an unreachable service into a failure instead
+# of a fallback to SQLite / local memory, so CI can never silently skip them.
+import socket  # noqa: E402
+from urllib.parse import urlparse  # noqa: E402
+
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+
+REQUIRE_SERVICES = env.bool("REQUIRE_SERVICES", default=False)
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection(
+            (parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=1
+        ):
+            return True
+    except OSError:
+        return False
+
+
+_pg_url = env("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/contactyourclient")
+if _pg_url.startswith("postgres") and _reachable(_pg_url, 5432):
+    DATABASES = {"default": env.db_url_config(_pg_url)}
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif REQUIRE_SERVICES:
+    raise ImproperlyConfigured(f"PostgreSQL is required but not reachable at {_pg_url}")
+else:
+    DATABASES = {
+        "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(VAR_DIR / "test.sqlite3")}
+    }
+
+REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+if _reachable(REDIS_URL, 6379):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="cyc-test"),
+        }
+    }
+elif REQUIRE_SERVICES:
+    raise ImproperlyConfigured(f"Redis is required but not reachable at {REDIS_URL}")
+else:
+    REDIS_URL = ""
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -1,0 +1,75 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny
+
+from accounts import views as account_views
+
+api_v1 = [
+    path("", include("accounts.api.urls")),
+    path("", include("campaigns.api.urls")),
+    path("", include("consent.api.urls")),
+    path("", include("messaging.api.urls")),
+    path("", include("policies.api.urls")),
+    # The schema and its docs page are public, like every public API's reference.
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[AllowAny]),
+        name="api-schema",
+    ),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(
+            url_name="api-schema", authentication_classes=[], permission_classes=[AllowAny]
+        ),
+        name="api-docs",
+    ),
+]
+
+urlpatterns = [
+    path("", account_views.HomeView.as_view(), name="home"),
+    path("signup/", account_views.SignupView.as_view(), name="signup"),
+    path(
+        "invitations/<str:token>/",
+        account_views.InvitationAcceptView.as_view(),
+        name="invitation-accept",
+    ),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"
+    ),
+    path(
+        "accounts/password/change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("accounts/password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "accounts/password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password/reset/complete/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("app/", include("accounts.urls")),
+    path("", include("policies.urls")),
+    path("", include("campaigns.urls")),
+    path("", include("consent.urls")),
+    path("", include("messaging.urls")),
+    path("api/v1/", include(api_v1)),
+    path("admin/", admin.site.urls),
+]
