@@ -212,12 +212,14 @@ class InvitationAcceptView(View):
                 ip=client_ip(request),
             )
         except ApplicationError as exc:
-            if form is None:
-                form = AcceptInvitationForm()
-            form.add_error(None, exc.message)
-            return render(
-                request, self.template_name, {"invitation": invitation, "form": form}, status=400
-            )
+            if form is not None:
+                form.add_error(None, exc.message)
+            context = {
+                "invitation": invitation,
+                "form": form or AcceptInvitationForm(),
+                "error": exc.message,
+            }
+            return render(request, self.template_name, context, status=400)
         if not request.user.is_authenticated:
             login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
         request.session[SESSION_KEY] = str(membership.business.uuid)
