@@ -158,6 +158,10 @@ SPECTACULAR_SETTINGS = {
         "securitySchemes": {"ApiKey": {"type": "http", "scheme": "bearer"}},
     },
     "SECURITY": [{"ApiKey": []}],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "accounts.api.schema.add_error_responses",
+    ],
 }
 
 # --- Celery -----------------------------------------------------------------
