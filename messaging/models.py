@@ -1,0 +1,259 @@
+"""Messages (the durable outbox and inbox), the per-number send lanes, broadcasts, and
+raw status callbacks. See messaging/README.md for the queue and the cap."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Business
+
+KINDS = ("marketing", "informational", "transactional", "conversational")
+KIND_CHOICES = [(k, k.capitalize()) for k in KINDS]
+PURPOSES = ("", "double_opt_in", "opt_out_confirmation", "help_reply", "opt_in_confirmation")
+
+# Lower runs first: system replies and conversation before bulk.
+PRIORITY_SYSTEM = 0  # opt-out / HELP / opt-in confirmations
+PRIORITY_REPLY = 10  # replies in a conversation
+PRIORITY_TRANSACTIONAL = 20
+PRIORITY_BULK = 50  # marketing, informational, broadcasts
+
+
+class Message(models.Model):
+    """One text, outbound or inbound. For both directions ``from_number`` is OUR number
+    (the line) and ``to_phone`` is the other party's phone.
+
+    Outbound state machine (transitions only in messaging.services):
+
+        enqueue --gates fail--> BLOCKED (final)      --policy "review"--> HELD
+        enqueue --ok--> QUEUED, or SCHEDULED (send_at / quiet hours)
+        HELD --staff release--> QUEUED;  HELD --staff reject--> BLOCKED
+        SCHEDULED --due--> (claimed like QUEUED)
+        QUEUED/SCHEDULED --claim + slot--> SENDING --carrier accepts--> SENT
+        QUEUED/SCHEDULED --re-check: opted out / suppressed / campaign or business
+            stopped--> BLOCKED;  --quiet hours--> SCHEDULED;  --past expires_at--> EXPIRED
+        SENDING --transient error / 429--> QUEUED (send_after = backoff) ... at most
+            MESSAGING_MAX_ATTEMPTS, then FAILED;  --permanent error--> FAILED (error_code)
+        SENDING --worker died--> QUEUED again (recovery; the carrier dedups on our id)
+        SENT --callback--> DELIVERED | UNDELIVERED | FAILED
+        QUEUED/SCHEDULED/HELD --cancel--> CANCELED
+
+    Inbound messages are RECEIVED.
+    """
+
+    class Direction(models.TextChoices):
+        OUTBOUND = "outbound", "Outbound"
+        INBOUND = "inbound", "Inbound"
+
+    class Status(models.TextChoices):
+        QUEUED = "QUEUED", "Queued"
+        SCHEDULED = "SCHEDULED", "Scheduled"
+        HELD = "HELD", "Held for review"
+        BLOCKED = "BLOCKED", "Blocked"
+        SENDING = "SENDING", "Sending"
+        SENT = "SENT", "Sent"
+        DELIVERED = "DELIVERED", "Delivered"
+        UNDELIVERED = "UNDELIVERED", "Undelivered"
+        FAILED = "FAILED", "Failed"
+        CANCELED = "CANCELED", "Canceled"
+        EXPIRED = "EXPIRED", "Expired"
+        RECEIVED = "RECEIVED", "Received"
+
+    WAITING = (Status.QUEUED, Status.SCHEDULED)
+    FINAL = (
+        Status.BLOCKED,
+        Status.DELIVERED,
+        Status.UNDELIVERED,
+        Status.FAILED,
+        Status.CANCELED,
+        Status.EXPIRED,
+    )
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="messages")
+    contact = models.ForeignKey(
+        "consent.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    direction = models.CharField(max_length=8, choices=Direction.choices)
+    from_number = models.ForeignKey(
+        "campaigns.PhoneNumber",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="messages",
+    )
+    to_phone = models.CharField(max_length=16)
+    body = models.TextField()
+    kind = models.CharField(max_length=16, choices=KIND_CHOICES, default="conversational")
+    purpose = models.CharField(max_length=24, blank=True, default="")
+    automated = models.BooleanField(default=False)
+    priority = models.PositiveSmallIntegerField(default=PRIORITY_BULK)
+    encoding = models.CharField(max_length=8, default="GSM-7")
+    segments = models.PositiveSmallIntegerField(default=1)
+    status = models.CharField(max_length=12, choices=Status.choices, db_index=False)
+    reasons = models.JSONField(default=list, blank=True)  # [{"gate", "code", "message", ...}]
+    provider = models.CharField(max_length=20, blank=True)
+    provider_id = models.CharField(max_length=64, blank=True)
+    error_code = models.CharField(max_length=32, blank=True)
+    error_message = models.CharField(max_length=500, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    send_after = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    # The send slot this message holds on its number's cap (see ratecap.py); counted while
+    # slot_frees_at > now, whatever the status.
+    slot_frees_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    broadcast = models.ForeignKey(
+        "Broadcast", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    reply_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="message_idempotency",
+            ),
+        ]
+        indexes = [
+            # The per-number ready query of the drain: waiting rows of one number in queue
+            # order (priority, send_after, id). Partial, so sent history does not bloat it.
+            models.Index(
+                fields=["business", "from_number", "priority", "send_after", "id"],
+                condition=Q(status__in=["QUEUED", "SCHEDULED"]),
+                name="message_ready",
+            ),
+            # The cap: active slots of one number (slot_frees_at > now).
+            models.Index(
+                fields=["from_number", "slot_frees_at"],
+                condition=Q(slot_frees_at__isnull=False),
+                name="message_slots",
+            ),
+            # Recovery: claims whose worker died.
+            models.Index(
+                fields=["claimed_at"], condition=Q(status="SENDING"), name="message_sending"
+            ),
+            # The message log and the inbox, newest first.
+            models.Index(fields=["business", "-created_at"], name="message_biz_time"),
+            models.Index(fields=["business", "to_phone", "-created_at"], name="message_biz_peer"),
+            models.Index(fields=["business", "broadcast"], name="message_biz_broadcast"),
+            # Status callbacks that carry only the provider's id (Twilio).
+            models.Index(fields=["provider_id"], name="message_provider_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.to_phone} {self.status}"
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.status in self.WAITING
+
+
+class SendLane(models.Model):
+    """Per-number drain bookkeeping: when a drain is due, and carrier throttling.
+
+    ``drain_at`` is when a drain task is expected to run for this number (null: idle, no
+    backlog when the last drainer looked). Producers kick a drain only when it is null,
+    later than their message is due, or stale; the recovery task re-kicks lanes whose
+    drain_at is far in the past while rows wait. The cap itself is not here: it is the
+    slots on the messages (Message.slot_frees_at), reserved under this row's lock.
+    """
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    number = models.OneToOneField(
+        "campaigns.PhoneNumber", on_delete=models.CASCADE, related_name="send_lane"
+    )
+    drain_at = models.DateTimeField(null=True, blank=True)
+    # The ETA of the drain task last sent for drain_at (null: none outstanding).
+    task_eta = models.DateTimeField(null=True, blank=True)
+    throttled_until = models.DateTimeField(null=True, blank=True)
+    throttle_count = models.PositiveIntegerField(default=0)
+    last_drain_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # recovery: lanes whose expected drain is overdue
+            models.Index(fields=["drain_at"], name="sendlane_drain_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"lane {self.number_id}"
+
+
+class Broadcast(models.Model):
+    """One message to many contacts, fanned out through the same gates as a single send.
+
+    DRAFT --start--> RUNNING --all recipients final--> COMPLETED;  DRAFT/RUNNING --cancel-->
+    CANCELED (waiting messages are canceled). A scheduled broadcast starts at ``send_at``.
+    Per-recipient outcome = the recipient's Message (blocked ones carry their reasons).
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "DRAFT", "Draft"
+        RUNNING = "RUNNING", "Running"
+        COMPLETED = "COMPLETED", "Completed"
+        CANCELED = "CANCELED", "Canceled"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="broadcasts")
+    name = models.CharField(max_length=120)
+    body = models.TextField()
+    kind = models.CharField(max_length=16, choices=KIND_CHOICES, default="marketing")
+    from_number = models.ForeignKey(
+        "campaigns.PhoneNumber", on_delete=models.PROTECT, related_name="broadcasts"
+    )
+    tags = models.JSONField(default=list, blank=True)
+    contact_uuids = models.JSONField(default=list, blank=True)
+    send_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    recipient_count = models.PositiveIntegerField(default=0)
+    estimate_seconds = models.FloatField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["business", "-created_at"], name="broadcast_biz_time")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StatusCallback(models.Model):
+    """A provider's delivery receipt as it arrived: stored raw by the webhook (one INSERT),
+    applied to messages in batches by a task. Not tenant data until applied."""
+
+    provider = models.CharField(max_length=20)
+    message_uuid = models.UUIDField(null=True, blank=True)
+    provider_id = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=20)
+    error_code = models.CharField(max_length=32, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.provider_id} {self.status}"

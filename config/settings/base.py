@@ -199,3 +199,36 @@ LOGGING = {
 }
 
 _ = crontab  # the beat schedule entries use crontab
+
+# --- messaging ---
+# Provider: "simulated" (the embedded carrier, `manage.py run_carrier`) or "twilio".
+MESSAGING_PROVIDER = env("MESSAGING_PROVIDER", default="simulated")
+CARRIER_URL = env("CARRIER_URL", default="http://127.0.0.1:8025").rstrip("/")
+CARRIER_AUDIT_LOG = env("CARRIER_AUDIT_LOG", default=str(VAR_DIR / "carrier-audit.jsonl"))
+# Shared HMAC secret of the simulated carrier's webhooks; derived from SECRET_KEY when unset
+# (production has no SECRET_KEY default, so there is no production default here either).
+CARRIER_WEBHOOK_SECRET = env("CARRIER_WEBHOOK_SECRET", default="")
+# Where the carrier posts delivery receipts and inbound texts (our public base URL).
+MESSAGING_WEBHOOK_BASE_URL = env("MESSAGING_WEBHOOK_BASE_URL", default=SITE_URL).rstrip("/")
+MESSAGING_STATUS_CALLBACKS = env.bool("MESSAGING_STATUS_CALLBACKS", default=True)
+TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
+TWILIO_API_BASE_URL = env("TWILIO_API_BASE_URL", default="")  # tests: a local server
+MESSAGING_SEND_TIMEOUT = env.float("MESSAGING_SEND_TIMEOUT", default=10.0)  # per request
+MESSAGING_SLOT_MARGIN = env.float("MESSAGING_SLOT_MARGIN", default=0.05)  # clock skew, s
+MESSAGING_MAX_ATTEMPTS = env.int("MESSAGING_MAX_ATTEMPTS", default=5)
+MESSAGING_RETRY_BASE = env.float("MESSAGING_RETRY_BASE", default=2.0)
+MESSAGING_RETRY_CAP = env.float("MESSAGING_RETRY_CAP", default=300.0)
+MESSAGING_VALIDITY_HOURS = env.float("MESSAGING_VALIDITY_HOURS", default=24.0)
+MESSAGING_BATCH_MAX = env.int("MESSAGING_BATCH_MAX", default=100)
+MESSAGING_IN_FLIGHT = env.int("MESSAGING_IN_FLIGHT", default=64)
+MESSAGING_RECOVERY_GRACE = env.float("MESSAGING_RECOVERY_GRACE", default=15.0)
+MESSAGING_ETA_HORIZON = env.float("MESSAGING_ETA_HORIZON", default=300.0)
+CELERY_BEAT_SCHEDULE["messaging-recover"] = {  # re-kick lanes whose drainer died; release due
+    "task": "messaging.tasks.recover",
+    "schedule": 5.0,
+}
+CELERY_BEAT_SCHEDULE["messaging-apply-status"] = {  # apply stored delivery receipts in batches
+    "task": "messaging.tasks.apply_status_callbacks",
+    "schedule": 2.0,
+}
