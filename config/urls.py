@@ -1,10 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django_otp.admin import OTPAdminSite
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
 from accounts import views as account_views
+
+# Staff sign in to the admin with a password and a TOTP code (django-otp).
+admin.site.__class__ = OTPAdminSite
 
 api_v1 = [
     path("", include("accounts.api.urls")),
@@ -20,7 +24,7 @@ api_v1 = [
     ),
     path(
         "docs/",
-        SpectacularSwaggerView.as_view(
+        SpectacularSwaggerSplitView.as_view(
             url_name="api-schema", authentication_classes=[], permission_classes=[AllowAny]
         ),
         name="api-docs",

@@ -82,3 +82,31 @@ def api_client(owner):
 @pytest.fixture
 def other_api_client(other_owner):
     return make_api_client(other_owner)
+
+
+@pytest.fixture
+def staff_user(db):
+    """A compliance staff member with a confirmed TOTP device."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.factories.accounts import UserFactory
+
+    user = UserFactory(is_staff=True, is_superuser=True)
+    user.totp_device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    return user
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    """A client logged in to the admin as staff, second factor verified.
+
+    The admin requires a verified OTP device (django-otp); force_login alone is refused.
+    """
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    client.force_login(staff_user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = staff_user.totp_device.persistent_id
+    session.save()
+    client.staff = staff_user
+    return client

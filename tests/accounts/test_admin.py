@@ -9,14 +9,6 @@ from accounts.roles import Role
 from tests.factories.accounts import BusinessFactory, UserFactory
 
 
-@pytest.fixture
-def staff_client(client, db):
-    staff = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(staff)
-    client.staff = staff
-    return client
-
-
 def _act(client, action, business, reason=""):
     return client.post(
         "/admin/accounts/business/",
