@@ -1,0 +1,36 @@
+"""Errors of the consent app (the one ApplicationError family)."""
+
+from accounts.errors import ApplicationError, Conflict, ValidationFailed
+
+
+class ConsentMissing(ApplicationError):
+    code = "consent_missing"
+    status_code = 403
+    default_message = "This contact has not consented to this kind of message."
+
+
+class PhoneSuppressed(Conflict):
+    code = "suppressed"
+    default_message = "This number opted out earlier; it cannot be re-subscribed this way."
+
+
+class EvidenceMissing(ValidationFailed):
+    code = "evidence_missing"
+    default_message = "Consent needs evidence: the disclosure shown, a source or a page URL."
+
+
+class ContactErased(Conflict):
+    code = "contact_erased"
+    default_message = "This contact was erased."
+
+
+class RateLimited(ApplicationError):
+    code = "rate_limited"
+    status_code = 429
+    default_message = "Too many attempts. Please wait a few minutes and try again."
+
+
+class FormRefused(ApplicationError):
+    code = "form_refused"
+    status_code = 403
+    default_message = "This form cannot be submitted from here."

@@ -1,0 +1,289 @@
+"""Reads of the consent app. Every selector takes the business."""
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from accounts.errors import NotFound
+from accounts.models import Business
+
+from . import phones
+from .models import ConsentEvent, ConsentState, Contact, ContactImport, OptInForm, Suppression
+
+SYSTEM_ALWAYS = {"opt_out_confirmation", "help_reply"}
+
+
+@dataclass(frozen=True)
+class ConsentDecision:
+    allowed: bool
+    code: str
+    message: str
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+_MESSAGES = {
+    "ok": "Consent is in place.",
+    "suppressed": "This number opted out earlier (suppression list).",
+    "opted_out": "The contact opted out.",
+    "no_consent": "The contact has not consented to this kind of message.",
+    "pending_double_opt_in": "The contact has not yet replied YES to confirm.",
+    "conversation_only": "The contact texted in without opting in: only replies may be sent.",
+}
+
+
+def _decision(code: str, message: str = "") -> ConsentDecision:
+    return ConsentDecision(code == "ok", code, message or _MESSAGES[code])
+
+
+def is_suppressed(*, business: Business, phone: str, campaign=None) -> bool:
+    """Is the number on the business's suppression list (business-wide, or for ``campaign``)?"""
+    from .services import phone_hash
+
+    try:
+        e164 = phones.normalize(phone)
+    except phones.InvalidPhone:
+        return False
+    cond = Q(campaign=None)
+    if campaign is not None:
+        cond |= Q(campaign=campaign)
+    return (
+        Suppression.objects.filter(
+            business=business, phone_hash=phone_hash(business=business, e164=e164), lifted_at=None
+        )
+        .filter(cond)
+        .exists()
+    )
+
+
+def consent_check(
+    *,
+    business: Business,
+    contact: Contact,
+    kind: str,
+    campaign=None,
+    is_reply: bool = False,
+    purpose: str = "",
+) -> ConsentDecision:
+    """May ``business`` send a ``kind`` message on ``campaign`` to ``contact`` now, and why.
+
+    Between the scopes that matter, the later event wins: an opt-out (of the campaign or of
+    the whole business) revokes every consent given before it.
+    """
+    if purpose in SYSTEM_ALWAYS:
+        return _decision("ok", "A system reply the rules always allow.")
+    if (
+        contact is None
+        or contact.erased_at
+        or not contact.phone
+        or contact.business_id != business.pk
+    ):
+        return _decision("no_consent")
+    keys = ["all"]
+    if campaign is not None:
+        keys.append(f"c:{campaign.uuid}")
+    keys += ["k:marketing", "k:informational"]
+    # the one indexed query (consentstate_scope: business, contact, scope_key)
+    states = {
+        s.scope_key: s
+        for s in ConsentState.objects.filter(
+            business_id=business.pk, contact_id=contact.pk, scope_key__in=keys
+        ).only("scope_key", "status", "event_seq")
+    }
+    revoked = max(
+        (
+            states[k].event_seq
+            for k in keys[:2]
+            if k in states and states[k].status == ConsentState.Status.OPTED_OUT
+        ),
+        default=0,
+    )
+    if kind == "marketing":
+        grant_keys = [f"c:{campaign.uuid}"] if campaign is not None else ["k:marketing"]
+    else:
+        grant_keys = [k for k in keys if k != "all"]
+
+    def live(status):
+        return [
+            k
+            for k in grant_keys
+            if k in states and states[k].status == status and states[k].event_seq > revoked
+        ]
+
+    granted = live(ConsentState.Status.OPTED_IN)
+    pending = live(ConsentState.Status.PENDING)
+    if purpose == "double_opt_in":
+        # the "Reply YES" text may reach a pending contact, even one suppressed earlier
+        return _decision("ok" if pending or granted else "no_consent")
+    if is_suppressed(business=business, phone=contact.phone_e164, campaign=campaign):
+        return _decision("opted_out" if revoked else "suppressed")
+    if revoked and not granted:
+        return _decision("opted_out")
+    if granted or (is_reply and kind != "marketing"):
+        return _decision("ok")
+    if pending:
+        return _decision("pending_double_opt_in")
+    if contact.last_inbound_at is not None:
+        return _decision("conversation_only")
+    return _decision("no_consent")
+
+
+def contact_get(*, business: Business, contact_uuid) -> Contact:
+    contact = Contact.objects.filter(business=business, uuid=contact_uuid).first()
+    if contact is None:
+        raise NotFound("Contact not found.")
+    return contact
+
+
+def contact_for_phone(*, business: Business, phone: str) -> Contact | None:
+    try:
+        e164 = phones.normalize(phone)
+    except phones.InvalidPhone:
+        return None
+    return Contact.objects.filter(business=business, phone=e164).first()
+
+
+def contact_list(
+    *,
+    business: Business,
+    search: str = "",
+    tag: str = "",
+    status: str = "",
+    include_erased: bool = False,
+) -> QuerySet[Contact]:
+    """Contacts with filters. ``status``: opted_in, pending, opted_out, none."""
+    qs = Contact.objects.filter(business=business)
+    if not include_erased:
+        qs = qs.filter(erased_at=None)
+    search = search.strip()
+    if search:
+        digits = "".join(c for c in search if c.isdigit())
+        cond = Q(name__icontains=search) | Q(email__icontains=search)
+        if len(digits) >= 3:
+            cond |= Q(phone__contains=digits)
+        qs = qs.filter(cond)
+    if tag:
+        qs = qs.filter(tags__contains=[tag])
+    states = ConsentState.objects.filter(business=business)
+    if status == "opted_in":
+        qs = qs.filter(
+            pk__in=states.filter(status=ConsentState.Status.OPTED_IN)
+            .exclude(scope_key="all")
+            .values("contact_id")
+        )
+    elif status == "pending":
+        qs = qs.filter(
+            pk__in=states.filter(status=ConsentState.Status.PENDING).values("contact_id")
+        )
+    elif status == "opted_out":
+        qs = qs.filter(
+            pk__in=states.filter(status=ConsentState.Status.OPTED_OUT).values("contact_id")
+        )
+    elif status == "none":
+        qs = qs.exclude(pk__in=states.values("contact_id"))
+    return qs.order_by("-created_at", "-id")
+
+
+def contacts_for_audience(
+    *, business: Business, tags: list[str] | None = None, contact_uuids=None
+) -> QuerySet[Contact]:
+    """Non-erased contacts with every given tag and/or among ``contact_uuids``."""
+    qs = Contact.objects.filter(business=business, erased_at=None).exclude(phone=None)
+    for tag in tags or []:
+        qs = qs.filter(tags__contains=[tag])
+    if contact_uuids is not None:
+        qs = qs.filter(uuid__in=list(contact_uuids))
+    return qs.order_by("id")
+
+
+def contact_states(*, business: Business, contact: Contact) -> list[ConsentState]:
+    return list(
+        ConsentState.objects.filter(business=business, contact=contact)
+        .select_related("campaign", "last_event")
+        .order_by("scope_key")
+    )
+
+
+def consent_events(
+    *,
+    business: Business,
+    contact: Contact | None = None,
+    campaign=None,
+    since=None,
+    until=None,
+) -> QuerySet[ConsentEvent]:
+    qs = ConsentEvent.objects.filter(business=business)
+    if contact is not None:
+        qs = qs.filter(contact=contact)
+    if campaign is not None:
+        qs = qs.filter(campaign=campaign)
+    if since is not None:
+        qs = qs.filter(created_at__gte=since)
+    if until is not None:
+        qs = qs.filter(created_at__lt=until)
+    return qs.select_related("contact", "campaign", "form", "evidence", "recorded_by").order_by(
+        "seq"
+    )
+
+
+def consent_event_get(*, business: Business, event_uuid) -> ConsentEvent:
+    event = (
+        ConsentEvent.objects.filter(business=business, uuid=event_uuid)
+        .select_related("contact", "campaign", "form", "evidence")
+        .first()
+    )
+    if event is None:
+        raise NotFound("Consent event not found.")
+    return event
+
+
+def optin_form_list(*, business: Business) -> QuerySet[OptInForm]:
+    return OptInForm.objects.filter(business=business).prefetch_related("campaigns")
+
+
+def optin_form_get(*, business: Business, form_uuid) -> OptInForm:
+    form = OptInForm.objects.filter(business=business, uuid=form_uuid).first()
+    if form is None:
+        raise NotFound("Form not found.")
+    return form
+
+
+def optin_form_public(*, form_uuid) -> OptInForm:
+    """The public form: looked up by its unguessable UUID, active only."""
+    form = (
+        OptInForm.objects.filter(uuid=form_uuid, is_active=True)
+        .select_related("business")
+        .prefetch_related("campaigns")
+        .first()
+    )
+    if form is None:
+        raise NotFound("Form not found.")
+    return form
+
+
+def contact_import_list(*, business: Business) -> QuerySet[ContactImport]:
+    return ContactImport.objects.filter(business=business).defer("content")
+
+
+def contact_import_get(*, business: Business, import_uuid) -> ContactImport:
+    imp = ContactImport.objects.filter(business=business, uuid=import_uuid).first()
+    if imp is None:
+        raise NotFound("Import not found.")
+    return imp
+
+
+def campaign_for_business(*, business: Business, campaign_uuid):
+    """Resolve a campaign uuid from a request within the business (or NotFound)."""
+    from campaigns.models import Campaign
+
+    campaign = Campaign.objects.filter(business=business, uuid=campaign_uuid).first()
+    if campaign is None:
+        raise NotFound("Campaign not found.")
+    return campaign
+
+
+def campaigns_for_business(*, business: Business):
+    from campaigns.models import Campaign
+
+    return Campaign.objects.filter(business=business).order_by("id")

@@ -1,0 +1,703 @@
+"""Every write of the consent app: contacts, the ledger and its state, suppressions, erasure.
+
+The ledger is appended only through ``_append``: it locks the business's ChainHead row, so
+events of one business are strictly ordered and each carries the previous one's hash.
+ConsentState rows are written in the same transaction as the event they reflect.
+"""
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from accounts.errors import NotFound, ValidationFailed
+from accounts.models import Business
+from accounts.services import audit_record
+
+from . import erasure, hashing, phones
+from .errors import ContactErased, EvidenceMissing, PhoneSuppressed
+from .models import (
+    ChainHead,
+    ConsentEvent,
+    ConsentEvidence,
+    ConsentState,
+    Contact,
+    EventKind,
+    FormSnapshot,
+    Method,
+    Suppression,
+)
+
+KINDS = ("marketing", "informational")
+EVIDENCE_KEYS = {
+    "disclosure_text",
+    "policy_version",
+    "form",
+    "form_snapshot_sha256",
+    "page_url",
+    "source",
+    "consented_at",
+    "ip",
+    "user_agent",
+    "data",
+    "recorded_by_label",
+}
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def suppression_key() -> bytes:
+    key = getattr(settings, "CONSENT_SUPPRESSION_KEY", "") or ""
+    if not key:
+        # Derived, not stored: a deployment sets CONSENT_SUPPRESSION_KEY explicitly.
+        key = hashlib.sha256(b"consent-suppression|" + settings.SECRET_KEY.encode()).hexdigest()
+    return key.encode()
+
+
+def phone_hash(*, business: Business, e164: str) -> str:
+    return hashing.phone_hash(suppression_key(), str(business.uuid), e164)
+
+
+def phone_normalize(phone: str) -> str:
+    try:
+        return phones.normalize(phone)
+    except phones.InvalidPhone as exc:
+        raise ValidationFailed(str(exc), fields={"phone": [str(exc)]}) from exc
+
+
+def iso(value: datetime | None) -> str:
+    return value.astimezone(UTC).isoformat() if value else ""
+
+
+def scope_key(*, campaign=None, kind: str | None = None) -> str:
+    if campaign is not None:
+        return f"c:{campaign.uuid}"
+    if kind:
+        return f"k:{kind}"
+    return "all"
+
+
+def _check_campaign(business: Business, campaign) -> None:
+    if campaign is not None and campaign.business_id != business.pk:
+        raise NotFound("Campaign not found.")
+
+
+def _actor_label(actor) -> str:
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        return str(actor)
+    return ""
+
+
+def _parse_when(value: Any) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        when = value
+    else:
+        when = parse_datetime(str(value))
+        if when is None:
+            try:
+                when = datetime.fromisoformat(str(value))
+            except ValueError as exc:
+                raise ValidationFailed(
+                    "consented_at is not a date.", fields={"consented_at": ["Not a date."]}
+                ) from exc
+    if timezone.is_naive(when):
+        when = timezone.make_aware(when, UTC)
+    return when.astimezone(UTC)
+
+
+def _clean_evidence(evidence: dict | None) -> dict[str, Any]:
+    evidence = dict(evidence or {})
+    data = dict(evidence.pop("data", None) or {})
+    for key in list(evidence):
+        if key not in EVIDENCE_KEYS:
+            data[key] = evidence.pop(key)
+    return {
+        "disclosure_text": str(evidence.get("disclosure_text") or "")[:5000],
+        "policy_version": str(evidence.get("policy_version") or "")[:120],
+        "form": evidence.get("form"),
+        "form_snapshot_sha256": str(evidence.get("form_snapshot_sha256") or ""),
+        "page_url": str(evidence.get("page_url") or "")[:1000],
+        "source": str(evidence.get("source") or "")[:300],
+        "consented_at": _parse_when(evidence.get("consented_at")),
+        "ip": evidence.get("ip") or None,
+        "user_agent": str(evidence.get("user_agent") or "")[:500],
+        "data": data,
+        "recorded_by_label": str(evidence.get("recorded_by_label") or "")[:255],
+    }
+
+
+def chain_fields(event: ConsentEvent, *, business_uuid, contact_uuid, campaign_uuid, form_uuid):
+    """The strings the chained hash covers (used when appending and when verifying)."""
+    return {
+        "uuid": str(event.uuid),
+        "business": str(business_uuid),
+        "seq": str(event.seq),
+        "contact": str(contact_uuid),
+        "kind": event.kind,
+        "method": event.method,
+        "campaign": str(campaign_uuid or ""),
+        "scope_kind": event.scope_kind,
+        "disclosure_text": event.disclosure_text,
+        "policy_version": event.policy_version,
+        "form": str(form_uuid or ""),
+        "form_snapshot_sha256": event.form_snapshot_sha256,
+        "page_url": event.page_url,
+        "source": event.source,
+        "consented_at": iso(event.consented_at),
+        "recorded_by_label": event.recorded_by_label,
+        "evidence_sha256": event.evidence_sha256,
+        "created_at": iso(event.created_at),
+    }
+
+
+def _chain_head(business: Business) -> ChainHead:
+    head = ChainHead.objects.select_for_update().filter(business=business).first()
+    if head is None:
+        ChainHead.objects.get_or_create(business=business)
+        head = ChainHead.objects.select_for_update().get(business=business)
+    return head
+
+
+def _append(
+    *,
+    business: Business,
+    contact: Contact,
+    kind: str,
+    method: str,
+    campaign=None,
+    scope_kind: str = "",
+    evidence: dict[str, Any],
+    actor=None,
+) -> ConsentEvent:
+    """Append one event to the business's chain. Call inside a transaction."""
+    head = _chain_head(business)
+    now = timezone.now()
+    form = evidence.get("form")
+    event = ConsentEvent(
+        business=business,
+        seq=head.seq + 1,
+        contact=contact,
+        kind=kind,
+        method=method,
+        campaign=campaign,
+        scope_kind=scope_kind,
+        disclosure_text=evidence["disclosure_text"],
+        policy_version=evidence["policy_version"] or (form.policy_version if form else ""),
+        form=form,
+        form_snapshot_sha256=evidence["form_snapshot_sha256"],
+        page_url=evidence["page_url"],
+        source=evidence["source"],
+        consented_at=evidence["consented_at"] or now,
+        recorded_by=actor if _actor_label(actor) else None,
+        recorded_by_label=evidence["recorded_by_label"] or _actor_label(actor) or "system",
+        evidence_sha256=hashing.evidence_digest(
+            ip=evidence["ip"], user_agent=evidence["user_agent"], data=evidence["data"]
+        ),
+        created_at=now,
+        prev_hash=head.hash,
+    )
+    event.hash = hashing.event_hash(
+        chain_fields(
+            event,
+            business_uuid=business.uuid,
+            contact_uuid=contact.uuid,
+            campaign_uuid=campaign.uuid if campaign else "",
+            form_uuid=form.uuid if form else "",
+        ),
+        head.hash,
+    )
+    event.save(force_insert=True)
+    ConsentEvidence.objects.create(
+        event=event,
+        business=business,
+        ip=evidence["ip"],
+        user_agent=evidence["user_agent"],
+        data=evidence["data"],
+    )
+    head.seq = event.seq
+    head.hash = event.hash
+    head.save(update_fields=["seq", "hash"])
+    return event
+
+
+def _state_set(*, business, contact, key, campaign, scope_kind, status, event) -> ConsentState:
+    defaults = {
+        "campaign": campaign,
+        "scope_kind": scope_kind,
+        "status": status,
+        "last_event": event,
+        "event_seq": event.seq,
+        "updated_at": event.created_at,
+    }
+    if status == ConsentState.Status.OPTED_IN:
+        defaults["confirmed_at"] = event.created_at
+    state, _ = ConsentState.objects.update_or_create(
+        business=business, contact=contact, scope_key=key, defaults=defaults
+    )
+    return state
+
+
+def _suppress(*, business, e164: str, campaign=None, reason: str, when=None) -> None:
+    when = when or timezone.now()
+    digest = phone_hash(business=business, e164=e164)
+    existing = Suppression.objects.filter(
+        business=business, phone_hash=digest, campaign=campaign
+    ).first()
+    if existing is None:
+        Suppression.objects.create(
+            business=business,
+            phone_hash=digest,
+            campaign=campaign,
+            opted_out_at=when,
+            reason=reason,
+        )
+    elif existing.lifted_at is not None or existing.reason != reason:
+        existing.lifted_at = None
+        existing.opted_out_at = when
+        existing.reason = reason
+        existing.save(update_fields=["lifted_at", "opted_out_at", "reason"])
+
+
+def _lift(*, business, e164: str, campaigns=None, everything: bool = False) -> int:
+    qs = Suppression.objects.filter(
+        business=business, phone_hash=phone_hash(business=business, e164=e164), lifted_at=None
+    )
+    if not everything:
+        from django.db.models import Q
+
+        cond = Q(campaign=None)
+        if campaigns:
+            cond |= Q(campaign__in=campaigns)
+        qs = qs.filter(cond)
+    return qs.update(lifted_at=timezone.now())
+
+
+def _active_suppression(*, business, e164: str, campaign=None) -> bool:
+    from .selectors import is_suppressed
+
+    return is_suppressed(business=business, phone=e164, campaign=campaign)
+
+
+# --- contacts -----------------------------------------------------------------------------
+
+CONTACT_FIELDS = ("name", "email", "time_zone", "tags", "custom_fields", "source")
+
+
+def _clean_contact_fields(fields: dict) -> dict:
+    out = {k: v for k, v in fields.items() if k in CONTACT_FIELDS and v is not None}
+    if "tags" in out:
+        tags = out["tags"]
+        if isinstance(tags, str):
+            tags = [t for t in (p.strip() for p in tags.split(",")) if t]
+        out["tags"] = sorted({str(t)[:50] for t in tags})
+    if "custom_fields" in out and not isinstance(out["custom_fields"], dict):
+        raise ValidationFailed(fields={"custom_fields": ["Must be an object."]})
+    if "name" in out:
+        out["name"] = str(out["name"])[:200]
+    return out
+
+
+def contact_get_or_create(*, business: Business, phone: str, **defaults) -> tuple[Contact, bool]:
+    """The business's contact for ``phone`` (any format), created if missing."""
+    e164 = phone_normalize(phone)
+    fields = _clean_contact_fields(defaults)
+    fields.setdefault("time_zone", phones.time_zone_for(e164) or business.time_zone)
+    contact = Contact.objects.filter(business=business, phone=e164).first()
+    if contact is not None:
+        return contact, False
+    with transaction.atomic():
+        contact, created = Contact.objects.get_or_create(
+            business=business, phone=e164, defaults=fields
+        )
+    return contact, created
+
+
+def contact_create(*, business: Business, phone: str, actor=None, **fields) -> Contact:
+    from accounts.errors import Conflict
+
+    contact, created = contact_get_or_create(business=business, phone=phone, **fields)
+    if not created:
+        raise Conflict(
+            "A contact with this phone number already exists.",
+            fields={"phone": ["A contact with this phone number already exists."]},
+            detail={"contact_uuid": str(contact.uuid)},
+        )
+    audit_record(action="consent.contact_create", obj=contact, actor=actor, business=business)
+    return contact
+
+
+def contact_update(*, business: Business, contact: Contact, actor=None, **fields) -> Contact:
+    if contact.business_id != business.pk:
+        raise NotFound("Contact not found.")
+    if contact.erased_at:
+        raise ContactErased()
+    clean = _clean_contact_fields(fields)
+    for key, value in clean.items():
+        setattr(contact, key, value)
+    contact.updated_at = timezone.now()
+    contact.save(update_fields=[*clean, "updated_at"])
+    audit_record(
+        action="consent.contact_update",
+        obj=contact,
+        actor=actor,
+        business=business,
+        detail={"fields": sorted(clean)},
+    )
+    return contact
+
+
+def contact_record_inbound(*, business: Business, contact: Contact) -> None:
+    """Note that the contact texted in (allows conversational replies without consent)."""
+    Contact.objects.filter(pk=contact.pk, business=business).update(last_inbound_at=timezone.now())
+    contact.last_inbound_at = timezone.now()
+
+
+# --- the ledger ---------------------------------------------------------------------------
+
+
+def _require_evidence(method: str, ev: dict) -> None:
+    if not (ev["disclosure_text"] or ev["source"] or ev["page_url"]):
+        raise EvidenceMissing(
+            fields={"evidence": ["Give the disclosure text shown, the source or the page URL."]}
+        )
+    if method == Method.VERBAL_SCRIPT and not ev["disclosure_text"]:
+        raise EvidenceMissing(
+            "A verbal opt-in needs the full script read to the person.",
+            fields={"evidence": ["disclosure_text must hold the verbatim script."]},
+        )
+
+
+def consent_record_opt_in(
+    *,
+    business: Business,
+    contact: Contact,
+    method: str,
+    campaign=None,
+    kind: str | None = None,
+    evidence: dict,
+    double_opt_in: bool,
+    actor=None,
+) -> ConsentEvent:
+    """Record an opt-in for a campaign (or a message kind). Never downgrades or duplicates.
+
+    An already confirmed scope returns its confirming event; a pending one returns the
+    pending event when double opt-in is asked again. A suppressed number is never
+    confirmed directly: it goes through double opt-in (imports refuse it).
+    The returned event has ``was_created`` telling whether a row was appended.
+    """
+    if method not in Method.values:
+        raise ValidationFailed(f"Unknown method {method!r}.", fields={"method": ["Unknown."]})
+    if contact.business_id != business.pk:
+        raise NotFound("Contact not found.")
+    if contact.erased_at:
+        raise ContactErased()
+    _check_campaign(business, campaign)
+    if campaign is None and kind not in KINDS:
+        raise ValidationFailed(
+            "Choose a campaign or a message kind (marketing or informational).",
+            fields={"campaign": ["Choose a campaign or a kind."]},
+        )
+    ev = _clean_evidence(evidence)
+    _require_evidence(method, ev)
+    kind_value = "" if campaign is not None else kind
+    key = scope_key(campaign=campaign, kind=kind_value)
+    with transaction.atomic():
+        _chain_head(business)  # serialises writers of this business's ledger
+        state = (
+            ConsentState.objects.select_for_update(of=("self",))
+            .select_related("last_event")
+            .filter(business=business, contact=contact, scope_key=key)
+            .first()
+        )
+        revoked_after = _latest_revocation_seq(business, contact, campaign)
+        if state is not None and state.event_seq > revoked_after:
+            if state.status == ConsentState.Status.OPTED_IN:
+                state.last_event.was_created = False
+                return state.last_event
+            if state.status == ConsentState.Status.PENDING and double_opt_in:
+                state.last_event.was_created = False
+                return state.last_event
+        if _active_suppression(business=business, e164=contact.phone_e164, campaign=campaign):
+            if method == Method.IMPORT_ATTESTED:
+                raise PhoneSuppressed()
+            double_opt_in = True  # only the person's own YES can lift an opt-out
+        event_kind = EventKind.OPT_IN if double_opt_in else EventKind.OPT_IN_CONFIRMED
+        event = _append(
+            business=business,
+            contact=contact,
+            kind=event_kind,
+            method=method,
+            campaign=campaign,
+            scope_kind=kind_value,
+            evidence=ev,
+            actor=actor,
+        )
+        _state_set(
+            business=business,
+            contact=contact,
+            key=key,
+            campaign=campaign,
+            scope_kind=kind_value,
+            status=ConsentState.Status.PENDING if double_opt_in else ConsentState.Status.OPTED_IN,
+            event=event,
+        )
+    event.was_created = True
+    return event
+
+
+def _latest_revocation_seq(business, contact, campaign) -> int:
+    keys = ["all"] + ([scope_key(campaign=campaign)] if campaign is not None else [])
+    seqs = ConsentState.objects.filter(
+        business=business,
+        contact=contact,
+        scope_key__in=keys,
+        status=ConsentState.Status.OPTED_OUT,
+    ).values_list("event_seq", flat=True)
+    return max(seqs, default=0)
+
+
+def consent_confirm_double_opt_in(
+    *, business: Business, contact: Contact, evidence: dict
+) -> ConsentEvent | None:
+    """The YES reply: every pending scope becomes confirmed. None when nothing was pending."""
+    ev = _clean_evidence(evidence)
+    ev["source"] = ev["source"] or "YES"
+    last = None
+    with transaction.atomic():
+        _chain_head(business)
+        pending = list(
+            ConsentState.objects.select_for_update(of=("self",))
+            .select_related("campaign", "last_event", "last_event__form")
+            .filter(business=business, contact=contact, status=ConsentState.Status.PENDING)
+            .order_by("event_seq")
+        )
+        for state in pending:
+            pending_event = state.last_event
+            this = dict(ev)
+            this["disclosure_text"] = this["disclosure_text"] or pending_event.disclosure_text
+            this["policy_version"] = this["policy_version"] or pending_event.policy_version
+            this["form"] = pending_event.form
+            this["form_snapshot_sha256"] = pending_event.form_snapshot_sha256
+            this["page_url"] = this["page_url"] or pending_event.page_url
+            this["data"] = {**ev["data"], "confirms_event": str(pending_event.uuid)}
+            last = _append(
+                business=business,
+                contact=contact,
+                kind=EventKind.OPT_IN_CONFIRMED,
+                method=Method.DOUBLE_OPT_IN_REPLY,
+                campaign=state.campaign,
+                scope_kind=state.scope_kind,
+                evidence=this,
+            )
+            _state_set(
+                business=business,
+                contact=contact,
+                key=state.scope_key,
+                campaign=state.campaign,
+                scope_kind=state.scope_kind,
+                status=ConsentState.Status.OPTED_IN,
+                event=last,
+            )
+        if last is not None:
+            # The person's own YES lifts an earlier opt-out for what they confirmed.
+            _lift(
+                business=business,
+                e164=contact.phone_e164,
+                campaigns=[s.campaign for s in pending if s.campaign is not None],
+            )
+    return last
+
+
+def consent_record_opt_out(
+    *,
+    business: Business,
+    contact: Contact,
+    method: str,
+    scope_all: bool,
+    campaign=None,
+    evidence: dict | None = None,
+    actor=None,
+) -> ConsentEvent:
+    """Revoke: a campaign's every scope, or (scope_all / no campaign) the whole business.
+
+    Always appended (each revocation is evidence) and always suppresses the number.
+    """
+    if contact.business_id != business.pk:
+        raise NotFound("Contact not found.")
+    if contact.erased_at:
+        raise ContactErased()
+    _check_campaign(business, campaign)
+    ev = _clean_evidence(evidence)
+    whole = scope_all or campaign is None
+    with transaction.atomic():
+        event = _append(
+            business=business,
+            contact=contact,
+            kind=EventKind.OPT_OUT,
+            method=method if method in Method.values else Method.KEYWORD,
+            campaign=None if whole else campaign,
+            evidence=ev,
+            actor=actor,
+        )
+        if whole:
+            _state_set(
+                business=business,
+                contact=contact,
+                key="all",
+                campaign=None,
+                scope_kind="",
+                status=ConsentState.Status.OPTED_OUT,
+                event=event,
+            )
+            ConsentState.objects.filter(business=business, contact=contact).exclude(
+                scope_key="all"
+            ).update(
+                status=ConsentState.Status.OPTED_OUT,
+                last_event=event,
+                event_seq=event.seq,
+                updated_at=event.created_at,
+            )
+        else:
+            _state_set(
+                business=business,
+                contact=contact,
+                key=scope_key(campaign=campaign),
+                campaign=campaign,
+                scope_kind="",
+                status=ConsentState.Status.OPTED_OUT,
+                event=event,
+            )
+        _suppress(
+            business=business,
+            e164=contact.phone_e164,
+            campaign=None if whole else campaign,
+            reason="opt_out",
+            when=event.created_at,
+        )
+    return event
+
+
+def consent_record_reply_opt_in(
+    *,
+    business: Business,
+    contact: Contact,
+    evidence: dict,
+    campaign=None,
+    method: str = Method.KEYWORD,
+) -> ConsentEvent | None:
+    """START / UNSTOP: restore what was confirmed before the opt-out. None if not opted out.
+
+    With a campaign (the number texted belongs to it) only that campaign and a business-wide
+    opt-out are lifted; without one, everything confirmed before is restored.
+    """
+    if contact.erased_at:
+        raise ContactErased()
+    _check_campaign(business, campaign)
+    ev = _clean_evidence(evidence)
+    ev["source"] = ev["source"] or "START"
+    with transaction.atomic():
+        _chain_head(business)
+        states = list(
+            ConsentState.objects.select_for_update(of=("self",))
+            .select_related("campaign")
+            .filter(business=business, contact=contact, status=ConsentState.Status.OPTED_OUT)
+        )
+        if campaign is not None:
+            keys = {"all", scope_key(campaign=campaign)}
+            states = [s for s in states if s.scope_key in keys]
+        suppressed = _active_suppression(
+            business=business, e164=contact.phone_e164, campaign=campaign
+        )
+        if not states and not suppressed:
+            return None
+        event = _append(
+            business=business,
+            contact=contact,
+            kind=EventKind.OPT_IN_CONFIRMED,
+            method=method,
+            campaign=campaign,
+            evidence=ev,
+        )
+        for state in states:
+            if state.scope_key == "all" or state.confirmed_at is not None:
+                _state_set(
+                    business=business,
+                    contact=contact,
+                    key=state.scope_key,
+                    campaign=state.campaign,
+                    scope_kind=state.scope_kind,
+                    status=ConsentState.Status.OPTED_IN,
+                    event=event,
+                )
+        if campaign is not None:
+            _lift(business=business, e164=contact.phone_e164, campaigns=[campaign])
+        else:
+            _lift(business=business, e164=contact.phone_e164, everything=True)
+    return event
+
+
+# --- form snapshots -------------------------------------------------------------------------
+
+
+def form_snapshot_store(*, business: Business, html: str) -> str:
+    digest = hashlib.sha256(html.encode()).hexdigest()
+    FormSnapshot.objects.get_or_create(business=business, sha256=digest, defaults={"html": html})
+    return digest
+
+
+# --- data-subject rights ------------------------------------------------------------------
+
+
+def contact_erase(*, business: Business, contact: Contact, actor=None, ip=None) -> Contact:
+    """Anonymise the person; keep the ledger (its personal evidence blanked) and a suppression.
+
+    Other apps' erasers (messaging: message bodies) run in the same transaction.
+    """
+    if contact.business_id != business.pk:
+        raise NotFound("Contact not found.")
+    if contact.erased_at:
+        return contact
+    e164 = contact.phone_e164
+    now = timezone.now()
+    with transaction.atomic():
+        results = erasure.run_erasers(business=business, contact=contact)
+        if e164:
+            # An erased person must not be texted again by re-import: suppress for good.
+            _suppress(business=business, e164=e164, reason="erased", when=now)
+        ConsentEvidence.objects.filter(business=business, event__contact=contact).update(
+            ip=None, user_agent="", data={}, erased_at=now
+        )
+        contact.phone = None
+        contact.name = ""
+        contact.email = ""
+        contact.tags = []
+        contact.custom_fields = {}
+        contact.erased_at = now
+        contact.updated_at = now
+        contact.save()
+        audit_record(
+            action="consent.contact_erase",
+            obj=contact,
+            actor=actor,
+            business=business,
+            ip=ip,
+            detail={"other_apps": results},
+        )
+    return contact
+
+
+def contact_export_record(*, business: Business, contact: Contact, actor=None, ip=None) -> None:
+    audit_record(
+        action="consent.contact_export",
+        obj=contact,
+        actor=actor,
+        business=business,
+        ip=ip,
+    )
