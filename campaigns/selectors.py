@@ -107,9 +107,7 @@ def phone_numbers_for_sending(*, business: Business) -> QuerySet[PhoneNumber]:
 
 
 def phone_number_list(*, business: Business, include_released: bool = False):
-    qs = PhoneNumber.objects.select_related("campaign", "campaign__brand").filter(
-        business=business
-    )
+    qs = PhoneNumber.objects.select_related("campaign", "campaign__brand").filter(business=business)
     if not include_released:
         qs = qs.exclude(status=PhoneNumber.Status.RELEASED)
     return qs.order_by("e164")
@@ -146,9 +144,7 @@ def campaign_list(*, business: Business) -> QuerySet[Campaign]:
 
 def campaign_get(*, business: Business, campaign_uuid) -> Campaign:
     try:
-        return Campaign.objects.select_related("brand").get(
-            business=business, uuid=campaign_uuid
-        )
+        return Campaign.objects.select_related("brand").get(business=business, uuid=campaign_uuid)
     except (Campaign.DoesNotExist, ValueError, TypeError, ValidationError):
         raise NotFound() from None
 

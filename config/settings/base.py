@@ -274,3 +274,17 @@ CELERY_BEAT_SCHEDULE["privacy-retention"] = {  # daily retention run: every regi
     "task": "accounts.tasks.retention_run_task",
     "schedule": crontab(hour=3, minute=17),
 }
+
+# --- campaigns ---
+# Where brands and campaigns are registered: "manual" (our staff review in the admin) or
+# "tcr" (a CSP's 10DLC API at CAMPAIGNS_TCR_URL).
+CAMPAIGNS_REGISTRAR = env("CAMPAIGNS_REGISTRAR", default="manual")
+CAMPAIGNS_TCR_URL = env("CAMPAIGNS_TCR_URL", default="")
+CAMPAIGNS_TCR_API_KEY = env("CAMPAIGNS_TCR_API_KEY", default="")
+CAMPAIGNS_TCR_WEBHOOK_SECRET = env("CAMPAIGNS_TCR_WEBHOOK_SECRET", default="")
+CAMPAIGNS_TCR_WEBHOOK_URL = env("CAMPAIGNS_TCR_WEBHOOK_URL", default="")
+CAMPAIGNS_TCR_TIMEOUT = env.float("CAMPAIGNS_TCR_TIMEOUT", default=15.0)
+CELERY_BEAT_SCHEDULE["campaigns-poll-registry"] = {  # poll the 10DLC registry for status
+    "task": "campaigns.tasks.campaigns_poll_registry",
+    "schedule": 300.0,
+}

@@ -1,0 +1,26 @@
+"""Celery tasks of campaigns: thin, they call services."""
+
+import logging
+
+from celery import shared_task
+
+from . import selectors, services
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="campaigns.tasks.campaigns_poll_registry", ignore_result=True)
+def campaigns_poll_registry() -> int:
+    """Poll the registry for brands and campaigns whose outcome is not known yet, and finish
+    hand-offs that timed out (same referenceId, so nothing is registered twice)."""
+    done = 0
+    for brand in selectors.brands_to_poll():
+        services.brand_refresh(brand=brand)
+        done += 1
+    for campaign in selectors.campaigns_to_poll():
+        try:
+            services.campaign_poll(campaign=campaign)
+        except Exception:  # one bad row must not stop the round
+            logger.exception("polling campaign %s", campaign.uuid)
+        done += 1
+    return done
