@@ -8,6 +8,7 @@ from django.template.response import TemplateResponse
 from . import services
 from .errors import ApplicationError
 from .models import ApiKey, AuditEvent, Business, BusinessStatusChange, Invitation, Membership, User
+from .privacy_admin import erase_under_13  # also registers the privacy models
 
 
 class ReasonForm(forms.Form):
@@ -123,6 +124,7 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ("email",)
     list_display = ("email", "full_name", "is_staff", "is_active", "date_joined")
     search_fields = ("email", "full_name")
+    actions = [erase_under_13]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Person", {"fields": ("full_name",)}),

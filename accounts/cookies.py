@@ -16,7 +16,6 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core import signing
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 

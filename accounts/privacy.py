@@ -53,8 +53,12 @@ def user_profile_update(*, user: User, full_name: str, ip: str | None = None) ->
     user.full_name = full_name
     user.save(update_fields=["full_name"])
     audit_record(
-        action="user.update", actor=user, object_type="accounts.User", object_id=str(user.uuid),
-        detail={"fields": ["full_name"]}, ip=ip,
+        action="user.update",
+        actor=user,
+        object_type="accounts.User",
+        object_id=str(user.uuid),
+        detail={"fields": ["full_name"]},
+        ip=ip,
     )
     return user
 
@@ -100,8 +104,11 @@ def user_email_change_request(
         recipient_list=[user.email],
     )
     audit_record(
-        action="user.email_change.request", actor=user, object_type="accounts.User",
-        object_id=str(user.uuid), ip=ip,
+        action="user.email_change.request",
+        actor=user,
+        object_type="accounts.User",
+        object_id=str(user.uuid),
+        ip=ip,
     )
     return token
 
@@ -125,8 +132,12 @@ def user_email_change_confirm(*, token: str, ip: str | None = None) -> User:
     user.email = data["e"]
     user.save(update_fields=["email"])
     audit_record(
-        action="user.email_change", actor=user, object_type="accounts.User",
-        object_id=str(user.uuid), detail={"from_hash": _email_hash(old)}, ip=ip,
+        action="user.email_change",
+        actor=user,
+        object_type="accounts.User",
+        object_id=str(user.uuid),
+        detail={"from_hash": _email_hash(old)},
+        ip=ip,
     )
     return user
 
@@ -181,8 +192,11 @@ def user_erase(
     memberships = list(Membership.objects.filter(user=user).select_related("business"))
     for m in memberships:
         audit_record(
-            action="membership.erase", actor=staff_actor, business=m.business,
-            object_type="accounts.Membership", object_id=str(m.uuid),
+            action="membership.erase",
+            actor=staff_actor,
+            business=m.business,
+            object_type="accounts.Membership",
+            object_id=str(m.uuid),
             detail={"role": m.role, "reason": reason, "left_without_owner": m.business in blocking},
             ip=ip,
         )
@@ -202,11 +216,15 @@ def user_erase(
     user.groups.clear()
     user.user_permissions.clear()
     audit_record(
-        action="user.erase", actor=staff_actor, object_type="accounts.User",
+        action="user.erase",
+        actor=staff_actor,
+        object_type="accounts.User",
         object_id=str(user.uuid),
         detail={
-            "reason": reason, "memberships_removed": len(memberships),
-            "audit_events_detached": detached, "usage_log_deleted": usage,
+            "reason": reason,
+            "memberships_removed": len(memberships),
+            "audit_events_detached": detached,
+            "usage_log_deleted": usage,
             "businesses_left_without_owner": [str(b.uuid) for b in blocking],
         },
         ip=ip,
@@ -238,9 +256,7 @@ def user_for_unsubscribe_token(*, token: str) -> User:
 
 
 @transaction.atomic
-def user_marketing_set(
-    *, user: User, opt_out: bool, via: str, ip: str | None = None
-) -> User:
+def user_marketing_set(*, user: User, opt_out: bool, via: str, ip: str | None = None) -> User:
     """Opt in or out of marketing email from us; ``via`` is "account" or "unsubscribe_link"."""
     if user.marketing_email_opt_out == opt_out:
         return user
@@ -248,8 +264,11 @@ def user_marketing_set(
     user.save(update_fields=["marketing_email_opt_out"])
     audit_record(
         action="user.marketing_opt_out" if opt_out else "user.marketing_opt_in",
-        actor=user if via == "account" else None, object_type="accounts.User",
-        object_id=str(user.uuid), detail={"via": via}, ip=ip,
+        actor=user if via == "account" else None,
+        object_type="accounts.User",
+        object_id=str(user.uuid),
+        detail={"via": via},
+        ip=ip,
     )
     return user
 
@@ -288,9 +307,12 @@ def business_export_create(*, membership: Membership, ip: str | None = None) -> 
     _require_owner(membership)
     data = exports.business_export_build(business=membership.business)
     audit_record(
-        action="business.export", obj=membership.business, actor=membership.user,
+        action="business.export",
+        obj=membership.business,
+        actor=membership.user,
         business=membership.business,
-        detail={"sections": sorted(data["sections"]), "errors": sorted(data["errors"])}, ip=ip,
+        detail={"sections": sorted(data["sections"]), "errors": sorted(data["errors"])},
+        ip=ip,
     )
     return data
 
@@ -298,16 +320,18 @@ def business_export_create(*, membership: Membership, ip: str | None = None) -> 
 def user_export_create(*, user: User, ip: str | None = None) -> dict:
     data = exports.user_export_build(user=user)
     audit_record(
-        action="user.export", actor=user, object_type="accounts.User",
-        object_id=str(user.uuid), detail={"errors": sorted(data["errors"])}, ip=ip,
+        action="user.export",
+        actor=user,
+        object_type="accounts.User",
+        object_id=str(user.uuid),
+        detail={"errors": sorted(data["errors"])},
+        ip=ip,
     )
     return data
 
 
 @transaction.atomic
-def business_close(
-    *, membership: Membership, confirmation: str, ip: str | None = None
-) -> Business:
+def business_close(*, membership: Membership, confirmation: str, ip: str | None = None) -> Business:
     """Owner closes the business: TERMINATED (sending stops at once), keys revoked.
 
     Its data stays until the closed-business retention rule purges it.
@@ -321,8 +345,11 @@ def business_close(
     if business.vetting_status == Business.Vetting.TERMINATED:
         raise Conflict("This business is already closed.")
     business = business_set_vetting(
-        business=business, to_status=Business.Vetting.TERMINATED, reason=CLOSE_REASON,
-        actor=membership.user, ip=ip,
+        business=business,
+        to_status=Business.Vetting.TERMINATED,
+        reason=CLOSE_REASON,
+        actor=membership.user,
+        ip=ip,
     )
     for key in ApiKey.objects.filter(business=business, revoked_at__isnull=True):
         api_key_revoke(key=key, actor=membership.user, ip=ip)
@@ -330,8 +357,12 @@ def business_close(
         business=business, accepted_at__isnull=True, revoked_at__isnull=True
     ).update(revoked_at=timezone.now())
     audit_record(
-        action="business.close", obj=business, actor=membership.user, business=business,
-        detail={"purge_after_days": settings.RETENTION_CLOSED_BUSINESS_DAYS}, ip=ip,
+        action="business.close",
+        obj=business,
+        actor=membership.user,
+        business=business,
+        detail={"purge_after_days": settings.RETENTION_CLOSED_BUSINESS_DAYS},
+        ip=ip,
     )
     return business
 
@@ -402,8 +433,12 @@ def closed_businesses_purge(*, now: datetime, dry_run: bool) -> dict:
         business.data_purged_at = now
         business.save()
         audit_record(
-            action="business.purge", obj=business, business=business,
-            detail={"rule": "closed business retention",
-                    "days": settings.RETENTION_CLOSED_BUSINESS_DAYS},
+            action="business.purge",
+            obj=business,
+            business=business,
+            detail={
+                "rule": "closed business retention",
+                "days": settings.RETENTION_CLOSED_BUSINESS_DAYS,
+            },
         )
     return counts

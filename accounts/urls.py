@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import privacy_urls, views
 
 app_name = "portal"
 
@@ -26,3 +26,5 @@ urlpatterns = [
         "api-keys/<uuid:key_uuid>/revoke/", views.ApiKeyRevokeView.as_view(), name="api-key-revoke"
     ),
 ]
+
+urlpatterns += privacy_urls.portal_urlpatterns  # my account, business export/close (privacy)

@@ -70,6 +70,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("app/", include("accounts.urls")),
+    path("", include("accounts.privacy_urls")),  # cookie settings, email links (privacy)
     path("", include("policies.urls")),
     path("", include("campaigns.urls")),
     path("", include("consent.urls")),
