@@ -7,6 +7,8 @@ from accounts import services
 from accounts.roles import Role
 from tests.factories.accounts import BusinessFactory, MembershipFactory
 
+pytest_plugins = ["tests.fixtures.carrier"]
+
 
 @pytest.fixture(autouse=True)
 def _clear_cache():

@@ -1,0 +1,338 @@
+"""The simulated carrier: a real HTTP service on loopback (``manage.py run_carrier``).
+
+It accepts messages (POST /v1/messages) and answers with ids, deduplicates on our
+idempotency key (a repeat gets the first id and is logged with ``"duplicate": true``),
+writes an append-only JSON-lines audit log of what it accepted (the carrier-side truth
+that tests and benchmarks judge the cap and opt-outs by), calls back delivery receipts
+signed with HMAC-SHA256 (timestamp + "." + body), injects faults (5xx, 429, time-outs,
+slowness) on request through POST /control, plays recipients who reply (STOP, YES, HELP),
+and serves number search / provisioning for the campaigns app.
+
+Endpoints:
+  POST   /v1/messages                 {"from","to","body","segments","idempotency_key",
+                                        "status_callback"} -> 201 {"id","status","duplicate"}
+  GET    /v1/numbers/available?area_code=NNN&limit=N -> {"numbers": [...]}
+  POST   /v1/numbers {"number"}       -> 201 {"number","id"} | 409
+  DELETE /v1/numbers/<e164>           -> 204 | 404
+  POST   /v1/simulate/inbound {"from","to","body"} -> 202 (posted to our inbound webhook)
+  GET    /control                     -> state and counters
+  POST   /control {...}               -> change faults / replies / callbacks (see _control)
+  GET    /health
+"""
+
+import asyncio
+import json
+import logging
+import random
+import time
+import uuid
+from collections import deque
+from pathlib import Path
+
+from aiohttp import ClientSession, ClientTimeout, web
+
+log = logging.getLogger("carrier")
+
+
+def _sign(secret: bytes, timestamp: str, body: bytes) -> str:
+    import hashlib
+    import hmac
+
+    return hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+class Carrier:
+    def __init__(self, *, audit_log: str, secret: bytes, webhook_base: str = "") -> None:
+        self.audit_path = Path(audit_log)
+        self.audit_path.parent.mkdir(parents=True, exist_ok=True)
+        self.audit = open(self.audit_path, "a", buffering=1024 * 64)  # noqa: SIM115
+        self.secret = secret
+        self.webhook_base = webhook_base.rstrip("/")
+        self.seen: dict[str, str] = {}  # idempotency key -> carrier id
+        self.numbers: dict[str, str] = {}  # provisioned e164 -> id
+        self.reset()
+        self.session: ClientSession | None = None
+        self.outbox: asyncio.Queue | None = None
+        self.background: set[asyncio.Task] = set()
+
+    def reset(self) -> None:
+        self.next_faults: deque[str] = deque()
+        self.p_5xx = self.p_429 = self.p_timeout = 0.0
+        self.slow = 0.0  # seconds added before answering (the message is accepted first)
+        self.timeout_delay = 30.0
+        self.retry_after = 1.0
+        self.replies: dict[str, str] = {}  # recipient phone -> reply body
+        self.callbacks = True
+        self.delivery_delay = 0.0
+        self.undeliverable: set[str] = set()
+        self.counters = {
+            "accepted": 0,
+            "duplicates": 0,
+            "faults": 0,
+            "callbacks": 0,
+            "callback_errors": 0,
+            "inbound": 0,
+        }
+
+    # --- helpers ------------------------------------------------------------------------
+    def _log(self, entry: dict) -> None:
+        self.audit.write(json.dumps(entry, separators=(",", ":")) + "\n")
+        self.audit.flush()
+
+    def _fault(self) -> str:
+        if self.next_faults:
+            return self.next_faults.popleft()
+        r = random.random()
+        if r < self.p_5xx:
+            return "500"
+        if r < self.p_5xx + self.p_429:
+            return "429"
+        if r < self.p_5xx + self.p_429 + self.p_timeout:
+            return "timeout"
+        return ""
+
+    async def _post(self, url: str, payload: dict) -> None:
+        body = json.dumps(payload).encode()
+        ts = f"{time.time():.3f}"
+        headers = {
+            "Content-Type": "application/json",
+            "X-Carrier-Timestamp": ts,
+            "X-Carrier-Signature": _sign(self.secret, ts, body),
+        }
+        for attempt in range(3):
+            try:
+                async with self.session.post(url, data=body, headers=headers) as resp:
+                    if resp.status < 500:
+                        self.counters["callbacks"] += 1
+                        return
+            except Exception as exc:  # the receiver may be down: retry, then count
+                log.debug("callback to %s failed: %s", url, exc)
+            await asyncio.sleep(0.2 * (attempt + 1))
+        self.counters["callback_errors"] += 1
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.ensure_future(coro)
+        self.background.add(task)  # keep a reference until done
+        task.add_done_callback(self.background.discard)
+
+    async def _deliver(self, delay: float, url: str, payload: dict) -> None:
+        if delay:
+            await asyncio.sleep(delay)
+        await self.outbox.put((url, payload))
+
+    async def _sender(self) -> None:
+        while True:
+            url, payload = await self.outbox.get()
+            try:
+                await self._post(url, payload)
+            finally:
+                self.outbox.task_done()
+
+    # --- handlers -----------------------------------------------------------------------
+    async def send(self, request: web.Request) -> web.Response:
+        try:
+            data = await request.json()
+            sender, to, body = data["from"], data["to"], data["body"]
+        except (ValueError, KeyError, TypeError):
+            return web.json_response(
+                {"code": "21602", "message": "from, to and body are required"}, status=400
+            )
+        fault = self._fault()
+        if fault:
+            self.counters["faults"] += 1
+        if fault == "500":
+            return web.json_response(
+                {"code": "500", "message": "injected server error"}, status=500
+            )
+        if fault == "503":
+            return web.json_response({"code": "503", "message": "injected unavailable"}, status=503)
+        if fault == "429":
+            return web.json_response(
+                {"code": "30022", "message": "rate limit exceeded"},
+                status=429,
+                headers={"Retry-After": str(self.retry_after)},
+            )
+        if fault == "timeout":
+            await asyncio.sleep(self.timeout_delay)
+            return web.json_response({"code": "504", "message": "late"}, status=504)
+        if fault == "reject":
+            return web.json_response(
+                {"code": "21610", "message": "recipient unsubscribed"}, status=400
+            )
+        key = str(data.get("idempotency_key") or "")
+        now = time.time()
+        duplicate = bool(key) and key in self.seen
+        carrier_id = self.seen[key] if duplicate else f"SM{uuid.uuid4().hex}"
+        if key and not duplicate:
+            self.seen[key] = carrier_id
+        entry = {
+            "message_id": key,
+            "carrier_id": carrier_id,
+            "from": sender,
+            "to": to,
+            "accepted_at": now,
+            "segments": int(data.get("segments") or 1),
+            "body": body,
+        }
+        if duplicate:
+            entry["duplicate"] = True
+            self.counters["duplicates"] += 1
+        else:
+            self.counters["accepted"] += 1
+        self._log(entry)
+        if not duplicate:
+            callback = data.get("status_callback") or ""
+            if callback and self.callbacks:
+                status = "undelivered" if to in self.undeliverable else "delivered"
+                payload = {"id": carrier_id, "message_id": key, "status": status}
+                if status == "undelivered":
+                    payload["error_code"] = "30003"
+                self._spawn(self._deliver(self.delivery_delay, callback, payload))
+            reply = self.replies.get(to)
+            if reply and self.webhook_base:
+                self.counters["inbound"] += 1
+                self._spawn(
+                    self._deliver(
+                        0.0,
+                        f"{self.webhook_base}/webhooks/carrier/inbound/",
+                        {"id": f"MO{uuid.uuid4().hex}", "from": to, "to": sender, "body": reply},
+                    )
+                )
+        if self.slow:
+            await asyncio.sleep(self.slow)
+        return web.json_response(
+            {"id": carrier_id, "status": "accepted", "duplicate": duplicate}, status=201
+        )
+
+    async def simulate_inbound(self, request: web.Request) -> web.Response:
+        data = await request.json()
+        payload = {
+            "id": f"MO{uuid.uuid4().hex}",
+            "from": data["from"],
+            "to": data["to"],
+            "body": data["body"],
+        }
+        self.counters["inbound"] += 1
+        await self._post(f"{self.webhook_base}/webhooks/carrier/inbound/", payload)
+        return web.json_response(payload, status=202)
+
+    async def numbers_available(self, request: web.Request) -> web.Response:
+        area = request.query.get("area_code", "555")
+        if not (area.isdigit() and len(area) == 3):
+            return web.json_response(
+                {"code": "invalid", "message": "area_code is 3 digits"}, status=400
+            )
+        try:
+            limit = max(1, min(50, int(request.query.get("limit", "10"))))
+        except ValueError:
+            limit = 10
+        found = []
+        for n in range(100, 10000):
+            e164 = f"+1{area}555{n:04d}"
+            if e164 not in self.numbers:
+                found.append(e164)
+            if len(found) >= limit:
+                break
+        return web.json_response({"numbers": found})
+
+    async def numbers_provision(self, request: web.Request) -> web.Response:
+        try:
+            number = (await request.json())["number"]
+        except (ValueError, KeyError, TypeError):
+            return web.json_response(
+                {"code": "invalid", "message": "number is required"}, status=400
+            )
+        if number in self.numbers:
+            return web.json_response(
+                {"code": "taken", "message": "number already provisioned"}, status=409
+            )
+        self.numbers[number] = f"PN{uuid.uuid4().hex}"
+        return web.json_response({"number": number, "id": self.numbers[number]}, status=201)
+
+    async def numbers_release(self, request: web.Request) -> web.Response:
+        number = request.match_info["number"]
+        if self.numbers.pop(number, None) is None:
+            return web.json_response(
+                {"code": "not_found", "message": "not provisioned"}, status=404
+            )
+        return web.Response(status=204)
+
+    async def control_get(self, request: web.Request) -> web.Response:
+        return web.json_response(self._state())
+
+    def _state(self) -> dict:
+        return {
+            "counters": self.counters,
+            "next": list(self.next_faults),
+            "p_5xx": self.p_5xx,
+            "p_429": self.p_429,
+            "p_timeout": self.p_timeout,
+            "slow": self.slow,
+            "callbacks": self.callbacks,
+            "replies": self.replies,
+            "pending_callbacks": self.outbox.qsize() if self.outbox else 0,
+        }
+
+    async def control_post(self, request: web.Request) -> web.Response:
+        """Body keys (all optional): reset (bool), next (list of "500"/"503"/"429"/"timeout"/
+        "reject" for the next requests), p_5xx / p_429 / p_timeout (probabilities), slow and
+        timeout_delay (seconds), retry_after, callbacks (bool), delivery_delay, replies
+        ({phone: body}), undeliverable ([phone])."""
+        data = await request.json()
+        if data.get("reset"):
+            self.reset()
+        if "next" in data:
+            self.next_faults.extend(str(f) for f in data["next"])
+        for key in (
+            "p_5xx",
+            "p_429",
+            "p_timeout",
+            "slow",
+            "timeout_delay",
+            "retry_after",
+            "delivery_delay",
+        ):
+            if key in data:
+                setattr(self, key, float(data[key]))
+        if "callbacks" in data:
+            self.callbacks = bool(data["callbacks"])
+        if "replies" in data:
+            self.replies.update(data["replies"])
+        if "undeliverable" in data:
+            self.undeliverable.update(data["undeliverable"])
+        return web.json_response(self._state())
+
+    async def health(self, request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    async def on_startup(self, app) -> None:
+        self.session = ClientSession(timeout=ClientTimeout(total=10))
+        self.outbox = asyncio.Queue()
+        app["senders"] = [asyncio.ensure_future(self._sender()) for _ in range(16)]
+
+    async def on_cleanup(self, app) -> None:
+        for task in app["senders"]:
+            task.cancel()
+        await self.session.close()
+        self.audit.close()
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/v1/messages", self.send)
+        app.router.add_get("/v1/numbers/available", self.numbers_available)
+        app.router.add_post("/v1/numbers", self.numbers_provision)
+        app.router.add_delete("/v1/numbers/{number}", self.numbers_release)
+        app.router.add_post("/v1/simulate/inbound", self.simulate_inbound)
+        app.router.add_get("/control", self.control_get)
+        app.router.add_post("/control", self.control_post)
+        app.router.add_get("/health", self.health)
+        app.on_startup.append(self.on_startup)
+        app.on_cleanup.append(self.on_cleanup)
+        return app
+
+
+def serve(*, host: str, port: int, audit_log: str, secret: bytes, webhook_base: str) -> None:
+    carrier = Carrier(audit_log=audit_log, secret=secret, webhook_base=webhook_base)
+    web.run_app(
+        carrier.app(), host=host, port=port, access_log=None, print=None, handle_signals=True
+    )

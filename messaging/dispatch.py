@@ -1,0 +1,422 @@
+"""The drain: claim a number's due messages under its cap, re-check, send, record.
+
+One call of ``drain_number`` loops: (1) in one short transaction, lock the number's lane
+row (SKIP LOCKED: another drainer holds it → leave it the work), count the segments of
+its active slots, claim due rows in queue order with FOR UPDATE SKIP LOCKED, re-check each
+(expiry, number/campaign/business, consent and suppression, quiet hours), and mark the
+survivors SENDING with a reserved slot — all in that transaction; (2) send them
+concurrently; (3) record the answers and shrink each slot to answer + window. It stops
+when the number has no free capacity or no due rows, and schedules its own next run for
+the moment a slot frees (or the next scheduled message is due). See README.md.
+"""
+
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Min, Q
+from django.utils import timezone
+
+from . import ratecap
+from .models import Message, SendLane
+from .providers import Outbound, get_provider
+from .providers.base import ACCEPTED, PERMANENT, THROTTLED, run_async
+from .services import _report, quiet_hours_defer
+
+log = logging.getLogger(__name__)
+S = Message.Status
+
+
+def _ts(dt: datetime) -> float:
+    return dt.timestamp()
+
+
+def _dt(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, tz=UTC)
+
+
+def _status_callback_url() -> str:
+    if not settings.MESSAGING_STATUS_CALLBACKS:
+        return ""
+    return f"{settings.MESSAGING_WEBHOOK_BASE_URL}/webhooks/carrier/status/"
+
+
+def _block(m: Message, gate: str, code: str, text: str, now: datetime) -> None:
+    m.status = S.BLOCKED
+    m.reasons = [*m.reasons, {"gate": gate, "code": code, "message": text, "at": "dispatch"}]
+    m.status_changed_at = now
+
+
+def _recheck(rows: list[Message], number, now: datetime) -> tuple[list[Message], list[Message]]:
+    """DESIGN step 4. Returns (sendable, changed-but-not-sendable)."""
+    from campaigns.selectors import number_send_permission
+    from consent.selectors import consent_check
+
+    sendable, changed = [], []
+    permissions: dict[tuple[str, bool], object] = {}
+    business = number.business
+    for m in rows:
+        if m.expires_at and m.expires_at <= now:
+            m.status = S.EXPIRED
+            m.status_changed_at = now
+            m.reasons = [
+                *m.reasons,
+                {
+                    "gate": "validity",
+                    "code": "expired",
+                    "message": "Validity period ended before it could be sent.",
+                },
+            ]
+            changed.append(m)
+            continue
+        key = (m.kind, m.automated)
+        if key not in permissions:
+            permissions[key] = number_send_permission(
+                business=business, number=number, kind=m.kind, automated=m.automated
+            )
+        perm = permissions[key]
+        if not perm.allowed:
+            _block(m, "number", perm.code, perm.message, now)
+            changed.append(m)
+            continue
+        decision = consent_check(
+            business=business,
+            contact=m.contact,
+            kind=m.kind,
+            campaign=perm.campaign,
+            is_reply=m.reply_to_id is not None,
+            purpose=m.purpose,
+        )
+        if not decision.allowed:
+            _block(m, "consent", decision.code, decision.message, now)
+            changed.append(m)
+            continue
+        deferred = quiet_hours_defer(business=business, message=m, contact=m.contact, now=now)
+        if deferred is not None:
+            m.status = S.SCHEDULED
+            m.send_after = deferred
+            m.status_changed_at = now
+            m.reasons = [
+                *m.reasons,
+                {
+                    "gate": "quiet_hours",
+                    "code": "quiet_hours_deferred",
+                    "message": "Deferred to the end of quiet hours in the recipient's time zone.",
+                    "detail": {"until": deferred.isoformat()},
+                },
+            ]
+            changed.append(m)
+            continue
+        sendable.append(m)
+    return sendable, changed
+
+
+def _schedule(lane: SendLane, when: datetime | None, now: datetime) -> None:
+    """Record when this number needs its next drain and send the task if it is near."""
+    from .tasks import drain_number
+
+    lane.drain_at = when
+    lane.task_eta = None
+    if when is not None and when <= now + timedelta(seconds=settings.MESSAGING_ETA_HORIZON):
+        lane.task_eta = when
+        number_id = lane.number_id
+        transaction.on_commit(
+            lambda: drain_number.apply_async((number_id,), eta=when if when > now else None)
+        )
+    lane.save(update_fields=["drain_at", "task_eta", "last_drain_at"])
+
+
+def _claim(number_id: int) -> tuple[list[Message], dict]:
+    """Step (1). Returns the claimed rows (SENDING, slot reserved) and facts for logging."""
+    from campaigns.models import PhoneNumber
+
+    limit = settings.MESSAGING_RATE_LIMIT
+    window = settings.MESSAGING_RATE_WINDOW
+    with transaction.atomic():
+        lane = (
+            SendLane.objects.select_for_update(skip_locked=True).filter(number_id=number_id).first()
+        )
+        if lane is None:
+            if not SendLane.objects.filter(number_id=number_id).exists():
+                number = PhoneNumber.objects.filter(pk=number_id).first()
+                if number is not None:
+                    SendLane.objects.bulk_create(
+                        [SendLane(business_id=number.business_id, number_id=number_id)],
+                        ignore_conflicts=True,
+                    )
+                    return [], {"retry": True}
+            return [], {"busy": True}
+        now = timezone.now()
+        lane.last_drain_at = now
+        if lane.throttled_until and lane.throttled_until > now:
+            _schedule(lane, lane.throttled_until, now)
+            return [], {"throttled": True}
+        slots = [
+            ratecap.Slot(_ts(f), s)
+            for f, s in Message.objects.filter(
+                from_number_id=number_id, slot_frees_at__gt=now
+            ).values_list("slot_frees_at", "segments")
+        ]
+        capacity = ratecap.free_capacity(slots, now=_ts(now), limit=limit)
+        number = PhoneNumber.objects.select_related("business", "campaign").get(pk=number_id)
+        due = Q(
+            business_id=number.business_id, from_number_id=number_id, status__in=Message.WAITING
+        )
+        claimed: list[Message] = []
+        changed: list[Message] = []
+        while capacity > 0:
+            batch = min(capacity, settings.MESSAGING_BATCH_MAX)
+            rows = list(
+                Message.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("contact")
+                .filter(due, send_after__lte=now)
+                .order_by("priority", "send_after", "id")[:batch]
+            )
+            if not rows:
+                break
+            ok, other = _recheck(rows, number, now)
+            changed += other
+            fit = ratecap.take([m.segments for m in ok], capacity=capacity)
+            pending = _dt(
+                ratecap.pending_frees_at(
+                    reserved_at=_ts(now),
+                    window=window,
+                    timeout=settings.MESSAGING_SEND_TIMEOUT,
+                    margin=settings.MESSAGING_SLOT_MARGIN,
+                )
+            )
+            for m in ok[:fit]:
+                m.status = S.SENDING
+                m.attempts += 1
+                m.claimed_at = now
+                m.slot_frees_at = max(pending, m.slot_frees_at or pending)
+                m.status_changed_at = now
+                capacity -= m.segments
+            claimed += ok[:fit]
+            if fit < len(ok) or len(rows) < batch:
+                break
+        if claimed or changed:
+            Message.objects.bulk_update(
+                claimed + changed,
+                [
+                    "status",
+                    "attempts",
+                    "claimed_at",
+                    "slot_frees_at",
+                    "status_changed_at",
+                    "reasons",
+                    "send_after",
+                ],
+            )
+        if claimed:
+            lane.drain_at = now  # a drainer is live on this lane (heartbeat)
+            lane.save(update_fields=["drain_at", "last_drain_at"])
+            return claimed, {"number": number, "changed": len(changed)}
+        # Nothing to send now: when is the next drain needed?
+        backlog = (
+            Message.objects.filter(due, send_after__lte=now)
+            .order_by("priority", "send_after", "id")
+            .values_list("segments", flat=True)
+            .first()
+        )
+        if backlog is not None:
+            when = _dt(ratecap.next_free_at(slots, now=_ts(now), limit=limit, need=backlog))
+            when = max(when, now + timedelta(milliseconds=5))
+        else:
+            when = Message.objects.filter(due).aggregate(t=Min("send_after"))["t"]
+        _schedule(lane, when, now)
+        return [], {"number": number, "changed": len(changed), "next": when}
+
+
+def _finish(claimed: list[Message], results, number) -> dict:
+    """Step (3): record answers; shrink or free each slot; retries with backoff."""
+    window = settings.MESSAGING_RATE_WINDOW
+    margin = settings.MESSAGING_SLOT_MARGIN
+    now = timezone.now()
+    counts = {"sent": 0, "retry": 0, "failed": 0, "throttled": 0}
+    throttle_until = None
+    with transaction.atomic():
+        # Only rows still ours: recovery may have re-queued a claim whose worker stalled.
+        live = set(
+            Message.objects.select_for_update()
+            .filter(
+                pk__in=[m.pk for m in claimed], status=S.SENDING, claimed_at=claimed[0].claimed_at
+            )
+            .values_list("pk", flat=True)
+        )
+        update = []
+        failed_events = []
+        for m, r in zip(claimed, results, strict=True):
+            if m.pk not in live:
+                continue
+            m.status_changed_at = now
+            if r.outcome == ACCEPTED:
+                m.status = S.SENT
+                m.provider = get_provider().name
+                m.provider_id = r.provider_id
+                m.sent_at = _dt(r.done_at)
+                m.error_code = ""
+                m.slot_frees_at = _dt(
+                    ratecap.done_frees_at(done_at=r.done_at, window=window, margin=margin)
+                )
+                counts["sent"] += 1
+            elif r.outcome == THROTTLED:
+                # Not accepted: the slot is not needed; the number slows down.
+                m.status = S.QUEUED
+                m.attempts = max(0, m.attempts - 1)
+                m.slot_frees_at = now
+                wait = max(r.retry_after or 1.0, 0.5)
+                m.send_after = now + timedelta(seconds=wait)
+                throttle_until = max(throttle_until or now, now + timedelta(seconds=wait))
+                counts["throttled"] += 1
+            elif r.outcome == PERMANENT:
+                m.status = S.FAILED
+                m.error_code = r.code
+                m.error_message = r.detail
+                m.slot_frees_at = now  # refused, so nothing landed at the carrier
+                counts["failed"] += 1
+                failed_events.append({"message": str(m.uuid), "code": r.code})
+            else:  # transient: the carrier may or may not have it; keep the slot
+                m.slot_frees_at = _dt(
+                    ratecap.done_frees_at(done_at=r.done_at, window=window, margin=margin)
+                )
+                m.error_code = r.code
+                m.error_message = r.detail
+                if m.attempts >= settings.MESSAGING_MAX_ATTEMPTS:
+                    m.status = S.FAILED
+                    counts["failed"] += 1
+                    failed_events.append({"message": str(m.uuid), "code": r.code})
+                else:
+                    m.status = S.QUEUED
+                    delay = ratecap.retry_delay(
+                        attempt=m.attempts,
+                        base=settings.MESSAGING_RETRY_BASE,
+                        cap=settings.MESSAGING_RETRY_CAP,
+                    )
+                    m.send_after = now + timedelta(seconds=delay)
+                    counts["retry"] += 1
+            update.append(m)
+        if update:
+            Message.objects.bulk_update(
+                update,
+                [
+                    "status",
+                    "status_changed_at",
+                    "provider",
+                    "provider_id",
+                    "sent_at",
+                    "error_code",
+                    "error_message",
+                    "slot_frees_at",
+                    "send_after",
+                    "attempts",
+                ],
+            )
+        if throttle_until is not None:
+            SendLane.objects.filter(number_id=number.pk).update(
+                throttled_until=throttle_until, throttle_count=models_F("throttle_count") + 1
+            )
+    if counts["sent"]:
+        _report(number.business, "sent", {"count": counts["sent"], "number": number.e164})
+    if failed_events:
+        _report(
+            number.business, "failed", {"count": len(failed_events), "items": failed_events[:100]}
+        )
+    return counts
+
+
+def models_F(name):
+    from django.db.models import F
+
+    return F(name)
+
+
+def drain_number(number_id: int, *, max_seconds: float = 20.0) -> dict:
+    """Drain one number until it has no capacity or no due rows (bounded in time, so one
+    busy number cannot hold a worker forever)."""
+    provider = get_provider()
+    started = time.monotonic()
+    totals = {"sent": 0, "retry": 0, "failed": 0, "throttled": 0, "cycles": 0}
+    while time.monotonic() - started < max_seconds:
+        claimed, facts = _claim(number_id)
+        if facts.get("retry"):
+            continue
+        if not claimed:
+            break
+        callback = _status_callback_url()
+        items = [
+            Outbound(str(m.uuid), facts["number"].e164, m.to_phone, m.body, m.segments, callback)
+            for m in claimed
+        ]
+        try:
+            results = run_async(
+                provider.send_many(items), timeout=settings.MESSAGING_SEND_TIMEOUT * 3
+            )
+        except Exception:  # the batch as a whole failed: treat every item as ambiguous
+            log.exception("send batch failed for number %s", number_id)
+            from .providers.base import TRANSIENT, SendResult
+
+            results = [SendResult(TRANSIENT, code="batch", done_at=time.time()) for _ in items]
+        counts = _finish(claimed, results, facts["number"])
+        totals["cycles"] += 1
+        for k, v in counts.items():
+            totals[k] += v
+    else:
+        # Out of time with work left: hand over to a fresh task (fairness).
+        from .tasks import drain_number as task
+
+        task.delay(number_id)
+    return totals
+
+
+def recover(*, now: datetime | None = None) -> dict:
+    """The beat task's body: re-queue claims whose worker died, re-kick lanes whose drain
+    is overdue, and send ETA tasks for drains coming due within the horizon."""
+    from .services import lane_kick
+    from .tasks import drain_number
+
+    now = now or timezone.now()
+    grace = timedelta(seconds=settings.MESSAGING_RECOVERY_GRACE)
+    stuck_before = now - timedelta(seconds=settings.MESSAGING_SEND_TIMEOUT) - grace
+    with transaction.atomic():
+        stuck = list(
+            Message.objects.select_for_update(skip_locked=True)
+            .filter(status=S.SENDING, claimed_at__lt=stuck_before)
+            .only("pk", "business_id", "from_number_id")[:5000]
+        )
+        if stuck:
+            # The slot stays reserved (slot_frees_at untouched): the carrier may have it;
+            # the retry reuses our id, so the carrier answers with the first id.
+            Message.objects.filter(pk__in=[m.pk for m in stuck]).update(
+                status=S.QUEUED, send_after=now, status_changed_at=now
+            )
+    lanes = {(m.business_id, m.from_number_id) for m in stuck}
+    kicked = 0
+    for business_id, number_id in lanes:
+        kicked += lane_kick(business_id=business_id, number_id=number_id)
+    overdue = list(
+        SendLane.objects.filter(drain_at__lt=now - grace).values_list("business_id", "number_id")[
+            :5000
+        ]
+    )
+    for _business_id, number_id in overdue:
+        SendLane.objects.filter(number_id=number_id, drain_at__lt=now - grace).update(
+            drain_at=now, task_eta=now
+        )
+        drain_number.delay(number_id)
+        kicked += 1
+    horizon = now + timedelta(seconds=settings.MESSAGING_ETA_HORIZON)
+    coming = list(
+        SendLane.objects.filter(
+            drain_at__lte=horizon, drain_at__gte=now - grace, task_eta__isnull=True
+        ).values_list("number_id", "drain_at")[:5000]
+    )
+    for number_id, when in coming:
+        if SendLane.objects.filter(
+            number_id=number_id, drain_at=when, task_eta__isnull=True
+        ).update(task_eta=when):
+            drain_number.apply_async((number_id,), eta=when if when > now else None)
+            kicked += 1
+    return {"requeued": len(stuck), "kicked": kicked}

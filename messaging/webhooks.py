@@ -1,0 +1,158 @@
+"""Provider webhooks: delivery receipts and inbound texts, signed, on the leanest path.
+
+Status callbacks arrive once per message (833/s at full load), so the view verifies the
+signature, stores the raw receipt with one INSERT and answers; a task applies receipts to
+messages in batches. Inbound texts are rarer and go through services.inbound_receive.
+"""
+
+import json
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from . import services
+from .providers import signing
+
+log = logging.getLogger(__name__)
+
+APPLY_KEY = "messaging:apply-status-scheduled"
+
+
+def _schedule_apply() -> None:
+    # At most one apply task per half second, however many receipts arrive.
+    if cache.add(APPLY_KEY, 1, timeout=0.5):
+        from .tasks import apply_status_callbacks
+
+        apply_status_callbacks.apply_async(countdown=0.3)
+
+
+def _carrier_verified(request: HttpRequest) -> bool:
+    return signing.verify(
+        signing.carrier_secret(),
+        timestamp=request.headers.get("X-Carrier-Timestamp", ""),
+        signature=request.headers.get("X-Carrier-Signature", ""),
+        body=request.body,
+    )
+
+
+def _forbidden() -> JsonResponse:
+    return JsonResponse(
+        {
+            "error": {
+                "code": "bad_signature",
+                "message": "Signature missing or invalid.",
+                "fields": {},
+                "detail": {},
+            }
+        },
+        status=403,
+    )
+
+
+def _bad(message: str) -> JsonResponse:
+    return JsonResponse(
+        {"error": {"code": "invalid", "message": message, "fields": {}, "detail": {}}}, status=400
+    )
+
+
+@csrf_exempt
+@require_POST
+def carrier_status(request: HttpRequest) -> HttpResponse:
+    if not _carrier_verified(request):
+        return _forbidden()
+    try:
+        data = json.loads(request.body)
+        status = str(data["status"])
+    except (ValueError, KeyError, TypeError):
+        return _bad("A JSON body with id, message_id and status is required.")
+    message_uuid = data.get("message_id") or None
+    try:
+        import uuid
+
+        message_uuid = uuid.UUID(str(message_uuid)) if message_uuid else None
+    except ValueError:
+        message_uuid = None
+    services.status_callback_store(
+        provider="simulated",
+        status=status,
+        message_uuid=message_uuid,
+        provider_id=str(data.get("id", "")),
+        error_code=str(data.get("error_code", "") or ""),
+    )
+    _schedule_apply()
+    return HttpResponse(status=204)
+
+
+@csrf_exempt
+@require_POST
+def carrier_inbound(request: HttpRequest) -> HttpResponse:
+    if not _carrier_verified(request):
+        return _forbidden()
+    try:
+        data = json.loads(request.body)
+        to, sender, body = str(data["to"]), str(data["from"]), str(data["body"])
+    except (ValueError, KeyError, TypeError):
+        return _bad("A JSON body with from, to and body is required.")
+    services.inbound_receive(
+        to_number=to,
+        from_phone=sender,
+        body=body,
+        provider="simulated",
+        provider_id=str(data.get("id", "")),
+    )
+    return HttpResponse(status=204)
+
+
+def _twilio_verified(request: HttpRequest) -> bool:
+    from twilio.request_validator import RequestValidator
+
+    token = settings.TWILIO_AUTH_TOKEN
+    if not token:
+        return False
+    # The URL Twilio called: our public base + path (a proxy may change the host we see).
+    url = f"{settings.MESSAGING_WEBHOOK_BASE_URL}{request.get_full_path()}"
+    return RequestValidator(token).validate(
+        url, request.POST.dict(), request.headers.get("X-Twilio-Signature", "")
+    )
+
+
+@csrf_exempt
+@require_POST
+def twilio_status(request: HttpRequest) -> HttpResponse:
+    if not _twilio_verified(request):
+        return _forbidden()
+    sid = request.POST.get("MessageSid", "")
+    status = request.POST.get("MessageStatus", "")
+    if not sid or not status:
+        return _bad("MessageSid and MessageStatus are required.")
+    services.status_callback_store(
+        provider="twilio",
+        status=status,
+        provider_id=sid,
+        error_code=request.POST.get("ErrorCode", ""),
+    )
+    _schedule_apply()
+    return HttpResponse(status=204)
+
+
+@csrf_exempt
+@require_POST
+def twilio_inbound(request: HttpRequest) -> HttpResponse:
+    if not _twilio_verified(request):
+        return _forbidden()
+    to, sender = request.POST.get("To", ""), request.POST.get("From", "")
+    if not to or not sender:
+        return _bad("To and From are required.")
+    services.inbound_receive(
+        to_number=to,
+        from_phone=sender,
+        body=request.POST.get("Body", ""),
+        provider="twilio",
+        provider_id=request.POST.get("MessageSid", ""),
+    )
+    # Empty TwiML: our own keyword handling answers through the queue.
+    return HttpResponse("<Response></Response>", content_type="text/xml")

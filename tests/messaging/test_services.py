@@ -1,0 +1,307 @@
+"""message_enqueue gates, inbound keywords, cancel, broadcasts, status callbacks (DB)."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.utils import timezone
+
+from accounts.errors import Conflict, ValidationFailed
+from campaigns.models import Campaign
+from consent.selectors import consent_check
+from messaging import services
+from messaging.models import Message, SendLane, StatusCallback
+from policies.decisions import Decision, Reason
+from tests.factories.consent import ContactFactory
+from tests.factories.messaging import consenting_contact, sending_number
+
+S = Message.Status
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def number(business):
+    return sending_number(business=business)
+
+
+@pytest.fixture
+def contact(business, number):
+    return consenting_contact(business=business, number=number)
+
+
+def test_enqueue_queues_with_segments_and_priority(business, number, contact):
+    m = services.message_enqueue(
+        business=business, body="Hi € there", kind="transactional", contact=contact
+    )
+    assert m.status == S.QUEUED
+    assert (m.encoding, m.segments) == ("GSM-7", 1)
+    assert m.from_number == number
+    assert m.to_phone == contact.phone_e164
+    assert m.priority == 20 and m.send_after is not None and m.expires_at > m.send_after
+    assert m.reasons == []
+
+
+def test_enqueue_is_idempotent(business, number, contact):
+    a = services.message_enqueue(
+        business=business, body="One", kind="transactional", contact=contact, idempotency_key="k1"
+    )
+    b = services.message_enqueue(
+        business=business, body="Two", kind="transactional", contact=contact, idempotency_key="k1"
+    )
+    assert a.pk == b.pk and Message.objects.count() == 1
+
+
+def test_enqueue_blocks_without_consent_and_says_why(business, number):
+    stranger = ContactFactory(business=business, phone="+16465550111")
+    m = services.message_enqueue(
+        business=business, body="Sale!", kind="marketing", contact=stranger
+    )
+    assert m.status == S.BLOCKED
+    assert [(r["gate"], r["code"]) for r in m.reasons] == [("consent", "no_consent")]
+
+
+def test_enqueue_blocks_on_unapproved_campaign(business, number, contact):
+    Campaign.objects.filter(pk=number.campaign_id).update(status=Campaign.Status.SUSPENDED)
+    number.refresh_from_db()
+    m = services.message_enqueue(
+        business=business, body="Hi", kind="transactional", contact=contact, from_number=number
+    )
+    assert m.status == S.BLOCKED
+    assert ("number", "campaign_not_approved") in [(r["gate"], r["code"]) for r in m.reasons]
+
+
+def test_policy_review_holds(business, number, contact, monkeypatch):
+    review = Decision((Reason("content.test", "lending", "review", "Looks like a loan offer."),))
+    monkeypatch.setattr("policies.services.message_check", lambda **kw: review)
+    m = services.message_enqueue(
+        business=business, body="Loans!", kind="transactional", contact=contact
+    )
+    assert m.status == S.HELD
+    assert m.reasons[0]["gate"] == "policy" and m.reasons[0]["detail"]["categories"] == ["lending"]
+    released = services.message_review(message=m, release=True, note="fine")
+    assert released.status == S.QUEUED
+
+
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        ({"kind": "spam"}, "kind"),
+        ({"body": "  "}, "body"),
+        ({"body": "x" * 1601}, "body"),
+        ({"contact": None}, "to"),
+        ({"contact": None, "to_phone": "12"}, "to_phone"),
+    ],
+)
+def test_enqueue_rejects_bad_input(business, contact, fields, error):
+    args = {"business": business, "body": "Hi", "kind": "transactional", "contact": contact}
+    args.update(fields)
+    with pytest.raises(ValidationFailed) as exc:
+        services.message_enqueue(**args)
+    assert error in exc.value.fields
+
+
+def test_enqueue_to_phone_creates_the_contact(business, number):
+    m = services.message_enqueue(
+        business=business, body="Hi", kind="marketing", to_phone="(646) 555-0199"
+    )
+    assert m.to_phone == "+16465550199" and m.contact is not None
+    assert m.status == S.BLOCKED  # a fresh contact has no consent
+
+
+def test_quiet_hours_defer_at_enqueue(business, number, contact, monkeypatch):
+    # 03:00 UTC = 22:00 in New York: marketing waits until 8:00 (13:00 UTC).
+    fixed = datetime(2026, 3, 3, 3, 0, tzinfo=UTC)
+    monkeypatch.setattr(timezone, "now", lambda: fixed)
+    m = services.message_enqueue(business=business, body="Sale!", kind="marketing", contact=contact)
+    assert m.status == S.SCHEDULED
+    assert m.send_after == datetime(2026, 3, 3, 13, 0, tzinfo=UTC)
+    assert m.reasons[0]["code"] == "quiet_hours_deferred"
+    # Transactional messages are not solicitations: no deferral.
+    t = services.message_enqueue(
+        business=business, body="Receipt", kind="transactional", contact=contact
+    )
+    assert t.status == S.QUEUED
+
+
+def test_send_at_schedules_and_cancel(business, number, contact):
+    later = timezone.now() + timezone.timedelta(hours=2)
+    m = services.message_enqueue(
+        business=business, body="Later", kind="transactional", contact=contact, send_at=later
+    )
+    assert m.status == S.SCHEDULED and m.send_after == later
+    canceled = services.message_cancel(business=business, message=m)
+    assert canceled.status == S.CANCELED
+    with pytest.raises(Conflict):
+        services.message_cancel(business=business, message=canceled)
+
+
+def test_lane_kick_sends_one_task_per_drain(business, number, monkeypatch):
+    sent = []
+    monkeypatch.setattr(
+        "messaging.tasks.drain_number.apply_async", lambda args, eta=None: sent.append((args, eta))
+    )
+    assert services.lane_kick(business_id=business.pk, number_id=number.pk)
+    assert not services.lane_kick(business_id=business.pk, number_id=number.pk)
+    assert len(sent) == 1 and SendLane.objects.get(number=number).drain_at is not None
+    # an earlier-due message than the expected drain kicks again
+    SendLane.objects.filter(number=number).update(
+        drain_at=timezone.now() + timezone.timedelta(minutes=5)
+    )
+    assert services.lane_kick(business_id=business.pk, number_id=number.pk)
+    assert len(sent) == 2
+
+
+# --- inbound keywords (table-driven) ---------------------------------------------------------
+
+OPT_OUT_TEXTS = ["STOP", "stop", "Stop all", "UNSUBSCRIBE", "cancel", "end", "quit", "revoke",
+                 "opt-out", "OPT OUT", "remove", "please stop texting me"]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", OPT_OUT_TEXTS)
+def test_inbound_opt_out_records_first_and_confirms_once(business, number, contact, text):
+    inbound = services.inbound_receive(
+        to_number=number.e164, from_phone=contact.phone_e164, body=text, provider="simulated"
+    )
+    assert inbound.status == S.RECEIVED and inbound.direction == "inbound"
+    assert consent_check(
+        business=business, contact=contact, kind="marketing", campaign=number.campaign
+    ).code in ("opted_out", "suppressed")
+    replies = list(Message.objects.filter(reply_to=inbound))
+    assert len(replies) == 1
+    assert replies[0].purpose == "opt_out_confirmation"
+    assert replies[0].body == number.campaign.optout_message
+    assert replies[0].status == S.QUEUED and replies[0].priority == 0
+
+
+def test_inbound_help_answers_even_unsubscribed(business, number):
+    inbound = services.inbound_receive(
+        to_number=number.e164, from_phone="+16465550123", body="Help", provider="simulated"
+    )
+    reply = Message.objects.get(reply_to=inbound)
+    assert reply.purpose == "help_reply" and reply.body == number.campaign.help_message
+    assert reply.status == S.QUEUED
+
+
+@pytest.mark.parametrize("text", ["START", "unstop", "Yes"])
+def test_inbound_start_resubscribes(business, number, contact, text):
+    services.inbound_receive(
+        to_number=number.e164, from_phone=contact.phone_e164, body="STOP", provider="simulated"
+    )
+    assert not consent_check(
+        business=business, contact=contact, kind="marketing", campaign=number.campaign
+    ).allowed
+    inbound = services.inbound_receive(
+        to_number=number.e164, from_phone=contact.phone_e164, body=text, provider="simulated"
+    )
+    assert consent_check(
+        business=business, contact=contact, kind="marketing", campaign=number.campaign
+    ).allowed
+    assert Message.objects.get(reply_to=inbound).purpose == "opt_in_confirmation"
+
+
+def test_inbound_yes_confirms_pending_double_opt_in(business, number):
+    from consent import services as consent_services
+
+    pending = ContactFactory(business=business, phone="+16465550177")
+    consent_services.consent_record_opt_in(
+        business=business, contact=pending, method="WEB_FORM", campaign=number.campaign,
+        evidence={"disclosure_text": "By checking this box…", "page_url": "https://x.example/f"},
+        double_opt_in=True,
+    )  # fmt: skip
+    assert (
+        consent_check(
+            business=business, contact=pending, kind="marketing", campaign=number.campaign
+        ).code
+        == "pending_double_opt_in"
+    )
+    services.inbound_receive(
+        to_number=number.e164, from_phone="+16465550177", body="YES", provider="simulated"
+    )
+    assert consent_check(
+        business=business, contact=pending, kind="marketing", campaign=number.campaign
+    ).allowed
+
+
+def test_inbound_other_text_goes_to_inbox_without_reply(business, number, contact):
+    inbound = services.inbound_receive(
+        to_number=number.e164,
+        from_phone=contact.phone_e164,
+        body="Can I come at 3?",
+        provider="simulated",
+    )
+    assert inbound.reasons == [] and not Message.objects.filter(reply_to=inbound).exists()
+    assert consent_check(
+        business=business, contact=contact, kind="marketing", campaign=number.campaign
+    ).allowed
+
+
+def test_inbound_to_unknown_number_is_ignored(business):
+    assert (
+        services.inbound_receive(
+            to_number="+19995550000", from_phone="+16465550123", body="STOP", provider="simulated"
+        )
+        is None
+    )
+
+
+def test_inbound_provider_retry_is_stored_once(business, number, contact):
+    a = services.inbound_receive(
+        to_number=number.e164,
+        from_phone=contact.phone_e164,
+        body="hi",
+        provider="simulated",
+        provider_id="MO1",
+    )
+    b = services.inbound_receive(
+        to_number=number.e164,
+        from_phone=contact.phone_e164,
+        body="hi",
+        provider="simulated",
+        provider_id="MO1",
+    )
+    assert a.pk == b.pk
+
+
+# --- broadcasts ---------------------------------------------------------------------------------
+
+
+def test_broadcast_fans_out_with_per_recipient_outcome(business, number, settings):
+    settings.MESSAGING_RATE_LIMIT, settings.MESSAGING_RATE_WINDOW = 5, 2
+    ok = [consenting_contact(business=business, number=number, tags=["vip"]) for _ in range(6)]
+    no_consent = ContactFactory(business=business, phone="+16465550155", tags=["vip"])
+    b = services.broadcast_create(
+        business=business, name="Spring", body="Spring sale! Reply STOP to opt out.",
+        kind="transactional", from_number=number, tags=["vip"],
+    )  # fmt: skip
+    assert b.recipient_count == 7
+    assert b.estimate_seconds == 2.0  # 7 segments: 5 now, 2 after one window
+    services.broadcast_start(broadcast=b)
+    services.broadcast_start(broadcast=b)  # idempotent per recipient
+    msgs = Message.objects.filter(broadcast=b)
+    assert msgs.count() == 7
+    assert msgs.filter(status=S.QUEUED).count() == 6
+    assert msgs.get(contact=no_consent).status == S.BLOCKED
+    assert {m.contact_id for m in msgs} == {c.pk for c in ok} | {no_consent.pk}
+    assert services.broadcast_cancel(broadcast=b) == msgs.filter(status=S.CANCELED).count()
+
+
+# --- status callbacks ---------------------------------------------------------------------
+
+
+def test_status_callbacks_apply_in_batches(business, number, contact):
+    m = services.message_enqueue(
+        business=business, body="Hi", kind="transactional", contact=contact
+    )
+    Message.objects.filter(pk=m.pk).update(status=S.SENT, provider_id="SM1")
+    services.status_callback_store(
+        provider="simulated", status="delivered", message_uuid=m.uuid, provider_id="SM1"
+    )
+    services.status_callback_store(
+        provider="simulated", status="sent", message_uuid=m.uuid
+    )  # late, older
+    services.status_callback_store(
+        provider="simulated", status="delivered", message_uuid=None, provider_id="nope"
+    )
+    assert services.status_callbacks_apply() == 1
+    m.refresh_from_db()
+    assert m.status == S.DELIVERED and m.delivered_at is not None
+    assert StatusCallback.objects.count() == 0
