@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 
 from accounts import views as account_views
+from config import observability
 
 # Staff sign in to the admin with a password and a TOTP code (django-otp).
 admin.site.__class__ = OTPAdminSite
@@ -32,6 +33,8 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("healthz", observability.healthz, name="healthz"),
+    path("readyz", observability.readyz, name="readyz"),
     path("", account_views.HomeView.as_view(), name="home"),
     path("signup/", account_views.SignupView.as_view(), name="signup"),
     path(

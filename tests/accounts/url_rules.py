@@ -33,6 +33,12 @@ def _api_key(business):
 
 
 RULES = {
+    "healthz": Rule("public", reason="liveness probe for the load balancer"),
+    "readyz": Rule(
+        "public",
+        reason="readiness probe: says only ok or which service is down",
+        allowed_extra=(503,),  # no carrier runs during the sweep
+    ),
     "home": Rule("public", reason="landing page"),
     "signup": Rule("public", reason="creating an account"),
     "invitation-accept": Rule(

@@ -1,0 +1,113 @@
+"""Request ids, structured (JSON) logs, and the health and readiness endpoints."""
+
+import contextvars
+import json
+import logging
+import socket
+import time
+import uuid
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+
+request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
+
+
+class RequestIdMiddleware:
+    """Give every request an id (or keep a sane one from the proxy) and echo it back."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+        rid = incoming if 8 <= len(incoming) <= 64 and incoming.isalnum() else uuid.uuid4().hex
+        request.request_id = rid
+        token = request_id_var.set(rid)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(token)
+        response["X-Request-ID"] = rid
+        return response
+
+
+class ContextFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not getattr(record, "request_id", ""):
+            record.request_id = request_id_var.get()
+        return True
+
+
+# Never log these, whatever a caller passes in ``extra``.
+REDACT = {"authorization", "api_key", "secret", "password", "token", "signature"}
+STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, request/message ids, extras."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        data = {
+            "ts": round(record.created, 3),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        for key, value in vars(record).items():
+            if key in STANDARD or key.startswith("_"):
+                continue
+            data[key] = "[redacted]" if key.lower() in REDACT else value
+        if record.exc_info:
+            data["exc"] = self.formatException(record.exc_info)
+        return json.dumps(data, default=str)
+
+
+def _check_database() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return "ok"
+
+
+def _check_broker() -> str:
+    from config.celery_app import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+    return "ok"
+
+
+def _check_carrier() -> str:
+    url = getattr(settings, "CARRIER_URL", "")
+    if not url or getattr(settings, "MESSAGING_PROVIDER", "simulated") != "simulated":
+        return "not used"
+    parsed = urlparse(url)
+    with socket.create_connection((parsed.hostname, parsed.port or 80), timeout=2):
+        return "ok"
+
+
+def healthz(request):
+    """Liveness: the process answers."""
+    return JsonResponse({"status": "ok"})
+
+
+def readyz(request):
+    """Readiness: the database, the broker and the carrier answer."""
+    checks, ok = {}, True
+    for name, check in (
+        ("database", _check_database),
+        ("broker", _check_broker),
+        ("carrier", _check_carrier),
+    ):
+        started = time.monotonic()
+        try:
+            checks[name] = {"status": check()}
+        except Exception as exc:  # any failure means "not ready", with its text
+            ok = False
+            checks[name] = {"status": "error", "error": f"{type(exc).__name__}: {exc}"[:200]}
+        checks[name]["ms"] = round((time.monotonic() - started) * 1000, 1)
+    return JsonResponse(
+        {"status": "ok" if ok else "error", "checks": checks}, status=200 if ok else 503
+    )
