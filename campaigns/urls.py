@@ -1,5 +1,11 @@
-"""Portal and public pages of campaigns. Portal pages live under /app/."""
+"""Portal pages of campaigns (under /app/) and the registry's webhook."""
+
+from django.urls import path
+
+from . import webhooks
 
 app_name = "campaigns"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("webhooks/registry/", webhooks.RegistryWebhookView.as_view(), name="registry-webhook"),
+]

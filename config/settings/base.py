@@ -301,3 +301,4 @@ CELERY_BEAT_SCHEDULE["campaigns-poll-registry"] = {  # poll the 10DLC registry f
     "task": "campaigns.tasks.campaigns_poll_registry",
     "schedule": 300.0,
 }
+
