@@ -277,10 +277,15 @@ class Carrier:
         """Body keys (all optional): reset (bool), next (list of "500"/"503"/"429"/"timeout"/
         "reject" for the next requests), p_5xx / p_429 / p_timeout (probabilities), slow and
         timeout_delay (seconds), retry_after, callbacks (bool), delivery_delay, replies
-        ({phone: body}), undeliverable ([phone])."""
+        ({phone: body}), undeliverable ([phone]), audit_log (a new path to log to)."""
         data = await request.json()
         if data.get("reset"):
             self.reset()
+        if data.get("audit_log"):  # start a fresh log file (tests share one carrier)
+            self.audit.close()
+            self.audit_path = Path(data["audit_log"])
+            self.audit_path.parent.mkdir(parents=True, exist_ok=True)
+            self.audit = open(self.audit_path, "a", buffering=1024 * 64)  # noqa: SIM115
         if "next" in data:
             self.next_faults.extend(str(f) for f in data["next"])
         for key in (
@@ -298,6 +303,8 @@ class Carrier:
             self.callbacks = bool(data["callbacks"])
         if "replies" in data:
             self.replies.update(data["replies"])
+        if "webhook_base" in data:
+            self.webhook_base = str(data["webhook_base"]).rstrip("/")
         if "undeliverable" in data:
             self.undeliverable.update(data["undeliverable"])
         return web.json_response(self._state())
@@ -334,5 +341,11 @@ class Carrier:
 def serve(*, host: str, port: int, audit_log: str, secret: bytes, webhook_base: str) -> None:
     carrier = Carrier(audit_log=audit_log, secret=secret, webhook_base=webhook_base)
     web.run_app(
-        carrier.app(), host=host, port=port, access_log=None, print=None, handle_signals=True
+        carrier.app(),
+        host=host,
+        port=port,
+        access_log=None,
+        print=None,
+        handle_signals=True,
+        shutdown_timeout=1.0,
     )

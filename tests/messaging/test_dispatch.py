@@ -1,0 +1,225 @@
+"""The drain in-process against the real simulated carrier over HTTP (no Celery here;
+tests/messaging/test_worker.py runs real workers)."""
+
+import time
+import zoneinfo
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from consent import services as consent_services
+from messaging import dispatch, ratecap, services
+from messaging.models import Message, SendLane
+from messaging.providers import _cache
+from messaging.providers.simulated import SimulatedCarrier
+from tests.factories.messaging import consenting_contact, sending_number
+
+S = Message.Status
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def fast(settings):
+    settings.MESSAGING_RATE_LIMIT = 5
+    settings.MESSAGING_RATE_WINDOW = 2.0
+    settings.MESSAGING_SEND_TIMEOUT = 2.0
+    settings.MESSAGING_STATUS_CALLBACKS = False
+    return settings
+
+
+@pytest.fixture
+def provider(carrier, fast, monkeypatch):
+    monkeypatch.setitem(_cache, "simulated", SimulatedCarrier(base_url=carrier.url))
+    return carrier
+
+
+@pytest.fixture
+def number(business):
+    return sending_number(business=business)
+
+
+def _enqueue(business, number, n, kind="transactional", **kw):
+    out = []
+    for _ in range(n):
+        contact = consenting_contact(business=business, number=number)
+        out.append(
+            services.message_enqueue(
+                business=business, body="Your visit is at 3pm.", kind=kind, contact=contact, **kw
+            )
+        )
+    return out
+
+
+def _accepted(carrier):
+    return [e for e in carrier.audit() if not e.get("duplicate")]
+
+
+def test_drain_respects_the_cap_then_continues_after_the_window(business, number, provider):
+    msgs = _enqueue(business, number, 7)
+    dispatch.drain_number(number.pk)
+    assert len(_accepted(provider)) == 5
+    statuses = sorted(
+        Message.objects.filter(pk__in=[m.pk for m in msgs]).values_list("status", flat=True)
+    )
+    assert statuses == [S.QUEUED] * 2 + [S.SENT] * 5
+    lane = SendLane.objects.get(number=number)
+    # the next drain is when the first slot frees: answer time + window
+    assert lane.drain_at >= timezone.now() + timedelta(seconds=1.5)
+    sent = Message.objects.filter(status=S.SENT).first()
+    assert sent.provider_id.startswith("SM") and sent.sent_at is not None and sent.attempts == 1
+    time.sleep(max(0.0, (lane.drain_at - timezone.now()).total_seconds()) + 0.05)
+    dispatch.drain_number(number.pk)
+    log = _accepted(provider)
+    assert len(log) == 7 and len({e["message_id"] for e in log}) == 7
+    assert ratecap.max_in_window([(e["accepted_at"], e["segments"]) for e in log], window=2.0) <= 5
+    assert log[0]["from"] == number.e164 and {"to", "body", "segments"} <= set(log[0])
+
+
+def test_cap_counts_segments(business, number, provider):
+    contact = consenting_contact(business=business, number=number)
+    long = services.message_enqueue(
+        business=business, body="x" * 400, kind="transactional", contact=contact
+    )
+    assert long.segments == 3
+    _enqueue(business, number, 3)
+    dispatch.drain_number(number.pk)
+    assert sum(e["segments"] for e in _accepted(provider)) == 5  # 3 + 1 + 1; the third waits
+
+
+def test_priority_system_replies_go_first(business, number, provider):
+    _enqueue(business, number, 6)
+    contact = consenting_contact(business=business, number=number)
+    inbound = services.inbound_receive(
+        to_number=number.e164, from_phone=contact.phone_e164, body="HELP", provider="simulated"
+    )
+    dispatch.drain_number(number.pk)
+    reply = Message.objects.get(reply_to=inbound)
+    assert reply.status == S.SENT
+    assert _accepted(provider)[0]["message_id"] == str(reply.uuid) or reply.priority == 0
+
+
+def test_stop_while_waiting_wins_at_dispatch(business, number, provider):
+    [m] = _enqueue(business, number, 1, kind="transactional")
+    consent_services.consent_record_opt_out(
+        business=business,
+        contact=m.contact,
+        method="KEYWORD",
+        scope_all=True,
+        evidence={"source": "STOP"},
+    )
+    dispatch.drain_number(number.pk)
+    m.refresh_from_db()
+    assert m.status == S.BLOCKED and m.reasons[-1]["gate"] == "consent"
+    assert m.reasons[-1]["code"] in ("opted_out", "suppressed")
+    assert _accepted(provider) == []
+
+
+def test_expired_messages_expire(business, number, provider):
+    [m] = _enqueue(business, number, 1, expires_at=timezone.now() - timedelta(seconds=1))
+    dispatch.drain_number(number.pk)
+    m.refresh_from_db()
+    assert m.status == S.EXPIRED and _accepted(provider) == []
+
+
+def _quiet_zone_now() -> str:
+    for zone in (
+        "Asia/Tokyo",
+        "Europe/London",
+        "America/New_York",
+        "Australia/Sydney",
+        "Pacific/Honolulu",
+    ):
+        hour = timezone.now().astimezone(zoneinfo.ZoneInfo(zone)).hour
+        if not 8 <= hour < 21:
+            return zone
+    raise AssertionError("some zone is always in quiet hours")
+
+
+def test_quiet_hours_defer_at_dispatch_never_drop(business, number, provider):
+    [m] = _enqueue(business, number, 1, kind="transactional")
+    zone = _quiet_zone_now()
+    m.contact.time_zone = zone
+    m.contact.save(update_fields=["time_zone"])
+    Message.objects.filter(pk=m.pk).update(kind="marketing")  # queued before quiet hours began
+    dispatch.drain_number(number.pk)
+    m.refresh_from_db()
+    assert m.status == S.SCHEDULED and m.reasons[-1]["code"] == "quiet_hours_deferred"
+    local = m.send_after.astimezone(zoneinfo.ZoneInfo(zone))
+    assert (local.hour, local.minute) == (8, 0) and m.send_after > timezone.now()
+    assert _accepted(provider) == []
+    assert SendLane.objects.get(number=number).drain_at == m.send_after
+
+
+def test_transient_error_retries_with_backoff_and_keeps_the_slot(business, number, provider):
+    [m] = _enqueue(business, number, 1)
+    provider.control(next=["500"])
+    dispatch.drain_number(number.pk)
+    m.refresh_from_db()
+    assert m.status == S.QUEUED and m.attempts == 1 and m.error_code == "500"
+    assert m.send_after > timezone.now() and m.slot_frees_at > timezone.now()
+
+
+def test_attempts_are_bounded(business, number, provider, settings):
+    settings.MESSAGING_MAX_ATTEMPTS = 2
+    [m] = _enqueue(business, number, 1)
+    provider.control(next=["503", "503"])
+    dispatch.drain_number(number.pk)
+    Message.objects.filter(pk=m.pk).update(send_after=timezone.now())
+    dispatch.drain_number(number.pk)
+    m.refresh_from_db()
+    assert m.status == S.FAILED and m.attempts == 2 and m.error_code == "503"
+
+
+def test_permanent_error_fails_with_the_provider_code(business, number, provider):
+    [m] = _enqueue(business, number, 1)
+    provider.control(next=["reject"])
+    dispatch.drain_number(number.pk)
+    m.refresh_from_db()
+    assert m.status == S.FAILED and m.error_code == "21610"
+    assert m.slot_frees_at <= timezone.now()  # refused: its slot is free again
+
+
+def test_carrier_429_slows_the_number(business, number, provider):
+    msgs = _enqueue(business, number, 2)
+    provider.control(next=["429"], retry_after=1)
+    dispatch.drain_number(number.pk)
+    lane = SendLane.objects.get(number=number)
+    assert lane.throttled_until > timezone.now() and lane.throttle_count == 1
+    throttled = [
+        m for m in Message.objects.filter(pk__in=[x.pk for x in msgs]) if m.status == S.QUEUED
+    ]
+    assert len(throttled) == 1 and throttled[0].attempts == 0
+    dispatch.drain_number(number.pk)  # still throttled: nothing more goes out
+    assert len(_accepted(provider)) == 1
+
+
+def test_timeout_then_retry_is_deduplicated_by_the_carrier(business, number, provider, settings):
+    settings.MESSAGING_SEND_TIMEOUT = 0.5
+    _cache["simulated"] = SimulatedCarrier(base_url=provider.url)
+    [m] = _enqueue(business, number, 1)
+    provider.control(slow=1.0)  # accepted, but the answer comes after our time-out
+    dispatch.drain_number(number.pk)
+    m.refresh_from_db()
+    assert m.status == S.QUEUED and m.error_code == "timeout"
+    provider.control(slow=0)
+    Message.objects.filter(pk=m.pk).update(send_after=timezone.now())
+    time.sleep(0.6)
+    dispatch.drain_number(number.pk)
+    m.refresh_from_db()
+    log = provider.audit()
+    assert m.status == S.SENT and m.provider_id == log[0]["carrier_id"]
+    assert [e.get("duplicate", False) for e in log] == [False, True]
+
+
+def test_recovery_requeues_claims_of_dead_workers(business, number, provider, monkeypatch):
+    monkeypatch.setattr("messaging.tasks.drain_number.delay", lambda *a: None)
+    monkeypatch.setattr("messaging.tasks.drain_number.apply_async", lambda *a, **k: None)
+    [m] = _enqueue(business, number, 1)
+    old = timezone.now() - timedelta(minutes=5)
+    frees = timezone.now() + timedelta(seconds=30)
+    Message.objects.filter(pk=m.pk).update(status=S.SENDING, claimed_at=old, slot_frees_at=frees)
+    result = dispatch.recover()
+    m.refresh_from_db()
+    assert result["requeued"] == 1 and m.status == S.QUEUED
+    assert m.slot_frees_at == frees  # the slot stays: the carrier may have it
