@@ -152,8 +152,20 @@ def test_lane_kick_sends_one_task_per_drain(business, number, monkeypatch):
 
 # --- inbound keywords (table-driven) ---------------------------------------------------------
 
-OPT_OUT_TEXTS = ["STOP", "stop", "Stop all", "UNSUBSCRIBE", "cancel", "end", "quit", "revoke",
-                 "opt-out", "OPT OUT", "remove", "please stop texting me"]  # fmt: skip
+OPT_OUT_TEXTS = [
+    "STOP",
+    "stop",
+    "Stop all",
+    "UNSUBSCRIBE",
+    "cancel",
+    "end",
+    "quit",
+    "revoke",
+    "opt-out",
+    "OPT OUT",
+    "remove",
+    "please stop texting me",
+]
 
 
 @pytest.mark.parametrize("text", OPT_OUT_TEXTS)
@@ -203,10 +215,13 @@ def test_inbound_yes_confirms_pending_double_opt_in(business, number):
 
     pending = ContactFactory(business=business, phone="+16465550177")
     consent_services.consent_record_opt_in(
-        business=business, contact=pending, method="WEB_FORM", campaign=number.campaign,
+        business=business,
+        contact=pending,
+        method="WEB_FORM",
+        campaign=number.campaign,
         evidence={"disclosure_text": "By checking this box…", "page_url": "https://x.example/f"},
         double_opt_in=True,
-    )  # fmt: skip
+    )
     assert (
         consent_check(
             business=business, contact=pending, kind="marketing", campaign=number.campaign
@@ -269,9 +284,13 @@ def test_broadcast_fans_out_with_per_recipient_outcome(business, number, setting
     ok = [consenting_contact(business=business, number=number, tags=["vip"]) for _ in range(6)]
     no_consent = ContactFactory(business=business, phone="+16465550155", tags=["vip"])
     b = services.broadcast_create(
-        business=business, name="Spring", body="Spring sale! Reply STOP to opt out.",
-        kind="transactional", from_number=number, tags=["vip"],
-    )  # fmt: skip
+        business=business,
+        name="Spring",
+        body="Spring sale! Reply STOP to opt out.",
+        kind="transactional",
+        from_number=number,
+        tags=["vip"],
+    )
     assert b.recipient_count == 7
     assert b.estimate_seconds == 2.0  # 7 segments: 5 now, 2 after one window
     services.broadcast_start(broadcast=b)
