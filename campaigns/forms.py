@@ -1,0 +1,201 @@
+"""Portal forms. Labels and help say what each TCR field means in plain words."""
+
+from django import forms
+
+from . import tcr
+from .models import Brand, Campaign
+from .services import BRAND_FIELDS, CAMPAIGN_FIELDS
+
+BRAND_HELP = {
+    "entity_type": "What kind of organisation you are. A sole proprietor has no EIN; everyone "
+    "else registers with their EIN.",
+    "display_name": "The name people know you by (your DBA or trading name). Your texts must "
+    "start with it.",
+    "company_name": "Your legal name exactly as the IRS has it on your EIN letter.",
+    "ein": "Employer Identification Number: the 9-digit US tax ID (12-3456789). The registry "
+    "checks it against the legal name.",
+    "country": "Where the company is registered (only US for now).",
+    "email": "An inbox the carriers can write to about this brand.",
+    "business_contact_email": "Public companies only: an email at your company's domain that "
+    "the registry uses to verify you.",
+    "phone": "Your business phone in international form, e.g. +12025550123.",
+    "mobile_phone": "Sole proprietors only: a mobile number the registry texts a code to.",
+    "first_name": "Sole proprietors: your first name.",
+    "last_name": "Sole proprietors: your last name.",
+    "street": "The address on file with the IRS.",
+    "state": "Two-letter code, e.g. NY.",
+    "postal_code": "5-digit ZIP code.",
+    "website": "Your website; carriers check that it matches the brand and shows how people "
+    "sign up for texts.",
+    "vertical": "Your industry, from the registry's list of 23.",
+    "stock_symbol": "Public companies: your ticker, e.g. ACME.",
+    "stock_exchange": "Public companies: where the stock trades.",
+    "alt_business_id": "Optional: a DUNS, GIIN or LEI number helps the registry verify you.",
+    "alt_business_id_type": "Which kind of ID the optional number above is.",
+}
+
+CAMPAIGN_HELP = {
+    "name": "Your own label for this campaign; the registry does not see it.",
+    "usecase": "What the texts are for. Carriers judge every message against it, so choose "
+    "MIXED if you send more than one kind (for example reminders and offers).",
+    "sub_usecases": "For MIXED (2 to 5) or Low Volume Mixed (1 to 5): tick each kind of text "
+    "you will send.",
+    "description": "In 40 or more characters: who you text, what about and why. Be concrete: "
+    '"Appointment reminders and monthly offers for patients of our dental clinic."',
+    "message_flow": 'How people agree to get texts (the "call to action"): where the sign-up '
+    'is (web form URL, keyword, paper form), what it says (frequency, "Msg & data rates may '
+    'apply", HELP and STOP), and that the box is not pre-ticked. List every way.',
+    "sample1": "A real example of a text you will send. Start with your brand name; marketing "
+    'texts end with "Reply STOP to opt out".',
+    "sample2": "A second, different example (at least 2; one per sub use case for MIXED).",
+    "sample3": "Optional third example.",
+    "sample4": "Optional fourth example.",
+    "sample5": "Optional fifth example.",
+    "help_message": "What we reply when someone texts HELP: your brand name and how to reach "
+    "you (phone, email or web).",
+    "optin_message": "The first text after someone signs up: brand name, that they are "
+    'subscribed, how often you text, "Msg & data rates may apply", HELP and STOP.',
+    "optout_message": "The one text after someone replies STOP: brand name and that no more "
+    "messages will follow.",
+    "help_keywords": "Words that ask for help, comma-separated, no spaces (must include HELP).",
+    "optin_keywords": "Words that subscribe again, comma-separated, no spaces.",
+    "optout_keywords": "Words that unsubscribe, comma-separated, no spaces (must include STOP).",
+    "subscriber_optin": "People must agree before you text them (required for every use case).",
+    "subscriber_optout": "You honour STOP and the other opt-out words (required except 2FA).",
+    "subscriber_help": "You answer HELP (required).",
+    "number_pool": "You will send from more than 49 numbers on this campaign. Spreading texts "
+    'over many numbers without declaring it is "snowshoeing" and gets numbers blocked.',
+    "direct_lending": "Texts are about loans you make or arrange (not allowed by our policy).",
+    "embedded_link": "Your texts contain links. Use your own domain; public link shorteners "
+    "(bit.ly and the like) get texts blocked.",
+    "embedded_link_sample": "An example of a link you will send.",
+    "embedded_phone": "Your texts contain phone numbers other than the one sending.",
+    "age_gated": "Content for adults only, such as alcohol or tobacco (not allowed by our policy).",
+    "affiliate_marketing": "Someone other than you controls the texts, or you collect numbers "
+    "for others (lead generation; not allowed).",
+    "auto_renewal": "Renew the registration every 3 months automatically (the registry bills "
+    "quarterly).",
+    "terms_and_conditions": "You accept the registry's and carriers' terms for this campaign.",
+    "terms_and_conditions_link": "Your SMS terms page.",
+    "privacy_policy_link": "Your privacy policy; it must say that phone numbers are not shared "
+    "with third parties for marketing.",
+    "automated": "Texts are sent by software (reminders, broadcasts, API) rather than typed "
+    "one by one. Automated sending is only allowed from a campaign registered for it.",
+}
+
+
+def _url_field(help_text: str) -> forms.URLField:
+    return forms.URLField(
+        max_length=500, required=False, assume_scheme="https", help_text=help_text
+    )
+
+
+class BrandForm(forms.ModelForm):
+    website = _url_field(BRAND_HELP["website"])
+
+    class Meta:
+        model = Brand
+        fields = BRAND_FIELDS
+        help_texts = BRAND_HELP
+        labels = {"ein": "EIN", "display_name": "Brand name", "company_name": "Legal name"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("stock_exchange", "alt_business_id_type"):
+            self.fields[name].required = False
+        for field in self.fields.values():
+            field.required = False  # the services' rules decide, with TCR's wording
+
+    def _post_clean(self):
+        """No model validation here: services check every rule, in TCR's words."""
+
+
+class CampaignForm(forms.ModelForm):
+    sub_usecases = forms.MultipleChoiceField(
+        choices=[(c, c.replace("_", " ").title()) for c in tcr.SUB_USECASES],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=CAMPAIGN_HELP["sub_usecases"],
+    )
+    brand = forms.ModelChoiceField(
+        queryset=Brand.objects.none(), to_field_name="uuid", empty_label=None
+    )
+    terms_and_conditions_link = _url_field(CAMPAIGN_HELP["terms_and_conditions_link"])
+    privacy_policy_link = _url_field(CAMPAIGN_HELP["privacy_policy_link"])
+
+    class Meta:
+        model = Campaign
+        fields = ["brand", *CAMPAIGN_FIELDS]
+        help_texts = CAMPAIGN_HELP
+        labels = {
+            "usecase": "Use case",
+            "message_flow": "How people opt in (message flow)",
+            "help_message": "HELP reply",
+            "optin_message": "Opt-in confirmation text",
+            "optout_message": "Opt-out confirmation text",
+            "automated": "Registered for automated messaging",
+        }
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "message_flow": forms.Textarea(attrs={"rows": 4}),
+            **{f"sample{i}": forms.Textarea(attrs={"rows": 2}) for i in range(1, 6)},
+            "help_message": forms.Textarea(attrs={"rows": 2}),
+            "optin_message": forms.Textarea(attrs={"rows": 3}),
+            "optout_message": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, business, frozen: frozenset[str] = frozenset(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["brand"].queryset = Brand.objects.filter(business=business)
+        self.fields["brand"].help_text = "The registered brand this campaign belongs to."
+        for name, field in self.fields.items():
+            if name in ("usecase",):
+                continue
+            field.required = False  # the services' rules decide, with TCR's wording
+            if name in frozen:
+                field.disabled = True
+                field.help_text = (
+                    f"{field.help_text} Frozen: the registry does not allow changing this "
+                    "after submission."
+                )
+        if self.instance.pk:
+            self.fields["brand"].disabled = True
+
+    def _post_clean(self):
+        """No model validation here: services check every rule, in TCR's words."""
+
+
+class AppealForm(forms.Form):
+    explanation = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What you changed after the rejection, and why it now meets the rules.",
+    )
+
+
+class DeactivateForm(forms.Form):
+    reason = forms.CharField(max_length=500, help_text="Why you are closing this campaign.")
+
+
+class NumberSearchForm(forms.Form):
+    area_code = forms.RegexField(
+        regex=r"^\d{3}$",
+        max_length=3,
+        help_text="A 3-digit US area code, e.g. 212.",
+        error_messages={"invalid": "Enter a 3-digit US area code."},
+    )
+
+
+class ProvisionForm(forms.Form):
+    number = forms.CharField(max_length=20)
+
+
+class AssignForm(forms.Form):
+    campaign = forms.ModelChoiceField(
+        queryset=Campaign.objects.none(), to_field_name="uuid", empty_label=None
+    )
+
+    def __init__(self, *args, business, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].queryset = Campaign.objects.filter(
+            business=business, status=Campaign.Status.APPROVED
+        )
