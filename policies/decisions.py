@@ -45,7 +45,8 @@ class Decision:
 
     @property
     def categories(self) -> list[str]:
-        return sorted({r.category for r in self.reasons})
+        """Distinct categories in reason order: the engine puts the primary one first."""
+        return list(dict.fromkeys(r.category for r in self.reasons))
 
     def as_dict(self) -> dict:
         return {

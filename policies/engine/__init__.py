@@ -1,0 +1,47 @@
+"""The policy engine: pure code, no ORM. Compile rules once, then check text against them.
+
+rules = compile_rules(load_fixture())
+check_message("Get a p4yday l0an", rules, kind="marketing", brand_domains=["x.com"])
+"""
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from .checks import check_campaign, check_conformance, check_links, check_message, screen_business
+from .compiler import CompiledRules, compile_rules
+from .fingerprint import fingerprint, simhash
+from .normalize import normalise
+
+FIXTURE_DIR = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def fixture_path() -> Path:
+    """The newest shipped rules fixture (rules_<version>.json, highest version wins)."""
+    return sorted(FIXTURE_DIR.glob("rules_*.json"))[-1]
+
+
+def load_fixture(path: Path | None = None) -> dict:
+    return json.loads((path or fixture_path()).read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def shipped_rules() -> CompiledRules:
+    """The shipped fixture compiled (tests, benchmarks; the services use the database)."""
+    return compile_rules(load_fixture())
+
+
+__all__ = [
+    "CompiledRules",
+    "check_campaign",
+    "check_conformance",
+    "check_links",
+    "check_message",
+    "compile_rules",
+    "fingerprint",
+    "load_fixture",
+    "normalise",
+    "screen_business",
+    "shipped_rules",
+    "simhash",
+]

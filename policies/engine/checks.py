@@ -1,0 +1,705 @@
+"""The checks: content terms, links, opt-out language, campaign conformance, industry,
+use case. Pure functions of (text, compiled rules, context) -> Decision."""
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz.distance import OSA
+
+from policies.decisions import Decision, Reason
+
+from . import links as L
+from .compiler import FUZZY_MIN_LEN, CompiledRules, Matcher, TermRule, _deletes
+from .normalize import OBF, T0, T1, TEXT, Normalised, fold, normalise
+
+KINDS_NEEDING_OPT_OUT = frozenset({"marketing", "informational"})
+MARKETING_USECASES = frozenset(
+    {"MARKETING", "MIXED", "LOW_VOLUME", "SOLE_PROPRIETOR", "AGENTS_FRANCHISES", "SWEEPSTAKE"}
+)
+
+_OPT_WORD = (
+    r"(?:stop|stopall|stop\s+all|unsubscribe|unsub|cancel|end|quit|revoke|optout"
+    r"|opt[\s\-]?out|remove|arret)"
+)
+OPT_OUT = re.compile(
+    r"\b(?:reply|replying|text|texting|txt|send|respond|msg|message|sms)\b[^.\n]{0,20}?[\"'“(]?\b"
+    + _OPT_WORD
+    + r"\b"
+    r"|\b" + _OPT_WORD + r"\b[\"'”)]?\s*(?:2|to|=|for|:)\s*"
+    r"(?:opt[\s\-]?out|unsubscribe|unsub|end|stop|cancel|quit|remove|optout|leave)"
+    r"|\bopt[\s\-]?out\b[^.\n]{0,20}\b(?:reply|text|txt|send)\b"
+    r"|\b(?:reply|text|txt)\s*[\"'“(]?stop\b"
+    r"|\bstop\s*2\s*(?:end|quit|cancel|optout|opt\s*out|unsubscribe|unsub)\b",
+    re.IGNORECASE,
+)
+_OPT_KEY = re.compile(r"stop|unsub|cancel|end|quit|revoke|opt|remove|arret", re.IGNORECASE)
+
+
+def has_opt_out(text: str) -> bool:
+    """Says how to stop: "Reply STOP to opt out", "Txt STOP to end", "STOP2END"...
+
+    The full pattern runs only in a window around each opt-out keyword."""
+    if not text.isascii():
+        text = fold(text)
+    for m in _OPT_KEY.finditer(text):
+        s = max(0, m.start() - 40)
+        if OPT_OUT.search(text, s, m.end() + 40):
+            return True
+    return False
+
+
+PHONE = re.compile(r"(?<![\d\w])(?:\+?1[\s.\-]?)?\(?[2-9]\d{2}\)?[\s.\-]?\d{3}[\s.\-]?\d{4}(?!\d)")
+
+
+@dataclass(slots=True)
+class Hit:
+    rule: TermRule
+    start: int
+    end: int
+    matched: str
+    evasive: bool
+
+
+def _fuzzy(word: str, m: Matcher, stop: frozenset[str]) -> str | None:
+    if len(word) < FUZZY_MIN_LEN or word in m.vocab or word in stop or not word.isalpha():
+        return None
+    cands: set[str] = set()
+    idx = m.fuzzy_index
+    got = idx.get(word)
+    if got:
+        cands |= got
+    for d in _deletes(word):
+        got = idx.get(d)
+        if got:
+            cands |= got
+    best = None
+    for c in cands:
+        limit = 2 if len(c) >= 9 else 1
+        if abs(len(c) - len(word)) > limit:
+            continue
+        if word[0] != c[0] and len(c) < 9:
+            continue  # misspellings keep the first letter; this avoids many false friends
+        d = OSA.distance(word, c, score_cutoff=limit)
+        if d <= limit and (best is None or d < best[0]):
+            best = (d, c)
+    return best[1] if best else None
+
+
+def match_terms(norm: Normalised, m: Matcher, stop: frozenset[str], text: str) -> list[Hit]:
+    words = norm.words
+    n = len(words)
+    if not n:
+        return []
+    first = m.first
+    memo = m.fuzzy_memo
+    forms: list[tuple[str, ...]] = []
+    for w in words:
+        key = (w[0], w[1])
+        f = memo.get(key)
+        if f is None:
+            t, alt = key
+            c = _fuzzy(t, m, stop) if t not in m.vocab else None
+            f = (t,)
+            if alt and alt != t:
+                f += (alt,)
+            if c:
+                f += (c,)
+            if len(memo) >= 100_000:
+                memo.clear()
+            memo[key] = f
+        forms.append(f)
+    hits: list[Hit] = []
+    for i, fs in enumerate(forms):
+        for fi, f in enumerate(fs):
+            rules = first.get(f)
+            if not rules:
+                continue
+            for rule in rules:
+                k = len(rule.words)
+                if i + k > n:
+                    continue
+                if k > 1 and not all(rule.words[j] in forms[i + j] for j in range(1, k)):
+                    continue
+                if rule.exceptions and _excepted(rule, i, forms, n):
+                    continue
+                if i + k < n and words[i + k][TEXT] == "free" and "free" not in rule.words:
+                    s0 = norm.spans[words[i + k - 1][T0]][0]
+                    e0 = norm.spans[words[i + k][T1]][1]
+                    if "-" in text[s0:e0]:
+                        continue  # "vape-free", "alcohol-free": the opposite of the term
+                start, _ = norm.span(words[i])
+                _, end = norm.span(words[i + k - 1])
+                # evasive: a word needed de-obfuscation, or matched only through its
+                # second reading (leet alternative, misspelling)
+                evasive = fi > 0 or any(
+                    words[i + j][OBF] or rule.words[j] != words[i + j][TEXT] for j in range(k)
+                )
+                hits.append(Hit(rule, start, end, text[start:end], evasive))
+    return hits
+
+
+def _excepted(rule: TermRule, i: int, forms: list[tuple[str, ...]], n: int) -> bool:
+    for ex_words, k in rule.exceptions:
+        s = i - k
+        if s < 0 or s + len(ex_words) > n:
+            continue
+        if all(ex_words[j] in forms[s + j] for j in range(len(ex_words))):
+            return True
+    return False
+
+
+def _covered(h: Hit, hits: list[Hit]) -> bool:
+    """A hit inside a longer hit of the same category says nothing new ("loan" in "payday loan")."""
+    for o in hits:
+        inside = o.start <= h.start and h.end <= o.end
+        if o is h or o.rule.category != h.rule.category or not inside:
+            continue
+        if (o.end - o.start) > (h.end - h.start) or (
+            (o.start, o.end) == (h.start, h.end) and len(o.rule.words) > len(h.rule.words)
+        ):
+            return True
+    return False
+
+
+def _hits_to_reasons(hits: list[Hit]) -> tuple[list[Reason], list[Hit]]:
+    reasons: list[Reason] = []
+    seen: set[str] = set()
+    evasive: list[Hit] = []
+    if len(hits) > 1:
+        hits = [h for h in hits if not _covered(h, hits)]
+    for h in hits:
+        if h.rule.rule_id in seen:
+            continue
+        seen.add(h.rule.rule_id)
+        quoted = h.matched.strip(".,!?;:()\"'")
+        msg = h.rule.explain or f"“{h.rule.phrase}” is not allowed."
+        reasons.append(
+            Reason(
+                rule_id=h.rule.rule_id,
+                category=h.rule.category,
+                verdict=h.rule.verdict,
+                message=f"“{quoted}”: {msg}",
+                span=(h.start, h.end),
+                matched=h.matched,
+            )
+        )
+        if h.evasive:
+            evasive.append(h)
+    return reasons, evasive
+
+
+def _evasion_reason(h: Hit) -> Reason:
+    return Reason(
+        rule_id="evasion.obfuscated_term",
+        category="evasion",
+        verdict="block",
+        message=(
+            f"“{h.matched}” disguises “{h.rule.phrase}” with look-alike letters, symbols, spacing "
+            "or misspelling; messages written to slip past filters are not allowed."
+        ),
+        span=(h.start, h.end),
+        matched=h.matched,
+    )
+
+
+def _shortener(host: str, shorteners: frozenset[str]) -> str | None:
+    """The shortener domain ``host`` is, or is a subdomain of (one set lookup per label)."""
+    parts = host.split(".")
+    for i in range(len(parts) - 1):
+        cand = ".".join(parts[i:])
+        if cand in shorteners:
+            return cand
+    return None
+
+
+def _brand_hint(brand_domains: list[str]) -> str:
+    return (
+        f"use a link on {brand_domains[0]}"
+        if brand_domains
+        else "use a link on your own website's domain"
+    )
+
+
+def check_links(
+    found: list[L.Link], rules: CompiledRules, brand_domains: list[str]
+) -> list[Reason]:
+    reasons: list[Reason] = []
+    brands = [b.lower().removeprefix("www.") for b in brand_domains if b]
+    hint = _brand_hint(brands)
+    brand_skels: dict[str, str] | None = None
+    for link in found:
+        host = link.host.removeprefix("www.")
+        span = (link.start, link.end)
+        shortener = _shortener(host, rules.shorteners)
+        if link.path == "?wordlike" and not shortener:
+            continue  # "now.In stock": a missing space, not a link
+        own = any(L.host_matches(host, b) for b in brands)
+        if link.userinfo:
+            reasons.append(
+                Reason(
+                    "link.userinfo",
+                    "obfuscated_link",
+                    "block",
+                    f"“{link.raw}” looks like it goes to {link.userinfo} but really opens {host}; "
+                    f"links must show where they go ({hint}).",
+                    span,
+                    link.raw,
+                )
+            )
+            continue
+        if L.is_ip_host(host):
+            reasons.append(
+                Reason(
+                    "link.ip_host",
+                    "obfuscated_link",
+                    "block",
+                    f"“{link.raw}” points at a bare IP address; {hint}.",
+                    span,
+                    link.raw,
+                )
+            )
+            continue
+        if shortener:
+            reasons.append(
+                Reason(
+                    "link.shortener",
+                    "link_shortener",
+                    "block",
+                    f"{shortener} is a public link shortener; {hint}.",
+                    span,
+                    link.raw,
+                )
+            )
+            if link.obfuscated_dots:
+                reasons.append(
+                    Reason(
+                        "link.obfuscated_dots",
+                        "obfuscated_link",
+                        "block",
+                        f"“{link.raw}” hides a link by writing its dots as words or brackets.",
+                        span,
+                        link.raw,
+                    )
+                )
+            continue
+        if own:
+            if link.obfuscated_dots:
+                reasons.append(
+                    Reason(
+                        "link.obfuscated_dots",
+                        "obfuscated_link",
+                        "block",
+                        f"“{link.raw}” hides a link by writing its dots as words or brackets; "
+                        "write it plainly.",
+                        span,
+                        link.raw,
+                    )
+                )
+            aff = L.affiliate_params(link.path)
+            if aff:
+                reasons.append(
+                    Reason(
+                        "link.affiliate_params",
+                        "lead_generation",
+                        "block",
+                        f"“{link.raw}” carries affiliate tracking ({', '.join(aff)}); "
+                        "affiliate and lead-generation links are not allowed.",
+                        span,
+                        link.raw,
+                    )
+                )
+            continue
+        if "xn--" in host:
+            reasons.append(
+                Reason(
+                    "link.punycode",
+                    "obfuscated_link",
+                    "block",
+                    f"{host} is an internationalised (punycode) domain that can imitate another "
+                    f"site; {hint}.",
+                    span,
+                    link.raw,
+                )
+            )
+            continue
+        sk = L.skeleton(host)
+        if brand_skels is None:
+            brand_skels = {b: L.skeleton(b) for b in brands}
+        lookalike = None
+        for b, bsk in brand_skels.items():
+            blabel = b.split(".")[0]
+            if (
+                sk == bsk
+                or (len(bsk) >= 6 and OSA.distance(sk, bsk, score_cutoff=2) <= 2)
+                or (
+                    (len(blabel) >= 4 and blabel in host.replace("-", "").split(".")[0:-1])
+                    or (len(blabel) >= 5 and blabel in L.skeleton(host.rsplit(".", 1)[0]))
+                )
+            ):
+                lookalike = b
+                break
+        if lookalike:
+            reasons.append(
+                Reason(
+                    "link.lookalike",
+                    "obfuscated_link",
+                    "block",
+                    f"{host} imitates your domain {lookalike} but is not it; link only to "
+                    f"{lookalike} and its subdomains.",
+                    span,
+                    link.raw,
+                )
+            )
+            continue
+        if link.obfuscated_dots:
+            reasons.append(
+                Reason(
+                    "link.obfuscated_dots",
+                    "obfuscated_link",
+                    "block",
+                    f"“{link.raw}” hides a link by writing its dots as words or brackets; {hint}.",
+                    span,
+                    link.raw,
+                )
+            )
+            continue
+        aff = L.affiliate_params(link.path)
+        if aff:
+            reasons.append(
+                Reason(
+                    "link.affiliate_params",
+                    "lead_generation",
+                    "block",
+                    f"“{link.raw}” carries affiliate tracking ({', '.join(aff)}); "
+                    "affiliate and lead-generation links are not allowed.",
+                    span,
+                    link.raw,
+                )
+            )
+            continue
+        reasons.append(
+            Reason(
+                "link.unbranded",
+                "unbranded_link",
+                "block",
+                f"{host} is not one of your brand domains; {hint}.",
+                span,
+                link.raw,
+            )
+        )
+    return reasons
+
+
+def _content(
+    text: str, rules: CompiledRules, matcher: Matcher, skip: list[tuple[int, int]]
+) -> list[Reason]:
+    norm = normalise(text, skip)
+    hits = match_terms(norm, matcher, rules.fuzzy_stoplist, text)
+    if matcher is rules.content and rules.patterns:
+        folded = fold(text)
+        same_len = len(folded) == len(text)
+        for rx, rule, needs in rules.patterns:
+            if needs and needs not in folded:
+                continue
+            m = rx.search(folded)
+            if m:
+                s, e = m.span() if same_len else (0, len(text))
+                hits.append(Hit(rule, s, e, text[s:e], False))
+    reasons, evasive = _hits_to_reasons(hits)
+    if evasive:
+        reasons.append(_evasion_reason(evasive[0]))
+    elif norm.homoglyph_tokens:
+        s, e = norm.homoglyph_spans[0]
+        reasons.append(
+            Reason(
+                "evasion.homoglyph",
+                "evasion",
+                "block",
+                f"“{text[s:e]}” mixes look-alike letters from another alphabet or hidden "
+                "characters; write messages in plain text.",
+                (s, e),
+                text[s:e],
+            )
+        )
+    return reasons
+
+
+def _order(reasons: list[Reason]) -> Decision:
+    """Content categories first, evasion and missing opt-out after (the primary is first)."""
+    tail = {"evasion": 1, "missing_opt_out": 2}
+    return Decision(tuple(sorted(reasons, key=lambda r: tail.get(r.category, 0))))
+
+
+def check_message(
+    text: str,
+    rules: CompiledRules,
+    *,
+    kind: str = "marketing",
+    brand_domains: list[str] | tuple[str, ...] = (),
+    campaign: dict | None = None,
+) -> Decision:
+    """One outbound message. ``campaign``: {"usecase", "embedded_link", "embedded_phone"}."""
+    found = L.find_links(text)
+    skip = [(lk.start, lk.end) for lk in found]
+    reasons = _content(text, rules, rules.content, skip)
+    reasons += check_links(found, rules, list(brand_domains))
+    if kind in KINDS_NEEDING_OPT_OUT and not has_opt_out(text):
+        reasons.append(
+            Reason(
+                "opt_out.missing",
+                "missing_opt_out",
+                "block",
+                f"{kind.capitalize()} messages must say how to stop getting them: "
+                "add “Reply STOP to opt out.”",
+            )
+        )
+    if campaign is not None:
+        reasons += check_conformance(text, rules, campaign, found, skip)
+    return _order(reasons)
+
+
+def check_conformance(
+    text: str, rules: CompiledRules, campaign: dict, found=None, skip=None
+) -> list[Reason]:
+    reasons: list[Reason] = []
+    found = L.find_links(text) if found is None else found
+    real_links = [lk for lk in found if lk.path != "?wordlike"]
+    if real_links and not campaign.get("embedded_link", True):
+        lk = real_links[0]
+        reasons.append(
+            Reason(
+                "conformance.embedded_link",
+                "campaign_mismatch",
+                "block",
+                "Your registered campaign says its messages contain no links; remove the link or "
+                "update the campaign.",
+                (lk.start, lk.end),
+                lk.raw,
+            )
+        )
+    if not campaign.get("embedded_phone", True):
+        m = PHONE.search(text)
+        if m:
+            reasons.append(
+                Reason(
+                    "conformance.embedded_phone",
+                    "campaign_mismatch",
+                    "block",
+                    "Your registered campaign says its messages contain no phone numbers; remove "
+                    "the number or update the campaign.",
+                    m.span(),
+                    m.group(),
+                )
+            )
+    usecase = (campaign.get("usecase") or "").upper()
+    if usecase and usecase not in MARKETING_USECASES:
+        norm = normalise(text, skip if skip is not None else [(lk.start, lk.end) for lk in found])
+        hits = match_terms(norm, rules.marketing, rules.fuzzy_stoplist, text)
+        if not hits:
+            for rx in rules.marketing_patterns:
+                m = rx.search(text)
+                if m:
+                    hits.append(
+                        Hit(
+                            TermRule(
+                                "conformance.marketing",
+                                "campaign_mismatch",
+                                m.group(),
+                                (),
+                                "block",
+                                "",
+                                False,
+                                (),
+                            ),
+                            m.start(),
+                            m.end(),
+                            m.group(),
+                            False,
+                        )
+                    )
+                    break
+        if hits:
+            h = hits[0]
+            reasons.append(
+                Reason(
+                    "conformance.marketing_content",
+                    "campaign_mismatch",
+                    "block",
+                    f"“{h.matched}” is promotional, but your campaign is registered as "
+                    f"{usecase.replace('_', ' ').lower()}; send offers only on a marketing "
+                    "campaign.",
+                    (h.start, h.end),
+                    h.matched,
+                )
+            )
+    return reasons
+
+
+def screen_business(
+    name: str, industry_description: str, website: str, rules: CompiledRules
+) -> Decision:
+    """Sign-up gate: the industry the business describes, its name and its website's name."""
+    reasons: list[Reason] = []
+    text = f"{name}\n{industry_description}"
+    reasons += _industry_reasons(text, rules)
+    host = website.lower()
+    host = host.split("://", 1)[-1].split("/", 1)[0].removeprefix("www.")
+    if host:
+        shortener = _shortener(host, rules.shorteners)
+        if shortener:
+            reasons.append(
+                Reason(
+                    "business.website_shortener",
+                    "link_shortener",
+                    "review",
+                    f"The website {website} is a link shortener; give your business's own website.",
+                )
+            )
+        elif L.is_ip_host(host.split(":")[0]):
+            reasons.append(
+                Reason(
+                    "business.website_ip",
+                    "obfuscated_link",
+                    "review",
+                    "The website is a bare IP address; give your business's own domain.",
+                )
+            )
+        else:
+            # quickcashloans.com -> "quick cash loans" is checked word by word via its labels
+            label = host.rsplit(".", 1)[0].replace("-", " ").replace(".", " ")
+            seen = {r.rule_id for r in reasons}
+            for r in _industry_reasons(label, rules, split_compounds=True):
+                # run-together domain names split ambiguously (thetradingpost, stockphoto):
+                # only whole phrases of two or more words count from the website alone
+                if r.matched.count(" ") < 1 or r.category == "evasion":
+                    continue
+                if r.rule_id not in seen:
+                    reasons.append(
+                        Reason(
+                            r.rule_id,
+                            r.category,
+                            r.verdict,
+                            f"Your website name “{host}” suggests: {r.message}",
+                            None,
+                            r.matched,
+                        )
+                    )
+    return _order(reasons)
+
+
+def _industry_reasons(
+    text: str, rules: CompiledRules, split_compounds: bool = False
+) -> list[Reason]:
+    if split_compounds:
+        text = _segment(text, rules)
+    return _content(text, rules, rules.industry, [])
+
+
+def _segment(label: str, rules: CompiledRules) -> str:
+    """Split a run-together domain label into known rule words (greedy longest match)."""
+    vocab = rules.industry.vocab
+    out = []
+    for chunk in label.split():
+        i = 0
+        n = len(chunk)
+        while i < n:
+            for j in range(min(n, i + 20), i, -1):
+                piece = chunk[i:j]
+                if j - i >= 3 and (
+                    piece in vocab or piece + "s" in vocab or piece.rstrip("s") in vocab
+                ):
+                    out.append(piece)
+                    i = j
+                    break
+            else:
+                out.append(chunk[i])
+                i += 1
+    # single leftover letters should not be joined into fake words
+    return " ".join(p if len(p) > 1 else "·" for p in out)
+
+
+def check_campaign(
+    *,
+    usecase: str,
+    sub_usecases: list[str],
+    description: str,
+    message_flow: str,
+    samples: list[str],
+    flags: dict,
+    brand_name: str,
+    brand_domains: list[str],
+    rules: CompiledRules,
+) -> Decision:
+    reasons: list[Reason] = []
+    for code in [usecase, *sub_usecases]:
+        rule = rules.usecases.get((code or "").upper())
+        if rule:
+            reasons.append(
+                Reason(
+                    rule.rule_id,
+                    rule.category,
+                    rule.verdict,
+                    f"The use case {rule.usecase} is not accepted on this platform: {rule.explain}",
+                )
+            )
+    if flags.get("direct_lending"):
+        reasons.append(
+            Reason(
+                "campaign.flag.direct_lending",
+                "lending",
+                "block",
+                "Campaigns about loans or lending are not accepted on this platform.",
+            )
+        )
+    if flags.get("affiliate_marketing"):
+        reasons.append(
+            Reason(
+                "campaign.flag.affiliate_marketing",
+                "lead_generation",
+                "block",
+                "Affiliate marketing and lead generation are not accepted on this platform.",
+            )
+        )
+    if flags.get("age_gated"):
+        reasons.append(
+            Reason(
+                "campaign.flag.age_gated",
+                "alcohol",
+                "review",
+                "Age-gated content (alcohol, tobacco, firearms) is not accepted; our team will "
+                "review what this campaign sends.",
+            )
+        )
+    seen: set[str] = {r.rule_id for r in reasons}
+    for label, text in (("description", description), ("message flow", message_flow)):
+        for r in _content(text, rules, rules.content, []) + _industry_reasons(text, rules):
+            if r.rule_id not in seen:
+                seen.add(r.rule_id)
+                reasons.append(
+                    Reason(
+                        r.rule_id,
+                        r.category,
+                        r.verdict,
+                        f"In the {label}: {r.message}",
+                        r.span,
+                        r.matched,
+                    )
+                )
+    for n, sample in enumerate(samples, 1):
+        if not sample:
+            continue
+        d = check_message(sample, rules, kind="transactional", brand_domains=brand_domains)
+        for r in d.reasons:
+            if r.rule_id not in seen:
+                seen.add(r.rule_id)
+                reasons.append(
+                    Reason(
+                        r.rule_id,
+                        r.category,
+                        r.verdict,
+                        f"In sample {n}: {r.message}",
+                        r.span,
+                        r.matched,
+                    )
+                )
+    return _order(reasons)

@@ -1,0 +1,184 @@
+"""Rules (plain data) compiled once into lookup structures the checks use.
+
+Input: the dict shape of policies/fixtures/rules_*.json (the models export the same shape).
+Nothing here touches the ORM, so the CLI, tests and benchmarks share one path.
+"""
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+
+from .normalize import canonical_phrase
+
+FUZZY_MIN_LEN = 5
+
+
+@dataclass(frozen=True, slots=True)
+class TermRule:
+    rule_id: str
+    category: str
+    phrase: str
+    words: tuple[str, ...]
+    verdict: str
+    explain: str
+    fuzzy: bool
+    # (words of the exception phrase, index of this term's first word inside it)
+    exceptions: tuple[tuple[tuple[str, ...], int], ...]
+
+
+@dataclass
+class Matcher:
+    """Phrase index for one scope (message content, or business industry)."""
+
+    first: dict[str, list[TermRule]] = field(default_factory=dict)
+    vocab: set[str] = field(default_factory=set)  # every word of every phrase
+    fuzzy_index: dict[str, set[str]] = field(default_factory=dict)  # deletion variant -> words
+    # (word, alternative reading) -> every form it can match as (itself, alt, misspelling of)
+    fuzzy_memo: dict[tuple[str, str | None], tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass
+class UseCaseRule:
+    rule_id: str
+    usecase: str
+    category: str
+    verdict: str
+    explain: str
+
+
+@dataclass
+class CompiledRules:
+    version: str
+    etag: str
+    categories: dict[str, dict]
+    content: Matcher
+    industry: Matcher
+    marketing: Matcher
+    shorteners: frozenset[str]
+    usecases: dict[str, UseCaseRule]
+    fuzzy_stoplist: frozenset[str]
+    patterns: list[tuple["re.Pattern[str]", TermRule, str]] = field(default_factory=list)
+    marketing_patterns: list["re.Pattern[str]"] = field(default_factory=list)
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _exception_offsets(words: tuple[str, ...], exc: tuple[str, ...]) -> list[int]:
+    n = len(words)
+    return [k for k in range(len(exc) - n + 1) if exc[k : k + n] == words]
+
+
+def _build_matcher(entries: list[dict], default_explain: dict[str, str]) -> Matcher:
+    m = Matcher()
+    fuzzy_words: set[str] = set()
+    for e in entries:
+        if not e.get("enabled", True):
+            continue
+        words = canonical_phrase(e["phrase"])
+        if not words:
+            continue
+        excs = []
+        for ex in e.get("exceptions", []):
+            ex_words = canonical_phrase(ex)
+            for k in _exception_offsets(words, ex_words):
+                excs.append((ex_words, k))
+        rule = TermRule(
+            rule_id=e["id"],
+            category=e["category"],
+            phrase=e["phrase"],
+            words=words,
+            verdict=e.get("verdict", "block"),
+            explain=e.get("explain") or default_explain.get(e["category"], ""),
+            fuzzy=e.get("fuzzy", True),
+            exceptions=tuple(excs),
+        )
+        m.first.setdefault(words[0], []).append(rule)
+        m.vocab.update(words)
+        if rule.fuzzy:
+            fuzzy_words.update(w for w in words if len(w) >= FUZZY_MIN_LEN and w.isalpha())
+    for w in fuzzy_words:
+        for d in _deletes(w):
+            m.fuzzy_index.setdefault(d, set()).add(w)
+        m.fuzzy_index.setdefault(w, set()).add(w)
+        if len(w) >= 9:  # two edits allowed on long words
+            for d in _deletes(w):
+                for d2 in _deletes(d):
+                    m.fuzzy_index.setdefault(d2, set()).add(w)
+    return m
+
+
+def etag_of(data: dict) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def compile_rules(data: dict) -> CompiledRules:
+    categories = {c["slug"]: c for c in data.get("categories", [])}
+    default_explain = {slug: c.get("explain", "") for slug, c in categories.items()}
+    terms = data.get("terms", [])
+    content = [t for t in terms if t.get("scope", "content") in ("content", "all")]
+    industry = [t for t in terms if t.get("scope", "content") in ("industry", "all")]
+    industry += [
+        {**d, "scope": "industry"} for d in data.get("industries", []) if d.get("enabled", True)
+    ]
+    usecases = {}
+    for u in data.get("usecases", []):
+        if u.get("enabled", True):
+            usecases[u["usecase"].upper()] = UseCaseRule(
+                rule_id=u["id"],
+                usecase=u["usecase"].upper(),
+                category=u["category"],
+                verdict=u.get("verdict", "block"),
+                explain=u.get("explain") or default_explain.get(u["category"], ""),
+            )
+    marketing = [
+        {
+            "id": f"conformance.marketing.{i}",
+            "category": "campaign_mismatch",
+            "phrase": p,
+            "verdict": "block",
+            "fuzzy": False,
+        }
+        for i, p in enumerate(data.get("marketing_phrases", []))
+    ]
+    return CompiledRules(
+        version=str(data.get("version", "")),
+        etag=etag_of(data),
+        categories=categories,
+        content=_build_matcher(content, default_explain),
+        industry=_build_matcher(industry, default_explain),
+        marketing=_build_matcher(marketing, {}),
+        shorteners=frozenset(
+            s["domain"].lower() if isinstance(s, dict) else s.lower()
+            for s in data.get("shorteners", [])
+            if not isinstance(s, dict) or s.get("enabled", True)
+        ),
+        usecases=usecases,
+        fuzzy_stoplist=frozenset(data.get("fuzzy_stoplist", [])),
+        patterns=[
+            (
+                re.compile(p["regex"], re.IGNORECASE),
+                TermRule(
+                    p["id"],
+                    p["category"],
+                    p.get("label", p["regex"]),
+                    (),
+                    p.get("verdict", "block"),
+                    p.get("explain") or default_explain.get(p["category"], ""),
+                    False,
+                    (),
+                ),
+                # a literal the text must contain for the pattern to have a chance (speed)
+                p.get("needs", ""),
+            )
+            for p in data.get("patterns", [])
+            if p.get("enabled", True) and p.get("scope", "content") == "content"
+        ],
+        marketing_patterns=[
+            re.compile(p["regex"], re.IGNORECASE)
+            for p in data.get("patterns", [])
+            if p.get("enabled", True) and p.get("scope") == "marketing"
+        ],
+    )

@@ -1,0 +1,29 @@
+"""The labelled corpus meets the client's targets, on the tuning half and the held-out half."""
+
+from pathlib import Path
+
+import pytest
+
+from policies.engine import shipped_rules
+from policies.scoring import load_jsonl, score_businesses, score_messages
+
+CORPUS = Path(__file__).parent / "corpus"
+
+
+@pytest.mark.parametrize("name", ["messages_dev", "messages_holdout"])
+def test_message_corpus_targets(name):
+    score = score_messages(load_jsonl(CORPUS / f"{name}.jsonl"), shipped_rules())
+    assert score.positives >= 130 and score.clean >= 80
+    assert score.recall >= 0.95, score.misses
+    assert score.precision >= 0.97, score.false
+    assert score.evasive >= 80
+    assert score.evasive_recall >= 0.90, [m for m in score.misses if m.get("evasive")]
+    assert score.category_accuracy >= 0.90, score.wrong_category
+
+
+@pytest.mark.parametrize("name", ["businesses_dev", "businesses_holdout"])
+def test_business_corpus_targets(name):
+    score = score_businesses(load_jsonl(CORPUS / f"{name}.jsonl"), shipped_rules())
+    assert score.recall >= 0.95, score.misses
+    assert score.precision >= 0.97, score.false
+    assert score.category_accuracy >= 0.90, score.wrong_category
