@@ -24,7 +24,7 @@ seed: migrate
 
 run: seed
 	@echo "Portal: http://127.0.0.1:$(PORT)/  (Ctrl-C stops web, worker, beat and carrier)"
-	$(VENV)/bin/honcho -f Procfile start
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho -f Procfile start
 
 lint: install
 	$(VENV)/bin/ruff check .
