@@ -211,6 +211,15 @@ class Campaign(models.Model):
         return tcr.is_marketing(self.usecase, self.sub_usecases)
 
 
+class CampaignReview(Campaign):
+    """The staff review queue in the admin (a view of Campaign, no table of its own)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "campaign review"
+        verbose_name_plural = "campaign review queue"
+
+
 class CampaignStatusChange(models.Model):
     """Every campaign transition: from, to, who (a user, or the registry) and why."""
 
