@@ -257,3 +257,6 @@ class StatusCallback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.provider_id} {self.status}"
+
+
+from .webhook_models import *  # noqa

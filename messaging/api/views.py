@@ -1,0 +1,795 @@
+"""REST API of messaging: send, get, list and cancel messages; broadcasts (estimate, create,
+start, progress, per-recipient outcomes, cancel); inbound texts; webhook endpoints.
+
+Thin: parse, call one service or selector, serialize. A message that fails a gate is still
+created (201) with ``status`` BLOCKED or HELD and its ``reasons``: nothing is hidden.
+"""
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from accounts.api.base import ERROR_RESPONSES, TenantAPIView, TenantListAPIView
+from accounts.api.errors import ErrorSerializer
+from accounts.errors import Conflict, NotFound, ValidationFailed
+from accounts.roles import Cap
+from messaging import services, tenant_webhooks, ui_selectors
+from messaging.models import KINDS, Broadcast, Message
+from messaging.webhook_models import WEBHOOK_EVENTS
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+class WallClockDateTimeField(serializers.DateTimeField):
+    """Keeps a time without an offset naive, so the caller's chosen zone can read it (DRF
+    would read it in UTC)."""
+
+    def enforce_timezone(self, value):
+        if timezone.is_naive(value):
+            return value
+        return super().enforce_timezone(value)
+
+
+# --- shared output shapes -------------------------------------------------------------------------
+
+
+class ReasonSerializer(serializers.Serializer):
+    gate = serializers.CharField(help_text="number, consent, policy, quiet_hours, review, ...")
+    code = serializers.CharField(help_text="Machine-readable reason, e.g. no_consent.")
+    message = serializers.CharField(allow_blank=True)
+    detail = serializers.DictField(required=False)
+
+
+class MessageSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    direction = serializers.CharField()
+    status = serializers.CharField(help_text="QUEUED, SCHEDULED, HELD, BLOCKED, SENT, ...")
+    reasons = ReasonSerializer(many=True, help_text="Why it is BLOCKED / HELD / deferred.")
+    outcome = serializers.SerializerMethodField(help_text="The fate in words.")
+    kind = serializers.CharField()
+    purpose = serializers.CharField()
+    body = serializers.CharField()
+    to = serializers.CharField(source="to_phone", help_text="The other party's phone.")
+    from_number = serializers.CharField(source="from_number.e164", default=None)
+    contact = serializers.UUIDField(source="contact.uuid", default=None)
+    broadcast = serializers.UUIDField(source="broadcast.uuid", default=None)
+    encoding = serializers.CharField()
+    segments = serializers.IntegerField()
+    automated = serializers.BooleanField()
+    idempotency_key = serializers.CharField(allow_null=True)
+    provider_id = serializers.CharField()
+    error_code = serializers.CharField()
+    error_message = serializers.CharField()
+    attempts = serializers.IntegerField()
+    send_after = serializers.DateTimeField(allow_null=True)
+    expires_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    queued_at = serializers.DateTimeField(allow_null=True)
+    sent_at = serializers.DateTimeField(allow_null=True)
+    delivered_at = serializers.DateTimeField(allow_null=True)
+    status_changed_at = serializers.DateTimeField()
+
+    def get_outcome(self, obj) -> dict:
+        outcome = ui_selectors.message_outcome(obj)
+        return {"label": outcome.label, "reason": outcome.reason}
+
+
+MESSAGE_EXAMPLE = {
+    "uuid": "3f1c2a9e-8d7b-4c1e-9a53-2b6f0e4d7c11",
+    "direction": "outbound",
+    "status": "QUEUED",
+    "reasons": [],
+    "outcome": {"label": "waiting", "reason": ""},
+    "kind": "informational",
+    "purpose": "",
+    "body": "Bright Smile: your cleaning is on Tue 3pm. Reply STOP to opt out.",
+    "to": "+16465550123",
+    "from_number": "+13125550100",
+    "contact": "9b2d7f41-2c55-4a8e-b1f3-5e7d0c9a8b22",
+    "broadcast": None,
+    "encoding": "GSM-7",
+    "segments": 1,
+    "automated": False,
+    "idempotency_key": "order-1234-reminder",
+    "provider_id": "",
+    "error_code": "",
+    "error_message": "",
+    "attempts": 0,
+    "send_after": "2026-11-28T15:00:00Z",
+    "expires_at": "2026-11-29T15:00:00Z",
+    "created_at": "2026-11-28T15:00:00Z",
+    "queued_at": "2026-11-28T15:00:00Z",
+    "sent_at": None,
+    "delivered_at": None,
+    "status_changed_at": "2026-11-28T15:00:00Z",
+}
+BLOCKED_EXAMPLE = {
+    **MESSAGE_EXAMPLE,
+    "status": "BLOCKED",
+    "reasons": [
+        {
+            "gate": "consent",
+            "code": "no_consent",
+            "message": "The contact has not consented to this kind of message.",
+        }
+    ],
+    "outcome": {
+        "label": "skipped",
+        "reason": "The contact has not consented to this kind of message.",
+    },
+    "send_after": None,
+    "expires_at": None,
+    "queued_at": None,
+}
+
+
+def _zone_for(business, basis: str, contact=None, phone: str = ""):
+    if basis == "business":
+        return ui_selectors.business_zone(business)
+    return ui_selectors.recipient_zone(business=business, contact=contact, phone=phone)
+
+
+def _number(business, number_uuid):
+    if not number_uuid:
+        return None
+    try:
+        return ui_selectors.sending_number_get(business=business, number_uuid=number_uuid)
+    except (NotFound, ValueError):  # a malformed id or not ours: the same field error
+        raise ValidationFailed(fields={"from_number": ["Not one of your numbers."]}) from None
+
+
+def _contact(business, contact_uuid):
+    from consent.selectors import contact_get
+
+    if not contact_uuid:
+        return None
+    try:
+        return contact_get(business=business, contact_uuid=contact_uuid)
+    except (NotFound, ValueError):
+        raise ValidationFailed(fields={"contact": ["Unknown contact."]}) from None
+
+
+# --- messages -------------------------------------------------------------------------------------
+
+
+class MessageListFilterSerializer(serializers.Serializer):
+    status = serializers.CharField(required=False, help_text="Comma-separated statuses.")
+    kind = serializers.ChoiceField(choices=KINDS, required=False)
+    direction = serializers.ChoiceField(choices=["outbound", "inbound"], required=False)
+    contact = serializers.UUIDField(required=False)
+    to = serializers.CharField(required=False, help_text="Digits of the other party's phone.")
+    broadcast = serializers.UUIDField(required=False)
+    created_after = serializers.DateTimeField(required=False)
+    created_before = serializers.DateTimeField(required=False)
+    date = serializers.DateField(required=False, help_text="One day, in the business's zone.")
+
+    def validate_status(self, value):
+        statuses = [s.strip().upper() for s in value.split(",") if s.strip()]
+        unknown = [s for s in statuses if s not in Message.Status.values]
+        if unknown:
+            raise serializers.ValidationError(
+                f"Unknown status {', '.join(unknown)}; use {', '.join(Message.Status.values)}."
+            )
+        return statuses
+
+
+LIST_PARAMETERS = [
+    OpenApiParameter("status", str, description="Comma-separated, e.g. BLOCKED,HELD"),
+    OpenApiParameter("kind", str, enum=list(KINDS)),
+    OpenApiParameter("direction", str, enum=["outbound", "inbound"]),
+    OpenApiParameter("contact", OpenApiTypes.UUID),
+    OpenApiParameter("to", str),
+    OpenApiParameter("broadcast", OpenApiTypes.UUID),
+    OpenApiParameter("created_after", OpenApiTypes.DATETIME),
+    OpenApiParameter("created_before", OpenApiTypes.DATETIME),
+    OpenApiParameter("date", OpenApiTypes.DATE),
+    OpenApiParameter("page_size", int),
+]
+
+
+def _filtered_messages(view, direction: str = ""):
+    params = MessageListFilterSerializer(data=view.request.query_params)
+    params.is_valid(raise_exception=True)
+    data = params.validated_data
+    broadcast = None
+    if data.get("broadcast"):
+        broadcast = ui_selectors.broadcast_get(
+            business=view.business, broadcast_uuid=data["broadcast"]
+        )
+    day = data.get("date")
+    return ui_selectors.message_list(
+        business=view.business,
+        direction=direction or data.get("direction", ""),
+        statuses=data.get("status"),
+        kind=data.get("kind", ""),
+        contact=_contact(view.business, data.get("contact")),
+        phone=data.get("to", ""),
+        broadcast=broadcast,
+        since=data.get("created_after") or day,
+        until=data.get("created_before") or day,
+    )
+
+
+class MessageListCreateApi(TenantListAPIView):
+    """GET lists messages (view); POST sends one (send)."""
+
+    required_cap = Cap.VIEW
+    write_cap = Cap.SEND
+
+    class InputSerializer(serializers.Serializer):
+        to = serializers.CharField(required=False, help_text="Phone in E.164 (or US format).")
+        contact = serializers.UUIDField(required=False, help_text="A contact instead of `to`.")
+        body = serializers.CharField(max_length=1600, trim_whitespace=False)
+        kind = serializers.ChoiceField(choices=KINDS)
+        from_number = serializers.UUIDField(
+            required=False, help_text="One of your numbers; default: the contact's usual line."
+        )
+        send_at = WallClockDateTimeField(
+            required=False,
+            help_text="Schedule. Without an offset it is read in `time_zone_basis`.",
+        )
+        time_zone_basis = serializers.ChoiceField(
+            choices=["recipient", "business"], default="recipient"
+        )
+        expires_at = serializers.DateTimeField(required=False)
+        idempotency_key = serializers.CharField(
+            required=False, max_length=100, help_text="Or the Idempotency-Key header."
+        )
+
+        def validate(self, attrs):
+            if not attrs.get("to") and not attrs.get("contact"):
+                raise serializers.ValidationError({"to": ["Give `to` or `contact`."]})
+            return attrs
+
+    class OutputSerializer(MessageSerializer):
+        pass
+
+    serializer_class = OutputSerializer
+
+    def get_queryset(self):
+        return _filtered_messages(self)
+
+    @extend_schema(
+        operation_id="messages_list",
+        summary="List messages (newest first, cursor pages)",
+        parameters=LIST_PARAMETERS,
+        responses={200: OutputSerializer(many=True), **ERROR_RESPONSES},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="messages_send",
+        summary="Send (or schedule) one message",
+        description=(
+            "Runs every gate (business vetted, number on an approved campaign, consent for "
+            "the kind, suppression, content policy, quiet hours) and returns the message "
+            "whatever the decision: QUEUED / SCHEDULED, or BLOCKED / HELD with `reasons`. "
+            "With an idempotency key (header `Idempotency-Key` or field), a repeat returns "
+            "the first message with 200 instead of 201; the same key with another body is 409."
+        ),
+        parameters=[OpenApiParameter(IDEMPOTENCY_HEADER, str, OpenApiParameter.HEADER)],
+        request=InputSerializer,
+        responses={
+            201: OutputSerializer,
+            200: OutputSerializer,
+            409: OpenApiResponse(ErrorSerializer, description="Idempotency key reused."),
+            **ERROR_RESPONSES,
+        },
+        examples=[
+            OpenApiExample(
+                "Reminder",
+                request_only=True,
+                value={
+                    "to": "+16465550123",
+                    "body": "Bright Smile: your cleaning is on Tue 3pm. Reply STOP to opt out.",
+                    "kind": "informational",
+                    "idempotency_key": "order-1234-reminder",
+                },
+            ),
+            OpenApiExample(
+                "Queued", response_only=True, status_codes=["201"], value=MESSAGE_EXAMPLE
+            ),
+            OpenApiExample(
+                "Blocked: no consent",
+                response_only=True,
+                status_codes=["201"],
+                value=BLOCKED_EXAMPLE,
+            ),
+        ],
+    )
+    def post(self, request, *args, **kwargs):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        key = (request.headers.get(IDEMPOTENCY_HEADER) or data.get("idempotency_key") or "").strip()
+        if len(key) > 100:
+            raise ValidationFailed(fields={"idempotency_key": ["At most 100 characters."]})
+        if key:
+            existing = ui_selectors.message_by_idempotency_key(business=self.business, key=key)
+            if existing is not None:
+                if existing.body != data["body"] or existing.kind != data["kind"]:
+                    raise Conflict(
+                        "This idempotency key was used for another message.",
+                        code="idempotency_key_reused",
+                        detail={"message": str(existing.uuid)},
+                    )
+                return Response(self.OutputSerializer(existing).data, status=status.HTTP_200_OK)
+        contact = _contact(self.business, data.get("contact"))
+        send_at = data.get("send_at")
+        if send_at is not None:
+            zone = _zone_for(self.business, data["time_zone_basis"], contact, data.get("to", ""))
+            send_at = ui_selectors.localize(send_at, zone)
+        message = services.message_enqueue(
+            business=self.business,
+            body=data["body"],
+            kind=data["kind"],
+            contact=contact,
+            to_phone=None if contact else data.get("to"),
+            from_number=_number(self.business, data.get("from_number")),
+            send_at=send_at,
+            expires_at=data.get("expires_at"),
+            idempotency_key=key or None,
+        )
+        message = ui_selectors.message_get(business=self.business, message_uuid=message.uuid)
+        return Response(self.OutputSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+class MessageDetailApi(TenantAPIView):
+    required_cap = Cap.VIEW
+
+    class OutputSerializer(MessageSerializer):
+        pass
+
+    @extend_schema(
+        operation_id="messages_get",
+        summary="One message with its status and reasons",
+        responses={200: OutputSerializer, **ERROR_RESPONSES},
+        examples=[OpenApiExample("Blocked", value=BLOCKED_EXAMPLE, response_only=True)],
+    )
+    def get(self, request, message_uuid):
+        message = ui_selectors.message_get(business=self.business, message_uuid=message_uuid)
+        return Response(self.OutputSerializer(message).data)
+
+
+class MessageCancelApi(TenantAPIView):
+    required_cap = Cap.SEND
+
+    class OutputSerializer(MessageSerializer):
+        pass
+
+    @extend_schema(
+        operation_id="messages_cancel",
+        summary="Cancel a message not yet handed to the carrier",
+        request=None,
+        responses={
+            200: OutputSerializer,
+            409: OpenApiResponse(ErrorSerializer, description="Already sent or final."),
+            **ERROR_RESPONSES,
+        },
+    )
+    def post(self, request, message_uuid):
+        message = ui_selectors.message_get(business=self.business, message_uuid=message_uuid)
+        services.message_cancel(business=self.business, message=message)
+        message = ui_selectors.message_get(business=self.business, message_uuid=message_uuid)
+        return Response(self.OutputSerializer(message).data)
+
+
+class InboundListApi(TenantListAPIView):
+    required_cap = Cap.VIEW
+
+    class OutputSerializer(MessageSerializer):
+        pass
+
+    serializer_class = OutputSerializer
+
+    def get_queryset(self):
+        return _filtered_messages(self, direction="inbound")
+
+    @extend_schema(
+        operation_id="inbound_list",
+        summary="Texts received (replies, keywords), newest first",
+        parameters=[p for p in LIST_PARAMETERS if p.name not in ("direction", "kind")],
+        responses={200: OutputSerializer(many=True), **ERROR_RESPONSES},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+# --- broadcasts -----------------------------------------------------------------------------------
+
+
+class BroadcastSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    name = serializers.CharField()
+    body = serializers.CharField()
+    kind = serializers.CharField()
+    from_number = serializers.CharField(source="from_number.e164")
+    tags = serializers.ListField(child=serializers.CharField())
+    contact_uuids = serializers.ListField(child=serializers.CharField())
+    status = serializers.CharField(help_text="DRAFT, RUNNING, COMPLETED, CANCELED")
+    recipient_count = serializers.IntegerField()
+    estimate_seconds = serializers.FloatField(
+        allow_null=True, help_text="Time the sends take under the per-number cap."
+    )
+    send_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+
+class ProgressSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    recipients = serializers.IntegerField()
+    created = serializers.IntegerField(help_text="Messages created so far.")
+    pending = serializers.IntegerField()
+    sent = serializers.IntegerField()
+    delivered = serializers.IntegerField()
+    skipped = serializers.IntegerField(help_text="Blocked (with a reason), canceled, expired.")
+    failed = serializers.IntegerField()
+    deferred = serializers.IntegerField(help_text="Scheduled, e.g. waiting for quiet hours.")
+    held = serializers.IntegerField()
+    done = serializers.IntegerField()
+    percent = serializers.FloatField()
+    by_status = serializers.DictField(child=serializers.IntegerField())
+
+
+class AudienceInputSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=1600, trim_whitespace=False)
+    kind = serializers.ChoiceField(choices=KINDS, default="marketing")
+    from_number = serializers.UUIDField(required=False)
+    tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
+    contact_uuids = serializers.ListField(child=serializers.UUIDField(), required=False)
+
+    def validate(self, attrs):
+        if not attrs.get("tags") and not attrs.get("contact_uuids"):
+            raise serializers.ValidationError({"audience": ["Give `tags` or `contact_uuids`."]})
+        return attrs
+
+
+def _broadcast_number(business, number_uuid):
+    number = _number(business, number_uuid)
+    if number is None:
+        number = ui_selectors.sending_numbers(business=business).first()
+    if number is None:
+        raise ValidationFailed(
+            "No number can send yet: get a number on an approved campaign first.",
+            fields={"from_number": ["No sending number available."]},
+        )
+    return number
+
+
+class BroadcastListCreateApi(TenantListAPIView):
+    required_cap = Cap.VIEW
+    write_cap = Cap.SEND
+
+    class InputSerializer(AudienceInputSerializer):
+        name = serializers.CharField(max_length=120)
+        send_at = serializers.DateTimeField(required=False, help_text="Start at this time.")
+
+    class OutputSerializer(BroadcastSerializer):
+        pass
+
+    serializer_class = OutputSerializer
+
+    def get_queryset(self):
+        return ui_selectors.broadcast_list(business=self.business)
+
+    @extend_schema(
+        operation_id="broadcasts_list",
+        summary="Broadcasts, newest first",
+        responses={200: OutputSerializer(many=True), **ERROR_RESPONSES},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="broadcasts_create",
+        summary="Create a broadcast (DRAFT) with its audience and duration estimate",
+        description="Nothing is sent until `start`. The audience is contacts with every tag "
+        "given and/or the listed contacts; each recipient still goes through every gate.",
+        request=InputSerializer,
+        responses={201: OutputSerializer, **ERROR_RESPONSES},
+        examples=[
+            OpenApiExample(
+                "To a tag",
+                request_only=True,
+                value={
+                    "name": "December whitening offer",
+                    "body": "Bright Smile: 20% off whitening in December. Reply STOP to opt out.",
+                    "kind": "marketing",
+                    "tags": ["patients"],
+                },
+            )
+        ],
+    )
+    def post(self, request, *args, **kwargs):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        broadcast = services.broadcast_create(
+            business=self.business,
+            name=data["name"],
+            body=data["body"],
+            kind=data["kind"],
+            from_number=_broadcast_number(self.business, data.get("from_number")),
+            tags=data.get("tags"),
+            contact_uuids=data.get("contact_uuids"),
+            send_at=data.get("send_at"),
+        )
+        return Response(self.OutputSerializer(broadcast).data, status=status.HTTP_201_CREATED)
+
+
+class BroadcastEstimateApi(TenantAPIView):
+    required_cap = Cap.SEND
+
+    class InputSerializer(AudienceInputSerializer):
+        pass
+
+    class OutputSerializer(serializers.Serializer):
+        recipients = serializers.IntegerField()
+        segments_per_message = serializers.IntegerField()
+        encoding = serializers.CharField()
+        backlog_segments = serializers.IntegerField(help_text="Already queued on the number.")
+        estimate_seconds = serializers.FloatField()
+
+    @extend_schema(
+        operation_id="broadcasts_estimate",
+        summary="How many recipients and how long under the cap, without creating anything",
+        request=InputSerializer,
+        responses={200: OutputSerializer, **ERROR_RESPONSES},
+    )
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        preview = ui_selectors.broadcast_preview(
+            business=self.business,
+            body=data["body"],
+            from_number=_broadcast_number(self.business, data.get("from_number")),
+            tags=data.get("tags"),
+            contact_uuids=data.get("contact_uuids"),
+        )
+        return Response(self.OutputSerializer(preview).data)
+
+
+class BroadcastDetailApi(TenantAPIView):
+    required_cap = Cap.VIEW
+
+    class OutputSerializer(BroadcastSerializer):
+        progress = ProgressSerializer()
+
+    @extend_schema(
+        operation_id="broadcasts_get",
+        summary="A broadcast with its progress",
+        responses={200: OutputSerializer, **ERROR_RESPONSES},
+    )
+    def get(self, request, broadcast_uuid):
+        broadcast = ui_selectors.broadcast_get(
+            business=self.business, broadcast_uuid=broadcast_uuid
+        )
+        broadcast = _refresh(broadcast)
+        broadcast.progress = ui_selectors.broadcast_progress(broadcast=broadcast)
+        return Response(self.OutputSerializer(broadcast).data)
+
+
+def _refresh(broadcast: Broadcast) -> Broadcast:
+    # Completion is decided by the send path; ask it only once the fan-out is over (every
+    # recipient has a message), so a poll during the fan-out cannot end it early.
+    if broadcast.status == Broadcast.Status.RUNNING:
+        created = Message.objects.filter(
+            business_id=broadcast.business_id, broadcast=broadcast
+        ).count()
+        if created >= broadcast.recipient_count:
+            return services.broadcast_refresh(broadcast=broadcast)
+    return broadcast
+
+
+class BroadcastStartApi(TenantAPIView):
+    required_cap = Cap.SEND
+
+    class OutputSerializer(BroadcastSerializer):
+        progress = ProgressSerializer()
+
+    @extend_schema(
+        operation_id="broadcasts_start",
+        summary="Start a DRAFT broadcast: one message per recipient through every gate",
+        request=None,
+        responses={200: OutputSerializer, **ERROR_RESPONSES},
+    )
+    def post(self, request, broadcast_uuid):
+        broadcast = ui_selectors.broadcast_get(
+            business=self.business, broadcast_uuid=broadcast_uuid
+        )
+        if broadcast.status != Broadcast.Status.DRAFT:
+            raise Conflict(
+                f"This broadcast is {broadcast.get_status_display().lower()}; only a draft starts.",
+                detail={"status": broadcast.status},
+            )
+        broadcast = services.broadcast_start(broadcast=broadcast)
+        broadcast = ui_selectors.broadcast_get(
+            business=self.business, broadcast_uuid=broadcast_uuid
+        )
+        broadcast.progress = ui_selectors.broadcast_progress(broadcast=broadcast)
+        return Response(self.OutputSerializer(broadcast).data)
+
+
+class BroadcastCancelApi(TenantAPIView):
+    required_cap = Cap.SEND
+
+    class OutputSerializer(BroadcastSerializer):
+        canceled_messages = serializers.IntegerField()
+
+    @extend_schema(
+        operation_id="broadcasts_cancel",
+        summary="Cancel a broadcast and every message of it still waiting",
+        request=None,
+        responses={200: OutputSerializer, **ERROR_RESPONSES},
+    )
+    def post(self, request, broadcast_uuid):
+        broadcast = ui_selectors.broadcast_get(
+            business=self.business, broadcast_uuid=broadcast_uuid
+        )
+        if broadcast.status not in (Broadcast.Status.DRAFT, Broadcast.Status.RUNNING):
+            raise Conflict(
+                f"This broadcast is already {broadcast.get_status_display().lower()}.",
+                detail={"status": broadcast.status},
+            )
+        n = services.broadcast_cancel(broadcast=broadcast)
+        broadcast = ui_selectors.broadcast_get(
+            business=self.business, broadcast_uuid=broadcast_uuid
+        )
+        broadcast.canceled_messages = n
+        return Response(self.OutputSerializer(broadcast).data)
+
+
+class BroadcastRecipientsApi(TenantListAPIView):
+    required_cap = Cap.VIEW
+
+    class OutputSerializer(serializers.Serializer):
+        message = serializers.UUIDField(source="uuid")
+        contact = serializers.UUIDField(source="contact.uuid", default=None)
+        to = serializers.CharField(source="to_phone")
+        status = serializers.CharField()
+        outcome = serializers.SerializerMethodField()
+        reasons = ReasonSerializer(many=True)
+        created_at = serializers.DateTimeField()
+        sent_at = serializers.DateTimeField(allow_null=True)
+
+        def get_outcome(self, obj) -> dict:
+            outcome = ui_selectors.message_outcome(obj)
+            return {"label": outcome.label, "reason": outcome.reason}
+
+    serializer_class = OutputSerializer
+
+    def get_queryset(self):
+        broadcast = ui_selectors.broadcast_get(
+            business=self.business, broadcast_uuid=self.kwargs["broadcast_uuid"]
+        )
+        outcome = self.request.query_params.get("outcome", "")
+        if outcome and outcome not in ("sent", "skipped", "failed", "pending"):
+            raise ValidationFailed(fields={"outcome": ["Use sent, skipped, failed or pending."]})
+        return ui_selectors.broadcast_recipients(broadcast=broadcast, outcome=outcome)
+
+    @extend_schema(
+        operation_id="broadcasts_recipients",
+        summary="Per-recipient outcome: sent, or skipped with the reason",
+        parameters=[
+            OpenApiParameter("outcome", str, enum=["sent", "skipped", "failed", "pending"])
+        ],
+        responses={200: OutputSerializer(many=True), **ERROR_RESPONSES},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+# --- webhook endpoints ----------------------------------------------------------------------------
+
+
+class WebhookEndpointSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    url = serializers.URLField()
+    events = serializers.ListField(child=serializers.CharField())
+    description = serializers.CharField()
+    is_active = serializers.BooleanField()
+    secret_hint = serializers.CharField(help_text="The first characters of the secret.")
+    created_at = serializers.DateTimeField()
+
+
+class WebhookListCreateApi(TenantListAPIView):
+    required_cap = Cap.MANAGE_CAMPAIGNS
+
+    class InputSerializer(serializers.Serializer):
+        url = serializers.URLField(max_length=500)
+        events = serializers.ListField(
+            child=serializers.ChoiceField(choices=WEBHOOK_EVENTS), min_length=1
+        )
+        description = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+    class OutputSerializer(WebhookEndpointSerializer):
+        pass
+
+    class CreatedSerializer(WebhookEndpointSerializer):
+        secret = serializers.CharField(help_text="Shown once: store it to verify signatures.")
+
+    serializer_class = OutputSerializer
+
+    def get_queryset(self):
+        return tenant_webhooks.webhook_endpoint_list(business=self.business)
+
+    @extend_schema(
+        operation_id="webhooks_list",
+        summary="Webhook endpoints",
+        responses={200: OutputSerializer(many=True), **ERROR_RESPONSES},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="webhooks_create",
+        summary="Add a webhook endpoint (the signing secret is in this answer only)",
+        description=(
+            "Each event is POSTed as JSON with headers Webhook-Id, Webhook-Event, "
+            "Webhook-Timestamp and Webhook-Signature: `v1=` + hex HMAC-SHA256 of "
+            "`<timestamp>.<raw body>` keyed with the secret. Non-2xx answers are retried "
+            "with exponential backoff."
+        ),
+        request=InputSerializer,
+        responses={201: CreatedSerializer, **ERROR_RESPONSES},
+    )
+    def post(self, request, *args, **kwargs):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        endpoint = tenant_webhooks.webhook_endpoint_create(
+            business=self.business, **serializer.validated_data
+        )
+        return Response(self.CreatedSerializer(endpoint).data, status=status.HTTP_201_CREATED)
+
+
+class WebhookDetailApi(TenantAPIView):
+    required_cap = Cap.MANAGE_CAMPAIGNS
+
+    @extend_schema(
+        operation_id="webhooks_delete",
+        summary="Remove a webhook endpoint",
+        responses={204: None, **ERROR_RESPONSES},
+    )
+    def delete(self, request, endpoint_uuid):
+        endpoint = tenant_webhooks.webhook_endpoint_get(
+            business=self.business, endpoint_uuid=endpoint_uuid
+        )
+        tenant_webhooks.webhook_endpoint_delete(endpoint=endpoint)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WebhookDeliveryListApi(TenantListAPIView):
+    required_cap = Cap.MANAGE_CAMPAIGNS
+
+    class OutputSerializer(serializers.Serializer):
+        uuid = serializers.UUIDField(help_text="The event id (Webhook-Id).")
+        event = serializers.CharField()
+        status = serializers.CharField()
+        attempts = serializers.IntegerField()
+        response_status = serializers.IntegerField(allow_null=True)
+        last_error = serializers.CharField()
+        next_attempt_at = serializers.DateTimeField(allow_null=True)
+        created_at = serializers.DateTimeField()
+        delivered_at = serializers.DateTimeField(allow_null=True)
+
+    serializer_class = OutputSerializer
+
+    def get_queryset(self):
+        endpoint = tenant_webhooks.webhook_endpoint_get(
+            business=self.business, endpoint_uuid=self.kwargs["endpoint_uuid"]
+        )
+        return tenant_webhooks.webhook_delivery_list(business=self.business, endpoint=endpoint)
+
+    @extend_schema(
+        operation_id="webhooks_deliveries",
+        summary="The delivery log of an endpoint",
+        responses={200: OutputSerializer(many=True), **ERROR_RESPONSES},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)

@@ -1,0 +1,159 @@
+"""Portal forms of messaging. Validation of meaning (consent, policy, numbers) is the
+services' job; forms check shape and show errors next to their fields."""
+
+from django import forms
+
+from .models import KIND_CHOICES, Message
+from .services import MAX_BODY
+from .webhook_models import WEBHOOK_EVENTS
+
+KIND_HELP = (
+    "Marketing needs written consent for offers; informational (reminders, updates) and "
+    "transactional (receipts, codes) need the person's consent too; conversational is a "
+    "reply to someone who texted you."
+)
+
+
+def _number_choices(numbers, automatic: bool = True):
+    choices = [("", "Automatic (the usual line for this person)")] if automatic else []
+    return choices + [(str(n.uuid), n.e164) for n in numbers]
+
+
+class ComposeForm(forms.Form):
+    to = forms.CharField(
+        label="To",
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "inputmode": "tel"}),
+        help_text="A mobile number, e.g. +1 646 555 0123.",
+    )
+    contact = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    from_number = forms.ChoiceField(label="From", required=False)
+    kind = forms.ChoiceField(label="Kind of message", choices=KIND_CHOICES, help_text=KIND_HELP)
+    body = forms.CharField(
+        label="Message",
+        max_length=MAX_BODY,
+        widget=forms.Textarea(attrs={"rows": 5, "data-segment-counter": "compose-counter"}),
+        help_text="Say who you are and how to opt out, e.g. “Reply STOP to opt out”.",
+    )
+    when = forms.ChoiceField(
+        label="When",
+        choices=[("now", "Send now"), ("later", "Schedule")],
+        initial="now",
+        widget=forms.RadioSelect,
+    )
+    send_at = forms.DateTimeField(
+        label="Send at",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    zone_basis = forms.ChoiceField(
+        label="Time zone of that time",
+        choices=[("recipient", "The recipient's"), ("business", "The business's")],
+        initial="recipient",
+        widget=forms.RadioSelect,
+        required=False,
+    )
+
+    def __init__(self, *args, numbers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["from_number"].choices = _number_choices(numbers)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("to") and not data.get("contact"):
+            self.add_error("to", "Enter a phone number.")
+        if data.get("when") == "later" and not data.get("send_at"):
+            self.add_error("send_at", "Choose when to send it.")
+        return data
+
+
+class MessageFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        required=False, choices=[("", "Any status"), *Message.Status.choices]
+    )
+    kind = forms.ChoiceField(required=False, choices=[("", "Any kind"), *KIND_CHOICES])
+    direction = forms.ChoiceField(
+        required=False, choices=[("", "Both directions"), *Message.Direction.choices]
+    )
+    q = forms.CharField(label="Phone", required=False, max_length=40)
+    date_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class BroadcastForm(forms.Form):
+    name = forms.CharField(max_length=120, help_text="For you; recipients do not see it.")
+    tags = forms.CharField(
+        label="Send to contacts tagged",
+        max_length=300,
+        help_text="One or more tags, separated by commas: a contact needs every tag.",
+    )
+    from_number = forms.ChoiceField(label="From")
+    kind = forms.ChoiceField(
+        label="Kind of message", choices=KIND_CHOICES, initial="marketing", help_text=KIND_HELP
+    )
+    body = forms.CharField(
+        label="Message",
+        max_length=MAX_BODY,
+        widget=forms.Textarea(attrs={"rows": 5, "data-segment-counter": "broadcast-counter"}),
+        help_text="Every recipient is checked for consent, suppression and content.",
+    )
+    send_at = forms.DateTimeField(
+        label="Start at",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        help_text="Optional, in the business's time zone. Empty: when you press Start.",
+    )
+
+    def __init__(self, *args, numbers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["from_number"].choices = _number_choices(numbers, automatic=False)
+
+    def clean_tags(self):
+        tags = [t.strip() for t in self.cleaned_data["tags"].split(",") if t.strip()]
+        if not tags:
+            raise forms.ValidationError("Give at least one tag.")
+        return tags
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label="Reply",
+        max_length=MAX_BODY,
+        widget=forms.Textarea(attrs={"rows": 3, "data-segment-counter": "reply-counter"}),
+    )
+
+
+class AssignForm(forms.Form):
+    member = forms.ChoiceField(label="Assigned to", required=False)
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].choices = [("", "Nobody")] + [
+            (str(m.uuid), m.user.full_name or m.user.email) for m in members
+        ]
+
+
+class QuickReplyForm(forms.Form):
+    title = forms.CharField(max_length=60, label="Name")
+    body = forms.CharField(max_length=640, label="Text", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class WebhookForm(forms.Form):
+    url = forms.URLField(
+        label="URL", max_length=500, assume_scheme="https", help_text="Where we POST events."
+    )
+    events = forms.MultipleChoiceField(
+        choices=[(e, e) for e in WEBHOOK_EVENTS],
+        widget=forms.CheckboxSelectMultiple,
+        initial=list(WEBHOOK_EVENTS),
+        help_text="message.status: a message you sent changed status. "
+        "message.inbound: someone texted you.",
+    )
+    description = forms.CharField(max_length=200, required=False)

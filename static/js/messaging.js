@@ -1,0 +1,174 @@
+// Messaging pages: live segment counter, compose pre-check, broadcast progress, quick
+// replies. Every page works without this script; the server's count is authoritative.
+(function () {
+  "use strict";
+
+  // --- segments: mirrors messaging/segments.py --------------------------------------------
+  var GSM7_BASIC =
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?" +
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+  var GSM7_EXTENSION = "\f^{}\\[~]|€";
+  var SINGLE = { "GSM-7": 160, "UCS-2": 70 };
+  var MULTI = { "GSM-7": 153, "UCS-2": 67 };
+
+  function chars(text) {
+    return Array.from(text); // code points, like Python's str
+  }
+
+  function segmentInfo(text) {
+    var list = chars(text);
+    var gsm = list.every(function (ch) {
+      return GSM7_BASIC.indexOf(ch) !== -1 || GSM7_EXTENSION.indexOf(ch) !== -1;
+    });
+    var encoding = gsm ? "GSM-7" : "UCS-2";
+    var sizes = list.map(function (ch) {
+      if (gsm) { return GSM7_EXTENSION.indexOf(ch) !== -1 ? 2 : 1; }
+      return ch.codePointAt(0) > 0xffff ? 2 : 1;
+    });
+    var units = sizes.reduce(function (a, b) { return a + b; }, 0);
+    if (units <= SINGLE[encoding]) {
+      return { encoding: encoding, units: units, segments: 1, per_segment: SINGLE[encoding],
+        remaining: SINGLE[encoding] - units };
+    }
+    var size = MULTI[encoding], segments = 1, used = 0;
+    sizes.forEach(function (width) {
+      if (used + width > size) { segments += 1; used = 0; }
+      used += width;
+    });
+    return { encoding: encoding, units: units, segments: segments, per_segment: size,
+      remaining: size - used };
+  }
+  window.cycSegmentInfo = segmentInfo; // for the browser tests
+
+  function describe(info) {
+    var text = info.segments + " segment" + (info.segments === 1 ? "" : "s") + " · " +
+      info.encoding + " · " + info.remaining + " left in this segment";
+    if (info.encoding === "UCS-2") {
+      text += " (a character outside the GSM alphabet, e.g. an emoji or curly quote, " +
+        "makes every segment hold 70 instead of 160)";
+    }
+    return text;
+  }
+
+  document.querySelectorAll("textarea[data-segment-counter]").forEach(function (area) {
+    var out = document.getElementById(area.getAttribute("data-segment-counter"));
+    if (!out) { return; }
+    area.setAttribute("aria-describedby",
+      ((area.getAttribute("aria-describedby") || "") + " " + out.id).trim());
+    function update() { out.textContent = describe(segmentInfo(area.value)); }
+    area.addEventListener("input", update);
+    update();
+  });
+
+  // --- compose: schedule fields and the live pre-check --------------------------------------
+  var compose = document.getElementById("compose-form");
+  if (compose) {
+    var schedule = document.getElementById("schedule-fields");
+    var whenInputs = compose.querySelectorAll("input[name=when]");
+    function toggleSchedule() {
+      var later = compose.querySelector("input[name=when]:checked");
+      schedule.hidden = !(later && later.value === "later");
+    }
+    whenInputs.forEach(function (input) { input.addEventListener("change", toggleSchedule); });
+    if (schedule) { toggleSchedule(); }
+
+    var live = document.getElementById("live-check");
+    var token = compose.querySelector("input[name=csrfmiddlewaretoken]");
+    var timer = null;
+    function field(name) {
+      var el = compose.querySelector("[name=" + name + "]");
+      return el ? el.value : "";
+    }
+    function render(result) {
+      var verdicts = {
+        allow: ["ok", "Ready to send"],
+        defer: ["warn", "Will wait for quiet hours to end"],
+        review: ["warn", "Will be held for review"],
+        block: ["bad", "Will not be sent"]
+      };
+      var v = verdicts[result.verdict] || verdicts.block;
+      live.textContent = "";
+      var p = document.createElement("p");
+      var badge = document.createElement("span");
+      badge.className = "badge " + v[0];
+      badge.textContent = v[1];
+      p.appendChild(badge);
+      p.appendChild(document.createTextNode(" " + describe(result.segments) +
+        (result.from_number ? " · from " + result.from_number : "")));
+      live.appendChild(p);
+      var ul = document.createElement("ul");
+      result.gates.forEach(function (g) {
+        var li = document.createElement("li");
+        li.textContent = (g.ok ? "✓ " : "✗ ") + g.gate + ": " + g.message;
+        ul.appendChild(li);
+      });
+      live.appendChild(ul);
+    }
+    function check() {
+      if (!field("body").trim() || !field("to").trim()) { live.textContent = ""; return; }
+      fetch(compose.getAttribute("data-check-url"), {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": token ? token.value : "" },
+        body: JSON.stringify({ to: field("to"), body: field("body"), kind: field("kind"),
+          from_number: field("from_number") })
+      }).then(function (response) {
+        return response.json().then(function (data) { return [response.ok, data]; });
+      }).then(function (pair) {
+        if (pair[0]) { render(pair[1]); return; }
+        var err = pair[1].error || {};
+        var msgs = [];
+        Object.keys(err.fields || {}).forEach(function (k) { msgs = msgs.concat(err.fields[k]); });
+        live.textContent = msgs.join(" ") || err.message || "";
+      }).catch(function () { live.textContent = ""; });
+    }
+    ["to", "body", "kind", "from_number"].forEach(function (name) {
+      var el = compose.querySelector("[name=" + name + "]");
+      if (!el) { return; }
+      el.addEventListener(el.tagName === "SELECT" ? "change" : "input", function () {
+        clearTimeout(timer);
+        timer = setTimeout(check, 500);
+      });
+    });
+  }
+
+  // --- broadcast progress: poll while running -------------------------------------------------
+  var box = document.getElementById("broadcast-progress");
+  if (box && box.getAttribute("data-status") === "RUNNING") {
+    var url = box.getAttribute("data-progress-url");
+    var bar = box.querySelector("[data-field=bar]");
+    var summary = box.querySelector("[data-field=summary]");
+    var statusEl = box.querySelector("[data-field=status]");
+    var poll = function () {
+      fetch(url, { credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (p) {
+          if (bar) { bar.value = p.percent; bar.textContent = p.percent + "%"; }
+          if (summary) {
+            summary.textContent = p.done + " of " + p.recipients + " done (" + p.percent +
+              "%): " + p.sent + " sent, " + p.skipped + " skipped, " + p.failed +
+              " failed, " + p.pending + " waiting" +
+              (p.deferred ? " (" + p.deferred + " deferred for quiet hours or schedule)" : "") + ".";
+          }
+          if (p.status !== "RUNNING") {
+            if (statusEl) { statusEl.textContent = p.status.charAt(0) + p.status.slice(1).toLowerCase(); }
+            return;
+          }
+          setTimeout(poll, 2000);
+        })
+        .catch(function () { setTimeout(poll, 5000); });
+    };
+    setTimeout(poll, 2000);
+  }
+
+  // --- quick replies: put the text in the reply box ---------------------------------------------
+  document.querySelectorAll("[data-quick-reply]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var target = document.getElementById(button.getAttribute("data-target"));
+      if (!target) { return; }
+      target.value = button.getAttribute("data-quick-reply");
+      target.dispatchEvent(new Event("input"));
+      target.focus();
+    });
+  });
+})();
