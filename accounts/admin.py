@@ -210,3 +210,6 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+from .public_admin import AppointmentRequestAdmin  # noqa: E402, F401 - registers its admin

@@ -340,3 +340,6 @@ class RetentionRun(models.Model):
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+from .public_models import *  # noqa: E402, F403 - the public site's models (portal helper)

@@ -1,0 +1,134 @@
+"""The public site: landing, policy pages, glossary, book a call, support."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect
+from django.views.generic import FormView, TemplateView
+
+from . import help_terms, public_services
+from .errors import ApplicationError
+from .public_forms import AppointmentForm, SupportForm
+from .tenancy import client_ip
+
+LEGAL_PAGES = {
+    "terms": "Terms of Service",
+    "privacy": "Privacy notice",
+    "sms": "SMS terms for people who receive our customers' texts",
+    "acceptable-use": "Acceptable use: what cannot be sent",
+}
+
+
+def _form_errors(exc: ApplicationError, form) -> None:
+    for field, errors in exc.fields.items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+    if not exc.fields:
+        form.add_error(None, exc.message)
+
+
+class LegalIndexView(TemplateView):
+    template_name = "public/legal_index.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["pages"] = LEGAL_PAGES
+        return context
+
+
+class LegalPageView(TemplateView):
+    def get_template_names(self):
+        return [f"public/legal/{self.kwargs['page']}.html"]
+
+    def get(self, request, *args, **kwargs):
+        if kwargs["page"] not in LEGAL_PAGES:
+            raise Http404("No such page.")
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = LEGAL_PAGES[self.kwargs["page"]]
+        context["pages"] = LEGAL_PAGES
+        return context
+
+
+class GlossaryView(TemplateView):
+    template_name = "public/glossary.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["terms"] = list(help_terms.TERMS.values())
+        return context
+
+
+class AppointmentView(FormView):
+    template_name = "public/book.html"
+    form_class = AppointmentForm
+
+    def get_initial(self):
+        user = self.request.user
+        if user.is_authenticated:
+            return {"name": user.full_name, "email": user.email}
+        return {}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            appt = public_services.appointment_request_create(
+                user=self.request.user, ip=client_ip(self.request), **data
+            )
+        except ApplicationError as exc:
+            _form_errors(exc, form)
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        self.request.session["public_appt"] = str(appt.uuid)
+        return redirect("public:book-thanks")
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class AppointmentThanksView(TemplateView):
+    template_name = "public/book_thanks.html"
+
+    def get_context_data(self, **kwargs):
+        from .public_models import AppointmentRequest
+
+        context = super().get_context_data(**kwargs)
+        uuid = self.request.session.get("public_appt")
+        context["appt"] = AppointmentRequest.objects.filter(uuid=uuid).first() if uuid else None
+        return context
+
+
+class SupportView(FormView):
+    template_name = "public/support.html"
+    form_class = SupportForm
+
+    def get_initial(self):
+        user = self.request.user
+        if user.is_authenticated:
+            return {"name": user.full_name, "email": user.email}
+        return {}
+
+    def form_valid(self, form):
+        try:
+            req = public_services.support_request_create(
+                user=self.request.user,
+                business=getattr(self.request, "business", None),
+                ip=client_ip(self.request),
+                **form.cleaned_data,
+            )
+        except ApplicationError as exc:
+            _form_errors(exc, form)
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        messages.success(
+            self.request,
+            f'We received your question "{req.subject}" and emailed a receipt to {req.email}. '
+            "We answer by email, usually within one business day.",
+        )
+        return redirect("public:support-thanks")
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class SupportThanksView(TemplateView):
+    template_name = "public/support_thanks.html"

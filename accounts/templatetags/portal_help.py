@@ -1,0 +1,18 @@
+"""``{% help_term "tcr" %}``: the inline explanation of one compliance term (a <details>).
+
+Any portal template may use it: ``{% load portal_help %}`` then
+``{% help_term "double_opt_in" %}`` or ``{% help_term "quiet_hours" "quiet hours" %}``
+(the second argument replaces the visible label). The texts live in accounts/help_terms.py.
+"""
+
+from django import template
+
+from accounts import help_terms
+
+register = template.Library()
+
+
+@register.inclusion_tag("help/term.html")
+def help_term(slug: str, label: str = ""):
+    term = help_terms.get(slug)
+    return {"term": term, "label": label or (term.label if term else slug), "slug": slug}

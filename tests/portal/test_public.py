@@ -1,0 +1,149 @@
+"""The public site: landing, policy pages, glossary, book a call, support and its admin."""
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from accounts.models import AuditEvent
+from accounts.public_models import AppointmentRequest, SupportRequest
+from accounts.public_services import FORM_LIMIT
+
+pytestmark = pytest.mark.django_db
+
+BOOK = {
+    "topic": "ONBOARDING",
+    "name": "Rosa Diaz",
+    "email": "Rosa@Salon.example",
+    "phone": "(415) 555-0123",
+    "preferred_times": "Tue or Wed 10am-noon",
+    "time_zone": "America/Los_Angeles",
+    "note": "",
+}
+SUPPORT = {
+    "name": "Rosa Diaz",
+    "email": "rosa@salon.example",
+    "subject": "Campaign rejected",
+    "body": "My campaign was rejected, what do I change?",
+}
+
+
+def test_landing_says_what_the_product_does(client):
+    html = client.get(reverse("home")).content.decode()
+    assert "Text your clients, inside the rules." in html
+    assert reverse("public:book") in html
+    assert reverse("signup") in html
+    assert 'data-term="tcr"' in html
+
+
+@pytest.mark.parametrize("page", ["terms", "privacy", "sms", "acceptable-use"])
+def test_policy_pages(client, page):
+    response = client.get(reverse("public:legal-page", args=[page]))
+    assert response.status_code == 200
+    assert reverse("cookie-settings").encode() in response.content
+
+
+def test_unknown_policy_page_is_404(client):
+    assert client.get("/legal/nope/").status_code == 404
+
+
+def test_glossary_lists_every_term(client):
+    from accounts.help_terms import TERMS
+
+    html = client.get(reverse("public:glossary")).content.decode()
+    for term in TERMS.values():
+        assert f'id="{term.slug}"' in html
+
+
+def test_book_a_call_stores_acknowledges_and_audits(client):
+    response = client.post(reverse("public:book"), BOOK)
+    assert response.status_code == 302
+    appt = AppointmentRequest.objects.get()
+    assert (appt.email, appt.phone, appt.topic) == (
+        "rosa@salon.example",
+        "+14155550123",
+        "ONBOARDING",
+    )
+    assert appt.acknowledged_at is not None
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["rosa@salon.example"]
+    assert "Tue or Wed 10am-noon" in mail.outbox[0].body
+    assert AuditEvent.objects.filter(action="appointment.requested").count() == 1
+    thanks = client.get(response["Location"]).content.decode()
+    assert "rosa@salon.example" in thanks and "+14155550123" in thanks
+
+
+def test_book_a_call_errors_are_next_to_the_field(client):
+    response = client.post(reverse("public:book"), {**BOOK, "phone": "12", "email": "nope"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="id_phone_error"' in html and "valid phone number" in html
+    assert 'id="id_email_error"' in html
+    assert not AppointmentRequest.objects.exists()
+    assert mail.outbox == []
+
+
+def test_forms_are_throttled_per_ip_with_a_visible_message(client):
+    for _ in range(FORM_LIMIT):
+        assert client.post(reverse("public:support"), SUPPORT).status_code == 302
+    response = client.post(reverse("public:support"), SUPPORT)
+    assert response.status_code == 400
+    assert b"several requests in the last hour" in response.content
+    assert SupportRequest.objects.count() == FORM_LIMIT
+
+
+def test_support_from_a_member_is_linked_to_the_business(owner_client, owner):
+    form = owner_client.get(reverse("public:support")).content.decode()
+    assert owner.user.email in form  # prefilled
+    response = owner_client.post(reverse("public:support"), {**SUPPORT, "email": owner.user.email})
+    assert response.status_code == 302
+    req = SupportRequest.objects.get()
+    assert req.user == owner.user and req.business == owner.business
+    assert mail.outbox[0].to == [owner.user.email]
+    page = owner_client.get(response["Location"]).content.decode()
+    assert "We received your question" in page
+
+
+def test_staff_answer_in_admin_emails_the_requester(client, staff_client):
+    client.post(reverse("public:support"), SUPPORT)
+    req = SupportRequest.objects.get()
+    mail.outbox.clear()
+    listing = staff_client.get(reverse("admin:accounts_supportrequest_changelist"))
+    assert b"Campaign rejected" in listing.content
+    url = reverse("admin:accounts_supportrequest_change", args=[req.pk])
+    response = staff_client.post(
+        url, {"answer": "Add STOP language to sample 2 and resubmit.", "status": "OPEN"}
+    )
+    assert response.status_code == 302
+    req.refresh_from_db()
+    assert req.status == "ANSWERED" and req.answered_by == staff_client.staff
+    assert req.notified_at is not None
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["rosa@salon.example"]
+    assert "Add STOP language" in mail.outbox[0].body
+    assert AuditEvent.objects.filter(action="support.answered", object_id=str(req.uuid)).exists()
+
+
+def test_staff_list_and_schedule_appointments(client, staff_client):
+    client.post(reverse("public:book"), BOOK)
+    appt = AppointmentRequest.objects.get()
+    listing = staff_client.get(reverse("admin:accounts_appointmentrequest_changelist"))
+    assert b"Rosa Diaz" in listing.content and b"+14155550123" in listing.content
+    url = reverse("admin:accounts_appointmentrequest_change", args=[appt.pk])
+    response = staff_client.post(
+        url,
+        {
+            "status": "SCHEDULED",
+            "scheduled_for_0": "2030-01-08",
+            "scheduled_for_1": "10:30:00",
+            "staff_note": "Call booked",
+        },
+    )
+    assert response.status_code == 302, response.content[:2000]
+    appt.refresh_from_db()
+    assert appt.status == "SCHEDULED" and appt.scheduled_for is not None
+    assert appt.staff_note == "Call booked"
+    assert AuditEvent.objects.filter(action="appointment.status").exists()
+
+
+def test_admin_refuses_members(owner_client):
+    response = owner_client.get(reverse("admin:accounts_supportrequest_changelist"))
+    assert response.status_code == 302  # to the admin login
