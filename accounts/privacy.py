@@ -173,7 +173,8 @@ def user_erase(
     stay but lose their link to the person. Refused while they are the only owner of an
     open business, unless ``force`` (staff erasing a child's data).
     """
-    user = User.objects.select_for_update().get(pk=user.pk)
+    User.objects.select_for_update().get(pk=user.pk)  # one erasure at a time
+    user.refresh_from_db()
     if user.erased_at is not None:
         raise Conflict("This account was already deleted.")
     blocking = _blocking_businesses(user)

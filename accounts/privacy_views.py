@@ -70,7 +70,7 @@ class CookieSettingsView(TemplateView):
         context = super().get_context_data(**kwargs)
         choice = cookies.current_choice(self.request)
         initial = {c: bool(choice and choice.allows(c)) for c in cookies.OPTIONAL}
-        initial["next"] = _safe_next(self.request, self.request.GET.get("next"), "")
+        initial["next"] = _safe_next(self.request, self.request.GET.get("next"), self.request.path)
         context["form"] = kwargs.get("form") or CookieChoiceForm(initial=initial)
         context["choice"] = choice
         context["choice_summary"] = [
