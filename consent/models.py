@@ -28,7 +28,10 @@ class Contact(models.Model):
     """
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="contacts")
+    # indexes starting with business cover the FK (fewer indexes: faster imports)
+    business = models.ForeignKey(
+        Business, on_delete=models.CASCADE, related_name="contacts", db_index=False
+    )
     phone = PhoneNumberField(null=True, blank=True)
     name = models.CharField(max_length=200, blank=True)
     email = models.EmailField(blank=True)
@@ -151,26 +154,42 @@ class ConsentEvent(models.Model):
     """
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="+")
+    # Ledger rows are never deleted, so FK indexes only for lookups the composite
+    # indexes below don't serve; each index less is a faster import.
+    business = models.ForeignKey(
+        Business, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     seq = models.PositiveBigIntegerField()
-    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="consent_events")
+    contact = models.ForeignKey(
+        Contact, on_delete=models.PROTECT, related_name="consent_events", db_index=False
+    )
     kind = models.CharField(max_length=20, choices=EventKind.choices)
     method = models.CharField(max_length=24, choices=Method.choices)
     campaign = models.ForeignKey(
-        "campaigns.Campaign", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "campaigns.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     scope_kind = models.CharField(max_length=20, blank=True)
     disclosure_text = models.TextField(blank=True)
     policy_version = models.CharField(max_length=120, blank=True)
     form = models.ForeignKey(
-        OptInForm, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        OptInForm, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     form_snapshot_sha256 = models.CharField(max_length=64, blank=True)
     page_url = models.URLField(max_length=1000, blank=True)
     source = models.CharField(max_length=300, blank=True)  # e.g. import name, keyword text
     consented_at = models.DateTimeField(null=True, blank=True)  # when the person consented
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     recorded_by_label = models.CharField(max_length=255, blank=True)
     evidence_sha256 = models.CharField(max_length=64, blank=True)
@@ -212,7 +231,9 @@ class ConsentEvidence(models.Model):
     """The personal part of an event's evidence. Its digest is chained; erasure blanks it."""
 
     event = models.OneToOneField(ConsentEvent, on_delete=models.PROTECT, related_name="evidence")
-    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    business = models.ForeignKey(
+        Business, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=500, blank=True)
     data = models.JSONField(default=dict, blank=True)
@@ -249,16 +270,28 @@ class ConsentState(models.Model):
         OPTED_IN = "OPTED_IN", "Opted in"
         OPTED_OUT = "OPTED_OUT", "Opted out"
 
-    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="consent_states")
+    # the unique (business, contact, scope_key) index serves every read; no FK indexes
+    business = models.ForeignKey(
+        Business, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="consent_states", db_index=False
+    )
     scope_key = models.CharField(max_length=64)
     campaign = models.ForeignKey(
-        "campaigns.Campaign", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "campaigns.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
     scope_kind = models.CharField(max_length=20, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices)
     confirmed_at = models.DateTimeField(null=True, blank=True)
-    last_event = models.ForeignKey(ConsentEvent, on_delete=models.PROTECT, related_name="+")
+    last_event = models.ForeignKey(
+        ConsentEvent, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     event_seq = models.PositiveBigIntegerField()  # the later event wins between scopes
     updated_at = models.DateTimeField(default=timezone.now)
 

@@ -6,6 +6,7 @@ ConsentState rows are written in the same transaction as the event they reflect.
 """
 
 import hashlib
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +32,8 @@ from .models import (
     Method,
     Suppression,
 )
+
+logger = logging.getLogger(__name__)
 
 KINDS = ("marketing", "informational")
 EVIDENCE_KEYS = {
@@ -701,3 +704,167 @@ def contact_export_record(*, business: Business, contact: Contact, actor=None, i
         business=business,
         ip=ip,
     )
+
+
+# --- imports --------------------------------------------------------------------------------
+
+
+def _progress_key(imp) -> str:
+    return f"consent:import:{imp.uuid}:progress"
+
+
+def contact_import_progress(*, imp) -> int:
+    from django.core.cache import cache
+
+    if imp.status == imp.Status.RUNNING:
+        return int(cache.get(_progress_key(imp)) or 0)
+    return imp.processed_rows
+
+
+def contact_import_create(*, business: Business, filename: str, content: bytes, actor=None):
+    """Store an uploaded CSV and read its header row (the mapping step comes next)."""
+    from . import importer
+    from .models import ContactImport
+
+    if len(content) > settings.CONSENT_IMPORT_MAX_BYTES:
+        raise ValidationFailed(
+            "The file is too large.", fields={"file": ["The file is too large."]}
+        )
+    try:
+        headers, encoding = importer.headers_of(content)
+    except importer.ImportFileError as exc:
+        raise ValidationFailed(str(exc), fields={"file": [str(exc)]}) from exc
+    imp = ContactImport.objects.create(
+        business=business,
+        created_by=actor if _actor_label(actor) else None,
+        filename=(filename or "contacts.csv")[:255],
+        content=content,
+        encoding=encoding,
+        headers=headers,
+        mapping={"fields": importer.guess_mapping(headers), "custom": []},
+    )
+    audit_record(
+        action="consent.import_upload",
+        obj=imp,
+        actor=actor,
+        business=business,
+        detail={"filename": imp.filename, "bytes": len(content)},
+    )
+    return imp
+
+
+def contact_import_start(
+    *,
+    business: Business,
+    imp,
+    mapping: dict[str, str],
+    custom_columns: list[str] | None = None,
+    campaign=None,
+    scope_kind: str = "",
+    tags: list[str] | None = None,
+    attest: bool,
+    actor=None,
+    ip: str | None = None,
+):
+    """Confirm the mapping and the attestation; run now (small) or in Celery (large)."""
+    from . import importer, tasks
+
+    if imp.business_id != business.pk:
+        raise NotFound("Import not found.")
+    if imp.status != imp.Status.UPLOADED:
+        from accounts.errors import Conflict
+
+        raise Conflict("This import was already started.")
+    errors: dict[str, list[str]] = {}
+    if not attest:
+        errors["attest"] = ["You must sign the attestation to import contacts."]
+    mapping = {k: v for k, v in (mapping or {}).items() if v}
+    if "phone" not in mapping:
+        errors["phone"] = ["Map a column to the phone number."]
+    unknown = [v for v in mapping.values() if v not in imp.headers]
+    unknown += [c for c in custom_columns or [] if c not in imp.headers]
+    if unknown:
+        errors["mapping"] = [f"Not a column of the file: {', '.join(unknown)}"]
+    if set(mapping) - set(importer.TARGETS):
+        errors["mapping"] = [
+            f"Unknown fields: {', '.join(sorted(set(mapping) - set(importer.TARGETS)))}"
+        ]
+    if campaign is None and scope_kind not in KINDS:
+        errors["scope_kind"] = ["Choose a campaign or a message kind for the consents."]
+    _check_campaign(business, campaign)
+    if errors:
+        raise ValidationFailed(fields=errors)
+    imp.mapping = {"fields": mapping, "custom": list(custom_columns or [])}
+    imp.campaign = campaign
+    imp.scope_kind = "" if campaign is not None else scope_kind
+    imp.tags = _clean_contact_fields({"tags": tags or []})["tags"]
+    imp.attestation_text = importer.ATTESTATION
+    imp.attested_by = actor if _actor_label(actor) else None
+    imp.attested_at = timezone.now()
+    imp.attested_ip = ip
+    imp.status = imp.Status.QUEUED
+    imp.total_rows = max(0, bytes(imp.content).count(b"\n") - 1)  # estimate until parsed
+    imp.save()
+    audit_record(
+        action="consent.import_start",
+        obj=imp,
+        actor=actor,
+        business=business,
+        ip=ip,
+        detail={"mapping": imp.mapping, "attestation": imp.attestation_text},
+    )
+    if imp.total_rows <= settings.CONSENT_IMPORT_SYNC_ROWS:
+        contact_import_run(import_id=imp.pk)
+        imp.refresh_from_db()
+    else:
+        transaction.on_commit(lambda: tasks.consent_import_run.delay(imp.pk))
+    return imp
+
+
+def contact_import_run(*, import_id: int, use_copy: bool | None = None):
+    """Run a queued import (all rows in one transaction). Idempotent: only QUEUED runs."""
+    from django.core.cache import cache
+
+    from . import importer
+    from .models import ContactImport
+
+    claimed = ContactImport.objects.filter(pk=import_id, status=ContactImport.Status.QUEUED).update(
+        status=ContactImport.Status.RUNNING, started_at=timezone.now()
+    )
+    imp = ContactImport.objects.select_related("business", "campaign", "attested_by").get(
+        pk=import_id
+    )
+    if not claimed:
+        return imp
+
+    def progress(n: int) -> None:
+        cache.set(_progress_key(imp), n, 3600)
+
+    try:
+        importer.run(imp, use_copy=use_copy, progress=progress)
+    except importer.ImportFileError as exc:
+        imp.status = ContactImport.Status.FAILED
+        imp.error = str(exc)
+    except Exception:  # the import is rolled back; say so instead of leaving it RUNNING
+        logger.exception("import %s failed", imp.uuid)
+        imp.status = ContactImport.Status.FAILED
+        imp.error = "The import failed on our side and nothing was imported; please retry."
+    else:
+        imp.status = ContactImport.Status.DONE
+    imp.finished_at = timezone.now()
+    imp.save()
+    cache.delete(_progress_key(imp))
+    audit_record(
+        action="consent.import_done" if imp.status == "DONE" else "consent.import_failed",
+        obj=imp,
+        business=imp.business,
+        detail={
+            "created": imp.created_count,
+            "updated": imp.updated_count,
+            "consented": imp.consented_count,
+            "suppressed": imp.suppressed_count,
+            "rejected": imp.rejected_count,
+            "error": imp.error,
+        },
+    )
+    return imp

@@ -302,3 +302,14 @@ CELERY_BEAT_SCHEDULE["campaigns-poll-registry"] = {  # poll the 10DLC registry f
     "schedule": 300.0,
 }
 
+
+# --- consent ---
+# Key of the suppression hash (HMAC of business + phone). Set it in production; without it a
+# key is derived from SECRET_KEY (changing either makes old suppressions unmatchable).
+CONSENT_SUPPRESSION_KEY = env("CONSENT_SUPPRESSION_KEY", default="")
+CONSENT_FORM_TOKEN_MAX_AGE = env.int("CONSENT_FORM_TOKEN_MAX_AGE", default=2 * 3600)  # seconds
+CONSENT_FORM_RATE_PER_IP = env("CONSENT_FORM_RATE_PER_IP", default="10/600")  # count/seconds
+CONSENT_FORM_RATE_PER_PHONE = env("CONSENT_FORM_RATE_PER_PHONE", default="3/3600")
+CONSENT_IMPORT_MAX_BYTES = env.int("CONSENT_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+CONSENT_IMPORT_SYNC_ROWS = env.int("CONSENT_IMPORT_SYNC_ROWS", default=2000)  # above: Celery
+

@@ -1,0 +1,223 @@
+"""CSV imports: good, bad and suppressed rows; hostile files; both write paths agree."""
+
+import pytest
+
+from consent import selectors, services
+from consent.models import ConsentEvent, ConsentState, Contact, Method
+from tests.factories.campaigns import CampaignFactory
+from tests.factories.consent import ContactFactory, opted_in_contact
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "Phone,Full name,Email,Tags,Consent date,Consent source,Consent method,Store\n"
+MAPPING = {
+    "phone": "Phone",
+    "name": "Full name",
+    "email": "Email",
+    "tags": "Tags",
+    "consent_date": "Consent date",
+    "consent_source": "Consent source",
+    "consent_method": "Consent method",
+}
+
+
+def make_csv(*lines: str, header: str = HEADER) -> bytes:
+    return (header + "\n".join(lines) + "\n").encode()
+
+
+def start(business, owner, content, *, campaign=None, use_copy=None, **kw):
+    imp = services.contact_import_create(
+        business=business, filename="list.csv", content=content, actor=owner.user
+    )
+    if use_copy is not None:
+        # run through the chosen write path explicitly
+        from django.test.utils import override_settings
+
+        with override_settings(CONSENT_IMPORT_SYNC_ROWS=-1):
+            imp = services.contact_import_start(
+                business=business,
+                imp=imp,
+                mapping=MAPPING,
+                custom_columns=["Store"],
+                campaign=campaign,
+                scope_kind="" if campaign else "marketing",
+                attest=True,
+                actor=owner.user,
+            )
+        return services.contact_import_run(import_id=imp.pk, use_copy=use_copy)
+    return services.contact_import_start(
+        business=business,
+        imp=imp,
+        mapping=MAPPING,
+        custom_columns=["Store"],
+        campaign=campaign,
+        scope_kind="" if campaign else "marketing",
+        attest=True,
+        actor=owner.user,
+        **kw,
+    )
+
+
+GOOD_BAD_SUPPRESSED = (
+    "(202) 555-0101,Ann Lee,ann@example.com,vip;spring,2026-01-15,Front desk paper form,"
+    "paper form,Main",
+    "+1 202 555 0102,Bob Roe,,,,,,Main",  # no evidence: contact only
+    "12345,Bad Phone,,,2026-01-15,x,web_form,Main",  # invalid phone
+    "2025550103,Cy,not-an-email,,2026-01-15,x,web_form,Main",  # bad email
+    "2025550104,Di,,,2026-01-15,,web_form,Main",  # incomplete evidence
+    "2025550105,Ed,,,2030-01-01,x,web_form,Main",  # future
+    "2025550106,Fa,,,2026-01-15,x,smoke signals,Main",  # unknown method
+    "2025550101,Dup,,,2026-01-15,x,web_form,Main",  # duplicate of line 2
+    "2025550199,Gone,,,2026-01-15,Old list,web_form,Main",  # suppressed
+    '2025550107,"Hi, there",hi@example.com,,2026-02-01,Website,web_form,"=HYPERLINK(""x"")"',
+)
+
+
+@pytest.mark.parametrize("use_copy", [True, False], ids=["copy", "orm"])
+def test_good_bad_and_suppressed_rows(business, owner, use_copy):
+    campaign = CampaignFactory(business=business)
+    gone = opted_in_contact(business=business, campaign=campaign, phone="+12025550199")
+    services.consent_record_opt_out(
+        business=business, contact=gone, method=Method.KEYWORD, scope_all=True
+    )
+    services.contact_erase(business=business, contact=gone)
+    imp = start(
+        business, owner, make_csv(*GOOD_BAD_SUPPRESSED), campaign=campaign, use_copy=use_copy
+    )
+    assert imp.status == "DONE", imp.error
+    report = {r["line"]: r["reason"] for r in imp.report}
+    assert "invalid phone" in report[4]
+    assert "invalid email" in report[5]
+    assert "incomplete consent evidence" in report[6]
+    assert "future" in report[7]
+    assert "unknown consent method" in report[8]
+    assert report[9] == "duplicate of line 2"
+    assert "suppressed" in report[10]
+    assert set(report) == {4, 5, 6, 7, 8, 9, 10}
+    assert (imp.created_count, imp.consented_count, imp.no_evidence_count) == (3, 2, 1)
+    assert (imp.suppressed_count, imp.rejected_count) == (1, 6)
+    ann = Contact.objects.get(business=business, phone="+12025550101")
+    assert ann.name == "Ann Lee" and ann.tags == ["spring", "vip"]
+    assert ann.custom_fields == {"Store": "Main"}
+    assert ann.time_zone == "America/New_York"
+    assert selectors.consent_check(
+        business=business, contact=ann, kind="marketing", campaign=campaign
+    ).allowed
+    event = ConsentEvent.objects.get(contact=ann)
+    assert event.method == "IMPORT_ATTESTED" and event.source == "Front desk paper form"
+    assert (
+        event.evidence.data["line"] == 2 and event.evidence.data["consent_method"] == "PAPER_FORM"
+    )
+    assert "not bought, rented" in event.disclosure_text
+    bob = Contact.objects.get(business=business, phone="+12025550102")
+    assert (
+        selectors.consent_check(
+            business=business, contact=bob, kind="informational", campaign=campaign
+        ).code
+        == "no_consent"
+    )
+    assert not Contact.objects.filter(business=business, phone="+12025550199").exists()
+    hi = Contact.objects.get(business=business, phone="+12025550107")
+    assert hi.name == "Hi, there" and hi.custom_fields["Store"].startswith("=HYPERLINK")
+    assert selectors.ledger_verify(business=business).ok
+
+
+def test_reimport_never_duplicates_confirmed_consent(business, owner):
+    campaign = CampaignFactory(business=business)
+    content = make_csv("2025550111,Ann,,,2026-01-15,Form,web_form,A")
+    start(business, owner, content, campaign=campaign)
+    before = ConsentEvent.objects.filter(business=business).count()
+    imp = start(
+        business,
+        owner,
+        make_csv("2025550111,Ann B,,new,2026-01-16,Form,web_form,B"),
+        campaign=campaign,
+    )
+    assert imp.status == "DONE" and imp.updated_count == 1 and imp.consented_count == 0
+    assert ConsentEvent.objects.filter(business=business).count() == before
+    ann = Contact.objects.get(business=business, phone="+12025550111")
+    assert ann.name == "Ann B" and ann.tags == ["new"] and ann.custom_fields == {"Store": "B"}
+    assert ConsentState.objects.get(contact=ann).status == "OPTED_IN"
+
+
+def test_existing_contact_keeps_its_data_and_gets_consent(business, owner):
+    existing = ContactFactory(business=business, phone="+12025550121", name="Kept", tags=["old"])
+    imp = start(business, owner, make_csv("2025550121,,,,2026-01-15,Form,web_form,"))
+    assert imp.updated_count == 1 and imp.consented_count == 1
+    existing.refresh_from_db()
+    assert existing.name == "Kept" and existing.tags == ["old"]
+    assert selectors.consent_check(business=business, contact=existing, kind="marketing").allowed
+
+
+@pytest.mark.parametrize(
+    "content,expected",
+    [
+        (b"", "empty"),
+        (b"\xff\xfeP\x00h\x00", "UTF-16"),
+    ],
+)
+def test_unreadable_files_are_refused_with_a_reason(business, owner, content, expected):
+    from accounts.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as exc:
+        services.contact_import_create(business=business, filename="x.csv", content=content)
+    assert expected in exc.value.message
+
+
+def test_windows_1252_and_broken_quoting(business, owner):
+    content = (
+        HEADER
+        + "2025550131,Zoë Café,,,2026-01-15,Form,web_form,A\n"
+        + '2025550132,"Broken quote,,,2026-01-15,Form,web_form,A\n'
+        + "2025550133,After,,,2026-01-15,Form,web_form,A\n"
+    ).encode("cp1252")
+    imp = start(business, owner, content)
+    assert imp.status == "DONE"
+    assert Contact.objects.get(business=business, phone="+12025550131").name == "Zoë Café"
+    # the unterminated quote swallows the rest: named by its line range, nothing silent
+    assert imp.report[0]["line"] == 3 and "unterminated quote" in imp.report[0]["reason"]
+    assert imp.created_count + imp.rejected_count == imp.total_rows
+
+
+def test_attestation_and_mapping_are_required(business, owner):
+    from accounts.errors import ValidationFailed
+
+    imp = services.contact_import_create(
+        business=business, filename="x.csv", content=make_csv("2025550141,A,,,,,,")
+    )
+    with pytest.raises(ValidationFailed) as exc:
+        services.contact_import_start(
+            business=business,
+            imp=imp,
+            mapping={"name": "Full name", "email": "Nope"},
+            scope_kind="marketing",
+            attest=False,
+        )
+    assert {"attest", "phone", "mapping"} <= set(exc.value.fields)
+
+
+def test_large_import_runs_in_celery_task(business, owner, settings):
+    settings.CONSENT_IMPORT_SYNC_ROWS = 1
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    from config.celery_app import app
+
+    app.conf.task_always_eager = True
+    try:
+        lines = [f"20255502{i:02d},P{i},,,2026-01-15,Form,web_form,A" for i in range(20)]
+        imp = services.contact_import_create(
+            business=business, filename="big.csv", content=make_csv(*lines)
+        )
+        from django.test import TestCase
+
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            services.contact_import_start(
+                business=business,
+                imp=imp,
+                mapping=MAPPING,
+                scope_kind="informational",
+                attest=True,
+            )
+        imp.refresh_from_db()
+        assert imp.status == "DONE" and imp.created_count == 20 and imp.consented_count == 20
+    finally:
+        app.conf.task_always_eager = False
