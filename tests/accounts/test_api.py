@@ -153,3 +153,11 @@ def test_schema_and_docs_work_offline(client):
 @pytest.mark.django_db
 def test_unknown_api_path_is_404(api_client):
     assert api_client.get("/api/v1/nothing-here/").status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["0", "501", "abc", "-1", "1.5"])
+def test_bad_page_size_is_a_400_naming_the_field(api_client, value):
+    response = api_client.get(f"/api/v1/members/?page_size={value}")
+    error = _error(response, 400, "invalid")
+    assert "page_size" in error["fields"]
