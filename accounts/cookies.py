@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
@@ -189,6 +190,19 @@ def set_optional_cookie(
 # --- recording a choice ------------------------------------------------------------------
 
 METHODS = ("accept_all", "reject_all", "customise")
+# Choices recorded per truncated IP and hour: a person changes their mind a few times, a
+# script filling the table is refused (an office behind one NAT stays far below this).
+RECORDS_PER_HOUR = 120
+
+
+def consent_rate_exceeded(request: HttpRequest) -> bool:
+    key = f"cookie-consent-rate:{ip_truncate(request.META.get('REMOTE_ADDR')) or 'none'}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        return cache.incr(key) > RECORDS_PER_HOUR
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=3600)
+        return False
 
 
 @transaction.atomic

@@ -87,6 +87,12 @@ class CookieConsentView(View):
     """POST only: records the choice (essential cookie + CookieConsentRecord)."""
 
     def post(self, request):
+        if cookies.consent_rate_exceeded(request):
+            return HttpResponse(
+                "Too many cookie choices from this network; try again in an hour.",
+                status=429,
+                content_type="text/plain",
+            )
         form = CookieChoiceForm(request.POST)
         if not form.is_valid():
             view = CookieSettingsView(request=request)

@@ -280,3 +280,16 @@ def test_anonymous_visitors_are_never_logged(client):
     choose(client, "accept_all")
     client.get(reverse("home"))
     assert not UsageLogEntry.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_script_cannot_fill_the_consent_table(client, monkeypatch):
+    monkeypatch.setattr(cookies, "RECORDS_PER_HOUR", 3)
+    statuses = [choose(client, "reject_all").status_code for _ in range(5)]
+    assert statuses == [302, 302, 302, 429, 429]
+    assert CookieConsentRecord.objects.count() == 3
+    # another network is unaffected
+    response = client.post(
+        reverse("cookie-consent"), {"action": "reject_all"}, REMOTE_ADDR="192.0.2.10"
+    )
+    assert response.status_code == 302

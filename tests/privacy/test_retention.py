@@ -219,3 +219,10 @@ def test_member_of_a_purged_business_keeps_their_account(owner):
     _closed(owner, settings.RETENTION_CLOSED_BUSINESS_DAYS + 2)
     retention.retention_run()
     assert list(Membership.objects.filter(user=second.user)) == [second]
+
+
+@pytest.mark.django_db
+@override_settings(RETENTION_CONSENT_YEARS=3)
+def test_command_refuses_a_consent_period_under_five_years():
+    with pytest.raises(CommandError, match="at least 5 years"):
+        call_command("retention_run", "--dry-run")

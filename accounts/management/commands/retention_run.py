@@ -1,5 +1,6 @@
 """Run every retention rule now and print what each removed (or, with --dry-run, would)."""
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts import retention
@@ -12,7 +13,10 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="count, change nothing")
 
     def handle(self, *args, dry_run: bool = False, **options):
-        run = retention.retention_run(dry_run=dry_run, trigger="command")
+        try:
+            run = retention.retention_run(dry_run=dry_run, trigger="command")
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from exc
         verb = "would remove" if dry_run else "removed"
         self.stdout.write(f"Retention {'dry run' if dry_run else 'run'} {run.uuid}")
         for name, counts in run.results.items():
