@@ -302,7 +302,6 @@ CELERY_BEAT_SCHEDULE["campaigns-poll-registry"] = {  # poll the 10DLC registry f
     "schedule": 300.0,
 }
 
-
 # --- consent ---
 # Key of the suppression hash (HMAC of business + phone). Set it in production; without it a
 # key is derived from SECRET_KEY (changing either makes old suppressions unmatchable).

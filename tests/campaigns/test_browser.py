@@ -1,0 +1,104 @@
+"""The campaign wizard in a real browser (Debian's chromium through Playwright): live
+validation next to the fields, the phone-like preview, saving and submitting."""
+
+import os
+
+import pytest
+from django.test import Client
+from playwright.sync_api import expect, sync_playwright
+
+from campaigns.models import Campaign
+from tests.campaigns.conftest import campaign_input
+from tests.factories.campaigns import BrandFactory
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # the test's ORM calls beside Playwright
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server, owner):
+    client = Client()
+    client.force_login(owner.user)
+    session = client.session
+    session["current_business"] = str(owner.business.uuid)
+    session.save()
+    context = browser.new_context(base_url=live_server.url)
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    outside = []
+
+    def guard(route):
+        if route.request.url.startswith(live_server.url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    yield page
+    context.close()
+    assert not outside, f"third-party requests: {outside}"
+
+
+def _dismiss_cookie_banner(page):
+    banner = page.locator("#cookie-banner")
+    if banner.count() and banner.is_visible():
+        page.click("#cookie-banner button[value=reject_all]")
+
+
+def test_wizard_live_validation_preview_and_submit(page, business):
+    BrandFactory(business=business, display_name="Bright Smile")
+    page.goto("/app/campaigns/new/")
+    _dismiss_cookie_banner(page)
+    data = campaign_input()
+    page.select_option("#id_usecase", "MIXED")
+    page.check("#id_sub_usecases input[value=MARKETING]")
+    for name in ("description", "message_flow", "help_message", "optin_message",
+                 "optout_message"):  # fmt: skip
+        page.fill(f"#id_{name}", data[name])
+    page.fill("#id_sample1", "Hello! Your cleaning is on Tuesday at 3pm, see you then.")
+
+    # live errors appear next to the fields they concern, in the rules' words
+    expect(page.locator(".field:has(#id_sub_usecases) .live-errors")).to_contain_text("2 to 5")
+    expect(page.locator(".field:has(#id_sample1) .live-errors")).to_contain_text("Bright Smile")
+
+    # the preview shows the text as typed (escaped) with its segment count
+    page.fill("#id_sample2", "Bright Smile: <b>20%</b> off whitening. Reply STOP to opt out.")
+    bubble = page.locator("#sample-preview .sms").nth(1)
+    expect(bubble).to_contain_text("<b>20%</b> off whitening")
+    expect(bubble).to_contain_text("1 segment (GSM-7)")
+
+    # fixing the fields clears the errors
+    page.check("#id_sub_usecases input[value=ACCOUNT_NOTIFICATION]")
+    page.fill("#id_sample1", data["sample1"])
+    page.fill("#id_sample2", data["sample2"])
+    expect(page.locator("#live-status")).to_have_text("Every rule we check passes.")
+    expect(page.locator(".live-errors")).to_have_count(0)
+
+    page.click("#campaign-form button[type=submit]")
+    expect(page.locator("h1")).to_contain_text("Campaign:")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("text=Submit for registration")
+    expect(page.locator(".badge").first).to_have_text("Submitted")
+    campaign = Campaign.objects.get(business=business)
+    assert campaign.status == "SUBMITTED" and campaign.automated is False
