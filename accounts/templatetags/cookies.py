@@ -6,6 +6,7 @@
 """
 
 from django import template
+from django.urls import reverse
 
 from accounts.cookies import CATEGORIES, OPTIONAL, consent_allows, current_choice
 
@@ -24,7 +25,10 @@ def cookie_banner(context):
     choice = current_choice(request) if request is not None else None
     return {
         "request": request,
-        "show": request is not None and choice is None,
+        # not on the settings page itself: the full form is already there
+        "show": request is not None
+        and choice is None
+        and request.path != reverse("cookie-settings"),
         "categories": [(c, CATEGORIES[c]) for c in OPTIONAL],
         "state": {c: bool(choice and choice.allows(c)) for c in OPTIONAL},
         "next": request.get_full_path() if request is not None else "/",

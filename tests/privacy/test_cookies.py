@@ -293,3 +293,10 @@ def test_a_script_cannot_fill_the_consent_table(client, monkeypatch):
         reverse("cookie-consent"), {"action": "reject_all"}, REMOTE_ADDR="192.0.2.10"
     )
     assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_no_banner_on_the_settings_page_itself(client):
+    page = client.get(reverse("cookie-settings")).content.decode()
+    assert 'id="cookie-banner"' not in page
+    assert "Save my choices" in page  # the full form is there instead
