@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -43,19 +44,43 @@ class SignupView(FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form):
+        from policies import services as policies  # the sign-up gate (interface layer)
+
         data = form.cleaned_data
-        try:
-            user, business = services.business_signup(
-                email=data["email"],
-                password=data["password"],
-                full_name=data["full_name"],
-                legal_name=data["legal_name"],
-                display_name=data["display_name"],
-                website=data["website"],
-                industry_description=data["industry_description"],
-                time_zone=data["time_zone"],
-                ip=client_ip(self.request),
+        name = "\n".join(n for n in (data["legal_name"], data["display_name"]) if n)
+        screen = policies.business_screen(
+            name=name, industry_description=data["industry_description"], website=data["website"]
+        )
+        if screen.decision == "block":
+            form.add_error(
+                "industry_description",
+                "We cannot accept this business on our platform: "
+                + " ".join(r.message for r in screen.reasons),
             )
+            return self.form_invalid(form)
+        try:
+            with transaction.atomic():
+                user, business = services.business_signup(
+                    email=data["email"],
+                    password=data["password"],
+                    full_name=data["full_name"],
+                    legal_name=data["legal_name"],
+                    display_name=data["display_name"],
+                    website=data["website"],
+                    industry_description=data["industry_description"],
+                    time_zone=data["time_zone"],
+                    ip=client_ip(self.request),
+                )
+                # "review" leaves the business PENDING_REVIEW, flagged for staff with reasons
+                policies.screening_record(
+                    business=business,
+                    name=name,
+                    website=data["website"],
+                    industry_description=data["industry_description"],
+                    decision=screen,
+                    actor=user,
+                    ip=client_ip(self.request),
+                )
         except ApplicationError as exc:
             _form_errors_from(exc, form)
             return self.form_invalid(form)

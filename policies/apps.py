@@ -3,3 +3,10 @@ from django.apps import AppConfig
 
 class PoliciesConfig(AppConfig):
     name = "policies"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from accounts import navigation
+        from accounts.roles import Cap
+
+        navigation.register(navigation.NavItem(70, "Policy", "policies:overview", Cap.VIEW))

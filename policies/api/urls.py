@@ -1,1 +1,7 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("policy/check", views.PolicyCheckApi.as_view(), name="api-policy-check"),
+]

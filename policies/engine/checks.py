@@ -10,7 +10,7 @@ from policies.decisions import Decision, Reason
 
 from . import links as L
 from .compiler import FUZZY_MIN_LEN, CompiledRules, Matcher, TermRule, _deletes
-from .normalize import OBF, T0, T1, TEXT, Normalised, fold, normalise
+from .normalize import ALT, OBF, TEXT, Normalised, fold, normalise
 
 KINDS_NEEDING_OPT_OUT = frozenset({"marketing", "informational"})
 MARKETING_USECASES = frozenset(
@@ -35,12 +35,37 @@ OPT_OUT = re.compile(
 _OPT_KEY = re.compile(r"stop|unsub|cancel|end|quit|revoke|opt|remove|arret", re.IGNORECASE)
 
 
+# The common wordings, checked as plain substrings before any regular expression.
+_OPT_QUICK = (
+    "reply stop",
+    "text stop",
+    "txt stop",
+    "stop to opt",
+    "stop to unsub",
+    "stop to end",
+    "stop to cancel",
+    "stop to quit",
+    "stop to stop",
+    "stop2end",
+    "stop 2 end",
+    'reply "stop',
+    'text "stop',
+    "reply end",
+    "reply unsubscribe",
+    "stop=stop",
+    "stop to opt-out",
+)
+
+
 def has_opt_out(text: str) -> bool:
     """Says how to stop: "Reply STOP to opt out", "Txt STOP to end", "STOP2END"...
 
     The full pattern runs only in a window around each opt-out keyword."""
     if not text.isascii():
         text = fold(text)
+    lower = text.lower()
+    if any(q in lower for q in _OPT_QUICK):
+        return True
     for m in _OPT_KEY.finditer(text):
         s = max(0, m.start() - 40)
         if OPT_OUT.search(text, s, m.end() + 40):
@@ -90,14 +115,12 @@ def match_terms(norm: Normalised, m: Matcher, stop: frozenset[str], text: str) -
     n = len(words)
     if not n:
         return []
-    first = m.first
     memo = m.fuzzy_memo
     forms: list[tuple[str, ...]] = []
     for w in words:
-        key = (w[0], w[1])
-        f = memo.get(key)
+        f = memo.get(w)
         if f is None:
-            t, alt = key
+            t, alt = w[TEXT], w[ALT]
             c = _fuzzy(t, m, stop) if t not in m.vocab else None
             f = (t,)
             if alt and alt != t:
@@ -106,35 +129,41 @@ def match_terms(norm: Normalised, m: Matcher, stop: frozenset[str], text: str) -
                 f += (c,)
             if len(memo) >= 100_000:
                 memo.clear()
-            memo[key] = f
+            memo[w] = f
         forms.append(f)
-    hits: list[Hit] = []
+    single, pairs = m.single, m.pairs
+    found: list[tuple[TermRule, int, int]] = []  # (rule, first word, form index used)
     for i, fs in enumerate(forms):
         for fi, f in enumerate(fs):
-            rules = first.get(f)
-            if not rules:
-                continue
-            for rule in rules:
-                k = len(rule.words)
-                if i + k > n:
-                    continue
-                if k > 1 and not all(rule.words[j] in forms[i + j] for j in range(1, k)):
-                    continue
-                if rule.exceptions and _excepted(rule, i, forms, n):
-                    continue
-                if i + k < n and words[i + k][TEXT] == "free" and "free" not in rule.words:
-                    s0 = norm.spans[words[i + k - 1][T0]][0]
-                    e0 = norm.spans[words[i + k][T1]][1]
-                    if "-" in text[s0:e0]:
-                        continue  # "vape-free", "alcohol-free": the opposite of the term
-                start, _ = norm.span(words[i])
-                _, end = norm.span(words[i + k - 1])
-                # evasive: a word needed de-obfuscation, or matched only through its
-                # second reading (leet alternative, misspelling)
-                evasive = fi > 0 or any(
-                    words[i + j][OBF] or rule.words[j] != words[i + j][TEXT] for j in range(k)
-                )
-                hits.append(Hit(rule, start, end, text[start:end], evasive))
+            rules = single.get(f)
+            if rules:
+                found += [(r, i, fi) for r in rules]
+            if i + 1 < n:
+                for g in forms[i + 1]:
+                    rules = pairs.get((f, g))
+                    if rules:
+                        for r in rules:
+                            k = len(r.words)
+                            if k == 2 or (
+                                i + k <= n and all(r.words[j] in forms[i + j] for j in range(2, k))
+                            ):
+                                found.append((r, i, fi))
+    hits: list[Hit] = []
+    for rule, i, fi in found:
+        k = len(rule.words)
+        if rule.exceptions and _excepted(rule, i, forms, n):
+            continue
+        if i + k < n and words[i + k][TEXT] == "free" and "free" not in rule.words:
+            s0, e0 = norm.span(i + k - 1, i + k)
+            if "-" in text[s0:e0]:
+                continue  # "vape-free", "alcohol-free": the opposite of the term
+        start, end = norm.span(i, i + k - 1)
+        # evasive: a word needed de-obfuscation, or matched only through its second
+        # reading (leet alternative, misspelling)
+        evasive = fi > 0 or any(
+            words[i + j][OBF] or rule.words[j] != words[i + j][TEXT] for j in range(k)
+        )
+        hits.append(Hit(rule, start, end, text[start:end], evasive))
     return hits
 
 

@@ -31,11 +31,13 @@ class TermRule:
 class Matcher:
     """Phrase index for one scope (message content, or business industry)."""
 
-    first: dict[str, list[TermRule]] = field(default_factory=dict)
+    first: dict[str, list[TermRule]] = field(default_factory=dict)  # all rules by first word
+    single: dict[str, list[TermRule]] = field(default_factory=dict)  # one-word rules
+    pairs: dict[tuple[str, str], list[TermRule]] = field(default_factory=dict)  # first two words
     vocab: set[str] = field(default_factory=set)  # every word of every phrase
     fuzzy_index: dict[str, set[str]] = field(default_factory=dict)  # deletion variant -> words
     # (word, alternative reading) -> every form it can match as (itself, alt, misspelling of)
-    fuzzy_memo: dict[tuple[str, str | None], tuple[str, ...]] = field(default_factory=dict)
+    fuzzy_memo: dict[tuple, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -96,6 +98,10 @@ def _build_matcher(entries: list[dict], default_explain: dict[str, str]) -> Matc
             exceptions=tuple(excs),
         )
         m.first.setdefault(words[0], []).append(rule)
+        if len(words) == 1:
+            m.single.setdefault(words[0], []).append(rule)
+        else:
+            m.pairs.setdefault((words[0], words[1]), []).append(rule)
         m.vocab.update(words)
         if rule.fuzzy:
             fuzzy_words.update(w for w in words if len(w) >= FUZZY_MIN_LEN and w.isalpha())

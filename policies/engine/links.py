@@ -300,6 +300,36 @@ def _parse(raw: str) -> tuple[str, str, str, bool]:
     return host, path, userinfo, has_scheme
 
 
+_NONSPACE = re.compile(r"\S*")
+
+
+def _dotted_tokens(text: str) -> list[tuple[int, int]]:
+    """Whitespace tokens with a dot between two letters or digits (where domains hide)."""
+    out = []
+    n = len(text)
+    i = text.find(".")
+    while i >= 0:
+        if (
+            0 < i < n - 1
+            and (text[i - 1].isalnum() or text[i - 1] == "-")
+            and text[i + 1].isalnum()
+        ):
+            start = max(text.rfind(" ", 0, i), text.rfind("\n", 0, i), text.rfind("\t", 0, i)) + 1
+            end = _NONSPACE.match(text, i).end()
+            out.append((start, end))
+            i = text.find(".", end)
+        else:
+            i = text.find(".", i + 1)
+    return out
+
+
+def _bare_candidates(text: str, tokens: list[tuple[int, int]]):
+    """Bare-domain matches, searched only inside the dotted tokens (scanning the whole
+    text with the domain pattern is slow)."""
+    for s, e in tokens:
+        yield from _BARE.finditer(text, s, e)
+
+
 def find_links(text: str) -> list[Link]:
     """Every link in ``text``: URLs, www., bare domains, and dots written as [.] or ' dot '."""
     links: list[Link] = []
@@ -311,7 +341,8 @@ def find_links(text: str) -> list[Link]:
     lower = text.lower()
     has_url = "://" in text or "www." in lower
     has_at = "@" in text
-    has_inner_dot = _INNER_DOT.search(text) is not None
+    dotted = _dotted_tokens(text)
+    has_inner_dot = bool(dotted)
     has_obf = (
         "[" in text
         or "(" in text
@@ -348,7 +379,7 @@ def find_links(text: str) -> list[Link]:
                 Link(text[s:rest_end], s, rest_end, fold(domain), path, local, False, False)
             )
         taken.append((s, e))
-    for m in _BARE.finditer(text) if has_inner_dot else ():
+    for m in _bare_candidates(text, dotted):
         if overlaps(m.start(), m.end()):
             continue
         tld = m.group(2).lower()
@@ -372,7 +403,7 @@ def find_links(text: str) -> list[Link]:
         )
         taken.append((m.start(), m.start() + len(raw)))
     # IP hosts without a scheme: 192.168.4.20/login
-    for m in _IP.finditer(text) if has_inner_dot else ():
+    for m in (m for s0, e0 in dotted for m in _IP.finditer(text, s0, e0)):
         if overlaps(m.start(), m.end()) or not m.group(2):
             continue
         links.append(

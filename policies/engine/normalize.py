@@ -159,12 +159,12 @@ _REPEAT = re.compile(r"(.)\1{2,}")
 _TOKEN = re.compile(r"\S+")
 
 
-# A word is a plain tuple for speed: (text, alt, obfuscated, first token, last token).
-# text: canonical form used for matching; alt: a second reading ("1" read as "l", the
-# squashed "pay-day"); obfuscated: de-obfuscation was needed; token indexes point into
-# the whitespace tokens of the text, whose spans are computed only when something matched.
+# A word is a plain tuple for speed: (text, alt, obfuscated). text: the canonical form
+# used for matching; alt: a second reading ("1" read as "l", the squashed "pay-day");
+# obfuscated: de-obfuscation was needed. Normalised keeps, beside the words, the index of
+# the whitespace token each word starts and ends in; spans are computed only on a match.
 Word = tuple
-TEXT, ALT, OBF, T0, T1 = range(5)
+TEXT, ALT, OBF = range(3)
 
 
 _SYMBOL_LEET = frozenset("@$!|+€£¡")
@@ -234,11 +234,13 @@ def _mixed_script(tok: str) -> bool:
 
 
 class Normalised:
-    __slots__ = ("_spans", "_text", "homoglyph_tokens", "words")
+    __slots__ = ("_spans", "_text", "homoglyph_tokens", "t0", "t1", "words")
 
-    def __init__(self, words: list[Word], homoglyph_tokens: list[int], text: str):
-        self.words = words
-        self.homoglyph_tokens = homoglyph_tokens
+    def __init__(self, words, t0, t1, homoglyph_tokens, text):
+        self.words: list[Word] = words
+        self.t0: list[int] = t0  # token index where word i starts
+        self.t1: list[int] = t1  # token index where word i ends (differs for joined runs)
+        self.homoglyph_tokens: list[int] = homoglyph_tokens
         self._text = text
         self._spans: list[tuple[int, int]] | None = None
 
@@ -249,9 +251,10 @@ class Normalised:
             self._spans = [m.span() for m in _TOKEN.finditer(self._text)]
         return self._spans
 
-    def span(self, w: Word) -> tuple[int, int]:
+    def span(self, i: int, j: int | None = None) -> tuple[int, int]:
+        """Span of words i..j (inclusive) in the original text."""
         spans = self.spans
-        return spans[w[T0]][0], spans[w[T1]][1]
+        return spans[self.t0[i]][0], spans[self.t1[i if j is None else j]][1]
 
     @property
     def homoglyph_spans(self) -> list[tuple[int, int]]:
@@ -260,11 +263,11 @@ class Normalised:
 
 # raw token -> (pieces: ((text, alt, obfuscated), ...), homoglyph). Tokens repeat a lot in
 # real traffic ("your", "appointment", "Reply"), so each distinct token is analysed once.
-_TOKEN_CACHE: dict[str, tuple[tuple[tuple[str, str | None, bool], ...], bool]] = {}
+_TOKEN_CACHE: dict[str, tuple[tuple[Word, ...], bool, int]] = {}
 _TOKEN_CACHE_MAX = 200_000
 
 
-def _analyse(raw: str) -> tuple[tuple[tuple[str, str | None, bool], ...], bool]:
+def _analyse_pieces(raw: str) -> tuple[tuple[tuple[str, str | None, bool], ...], bool]:
     obf = False
     homoglyph = False
     if raw.isascii():
@@ -318,6 +321,11 @@ def _analyse(raw: str) -> tuple[tuple[tuple[str, str | None, bool], ...], bool]:
     return ((stem(tok), stem(alt) if alt else None, obf),), homoglyph
 
 
+def _analyse(raw: str) -> tuple[tuple[Word, ...], bool, int]:
+    pieces, homoglyph = _analyse_pieces(raw)
+    return pieces, homoglyph, sum(1 for p in pieces if len(p[0]) == 1)
+
+
 def normalise(text: str, skip: list[tuple[int, int]] | None = None) -> Normalised:
     """Canonical words of ``text``; tokens overlapping ``skip`` spans (links) are left out."""
     if skip:
@@ -327,10 +335,10 @@ def normalise(text: str, skip: list[tuple[int, int]] | None = None) -> Normalise
             chars[s0:e0] = " " * (e0 - s0)
         text = "".join(chars)
     words: list[Word] = []
+    t0: list[int] = []
     homoglyphs: list[int] = []
     cache = _TOKEN_CACHE
     singles = 0
-    append = words.append
     for ti, raw in enumerate(_TOKEN.findall(text)):
         got = cache.get(raw)
         if got is None:
@@ -338,54 +346,64 @@ def normalise(text: str, skip: list[tuple[int, int]] | None = None) -> Normalise
             if len(cache) >= _TOKEN_CACHE_MAX:
                 cache.clear()
             cache[raw] = got
-        pieces, homoglyph = got
+        pieces, homoglyph, n_single = got
+        if len(pieces) == 1:
+            words.append(pieces[0])
+            t0.append(ti)
+        elif pieces:
+            words.extend(pieces)
+            t0.extend([ti] * len(pieces))
         if homoglyph:
             homoglyphs.append(ti)
-        for t, alt, obf in pieces:
-            append((t, alt, obf, ti, ti))
-            if len(t) == 1:
-                singles += 1
-    norm = Normalised(words, homoglyphs, text)
+        singles += n_single
+    norm = Normalised(words, t0, t0, homoglyphs, text)
     if singles >= 3:
         _join_spaced_letters(norm)
     elif singles:
-        words[:] = [w for w in words if w[TEXT].isalnum()]
+        keep = [i for i, w in enumerate(words) if w[TEXT].isalnum()]
+        norm.words = [words[i] for i in keep]
+        norm.t0 = norm.t1 = [t0[i] for i in keep]
     return norm
 
 
 def _join_spaced_letters(norm: Normalised) -> None:
     """ "c a s h", "L O A N S", "v 4 p e $": three or more single characters in a row become
     one word; a wider gap ("P E R S O N A L   L O A N") ends a word."""
-    words = norm.words
+    words, t0 = norm.words, norm.t0
     spans = norm.spans
     text = norm._text
 
-    def single(w: Word) -> bool:
-        t = w[TEXT]
-        s0, e0 = spans[w[T0]]
+    def single(i: int) -> bool:
+        t = words[i][TEXT]
+        s0, e0 = spans[t0[i]]
         return len(t) == 1 and (t.isalpha() or t in _LEET_CHARS) and e0 - s0 <= 2
 
-    def close(a: Word, b: Word) -> bool:
-        gap = text[spans[a[T1]][1] : spans[b[T0]][0]]
+    def close(i: int, j: int) -> bool:
+        gap = text[spans[t0[i]][1] : spans[t0[j]][0]]
         return len(gap) <= 1 or bool(gap.strip())
 
     i = 0
     n = len(words)
     out: list[Word] = []
+    o0: list[int] = []
+    o1: list[int] = []
     while i < n:
         j = i
-        while j < n and single(words[j]) and (j == i or close(words[j - 1], words[j])):
+        while j < n and single(j) and (j == i or close(j - 1, j)):
             j += 1
-        run = words[i:j]
-        if j - i >= 3 and sum(w[TEXT].isalpha() for w in run) >= 2:
-            joined = "".join(w[TEXT] for w in run).translate(_LEET)
-            out.append((stem(joined), None, True, run[0][T0], run[-1][T1]))
+        if j - i >= 3 and sum(words[k][TEXT].isalpha() for k in range(i, j)) >= 2:
+            joined = "".join(words[k][TEXT] for k in range(i, j)).translate(_LEET)
+            out.append((stem(joined), None, True))
+            o0.append(t0[i])
+            o1.append(t0[j - 1])
             i = j
         else:
             if words[i][TEXT].isalnum():
                 out.append(words[i])
+                o0.append(t0[i])
+                o1.append(t0[i])
             i += 1
-    words[:] = out
+    norm.words, norm.t0, norm.t1 = out, o0, o1
 
 
 def canonical_phrase(phrase: str) -> tuple[str, ...]:

@@ -1,0 +1,138 @@
+"""Benchmark the policy engine on one core: messages per second and p50 / p99 latency of
+``check_message`` on a realistic mix (mostly clean small-business texts, some near misses,
+some prohibited and evasive ones), with the shipped rules compiled once.
+
+    manage.py bench_policy [--seconds 2] [--rounds 5] [--report PATH]
+
+One thread, so one core at a time. The machine may be shared and noisy, so it reports two
+clocks: wall time (what a caller waits, including time other processes took the core) and
+this thread's CPU time (what one core delivers to the engine). Prints figures and writes
+JSON; it asserts nothing.
+"""
+
+import gc
+import json
+import os
+import platform
+import statistics
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from policies import engine
+from policies.scoring import load_jsonl
+
+
+def _mix(corpus: Path) -> list[dict]:
+    rows = []
+    for name in ("messages_dev.jsonl", "messages_holdout.jsonl"):
+        rows += load_jsonl(corpus / name)
+    clean = [r for r in rows if r["expected"] == "allow"]
+    bad = [r for r in rows if r["expected"] == "block" and not r.get("evasive")]
+    evasive = [r for r in rows if r.get("evasive")]
+    # realistic traffic: ~90 % clean, ~7 % prohibited, ~3 % evasive
+    n_clean = len(clean) * 9
+    return clean * 9 + (bad * 9)[: n_clean * 7 // 90] + (evasive * 9)[: n_clean * 3 // 90]
+
+
+def _pct(values: list[float], q: float) -> float:
+    return round(values[min(len(values) - 1, int(len(values) * q))] * 1e6, 1)
+
+
+class Command(BaseCommand):
+    help = "Benchmark the policy engine (msg/s on one core, p50/p99 latency)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seconds", type=float, default=2.0, help="Length of each round.")
+        parser.add_argument("--rounds", type=int, default=5)
+        parser.add_argument("--report", help="Write the figures as JSON here.")
+        parser.add_argument(
+            "--corpus", default=str(Path(settings.BASE_DIR) / "tests/policies/corpus")
+        )
+
+    def handle(self, *args, seconds, rounds, report=None, corpus, **options):
+        t0 = time.perf_counter()
+        rules = engine.compile_rules(engine.load_fixture())
+        compile_ms = (time.perf_counter() - t0) * 1000
+        items = [(r["body"], r["kind"], r["brand_domains"]) for r in _mix(Path(corpus))]
+        check = engine.check_message
+        for body, kind, domains in items:  # warm the token and fuzzy memos once
+            check(body, rules, kind=kind, brand_domains=domains)
+        gc.collect()
+        gc.freeze()
+        wall, cpu = time.perf_counter, time.thread_time
+        results = []
+        all_wall: list[float] = []
+        all_cpu: list[float] = []
+        for _ in range(rounds):
+            lat: list[float] = []
+            cpu_lat: list[float] = []
+            n = 0
+            start, cpu_start = wall(), cpu()
+            while wall() - start < seconds:
+                for body, kind, domains in items:
+                    a, c = wall(), cpu()
+                    check(body, rules, kind=kind, brand_domains=domains)
+                    cpu_lat.append(cpu() - c)
+                    lat.append(wall() - a)
+                n += len(items)
+            elapsed, cpu_used = wall() - start, cpu() - cpu_start
+            lat.sort()
+            cpu_lat.sort()
+            results.append(
+                {
+                    "messages": n,
+                    "wall_seconds": round(elapsed, 3),
+                    "cpu_seconds": round(cpu_used, 3),
+                    "wall_msg_per_s": round(n / elapsed),
+                    "cpu_msg_per_s": round(n / cpu_used),
+                    "wall_p50_us": _pct(lat, 0.5),
+                    "wall_p99_us": _pct(lat, 0.99),
+                    "cpu_p50_us": _pct(cpu_lat, 0.5),
+                    "cpu_p99_us": _pct(cpu_lat, 0.99),
+                }
+            )
+            all_wall += lat
+            all_cpu += cpu_lat
+        all_wall.sort()
+        all_cpu.sort()
+        total = sum(r["messages"] for r in results)
+        data = {
+            "rules_version": rules.version,
+            "compile_ms": round(compile_ms, 1),
+            "mix_size": len(items),
+            "rounds": results,
+            "wall_msg_per_s_median": round(statistics.median(r["wall_msg_per_s"] for r in results)),
+            "wall_msg_per_s_best": max(r["wall_msg_per_s"] for r in results),
+            "wall_p50_us": _pct(all_wall, 0.5),
+            "wall_p99_us": _pct(all_wall, 0.99),
+            "cpu_msg_per_s": round(total / sum(r["cpu_seconds"] for r in results)),
+            "cpu_p50_us": _pct(all_cpu, 0.5),
+            "cpu_p99_us": _pct(all_cpu, 0.99),
+            "targets": {"msg_per_s": 10000, "p99_us": 1000},
+            "machine": {
+                "python": platform.python_version(),
+                "cpus": os.cpu_count(),
+                "load_avg": [round(x, 2) for x in os.getloadavg()],
+            },
+        }
+        for r in results:
+            self.stdout.write(
+                f"round: wall {r['wall_msg_per_s']:>6} msg/s p50 {r['wall_p50_us']:>6} us "
+                f"p99 {r['wall_p99_us']:>8} us | cpu {r['cpu_msg_per_s']:>6} msg/s "
+                f"p50 {r['cpu_p50_us']:>6} us p99 {r['cpu_p99_us']:>7} us"
+            )
+        self.stdout.write(
+            f"wall clock: {data['wall_msg_per_s_median']} msg/s median round "
+            f"(best {data['wall_msg_per_s_best']}), p50 {data['wall_p50_us']} us, "
+            f"p99 {data['wall_p99_us']} us\n"
+            f"thread CPU: {data['cpu_msg_per_s']} msg/s, p50 {data['cpu_p50_us']} us, "
+            f"p99 {data['cpu_p99_us']} us\n"
+            f"rules compiled in {data['compile_ms']} ms; mix of {len(items)} messages; "
+            f"load average {data['machine']['load_avg']}"
+        )
+        if report:
+            Path(report).write_text(json.dumps(data, indent=2) + "\n")
+            self.stdout.write(f"report -> {report}")

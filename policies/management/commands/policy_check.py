@@ -1,0 +1,95 @@
+"""Run messages or businesses (JSON lines) through the policy engine and the rules in the
+database (the shipped ones right after ``migrate``).
+
+    manage.py policy_check messages IN.jsonl --out OUT.jsonl
+        in:  {"id", "body", "brand_domains": [...], "kind"}
+    manage.py policy_check businesses IN.jsonl --out OUT.jsonl
+        in:  {"id", "name", "industry_description", "website"}
+    out: one line per input line {"id", "decision", "categories", "reasons"}; a line that
+         cannot be read gets {"id", "decision": null, "error": "line N: ..."} and the
+         command exits with status 1 after writing everything.
+"""
+
+import json
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from policies import engine
+from policies.engine.checks import KINDS_NEEDING_OPT_OUT
+from policies.services import rules_current
+
+KINDS = ("marketing", "informational", "transactional", "conversational")
+
+
+class Command(BaseCommand):
+    help = "Check messages or businesses from a JSON-lines file against the policy rules."
+
+    def add_arguments(self, parser):
+        parser.add_argument("what", choices=["messages", "businesses"])
+        parser.add_argument("input", help="JSON-lines input file ('-' for stdin)")
+        parser.add_argument("--out", required=True, help="JSON-lines output file ('-' for stdout)")
+
+    def handle(self, *args, what, input, out, **options):
+        rules = rules_current()
+        try:
+            src = sys.stdin if input == "-" else open(input, encoding="utf-8")  # noqa: SIM115
+        except OSError as exc:
+            raise CommandError(f"Cannot read {input}: {exc}") from exc
+        dst = sys.stdout if out == "-" else open(out, "w", encoding="utf-8")  # noqa: SIM115
+        errors = done = 0
+        try:
+            for n, line in enumerate(src, 1):
+                if not line.strip():
+                    continue
+                row_id = None
+                try:
+                    row = json.loads(line)
+                    if not isinstance(row, dict):
+                        raise ValueError("each line must be a JSON object")
+                    row_id = row.get("id")
+                    result = self._check(what, row, rules)
+                except (ValueError, TypeError) as exc:
+                    errors += 1
+                    result = {
+                        "decision": None,
+                        "categories": [],
+                        "reasons": [],
+                        "error": f"line {n}: {exc}",
+                    }
+                    self.stderr.write(f"line {n}: {exc}")
+                dst.write(json.dumps({"id": row_id, **result}, ensure_ascii=False) + "\n")
+                done += 1
+        finally:
+            if src is not sys.stdin:
+                src.close()
+            if dst is not sys.stdout:
+                dst.close()
+        if out != "-":
+            self.stdout.write(f"{done} lines checked, {errors} unreadable -> {out}")
+        if errors:
+            raise CommandError(f"{errors} line(s) could not be checked (see the error field).")
+
+    @staticmethod
+    def _check(what: str, row: dict, rules) -> dict:
+        if what == "messages":
+            body = row.get("body")
+            if not isinstance(body, str):
+                raise ValueError("'body' must be a string")
+            kind = row.get("kind") or "marketing"
+            if kind not in KINDS:
+                raise ValueError(f"'kind' must be one of {', '.join(KINDS)}")
+            domains = row.get("brand_domains") or []
+            if not isinstance(domains, list) or not all(isinstance(d, str) for d in domains):
+                raise ValueError("'brand_domains' must be a list of strings")
+            assert kind in KINDS_NEEDING_OPT_OUT or kind in KINDS
+            return engine.check_message(body, rules, kind=kind, brand_domains=domains).as_dict()
+        for field in ("name", "industry_description", "website"):
+            if row.get(field) is not None and not isinstance(row.get(field), str):
+                raise ValueError(f"'{field}' must be a string")
+        return engine.screen_business(
+            row.get("name") or "",
+            row.get("industry_description") or "",
+            row.get("website") or "",
+            rules,
+        ).as_dict()

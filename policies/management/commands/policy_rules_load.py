@@ -1,0 +1,44 @@
+"""Load a rules fixture into the database (a newer shipped version, or a staff export).
+
+    manage.py policy_rules_load [PATH] [--overwrite-edited]
+
+Rules staff edited in the admin are kept unless --overwrite-edited. Recorded in the rule
+history and the audit trail; every engine recompiles.
+"""
+
+import json
+from pathlib import Path
+
+from django.apps import apps
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from policies import engine
+from policies.rules_io import fixture_load
+from policies.services import rule_change_record, rules_reset
+
+
+class Command(BaseCommand):
+    help = "Load a policy rules fixture (default: the newest shipped one)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", nargs="?")
+        parser.add_argument("--overwrite-edited", action="store_true")
+
+    def handle(self, *args, path=None, overwrite_edited=False, **options):
+        p = Path(path) if path else engine.fixture_path()
+        try:
+            data = json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise CommandError(f"Cannot read {p}: {exc}") from exc
+        with transaction.atomic():
+            counts = fixture_load(apps.get_model, data, overwrite_edited=overwrite_edited)
+            rule_change_record(
+                kind="RuleSet",
+                rule=str(p.name),
+                action="load",
+                before=None,
+                after={"version": data.get("version"), **counts},
+            )
+        rules_reset()
+        self.stdout.write(f"Loaded {p.name} (version {data.get('version')}): {counts}")
