@@ -6,6 +6,7 @@ registry" is committed first, so a crash or a time-out leaves a row that says so
 """
 
 import logging
+import re
 from typing import Any
 
 from django.conf import settings
@@ -195,8 +196,8 @@ def brand_register(*, brand: Brand, actor: User | None, ip: str | None = None) -
             action="campaigns.brand.register", obj=brand, actor=actor, business=brand.business,
             detail={"registrar": brand.registrar, **_ip_detail(ip)}, ip=ip,
         )  # fmt: skip
-    registrar = get_registrar(brand.registrar)
     try:
+        registrar = get_registrar(brand.registrar)
         result = registrar.brand_fetch(brand) if retrying else None
         if result is None:
             result = registrar.brand_create(brand)
@@ -452,6 +453,25 @@ def _policy_check(campaign: Campaign):
     )
 
 
+_SAMPLE_REASON = re.compile(r"^In sample (\d)\b")
+
+
+def _policy_field(reason) -> str:
+    """The field a policy reason is about, so the refusal shows next to it."""
+    if reason.rule_id.startswith("campaign.flag."):
+        return reason.rule_id.rsplit(".", 1)[-1]
+    if reason.rule_id.startswith("usecase."):
+        return "usecase"
+    match = _SAMPLE_REASON.match(reason.message)
+    if match:
+        return f"sample{match.group(1)}"
+    if reason.message.startswith("In the description"):
+        return "description"
+    if reason.message.startswith("In the message flow"):
+        return "message_flow"
+    return "policy"
+
+
 def campaign_submit(*, campaign: Campaign, actor: User | None, ip: str | None = None) -> Campaign:
     """DRAFT -> SUBMITTED after every check, then hand it to the registrar.
 
@@ -481,7 +501,7 @@ def campaign_submit(*, campaign: Campaign, actor: User | None, ip: str | None = 
         decision = _policy_check(campaign)
         for reason in decision.reasons:
             if reason.verdict == "block":
-                errors.setdefault("policy", []).append(reason.message)
+                errors.setdefault(_policy_field(reason), []).append(reason.message)
         if not errors:
             campaign.policy_decision = decision.as_dict()
             campaign.registrar = (
@@ -522,9 +542,9 @@ def campaign_retry(*, campaign: Campaign, actor: User | None, ip: str | None = N
 
 def _campaign_push(*, campaign: Campaign) -> Campaign:
     """Ask the registrar; record exactly what happened. Runs outside any transaction."""
-    registrar = get_registrar(campaign.registrar)
     Campaign.objects.filter(pk=campaign.pk).update(registry_attempts=campaign.registry_attempts + 1)
     try:
+        registrar = get_registrar(campaign.registrar)
         result = None
         if campaign.registry_attempts > 0:
             # An earlier attempt may have reached the registry before timing out.

@@ -271,3 +271,59 @@ def test_more_than_49_numbers_needs_number_pool(business):
     PhoneNumber.objects.filter(campaign=campaign).update(campaign=pool)
     services.phone_number_assign(number=extra, campaign=pool, actor=None)
     assert pool.numbers.count() == 50
+
+
+# --- the policy gate (policies.services.campaign_check) -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "words"),
+    [
+        (
+            {"sample1": "Bright Smile: get a payday loan today, cash in 1 hour. Reply STOP to "
+             "opt out."},
+            "sample1",
+            "payday loan",
+        ),
+        (
+            {"sample2": "Bright Smile: CBD gummies 2 for 1 this week. Reply STOP to opt out."},
+            "sample2",
+            "CBD",
+        ),
+    ],
+)  # fmt: skip
+def test_policy_gate_refuses_with_its_reason_next_to_the_field(
+    business, brand, owner, overrides, field, words
+):
+    draft = services.campaign_create(
+        business=business, brand=brand, actor=owner.user, **campaign_input(**overrides)
+    )
+    with pytest.raises(services.CampaignRefused) as exc:
+        services.campaign_submit(campaign=draft, actor=owner.user)
+    assert any(words in m for m in exc.value.fields[field]), exc.value.fields
+    assert exc.value.detail["policy"]["decision"] == "block"
+    draft.refresh_from_db()
+    assert draft.status == S.DRAFT
+
+
+def test_policy_review_sends_the_campaign_to_our_staff_whatever_the_registrar(
+    business, brand, owner, settings
+):
+    settings.CAMPAIGNS_REGISTRAR = "tcr"  # not configured: it must not be reached at all
+    draft = services.campaign_create(
+        business=business, brand=brand, actor=owner.user,
+        **campaign_input(description="Appointment reminders and dental financing offers for "
+                         "patients of our clinic."),
+    )  # fmt: skip
+    campaign = services.campaign_submit(campaign=draft, actor=owner.user)
+    assert campaign.policy_decision["decision"] == "review"
+    assert campaign.status == S.SUBMITTED and campaign.registrar == "manual"
+    assert campaign.submission == Campaign.Submission.CREATED
+
+
+def test_a_misconfigured_registry_is_a_retryable_state_not_a_crash(draft, owner, settings):
+    settings.CAMPAIGNS_REGISTRAR = "tcr"
+    settings.CAMPAIGNS_TCR_URL = ""
+    campaign = services.campaign_submit(campaign=draft, actor=owner.user)
+    assert campaign.status == S.SUBMITTED and campaign.submission == Campaign.Submission.FAILED
+    assert "CAMPAIGNS_TCR_URL" in campaign.registry_error
