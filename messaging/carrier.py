@@ -188,7 +188,7 @@ class Carrier:
                 if status == "undelivered":
                     payload["error_code"] = "30003"
                 self._spawn(self._deliver(self.delivery_delay, callback, payload))
-            reply = self.replies.get(to)
+            reply = self.replies.pop(to, None)  # a person answers once
             if reply and self.webhook_base:
                 self.counters["inbound"] += 1
                 self._spawn(

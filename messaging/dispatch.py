@@ -166,16 +166,19 @@ def _claim(number_id: int) -> tuple[list[Message], dict]:
         )
         claimed: list[Message] = []
         changed: list[Message] = []
+        seen: list[int] = []
         while capacity > 0:
             batch = min(capacity, settings.MESSAGING_BATCH_MAX)
             rows = list(
                 Message.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("contact")
                 .filter(due, send_after__lte=now)
+                .exclude(pk__in=seen)  # rows this claim already re-checked (not yet saved)
                 .order_by("priority", "send_after", "id")[:batch]
             )
             if not rows:
                 break
+            seen += [m.pk for m in rows]
             ok, other = _recheck(rows, number, now)
             changed += other
             fit = ratecap.take([m.segments for m in ok], capacity=capacity)
@@ -344,6 +347,8 @@ def drain_number(number_id: int, *, max_seconds: float = 20.0) -> dict:
         if facts.get("retry"):
             continue
         if not claimed:
+            # what the drainer decided, for the worker log
+            totals.update({k: str(v) for k, v in facts.items() if k != "number"})
             break
         callback = _status_callback_url()
         items = [

@@ -223,3 +223,15 @@ def test_recovery_requeues_claims_of_dead_workers(business, number, provider, mo
     m.refresh_from_db()
     assert result["requeued"] == 1 and m.status == S.QUEUED
     assert m.slot_frees_at == frees  # the slot stays: the carrier may have it
+
+
+def test_blocked_rows_at_the_head_do_not_stall_the_queue(business, number, provider):
+    stopped = _enqueue(business, number, 6)
+    for m in stopped:
+        consent_services.consent_record_opt_out(
+            business=business, contact=m.contact, method="KEYWORD", scope_all=True, evidence={}
+        )
+    ok = _enqueue(business, number, 2)
+    dispatch.drain_number(number.pk)
+    assert {m.status for m in Message.objects.filter(pk__in=[x.pk for x in stopped])} == {S.BLOCKED}
+    assert {m.status for m in Message.objects.filter(pk__in=[x.pk for x in ok])} == {S.SENT}

@@ -10,6 +10,7 @@ from messaging.providers.signing import carrier_secret
 
 
 class Command(BaseCommand):
+    requires_system_checks: list = []  # a stand-alone service; starts faster without them
     help = "Run the simulated carrier on 127.0.0.1 (see messaging/carrier.py for its endpoints)."
 
     def add_arguments(self, parser):

@@ -1,0 +1,577 @@
+"""Benchmark the send path end to end and judge it from the carrier's audit log.
+
+Seeds its own business, approved campaign, N numbers and M consenting contacts, enqueues
+M messages through message_enqueue (every gate on) spread evenly over the numbers, then
+starts the simulated carrier and W Celery worker processes, drains, and reports.
+See messaging/README.md for the figures and what they mean.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import requests
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+ROOT = Path(settings.BASE_DIR)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _tree_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process and its live descendants (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = defaultdict(list)
+    stats: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ppid = int(fields[1])
+        children[ppid].append(int(entry.name))
+        stats[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        total += stats.get(p, 0.0)
+        todo += children.get(p, [])
+    return total
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+class Command(BaseCommand):
+    help = "Benchmark dispatch under the cap with real workers and the simulated carrier."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--numbers", type=int, default=100)
+        parser.add_argument("--messages", type=int, default=2000)
+        parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument("--carrier-log", required=True)
+        parser.add_argument("--report", required=True)
+        parser.add_argument("--rate-limit", type=int, default=settings.MESSAGING_RATE_LIMIT)
+        parser.add_argument("--rate-window", type=float, default=settings.MESSAGING_RATE_WINDOW)
+        parser.add_argument(
+            "--probes", type=int, default=200, help="latency probes on idle numbers"
+        )
+        parser.add_argument(
+            "--opt-outs",
+            type=float,
+            default=0.01,
+            help="share of numbers whose last recipient says STOP while waiting",
+        )
+        parser.add_argument(
+            "--callbacks",
+            action="store_true",
+            help="measure delivery-callback ingestion instead of the cap",
+        )
+        parser.add_argument("--timeout", type=float, default=900.0)
+
+    # --- seeding -----------------------------------------------------------------------------
+    def _seed(self, n_numbers: int, n_messages: int, n_probe_numbers: int):
+        from accounts.models import Business
+        from campaigns.models import Brand, Campaign, PhoneNumber
+        from consent.models import Contact
+        from consent.services import consent_record_opt_in
+
+        tag = f"{int(time.time())}"
+        business = Business.objects.create(
+            legal_name=f"Bench Dental {tag} LLC",
+            display_name=f"Bench {tag}",
+            website="https://bench.example.com",
+            brand_domains=["bench.example.com"],
+            industry_description="Dental clinic",
+            vetting_status=Business.Vetting.APPROVED,
+        )
+        brand = Brand.objects.create(
+            business=business,
+            entity_type="PRIVATE_PROFIT",
+            display_name="Bench",
+            company_name="Bench LLC",
+            ein="12-3456789",
+            email="bench@example.com",
+            phone="+12025550100",
+            street="1 Main St",
+            city="Springfield",
+            state="IL",
+            postal_code="62701",
+            vertical="HEALTHCARE",
+            identity_status="VERIFIED",
+            status=Brand.Status.OK,
+        )
+        campaign = Campaign.objects.create(
+            business=business,
+            brand=brand,
+            usecase="MIXED",
+            sub_usecases=["MARKETING", "CUSTOMER_CARE"],
+            description="Appointment reminders and offers for patients of the clinic.",
+            message_flow="Patients opt in on our web form with an unticked box.",
+            sample1="Bench: your visit is Tue 3pm. Reply STOP to opt out.",
+            help_message="Bench: help at help@example.com. Reply STOP to opt out.",
+            optout_message="Bench: you are unsubscribed and will receive no more messages.",
+            optin_message="Bench: subscribed. Reply HELP for help, STOP to opt out.",
+            automated=True,
+            status=Campaign.Status.APPROVED,
+            approved_at=timezone.now(),
+        )
+        base = int(tag) % 700 * 10000
+        numbers = PhoneNumber.objects.bulk_create(
+            [
+                PhoneNumber(
+                    business=business,
+                    e164=f"+1{2000000000 + base + i:010d}"[:12],
+                    campaign=campaign,
+                    status=PhoneNumber.Status.ACTIVE,
+                )
+                for i in range(n_numbers + n_probe_numbers)
+            ]
+        )
+        total_contacts = n_messages + n_probe_numbers
+        contacts = Contact.objects.bulk_create(
+            [
+                Contact(
+                    business=business,
+                    phone=f"+1646{2000000 + i:07d}",
+                    time_zone="America/New_York",
+                    source="bench",
+                )
+                for i in range(total_contacts)
+            ]
+        )
+        t = time.monotonic()
+        for c in contacts:
+            consent_record_opt_in(
+                business=business,
+                contact=c,
+                method="API",
+                campaign=campaign,
+                evidence={
+                    "disclosure_text": "By checking this box you agree to texts from Bench.",
+                    "source": "bench",
+                },
+                double_opt_in=False,
+            )
+        self.stdout.write(
+            f"seeded {len(contacts)} consenting contacts in {time.monotonic() - t:.1f}s"
+        )
+        return (
+            business,
+            numbers[:n_numbers],
+            numbers[n_numbers:],
+            contacts[:n_messages],
+            contacts[n_messages:],
+        )
+
+    # --- processes ----------------------------------------------------------------------------
+    def _env(self, **extra) -> dict:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": os.environ.get(
+                "DJANGO_SETTINGS_MODULE", "config.settings.local"
+            ),
+        }
+        env.update({k: str(v) for k, v in extra.items()})
+        return env
+
+    def handle(self, *args, **o):
+        if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+            raise CommandError("bench_dispatch needs PostgreSQL (DATABASE_URL).")
+        if not settings.CELERY_BROKER_URL.startswith("redis"):
+            raise CommandError("bench_dispatch needs the Redis broker (CELERY_BROKER_URL).")
+        if o["callbacks"]:
+            self._callbacks(o)
+            return
+        from config.celery_app import app
+        from messaging import ratecap, services
+        from messaging.models import Message
+
+        limit, window = o["rate_limit"], o["rate_window"]
+        settings.MESSAGING_RATE_LIMIT, settings.MESSAGING_RATE_WINDOW = limit, window
+        settings.MESSAGING_STATUS_CALLBACKS = False
+        n, m = o["numbers"], o["messages"]
+        n_probe_numbers = max(1, min(o["probes"], max(1, n // 10))) if o["probes"] else 0
+        business, numbers, probe_numbers, contacts, probe_contacts = self._seed(
+            n, m, n_probe_numbers
+        )
+        port = _free_port()
+        carrier_url = f"http://127.0.0.1:{port}"
+        settings.CARRIER_URL = carrier_url
+        log_path = Path(o["carrier_log"]).resolve()
+        if log_path.exists():
+            log_path.unlink()
+        app.control.purge()
+        # Enqueue everything first (workers not started yet) so every number has a backlog.
+        t0 = time.monotonic()
+        per_number: dict[int, list] = defaultdict(list)
+        kicks = []
+        for i, contact in enumerate(contacts):
+            number = numbers[i % n]
+            with transaction.atomic():
+                msg = services.message_enqueue(
+                    business=business,
+                    body=f"Bench: reminder {i} for your visit. Reply STOP to opt out.",
+                    kind="transactional",
+                    contact=contact,
+                    from_number=number,
+                )
+            per_number[number.pk].append(msg)
+            kicks.append(msg.status)
+        enqueue_s = time.monotonic() - t0
+        statuses = Counter(kicks)
+        self.stdout.write(
+            f"enqueued {m} in {enqueue_s:.1f}s ({m / enqueue_s:.0f}/s): {dict(statuses)}"
+        )
+        # Opt-outs that arrive while those messages wait: the last recipient of some numbers.
+        opt_numbers = list(per_number)[: int(len(per_number) * o["opt_outs"])]
+        opted = [per_number[k][-1] for k in opt_numbers]
+        # Start the carrier and the workers.
+        env = self._env(
+            CARRIER_URL=carrier_url,
+            MESSAGING_RATE_LIMIT=limit,
+            MESSAGING_RATE_WINDOW=window,
+            MESSAGING_STATUS_CALLBACKS="false",
+            CELERY_SKIP_CHECKS="1",
+        )
+        carrier = subprocess.Popen(  # noqa: S603 - fixed argv, no user input
+            [
+                sys.executable,
+                "manage.py",
+                "run_carrier",
+                "--port",
+                str(port),
+                "--audit-log",
+                str(log_path),
+                "--webhook-base",
+                "",
+            ],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+        )
+        worker_log = open(log_path.with_suffix(".workers.log"), "w")  # noqa: SIM115
+        worker = subprocess.Popen(  # noqa: S603 - fixed argv, no user input
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                f"--concurrency={o['workers']}",
+                "--loglevel=WARNING",
+                "--without-gossip",
+                "--without-mingle",
+                "-n",
+                f"bench-{os.getpid()}@%h",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=worker_log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        report: dict = {}
+        try:
+            self._wait_http(f"{carrier_url}/health")
+            from consent.services import consent_record_opt_out
+
+            time.sleep(0.5)
+            optout_at = {}
+            for msg in opted:
+                consent_record_opt_out(
+                    business=business,
+                    contact=msg.contact,
+                    method="KEYWORD",
+                    scope_all=True,
+                    evidence={"source": "bench STOP"},
+                )
+                optout_at[msg.to_phone] = time.time()
+            self.stdout.write(f"{len(opted)} recipients opted out while waiting")
+            # Latency probes: one message per idle number, paced, while the backlog drains.
+            probes = []
+            wanted = {str(x.uuid) for msgs in per_number.values() for x in msgs}
+            pace = max(0.002, window / max(1, limit) / max(1, len(probe_numbers)))
+            deadline = time.monotonic() + o["timeout"]
+            probe_i = 0
+            cpu_start = _tree_cpu(worker.pid) + _tree_cpu(carrier.pid)
+            while time.monotonic() < deadline:
+                if probe_i < len(probe_contacts) and probe_numbers:
+                    number = probe_numbers[probe_i % len(probe_numbers)]
+                    with transaction.atomic():
+                        p = services.message_enqueue(
+                            business=business,
+                            body=f"Bench probe {probe_i}.",
+                            kind="transactional",
+                            contact=probe_contacts[probe_i],
+                            from_number=number,
+                        )
+                    probes.append(p)
+                    probe_i += 1
+                    time.sleep(pace)
+                    continue
+                waiting = Message.objects.filter(
+                    business=business, status__in=[*Message.WAITING, Message.Status.SENDING]
+                ).count()
+                if waiting == 0:
+                    break
+                time.sleep(0.5)
+            cpu = _tree_cpu(worker.pid) + _tree_cpu(carrier.pid) - cpu_start
+            time.sleep(0.3)
+        finally:
+            for proc in (worker, carrier):
+                if proc.poll() is None:
+                    os.killpg(proc.pid, signal.SIGTERM)
+            for proc in (worker, carrier):
+                try:
+                    proc.wait(30)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+            worker_log.close()
+        # --- judge from the carrier's audit log ---------------------------------------------
+        entries = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()]
+        firsts = [e for e in entries if not e.get("duplicate")]
+        landed = Counter(e["message_id"] for e in firsts)
+        opted_ids = {str(x.uuid) for x in opted}
+        expected = wanted - opted_ids
+        lost = len(expected - set(landed))
+        duplicated = sum(1 for c in landed.values() if c > 1)
+        after_optout = sum(
+            1 for e in firsts if e["to"] in optout_at and e["accepted_at"] > optout_at[e["to"]]
+        )
+        by_number = defaultdict(list)
+        for e in firsts:
+            by_number[e["from"]].append((e["accepted_at"], e["segments"]))
+        max_window = max(
+            (ratecap.max_in_window(v, window=window) for v in by_number.values()), default=0
+        )
+        over_cap = sum(
+            1 for v in by_number.values() if ratecap.max_in_window(v, window=window) > limit
+        )
+        # utilization over whole windows during which every backlog number still had work
+        backlog_numbers = {x.e164 for x in numbers}
+        bl = sorted(e["accepted_at"] for e in firsts if e["from"] in backlog_numbers)
+        ends = [max(t for t, _ in by_number[num]) for num in backlog_numbers if by_number.get(num)]
+        start = bl[0] if bl else 0.0
+        k = int((min(ends) - start) // window) if ends else 0
+        if k >= 1:
+            in_k = sum(1 for t in bl if t < start + k * window)
+            utilization = in_k / (len(backlog_numbers) * limit * k)
+            achieved = in_k / (k * window)
+        else:
+            utilization, achieved = 0.0, 0.0
+        accepted_at = {e["message_id"]: e["accepted_at"] for e in firsts}
+        latencies = [
+            (accepted_at[str(p.uuid)] - p.created_at.timestamp()) * 1000
+            for p in probes
+            if str(p.uuid) in accepted_at
+        ]
+        elapsed = (bl[-1] - bl[0]) if len(bl) > 1 else 0.0
+        report = {
+            "messages": m,
+            "numbers": n,
+            "workers": o["workers"],
+            "rate_limit": limit,
+            "rate_window": window,
+            "enqueue_per_s": round(m / enqueue_s, 1),
+            "elapsed_s": round(elapsed, 2),
+            "achieved_rate_per_s": round(achieved, 1),
+            "theoretical_cap_per_s": round(n * limit / window, 1),
+            "utilization": round(utilization, 4),
+            "utilization_windows": k,
+            "max_in_any_window": max_window,
+            "numbers_over_cap": over_cap,
+            "lost": lost,
+            "duplicated": duplicated,
+            "sent_after_opt_out": after_optout,
+            "opted_out_while_waiting": len(opted),
+            "probe_numbers": len(probe_numbers),
+            "probes": len(probes),
+            "probes_landed": len(latencies),
+            "latency_p50_ms": round(_percentile(latencies, 0.5), 1),
+            "latency_p99_ms": round(_percentile(latencies, 0.99), 1),
+            "cpu_s_per_message": round(cpu / max(1, len(firsts)), 5),
+            "carrier_accepted": len(firsts),
+            "carrier_duplicates_logged": len(entries) - len(firsts),
+        }
+        Path(o["report"]).write_text(json.dumps(report, indent=2))
+        for key, value in report.items():
+            self.stdout.write(f"{key:>28}: {value}")
+
+    def _wait_http(self, url: str, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(url, timeout=0.5).ok:
+                    return
+            except requests.RequestException:
+                time.sleep(0.1)
+        raise CommandError(f"{url} did not come up")
+
+    # --- callbacks ------------------------------------------------------------------------------
+    def _callbacks(self, o):
+        """Delivery receipts through the signed webhook (gunicorn, W processes) into stored
+        statuses (a Celery worker applies them in batches). The load comes from this process
+        with aiohttp, 64 in flight, signed like the carrier signs them."""
+        import asyncio
+        import uuid as uuidlib
+
+        import aiohttp
+
+        from config.celery_app import app
+        from messaging.models import Message
+        from messaging.providers import signing
+
+        m = o["messages"]
+        business, numbers, _, _, _ = self._seed(o["numbers"], 0, 0)
+        now = timezone.now()
+        msgs = Message.objects.bulk_create(
+            [
+                Message(
+                    business=business,
+                    direction="outbound",
+                    from_number=numbers[i % len(numbers)],
+                    to_phone=f"+1646{3000000 + i:07d}",
+                    body="x",
+                    kind="transactional",
+                    status=Message.Status.SENT,
+                    provider="simulated",
+                    provider_id=f"SM{uuidlib.uuid4().hex}",
+                    sent_at=now,
+                )
+                for i in range(m)
+            ],
+            batch_size=5000,
+        )
+        app.control.purge()
+        port = _free_port()
+        env = self._env(
+            CELERY_SKIP_CHECKS="1", MESSAGING_WEBHOOK_BASE_URL=f"http://127.0.0.1:{port}"
+        )
+        web = subprocess.Popen(  # noqa: S603 - fixed argv, no user input
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "config.wsgi",
+                "-b",
+                f"127.0.0.1:{port}",
+                "-w",
+                str(o["workers"]),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+        )
+        worker = subprocess.Popen(  # noqa: S603 - fixed argv, no user input
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--concurrency=1",
+                "--loglevel=WARNING",
+                "--without-gossip",
+                "--without-mingle",
+                "-n",
+                f"benchcb-{os.getpid()}@%h",
+            ],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+        )
+        url = f"http://127.0.0.1:{port}/webhooks/carrier/status/"
+        secret = signing.carrier_secret()
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    requests.post(url, data=b"{}", timeout=1)
+                    break
+                except requests.RequestException:
+                    time.sleep(0.2)
+
+            async def fire():
+                sem = asyncio.Semaphore(64)
+                codes = Counter()
+                async with aiohttp.ClientSession() as session:
+
+                    async def one(msg):
+                        body = json.dumps(
+                            {
+                                "id": msg.provider_id,
+                                "message_id": str(msg.uuid),
+                                "status": "delivered",
+                            }
+                        ).encode()
+                        ts = f"{time.time():.3f}"
+                        headers = {
+                            "Content-Type": "application/json",
+                            "X-Carrier-Timestamp": ts,
+                            "X-Carrier-Signature": signing.sign(secret, ts, body),
+                        }
+                        async with sem, session.post(url, data=body, headers=headers) as r:
+                            codes[r.status] += 1
+
+                    await asyncio.gather(*(one(x) for x in msgs))
+                return codes
+
+            cpu0 = _tree_cpu(web.pid) + _tree_cpu(worker.pid)
+            t0 = time.monotonic()
+            codes = asyncio.run(fire())
+            posted_s = time.monotonic() - t0
+            ids = [x.pk for x in msgs]
+            while time.monotonic() - t0 < o["timeout"]:
+                done = Message.objects.filter(pk__in=ids, status=Message.Status.DELIVERED).count()
+                if done == m:
+                    break
+                time.sleep(0.2)
+            stored_s = time.monotonic() - t0
+            cpu = _tree_cpu(web.pid) + _tree_cpu(worker.pid) - cpu0
+        finally:
+            for proc in (web, worker):
+                if proc.poll() is None:
+                    os.killpg(proc.pid, signal.SIGTERM)
+            for proc in (web, worker):
+                try:
+                    proc.wait(30)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+        report = {
+            "mode": "callbacks",
+            "callbacks": m,
+            "web_processes": o["workers"],
+            "http_codes": {str(k): v for k, v in codes.items()},
+            "accepted_per_s": round(m / posted_s, 1),
+            "stored_statuses_per_s": round(done / stored_s, 1),
+            "delivered_in_db": done,
+            "cpu_s_per_callback": round(cpu / max(1, m), 5),
+        }
+        Path(o["report"]).write_text(json.dumps(report, indent=2))
+        for key, value in report.items():
+            self.stdout.write(f"{key:>28}: {value}")
