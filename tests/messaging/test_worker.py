@@ -127,5 +127,5 @@ def test_stop_during_broadcast_stops_every_later_message(
     assert later.status == S.BLOCKED and later.reasons[-1]["code"] in ("opted_out", "suppressed")
     # everyone else got both
     others = {p.phone_e164 for p in people} - {stopper.phone_e164}
-    assert Counter(e["to"] for e in log if e["to"] in others) == {p: 2 for p in others}
+    assert Counter(e["to"] for e in log if e["to"] in others) == dict.fromkeys(others, 2)
     assert max(_judge(send_path, {number.e164: 1})["max_window"].values()) <= LIMIT
