@@ -29,7 +29,8 @@ OPT_OUT = re.compile(
     r"(?:opt[\s\-]?out|unsubscribe|unsub|end|stop|cancel|quit|remove|optout|leave)"
     r"|\bopt[\s\-]?out\b[^.\n]{0,20}\b(?:reply|text|txt|send)\b"
     r"|\b(?:reply|text|txt)\s*[\"'“(]?stop\b"
-    r"|\bstop\s*2\s*(?:end|quit|cancel|optout|opt\s*out|unsubscribe|unsub)\b",
+    r"|\bstop\s*2\s*(?:end|quit|cancel|optout|opt\s*out|unsubscribe|unsub)\b"
+    r"|\bopt[\s\-]?out\s*[:\-]\s*(?:reply\s+|text\s+|txt\s+)?[\"'“]?stop\b",
     re.IGNORECASE,
 )
 _OPT_KEY = re.compile(r"stop|unsub|cancel|end|quit|revoke|opt|remove|arret", re.IGNORECASE)

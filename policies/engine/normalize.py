@@ -272,8 +272,10 @@ def _analyse_pieces(raw: str) -> tuple[tuple[tuple[str, str | None, bool], ...],
     homoglyph = False
     if raw.isascii():
         tok = raw.lower()
+        if "'" in tok:
+            tok = tok.replace("'", "")  # won't -> wont, you've -> youve: one word, as spoken
     else:
-        tok = fold(raw)
+        tok = fold(raw).replace("'", "")
         homoglyph = _mixed_script(raw) or any(c in ZERO_WIDTH for c in raw if c != "\u200d")
         obf = tok != raw.lower()
     if not raw.islower() and _odd_case(raw):

@@ -10,13 +10,13 @@ from policies.scoring import load_jsonl, score_businesses, score_messages
 CORPUS = Path(__file__).parent / "corpus"
 
 
-@pytest.mark.parametrize("name", ["messages_dev", "messages_holdout"])
+@pytest.mark.parametrize("name", ["messages_dev", "messages_holdout", "messages_holdout2"])
 def test_message_corpus_targets(name):
     score = score_messages(load_jsonl(CORPUS / f"{name}.jsonl"), shipped_rules())
-    assert score.positives >= 130 and score.clean >= 80
+    assert score.positives >= 100 and score.clean >= 70
     assert score.recall >= 0.95, score.misses
     assert score.precision >= 0.97, score.false
-    assert score.evasive >= 80
+    assert score.evasive >= 70
     assert score.evasive_recall >= 0.90, [m for m in score.misses if m.get("evasive")]
     assert score.category_accuracy >= 0.90, score.wrong_category
 
