@@ -288,6 +288,39 @@ def webhook_emit_many(*, events: list[tuple[int, str, dict]]) -> list[WebhookDel
     return created
 
 
+def message_status_event(message) -> tuple[int, str, dict]:
+    """The "message.status" event of an outbound message, for webhook_emit_many."""
+    return (
+        message.business_id,
+        "message.status",
+        {
+            "message": str(message.uuid),
+            "status": message.status,
+            "error_code": message.error_code,
+            "to": message.to_phone,
+            "reasons": message.reasons,
+            "status_changed_at": message.status_changed_at,
+        },
+    )
+
+
+def message_inbound_event(message, *, keyword: str = "") -> tuple[int, str, dict]:
+    """The "message.inbound" event of a received text, for webhook_emit_many."""
+    return (
+        message.business_id,
+        "message.inbound",
+        {
+            "message": str(message.uuid),
+            "from": message.to_phone,  # the other party (see Message's docstring)
+            "to": getattr(message.from_number, "e164", ""),
+            "body": message.body,
+            "contact": str(message.contact.uuid) if message.contact_id else None,
+            "keyword": keyword,
+            "received_at": message.created_at,
+        },
+    )
+
+
 def webhook_send_test(*, endpoint: WebhookEndpoint, actor=None) -> WebhookDelivery:
     """A sample event to check the receiver (marked ``"test": true``)."""
     delivery = WebhookDelivery.objects.create(

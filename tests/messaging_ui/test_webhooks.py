@@ -29,7 +29,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server's naming
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 receiver.requests.append({"headers": dict(self.headers), "body": body})
                 try:
@@ -138,8 +138,7 @@ def test_failures_are_retried_with_backoff_until_delivered(
     ids = {r["headers"]["Webhook-Id"] for r in receiver.requests}
     assert ids == {str(delivery.uuid)}  # the same event id on every retry
     assert all(
-        _verify_like_a_receiver(endpoint.secret, r["headers"], r["body"])
-        for r in receiver.requests
+        _verify_like_a_receiver(endpoint.secret, r["headers"], r["body"]) for r in receiver.requests
     )
 
 
@@ -301,3 +300,34 @@ def test_webhook_api_bad_input(api_client, payload, field):
     response = api_client.post("/api/v1/webhooks/", payload, format="json")
     assert response.status_code == 400
     assert field in response.json()["error"]["fields"]
+
+
+def test_event_helpers_shape_the_payloads(business, receiver, loopback):
+    from tests.factories.messaging import MessageFactory, sending_number
+
+    number = sending_number(business=business)
+    _endpoint(business, receiver.url)
+    sent = MessageFactory(business=business, from_number=number, status="DELIVERED")
+    got = MessageFactory(
+        business=business, from_number=number, direction="inbound", status="RECEIVED", body="YES"
+    )
+    created = wh.webhook_emit_many(
+        events=[wh.message_status_event(sent), wh.message_inbound_event(got, keyword="confirm")]
+    )
+    for delivery in created:
+        wh.webhook_deliver(delivery_id=delivery.pk)
+    bodies = {
+        json.loads(r["body"])["type"]: json.loads(r["body"])["data"] for r in receiver.requests
+    }
+    assert bodies["message.status"]["status"] == "DELIVERED"
+    assert bodies["message.status"]["message"] == str(sent.uuid)
+    received = bodies["message.inbound"].pop("received_at")
+    assert received[:19] == got.created_at.isoformat()[:19]
+    assert bodies["message.inbound"] == {
+        "message": str(got.uuid),
+        "from": got.to_phone,
+        "to": number.e164,
+        "body": "YES",
+        "contact": None,
+        "keyword": "confirm",
+    }

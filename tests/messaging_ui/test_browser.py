@@ -1,0 +1,196 @@
+"""Messaging pages in a real browser (Debian's chromium through Playwright): the live
+segment counter mirrors the server's count, the live pre-check, sending, confirmation
+before canceling, the broadcast progress bar polling, and a phone-sized screen."""
+
+import os
+
+import pytest
+from django.test import Client
+from playwright.sync_api import expect, sync_playwright
+
+from messaging.models import Broadcast, Message
+from messaging.segments import segment_info
+from tests.factories.consent import ContactFactory
+from tests.factories.messaging import MessageFactory, consenting_contact, sending_number
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # the test's ORM calls beside Playwright
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+BODY = "Bright Smile: your cleaning is on Tue 3pm. Reply STOP to opt out."
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def signed_in(browser, live_server, owner):
+    """A page logged in as the owner of ``business``; any non-loopback request fails."""
+    client = Client()
+    client.force_login(owner.user)
+    session = client.session
+    session["current_business"] = str(owner.business.uuid)
+    session.save()
+    context = browser.new_context(base_url=live_server.url)
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    outside = []
+
+    def guard(route):
+        if route.request.url.startswith(live_server.url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    page.goto("/app/")
+    banner = page.locator("#cookie-banner")
+    if banner.count() and banner.is_visible():  # choose once, so it covers nothing later
+        with page.expect_navigation():
+            page.click("#cookie-banner button[value=reject_all]")
+    yield page
+    context.close()
+    assert not outside, f"third-party requests: {outside}"
+
+
+SAMPLES = [
+    "",
+    "Hello",
+    "x" * 160,
+    "x" * 161,
+    "Price: 10€ [promo] {now}",
+    "€" * 80,
+    "Café 😀 ok",
+    "😀" * 35,
+    "“Curly quotes” and — dashes",
+    "y" * 152 + "€",
+]
+
+
+def test_counter_mirrors_the_server_and_the_precheck_runs(signed_in, business):
+    page = signed_in
+    number = sending_number(business=business)
+    contact = consenting_contact(business=business, number=number)
+    page.goto("/app/compose/")
+    for text in SAMPLES:
+        js = page.evaluate("t => window.cycSegmentInfo(t)", text)
+        assert js == segment_info(text).as_dict(), text
+
+    page.select_option("#id_kind", "transactional")
+    page.fill("#id_to", contact.phone_e164)
+    page.fill("#id_body", "See you soon 😀 Reply STOP to opt out.")
+    expect(page.locator("#compose-counter")).to_contain_text("1 segment · UCS-2")
+    expect(page.locator("#live-check")).to_contain_text("Ready to send", timeout=5000)
+    expect(page.locator("#live-check")).to_contain_text("consent: Consent is in place.")
+    page.click("button[value=send]")
+    expect(page.locator("h1")).to_have_text("Outbound message")
+    expect(page.locator("main")).to_contain_text("Queued")
+    assert Message.objects.get().status == Message.Status.QUEUED
+
+
+def test_precheck_shows_a_blocking_gate_and_the_schedule_fields_toggle(signed_in, business):
+    page = signed_in
+    sending_number(business=business)
+    stranger = ContactFactory(business=business)
+    page.goto("/app/compose/")
+    expect(page.locator("#schedule-fields")).to_be_hidden()
+    page.check("input[name=when][value=later]")
+    expect(page.locator("#schedule-fields")).to_be_visible()
+    page.check("input[name=when][value=now]")
+    page.fill("#id_to", stranger.phone_e164)
+    page.fill("#id_body", BODY)
+    expect(page.locator("#live-check")).to_contain_text("Will not be sent", timeout=5000)
+    expect(page.locator("#live-check")).to_contain_text("has not consented")
+    assert not Message.objects.exists()
+
+
+def test_cancel_asks_first(signed_in, business):
+    page = signed_in
+    message = MessageFactory(business=business, status=Message.Status.SCHEDULED)
+    page.goto(f"/app/messages/{message.uuid}/")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.click("text=Cancel this message")
+    message.refresh_from_db()
+    assert message.status == Message.Status.SCHEDULED
+    page.once("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation():
+        page.click("text=Cancel this message")
+    expect(page.locator("main")).to_contain_text("Canceled: it will not be sent.")
+    message.refresh_from_db()
+    assert message.status == Message.Status.CANCELED
+
+
+def test_progress_bar_follows_a_running_broadcast(signed_in, business):
+    page = signed_in
+    number = sending_number(business=business)
+    broadcast = Broadcast.objects.create(
+        business=business,
+        name="December",
+        body=BODY,
+        from_number=number,
+        tags=["x"],
+        status=Broadcast.Status.RUNNING,
+        recipient_count=4,
+    )
+    for _ in range(4):
+        MessageFactory(business=business, broadcast=broadcast, from_number=number)
+    page.goto(f"/app/broadcasts/{broadcast.uuid}/")
+    bar = page.locator("#progress-bar")
+    assert bar.evaluate("el => el.value") == 0
+    Message.objects.filter(broadcast=broadcast).update(status=Message.Status.DELIVERED)
+    expect(page.locator("[data-field=summary]")).to_contain_text("4 of 4 done", timeout=8000)
+    assert bar.evaluate("el => el.value") == 100
+    expect(page.locator("[data-field=status]")).to_have_text("Completed")
+
+
+def test_pages_fit_a_phone(signed_in, business):
+    page = signed_in
+    page.set_viewport_size({"width": 360, "height": 740})
+    number = sending_number(business=business)
+    contact = consenting_contact(business=business, number=number)
+    MessageFactory(
+        business=business,
+        contact=contact,
+        from_number=number,
+        direction="inbound",
+        status=Message.Status.RECEIVED,
+        body="A long body " * 20,
+    )
+    broadcast = Broadcast.objects.create(
+        business=business, name="December", body=BODY, from_number=number, tags=["x"]
+    )
+    urls = (
+        "/app/compose/",
+        "/app/messages/",
+        "/app/broadcasts/",
+        "/app/broadcasts/new/",
+        f"/app/broadcasts/{broadcast.uuid}/",
+        "/app/inbox/",
+        f"/app/inbox/{contact.uuid}/",
+        "/app/webhooks/",
+    )
+    for url in urls:
+        page.goto(url)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, (url, overflow)
+    page.goto("/app/compose/")
+    page.keyboard.press("Tab")  # the skip link comes first
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
