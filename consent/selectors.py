@@ -389,3 +389,23 @@ def ledger_verify(*, business: Business) -> ChainReport:
             f"the chain head says #{head.seq}, the ledger ends at #{checked} (rows removed?)",
         )
     return ChainReport(True, checked)
+
+
+def contact_status_summary(*, business: Business, contacts) -> dict[int, str]:
+    """contact id -> opted_in | pending | opted_out (one query for a page of contacts)."""
+    qs = ConsentState.objects.filter(business=business).exclude(scope_key="all")
+    if contacts is not None:
+        qs = qs.filter(contact_id__in=[c.pk for c in contacts])
+    rank = {"OPTED_IN": 3, "PENDING": 2, "OPTED_OUT": 1}
+    names = {3: "opted_in", 2: "pending", 1: "opted_out"}
+    best: dict[int, int] = {}
+    for contact_id, status in qs.values_list("contact_id", "status"):
+        best[contact_id] = max(best.get(contact_id, 0), rank[status])
+    all_out = ConsentState.objects.filter(
+        business=business, scope_key="all", status=ConsentState.Status.OPTED_OUT
+    )
+    out = {cid: names[r] for cid, r in best.items()}
+    if contacts is None or contacts:
+        for cid in all_out.values_list("contact_id", flat=True):
+            out[cid] = "opted_out"
+    return out

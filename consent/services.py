@@ -868,3 +868,207 @@ def contact_import_run(*, import_id: int, use_copy: bool | None = None):
         },
     )
     return imp
+
+
+# --- opt-in forms -------------------------------------------------------------------------
+
+FORM_FIELDS = (
+    "name",
+    "headline",
+    "scope_kind",
+    "collect_name",
+    "collect_email",
+    "program_name",
+    "message_description",
+    "frequency",
+    "terms_url",
+    "privacy_url",
+    "disclosure_extra",
+    "allowed_origins",
+    "double_opt_in",
+    "success_message",
+    "is_active",
+)
+
+
+def origin_normalize(value: str) -> str:
+    """``scheme://host[:port]`` in lower case, or ValueError."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{value!r} is not an origin like https://www.example.com")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        raise ValueError(f"{value!r}: give only the origin (scheme, host and port), no path")
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname.lower()}{port}"
+
+
+def _clean_form_fields(business, fields: dict) -> dict:
+    from . import disclosure
+
+    out = {k: v for k, v in fields.items() if k in FORM_FIELDS}
+    errors: dict[str, list[str]] = {}
+    if "allowed_origins" in out:
+        origins = out["allowed_origins"]
+        if isinstance(origins, str):
+            origins = [o for o in origins.replace(",", "\n").split() if o]
+        cleaned = []
+        for origin in origins:
+            try:
+                cleaned.append(origin_normalize(origin))
+            except ValueError as exc:
+                errors.setdefault("allowed_origins", []).append(str(exc))
+        out["allowed_origins"] = sorted(set(cleaned))
+    if "scope_kind" in out and out["scope_kind"] not in KINDS:
+        errors["scope_kind"] = ["Choose marketing or informational."]
+    for key in ("program_name", "message_description", "frequency", "terms_url", "privacy_url"):
+        if key in out and not str(out[key]).strip():
+            errors[key] = ["Required: carriers check the disclosure for it."]
+    for key in ("terms_url", "privacy_url"):
+        if out.get(key) and not str(out[key]).startswith(("https://", "http://")):
+            errors[key] = ["Give a full link (https://…)."]
+    if out.get("disclosure_extra"):
+        out["disclosure_extra"] = str(out["disclosure_extra"])[:1000]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    _ = disclosure
+    return out
+
+
+def optin_form_create(*, business: Business, actor=None, campaigns=(), **fields):
+    from .models import OptInForm
+
+    clean = _clean_form_fields(business, fields)
+    missing = [
+        k
+        for k in ("name", "program_name", "message_description", "terms_url", "privacy_url")
+        if not clean.get(k)
+    ]
+    if missing:
+        raise ValidationFailed(fields={k: ["This field is required."] for k in missing})
+    for campaign in campaigns:
+        _check_campaign(business, campaign)
+    form = OptInForm.objects.create(business=business, **clean)
+    form.campaigns.set(campaigns)
+    audit_record(action="consent.form_create", obj=form, actor=actor, business=business)
+    return form
+
+
+def optin_form_update(*, business: Business, form, actor=None, campaigns=None, **fields):
+    """Edit a form; its version rises so evidence names exactly what was shown."""
+    if form.business_id != business.pk:
+        raise NotFound("Form not found.")
+    clean = _clean_form_fields(business, fields)
+    for key, value in clean.items():
+        setattr(form, key, value)
+    form.version += 1
+    form.updated_at = timezone.now()
+    form.save()
+    if campaigns is not None:
+        for campaign in campaigns:
+            _check_campaign(business, campaign)
+        form.campaigns.set(campaigns)
+    audit_record(
+        action="consent.form_update",
+        obj=form,
+        actor=actor,
+        business=business,
+        detail={"fields": sorted(clean), "version": form.version},
+    )
+    return form
+
+
+def optin_form_submit(
+    *,
+    form,
+    phone: str,
+    name: str = "",
+    email: str = "",
+    consent: bool,
+    age_confirmed: bool,
+    ip: str | None,
+    user_agent: str,
+    page_url: str,
+    snapshot_sha256: str,
+) -> tuple[Contact, list[ConsentEvent]]:
+    """A person submitted the public form: contact, then one opt-in per target scope.
+
+    Double opt-in (the form's default) records pending events; the caller texts "Reply YES".
+    """
+    from . import disclosure
+
+    errors: dict[str, list[str]] = {}
+    if not consent:
+        errors["consent"] = ["Tick the box to agree to receive texts."]
+    if not age_confirmed:
+        errors["age_confirmed"] = ["You must be 13 or older to sign up."]
+    try:
+        e164 = phones.normalize(phone)
+    except phones.InvalidPhone:
+        errors["phone"] = ["Enter a valid mobile number."]
+    if email and ("@" not in email or " " in email.strip()):
+        errors["email"] = ["Enter a valid email address."]
+    if errors:
+        raise ValidationFailed("Please correct the marked fields.", fields=errors)
+    business = form.business
+    text = disclosure.for_form(form).text
+    with transaction.atomic():
+        contact, _ = contact_get_or_create(
+            business=business,
+            phone=e164,
+            name=name.strip()[:200],
+            email=email.strip(),
+            source="form",
+        )
+        if contact.erased_at:
+            raise ContactErased()
+        changed = []
+        if name.strip() and not contact.name:
+            contact.name, changed = name.strip()[:200], [*changed, "name"]
+        if email.strip() and not contact.email:
+            contact.email, changed = email.strip(), [*changed, "email"]
+        if changed:
+            contact.save(update_fields=changed)
+        evidence = {
+            "disclosure_text": text,
+            "policy_version": form.policy_version,
+            "form": form,
+            "form_snapshot_sha256": snapshot_sha256,
+            "page_url": page_url,
+            "ip": ip,
+            "user_agent": user_agent,
+            "recorded_by_label": f"opt-in form {form.uuid}",
+            "data": {
+                "phone": e164,
+                "name": name.strip()[:200],
+                "email": email.strip(),
+                "consent_checkbox": True,
+                "age_13_or_older": True,
+            },
+        }
+        campaigns = list(form.campaigns.all())
+        scopes = [(c, None) for c in campaigns] or [(None, form.scope_kind)]
+        events = [
+            consent_record_opt_in(
+                business=business,
+                contact=contact,
+                method=Method.WEB_FORM,
+                campaign=campaign,
+                kind=kind,
+                evidence=evidence,
+                double_opt_in=form.double_opt_in,
+            )
+            for campaign, kind in scopes
+        ]
+    return contact, events
+
+
+def double_opt_in_text(*, form) -> str:
+    from . import disclosure
+
+    program = disclosure.for_form(form).program
+    return (
+        f"{program}: Reply YES to confirm you want texts about {form.message_description}. "
+        f"{form.frequency}. Msg & data rates may apply. Reply STOP to cancel, HELP for help."
+    )
