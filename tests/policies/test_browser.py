@@ -1,0 +1,80 @@
+"""The policy page in a real browser (Debian's chromium through Playwright): the pre-check
+shows the reasons of a draft, and the decisions list shows what was blocked."""
+
+import os
+
+import pytest
+from django.test import Client
+from playwright.sync_api import expect, sync_playwright
+
+from policies.models import PolicyDecision
+from tests.factories.policies import PolicyDecisionFactory
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # the test's ORM calls beside Playwright
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server, owner):
+    client = Client()
+    client.force_login(owner.user)
+    session = client.session
+    session["current_business"] = str(owner.business.uuid)
+    session.save()
+    context = browser.new_context(base_url=live_server.url)
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    outside = []
+
+    def guard(route):
+        if route.request.url.startswith(live_server.url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    yield page
+    context.close()
+    assert not outside, f"third-party requests: {outside}"
+
+
+def test_precheck_shows_reasons_and_records_nothing(page, business):
+    PolicyDecisionFactory(business=business, excerpt="Book now: bit.ly/abc")
+    page.goto("/app/policy/")
+    banner = page.locator("#cookie-banner")
+    if banner.count() and banner.is_visible():
+        page.click("#cookie-banner button[value=reject_all]")
+    expect(page.locator("text=bit.ly is a public link shortener").first).to_be_visible()
+    page.fill("#pc-body", "Get your p4yday l0an today at bit.ly/cash")
+    page.select_option("#pc-kind", "transactional")
+    page.click("#policy-check-form button[type=submit]")
+    result = page.locator("#policy-check-result")
+    expect(result).to_contain_text("Would be blocked")
+    expect(result).to_contain_text("loan, mortgage and cash-advance offers are not allowed")
+    expect(result).to_contain_text("bit.ly is a public link shortener")
+    page.fill("#pc-body", "See you Tuesday at 3pm!")
+    page.select_option("#pc-kind", "conversational")
+    page.click("#policy-check-form button[type=submit]")
+    expect(result).to_contain_text("Passes the policy")
+    assert PolicyDecision.objects.filter(business=business).count() == 1
