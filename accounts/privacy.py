@@ -357,6 +357,24 @@ def business_close(*, membership: Membership, confirmation: str, ip: str | None 
     Invitation.objects.filter(
         business=business, accepted_at__isnull=True, revoked_at__isnull=True
     ).update(revoked_at=timezone.now())
+    recipients = list(
+        Membership.objects.filter(business=business).values_list("user__email", flat=True)
+    )
+    days = settings.RETENTION_CLOSED_BUSINESS_DAYS
+    body = (
+        f"{membership.user.get_full_name()} closed {business.display_name} on Contact Your "
+        f"Client. Sending has stopped and API keys no longer work.\n\nThe business's data is "
+        f"kept for {days} days (consent records must be kept five years), then anonymised. "
+        f"An owner can export it until then under Business data."
+    )
+    transaction.on_commit(
+        lambda: send_mail(
+            subject=f"{business.display_name} was closed",
+            message=body,
+            from_email=None,
+            recipient_list=recipients,
+        )
+    )
     audit_record(
         action="business.close",
         obj=business,

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 
 from accounts import exports, privacy, services
@@ -62,11 +63,20 @@ def test_close_needs_the_typed_name(owner_client, owner):
 
 
 @pytest.mark.django_db
-def test_owner_closes_the_business(owner_client, owner):
+def test_owner_closes_the_business(
+    owner_client, owner, members, django_capture_on_commit_callbacks
+):
     key, _ = services.api_key_create(business=owner.business, name="k", role="agent", by=owner)
     name = owner.business.display_name
-    response = owner_client.post(reverse("portal:business-close"), {"confirmation": name.upper()})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(
+            reverse("portal:business-close"), {"confirmation": name.upper()}
+        )
     assert response.status_code == 302
+    # every member is told, by email
+    notice = next(m for m in mail.outbox if m.subject == f"{name} was closed")
+    assert set(notice.to) == {m.user.email for m in members.values()}
+    assert "Business data" in notice.body
     business = Business.objects.get(pk=owner.business.pk)
     assert business.vetting_status == Business.Vetting.TERMINATED
     assert business.vetting_reason == "closed by owner"
