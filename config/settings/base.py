@@ -312,3 +312,18 @@ CONSENT_FORM_RATE_PER_PHONE = env("CONSENT_FORM_RATE_PER_PHONE", default="3/3600
 CONSENT_IMPORT_MAX_BYTES = env.int("CONSENT_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 CONSENT_IMPORT_SYNC_ROWS = env.int("CONSENT_IMPORT_SYNC_ROWS", default=2000)  # above: Celery
 
+
+# --- policies ---
+POLICY_RULES_TTL = env.float("POLICY_RULES_TTL", default=5.0)  # seconds between rule checks
+POLICY_SNOWSHOE_WINDOW_MINUTES = env.int("POLICY_SNOWSHOE_WINDOW_MINUTES", default=60)
+POLICY_SNOWSHOE_NUMBERS = env.int("POLICY_SNOWSHOE_NUMBERS", default=3)  # distinct numbers: block
+POLICY_SNOWSHOE_HAMMING = env.int("POLICY_SNOWSHOE_HAMMING", default=6)  # "near-same" (of 64 bits)
+POLICY_SNOWSHOE_MIN_WORDS = env.int("POLICY_SNOWSHOE_MIN_WORDS", default=6)
+POLICY_RISK_WINDOW_DAYS = env.int("POLICY_RISK_WINDOW_DAYS", default=7)
+POLICY_RISK_MIN_SENT = env.int("POLICY_RISK_MIN_SENT", default=50)  # no rates below this volume
+POLICY_OPT_OUT_RATE = env.float("POLICY_OPT_OUT_RATE", default=0.05)
+POLICY_STOP_AFTER_FIRST_RATE = env.float("POLICY_STOP_AFTER_FIRST_RATE", default=0.02)
+POLICY_CARRIER_FILTERED_RATE = env.float("POLICY_CARRIER_FILTERED_RATE", default=0.02)
+POLICY_BLOCKED_RATE = env.float("POLICY_BLOCKED_RATE", default=0.10)
+POLICY_STRIKES_HOLD = env.int("POLICY_STRIKES_HOLD", default=2)  # active strikes: hold sending
+POLICY_STRIKES_SUSPEND = env.int("POLICY_STRIKES_SUSPEND", default=3)  # active strikes: suspend
