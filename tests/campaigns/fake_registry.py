@@ -195,8 +195,12 @@ class FakeRegistry:
                 return 400, {"title": f"{field} is required", "pointer": f"/{field}"}
         if body["brandId"] not in self.brands:
             return 400, {"title": "Unknown brandId", "pointer": "/brandId"}
-        if "lottery" in " ".join(str(body.get(f"sample{i}", "")) for i in range(1, 6)).lower():
-            return 400, {"title": "Sample content violates CTIA guidelines", "pointer": "/sample1"}
+        if "http" not in body["messageFlow"]:
+            # as real CSPs do: the call to action must be verifiable
+            return 400, {
+                "title": "messageFlow must include a URL where the call to action can be seen",
+                "pointer": "/messageFlow",
+            }
         campaign_id = f"C{next(self._ids):06d}"
         self.campaigns[campaign_id] = {
             **body, "campaignId": campaign_id, "campaignStatus": "TCR_PENDING",

@@ -148,12 +148,15 @@ def test_registry_refusal_returns_the_campaign_to_draft_with_reasons(
     registry, tcr_brand, business, owner
 ):
     data = campaign_input(
-        sample1="Bright Smile: win our lottery prize today! Reply STOP to opt out."
+        message_flow="Patients opt in at the front desk on a paper form that states the "
+        "frequency, Msg & data rates may apply, HELP and STOP."
     )
     draft = services.campaign_create(business=business, brand=tcr_brand, actor=owner.user, **data)
     campaign = services.campaign_submit(campaign=draft, actor=owner.user)
     assert campaign.status == S.DRAFT
-    assert campaign.failure_reasons == ["Registry: Sample content violates CTIA guidelines"]
+    assert campaign.failure_reasons == [
+        "Registry: messageFlow must include a URL where the call to action can be seen"
+    ]
     last = campaign.history.first()
     assert (last.from_status, last.to_status, last.source) == (S.SUBMITTED, S.DRAFT, "registry")
 
