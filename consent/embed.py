@@ -241,6 +241,7 @@ class PublicFormSubmitView(View):
                 data = None
         else:
             data = request.POST
+        token_data: dict = {}
         values = {
             k: str((data or {}).get(k, "") or "")[:300]
             for k in ("phone", "name", "email", "page_url", HONEYPOT)
@@ -277,7 +278,8 @@ class PublicFormSubmitView(View):
                 snapshot_sha256=token_data.get("s", ""),
             )
         except ApplicationError as exc:
-            return self.failure(request, form, is_json, origin, exc, values)
+            embedder = token_data.get("o") or origin
+            return self.failure(request, form, is_json, origin, exc, values, embedder)
         pending = [e for e in events if e.kind == EventKind.OPT_IN]
         if any(e.was_created for e in pending):
             send_double_opt_in(form=form, contact=contact, event=pending[0])
@@ -300,8 +302,8 @@ class PublicFormSubmitView(View):
 
     @staticmethod
     def page_url(form, posted: str, token_data: dict, origin: str, request) -> str:
-        allowed = {*form.allowed_origins, own_origin(request)}
-        if posted and _origin_of(posted) in allowed:
+        # the embedding page; our own URL (a re-shown iframe form) says nothing about it
+        if posted and _origin_of(posted) in form.allowed_origins:
             return posted[:1000]
         return token_data.get("o") or origin
 
@@ -317,7 +319,7 @@ class PublicFormSubmitView(View):
         return _page("consent/public_thanks.html", {"message": message}, request, form=form)
 
     @staticmethod
-    def failure(request, form, is_json, origin, exc: ApplicationError, values):
+    def failure(request, form, is_json, origin, exc: ApplicationError, values, embedder):
         if is_json:
             return _cors(JsonResponse(_error_json(exc), status=exc.status_code), origin, form)
         if exc.status_code == 403 or exc.status_code == 429:
@@ -331,7 +333,7 @@ class PublicFormSubmitView(View):
         return PublicFormView.render(
             request,
             form,
-            embed_origin=request_origin(request),
+            embed_origin=embedder,
             errors={"form": exc.message, **{k: v[0] for k, v in exc.fields.items()}},
             values=values,
             status=400,

@@ -312,7 +312,6 @@ CONSENT_FORM_RATE_PER_PHONE = env("CONSENT_FORM_RATE_PER_PHONE", default="3/3600
 CONSENT_IMPORT_MAX_BYTES = env.int("CONSENT_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 CONSENT_IMPORT_SYNC_ROWS = env.int("CONSENT_IMPORT_SYNC_ROWS", default=2000)  # above: Celery
 
-
 # --- policies ---
 POLICY_RULES_TTL = env.float("POLICY_RULES_TTL", default=5.0)  # seconds between rule checks
 POLICY_SNOWSHOE_WINDOW_MINUTES = env.int("POLICY_SNOWSHOE_WINDOW_MINUTES", default=60)

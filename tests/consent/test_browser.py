@@ -1,0 +1,240 @@
+"""The opt-in form embedded in pages served from other origins, in a real browser.
+
+Debian's chromium through Playwright. Two small HTTP servers on loopback play the
+business's website (allowed origin) and a stranger's site (not allowed); the form comes
+from Django's live server. The double opt-in YES goes through messaging's signed inbound
+webhook, as the carrier would send it.
+"""
+
+import json
+import os
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+from playwright.sync_api import expect, sync_playwright
+
+from consent import selectors
+from consent.models import ConsentEvent, Contact, FormSnapshot
+from tests.factories.campaigns import PhoneNumberFactory
+from tests.factories.consent import OptInFormFactory
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # the test's ORM calls beside Playwright
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+class Site:
+    """A website on 127.0.0.1:<port> serving fixed pages."""
+
+    def __init__(self):
+        self.pages: dict[str, str] = {}
+        pages = self.pages
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                body = pages.get(self.path.split("?")[0])
+                if body is None:
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                data = body.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.origin = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def sites():
+    allowed, stranger = Site(), Site()
+    yield allowed, stranger
+    allowed.close()
+    stranger.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server, sites):
+    context = browser.new_context()
+    allowed_prefixes = (live_server.url, sites[0].origin, sites[1].origin)
+    outside = []
+
+    def guard(route):
+        if route.request.url.startswith(allowed_prefixes):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    yield page
+    context.close()
+    assert not outside, f"requests outside loopback: {outside}"
+
+
+def embed_pages(live_server, form) -> dict[str, str]:
+    iframe = (
+        "<!doctype html><title>Bright Smile</title><h1>Welcome</h1>"
+        f'<iframe id="signup" src="{live_server.url}/f/{form.uuid}/" '
+        'style="width:520px;height:640px"></iframe>'
+    )
+    script = (
+        "<!doctype html><title>Bright Smile</title><h1>Texts</h1>"
+        f'<div id="box" data-cyc-optin="{form.uuid}"></div>'
+        f'<script src="{live_server.url}/static/js/consent.js" async></script>'
+    )
+    return {"/iframe.html": iframe, "/script.html": script}
+
+
+def carrier_inbound(live_server, *, to: str, sender: str, body: str, message_id: str):
+    from messaging.providers import signing
+
+    payload = json.dumps({"to": to, "from": sender, "body": body, "id": message_id}).encode()
+    timestamp = str(time.time())
+    return requests.post(
+        f"{live_server.url}/webhooks/carrier/inbound/",
+        data=payload,
+        headers={
+            "Content-Type": "application/json",
+            "X-Carrier-Timestamp": timestamp,
+            "X-Carrier-Signature": signing.sign(signing.carrier_secret(), timestamp, payload),
+        },
+        timeout=10,
+    )
+
+
+def test_embedded_form_double_opt_in_and_refusal_elsewhere(page, live_server, sites, business):
+    allowed, stranger = sites
+    number = PhoneNumberFactory(business=business)
+    campaign = number.campaign
+    form = OptInFormFactory(
+        business=business, campaigns=[campaign], allowed_origins=[allowed.origin]
+    )
+    allowed.pages.update(embed_pages(live_server, form))
+    stranger.pages.update(embed_pages(live_server, form))
+
+    # 1. the iframe on the business's own site: fill and submit
+    page.goto(f"{allowed.origin}/iframe.html")
+    frame = page.frame_locator("#signup")
+    consent_box = frame.locator("input[name=consent]")
+    expect(consent_box).not_to_be_checked()  # never pre-checked
+    expect(frame.locator("label[for^=cyc-consent]")).to_contain_text("Msg & data rates may apply")
+    frame.locator("input[name=phone]").fill("(312) 555-0142")
+    frame.locator("input[name=name]").fill("Dana Client")
+    frame.locator("button[type=submit]").click()
+    # without the boxes ticked: errors next to the fields, nothing recorded
+    expect(frame.locator(".cyc-error").first).to_be_visible()
+    expect(frame.get_by_text("Tick the box to agree")).to_be_visible()
+    assert not Contact.objects.filter(business=business, phone="+13125550142").exists()
+    frame.locator("input[name=consent]").check()
+    frame.locator("input[name=age_confirmed]").check()
+    frame.locator("button[type=submit]").click()
+    expect(frame.get_by_role("status")).to_contain_text("reply YES")
+
+    contact = Contact.objects.get(business=business, phone="+13125550142")
+    assert contact.name == "Dana Client"
+    pending = ConsentEvent.objects.get(contact=contact)
+    assert pending.kind == "OPT_IN" and pending.method == "WEB_FORM"
+    assert pending.campaign_id == campaign.pk
+    assert pending.page_url.startswith(allowed.origin)
+    assert pending.evidence.ip == "127.0.0.1" and "Chrome" in pending.evidence.user_agent
+    snapshot = FormSnapshot.objects.get(business=business, sha256=pending.form_snapshot_sha256)
+    assert "Msg &amp; data rates may apply" in snapshot.html
+    assert pending.policy_version == form.policy_version
+    decision = selectors.consent_check(
+        business=business, contact=contact, kind="marketing", campaign=campaign
+    )
+    assert decision.code == "pending_double_opt_in"
+
+    # the "Reply YES" text was handed to messaging from the campaign's number
+    from messaging.models import Message
+
+    doi = Message.objects.get(business=business, contact=contact, purpose="double_opt_in")
+    assert doi.from_number_id == number.pk and "Reply YES" in doi.body
+    assert doi.status not in ("blocked", "BLOCKED"), doi.reasons
+
+    # 2. the person replies YES: through the carrier's signed inbound webhook
+    response = carrier_inbound(
+        live_server, to=number.e164, sender="+13125550142", body="YES", message_id="MO-1"
+    )
+    assert response.status_code < 300, response.text
+    confirmed = ConsentEvent.objects.filter(contact=contact).order_by("-seq").first()
+    assert confirmed.kind == "OPT_IN_CONFIRMED" and confirmed.method == "DOUBLE_OPT_IN_REPLY"
+    assert selectors.consent_check(
+        business=business, contact=contact, kind="marketing", campaign=campaign
+    ).allowed
+
+    # 3. the script embed on the same site records the embedding page's URL
+    page.goto(f"{allowed.origin}/script.html")
+    box = page.locator("#box")
+    box.locator("input[name=phone]").fill("312-555-0143")
+    box.locator("input[name=consent]").check()
+    box.locator("input[name=age_confirmed]").check()
+    box.locator("button[type=submit]").click()
+    expect(page.get_by_role("status")).to_contain_text("reply YES")
+    scripted = Contact.objects.get(business=business, phone="+13125550143")
+    event = ConsentEvent.objects.get(contact=scripted)
+    assert event.page_url == f"{allowed.origin}/script.html"
+    assert selectors.ledger_verify(business=business).ok
+
+    # 4. the same pages on a site that is not allowed: refused
+    page.goto(f"{stranger.origin}/iframe.html")
+    stranger_frame = page.frame_locator("#signup")
+    expect(stranger_frame.locator("input[name=phone]")).to_have_count(0, timeout=3000)
+    page.goto(f"{stranger.origin}/script.html")
+    expect(page.locator("#box")).to_contain_text("not available", timeout=5000)
+    # and a direct cross-origin post from it is refused
+    outcome = page.evaluate(
+        """async (url) => {
+            try {
+                const r = await fetch(url, {method: "POST",
+                    headers: {"Content-Type": "application/json"},
+                    body: JSON.stringify({phone: "3125550144", consent: true,
+                                          age_confirmed: true})});
+                return "status " + r.status;
+            } catch (e) { return "blocked"; }
+        }""",
+        f"{live_server.url}/f/{form.uuid}/submit/",
+    )
+    assert outcome == "blocked"
+    forged = requests.post(
+        f"{live_server.url}/f/{form.uuid}/submit/",
+        data={"phone": "3125550144", "consent": "1", "age_confirmed": "1"},
+        headers={"Origin": stranger.origin},
+        timeout=10,
+    )
+    assert forged.status_code == 403
+    assert not Contact.objects.filter(business=business, phone="+13125550144").exists()
