@@ -331,3 +331,68 @@ def test_event_helpers_shape_the_payloads(business, receiver, loopback):
         "contact": None,
         "keyword": "confirm",
     }
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_celery_worker_delivers_and_retries(business, receiver, settings):
+    """Emit in a committed transaction; a worker process (its own queue, so no other
+    worker takes the task) fails once against the receiver, backs off and delivers."""
+    import os
+    import subprocess
+    import sys
+    import uuid
+    from pathlib import Path
+
+    from django.db import connection, transaction
+
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+    queue_name = f"msgui-webhooks-{uuid.uuid4().hex[:8]}"
+    celery_app.conf.task_routes = {"messaging.webhooks.*": {"queue": queue_name}}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.messaging_ui.worker_settings",
+        "WORKER_DB_NAME": connection.settings_dict["NAME"],
+        "WORKER_QUEUE": queue_name,
+    }
+    worker = subprocess.Popen(  # noqa: S603 - fixed argv
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            f"--queues={queue_name}",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=WARNING",
+        ],
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+        start_new_session=True,
+    )
+    try:
+        endpoint = _endpoint(business, receiver.url)
+        receiver.answers.put(502)
+        with transaction.atomic():
+            [delivery] = wh.webhook_emit(
+                business=business, event="message.status", payload={"status": "SENT"}
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            delivery.refresh_from_db()
+            if delivery.status == WebhookDelivery.Status.SUCCEEDED:
+                break
+            time.sleep(0.2)
+        assert delivery.status == WebhookDelivery.Status.SUCCEEDED, delivery.last_error
+        assert delivery.attempts == 2 and len(receiver.requests) == 2
+        assert all(
+            _verify_like_a_receiver(endpoint.secret, r["headers"], r["body"])
+            for r in receiver.requests
+        )
+    finally:
+        celery_app.conf.task_routes = None
+        worker.terminate()
+        worker.wait(timeout=20)
