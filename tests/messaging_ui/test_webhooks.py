@@ -355,7 +355,7 @@ def test_a_real_celery_worker_delivers_and_retries(business, receiver, settings)
         "WORKER_DB_NAME": connection.settings_dict["NAME"],
         "WORKER_QUEUE": queue_name,
     }
-    worker = subprocess.Popen(  # noqa: S603 - fixed argv
+    worker = subprocess.Popen(
         [
             sys.executable,
             "-m",
