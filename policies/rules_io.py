@@ -76,6 +76,17 @@ def fixture_load(get_model: ModelGetter, data: dict, *, overwrite_edited: bool =
             )
         counts["terms"] += 1
     Term.objects.bulk_create(new_terms, batch_size=500)
+    # rules the new fixture dropped are switched off (staff-edited ones are left alone)
+    shipped = {t["id"] for t in data.get("terms", []) + data.get("industries", [])}
+    shipped |= {f"conformance.marketing.{i}" for i in range(len(data.get("marketing_phrases", [])))}
+    counts["disabled"] = (
+        Term.objects.filter(updated_by__isnull=True, enabled=True)
+        .exclude(rule_id__in=shipped)
+        .update(enabled=False)
+    )
+    Pattern.objects.exclude(rule_id__in=[p["id"] for p in data.get("patterns", [])]).update(
+        enabled=False
+    )
     have = set(Shortener.objects.values_list("domain", flat=True))
     Shortener.objects.bulk_create(
         [

@@ -132,14 +132,14 @@ def match_terms(norm: Normalised, m: Matcher, stop: frozenset[str], text: str) -
                 memo.clear()
             memo[w] = f
         forms.append(f)
-    single, pairs = m.single, m.pairs
+    single, pairs, pair_first = m.single, m.pairs, m.pair_first
     found: list[tuple[TermRule, int, int]] = []  # (rule, first word, form index used)
     for i, fs in enumerate(forms):
         for fi, f in enumerate(fs):
             rules = single.get(f)
             if rules:
                 found += [(r, i, fi) for r in rules]
-            if i + 1 < n:
+            if i + 1 < n and f in pair_first:
                 for g in forms[i + 1]:
                     rules = pairs.get((f, g))
                     if rules:
@@ -426,11 +426,13 @@ def _content(
     norm = normalise(text, skip)
     hits = match_terms(norm, matcher, rules.fuzzy_stoplist, text)
     if matcher is rules.content and rules.patterns:
-        folded = fold(text)
-        same_len = len(folded) == len(text)
+        folded = None
         for rx, rule, needs in rules.patterns:
-            if needs and needs not in folded:
-                continue
+            if needs and needs not in text:
+                continue  # the literal is ASCII ("$"), so the raw text decides
+            if folded is None:
+                folded = fold(text)
+                same_len = len(folded) == len(text)
             m = rx.search(folded)
             if m:
                 s, e = m.span() if same_len else (0, len(text))

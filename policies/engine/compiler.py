@@ -34,6 +34,7 @@ class Matcher:
     first: dict[str, list[TermRule]] = field(default_factory=dict)  # all rules by first word
     single: dict[str, list[TermRule]] = field(default_factory=dict)  # one-word rules
     pairs: dict[tuple[str, str], list[TermRule]] = field(default_factory=dict)  # first two words
+    pair_first: set[str] = field(default_factory=set)  # first words of the pairs
     vocab: set[str] = field(default_factory=set)  # every word of every phrase
     fuzzy_index: dict[str, set[str]] = field(default_factory=dict)  # deletion variant -> words
     # (word, alternative reading) -> every form it can match as (itself, alt, misspelling of)
@@ -102,6 +103,7 @@ def _build_matcher(entries: list[dict], default_explain: dict[str, str]) -> Matc
             m.single.setdefault(words[0], []).append(rule)
         else:
             m.pairs.setdefault((words[0], words[1]), []).append(rule)
+            m.pair_first.add(words[0])
         m.vocab.update(words)
         if rule.fuzzy:
             fuzzy_words.update(w for w in words if len(w) >= FUZZY_MIN_LEN and w.isalpha())

@@ -428,8 +428,8 @@ def find_links(text: str) -> list[Link]:
 
 
 def is_ip_host(host: str) -> bool:
-    if not host:
-        return False
+    if not host or not (host[0].isdigit() or ":" in host):
+        return False  # every IP form starts with a digit (or is IPv6)
     try:
         ipaddress.ip_address(host)
         return True
