@@ -83,7 +83,7 @@ def _axes(
     if n:
         every = max(1, -(-n // 7))  # at most about seven x labels
         for i, label in enumerate(labels):
-            if i % every and i != n - 1:
+            if (n - 1 - i) % every:  # anchored on the latest day, which is always shown
                 continue
             x = pad["l"] + (pw * (i + 0.5) / n)
             out.append(

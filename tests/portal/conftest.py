@@ -1,0 +1,205 @@
+"""Browser journeys: Debian's chromium through Playwright against the live portal, the
+simulated carrier and a real Celery worker, on PostgreSQL and Redis.
+
+One browser for the session (pytest-playwright's ``browser``, launched with the options
+below); each test gets fresh contexts. The worker is a subprocess on the live server's test
+database, so journeys use ``live_server`` (transactional: rows are committed).
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
+# still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+TIMEOUT_MS = 10_000
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    return {"executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS, "headless": True}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args():
+    return {"viewport": {"width": 1280, "height": 900}, "locale": "en-US"}
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """new_page(viewport=None) -> a page in a fresh context (its own cookies)."""
+    contexts = []
+
+    def make(viewport: dict | None = None):
+        context = browser.new_context(
+            base_url=live_server.url, viewport=viewport or {"width": 1280, "height": 900}
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for c in contexts:
+        c.close()
+
+
+def shoot(page, name: str) -> Path:
+    """Write docs/screenshots/<name>.png (the README shows them)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def dismiss_cookies(page) -> None:
+    """A first visit shows the cookie banner; a visitor answers it like anyone would."""
+    banner = page.locator("#cookie-banner")
+    if banner.count() and banner.is_visible():
+        banner.get_by_role("button", name="Reject all").click()
+        page.wait_for_load_state()
+
+
+@pytest.fixture
+def staff_login(db):
+    """staff_login(page): a compliance staff member signs in to the admin with password and
+    TOTP code, as in production (django-otp)."""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.models import User
+
+    user = User.objects.create_superuser(email="staff@cyc.example", password="staff-pass-1234!")
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+
+    def login(page):
+        page.goto("/admin/login/")
+        # django-otp lists the user's devices only once it knows the user: the first
+        # submit identifies them, the second chooses the device and gives the code.
+        for _ in range(2):
+            page.fill("#id_username", user.email)
+            page.fill("#id_password", "staff-pass-1234!")
+            if page.locator(f'#id_otp_device option[value="{device.persistent_id}"]').count():
+                page.select_option("#id_otp_device", value=device.persistent_id)
+            code = totp(device.bin_key, device.step, device.t0, device.digits, device.drift)
+            page.fill("#id_otp_token", f"{code:0{device.digits}d}")
+            page.click("input[type=submit][value='Log in']")
+            page.wait_for_load_state()
+            if not page.url.endswith("/admin/login/"):
+                break
+        page.wait_for_url("**/admin/")
+        return user
+
+    return login
+
+
+class Worker:
+    def __init__(self, env: dict, log: Path) -> None:
+        self.log = log
+        self.handle = open(log, "w")  # noqa: SIM115 - closed in stop()
+        cmd = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--concurrency=2",
+            "--loglevel=INFO",
+            "-n",
+            f"portal-{os.getpid()}@%h",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+        self.proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=self.handle, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if "ready." in log.read_text(errors="replace"):
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"celery worker did not start:\n{log.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(15)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self.proc.wait(5)
+        self.handle.close()
+
+
+@pytest.fixture
+def sending_stack(live_server, carrier, settings, tmp_path):
+    """The live portal wired to the simulated carrier (both directions) and a Celery worker
+    on the live server's test database."""
+    from django.db import connection
+
+    from config.celery_app import app
+
+    settings.CARRIER_URL = carrier.url
+    settings.MESSAGING_WEBHOOK_BASE_URL = live_server.url
+    settings.MESSAGING_STATUS_CALLBACKS = True
+    carrier.control(webhook_base=live_server.url)
+    from messaging.providers import _cache
+
+    _cache.clear()  # providers are built from settings on first use
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": (
+            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/"
+            f"{db['NAME']}"
+        ),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CARRIER_URL": carrier.url,
+        "MESSAGING_WEBHOOK_BASE_URL": live_server.url,
+        "MESSAGING_STATUS_CALLBACKS": "true",
+        "MESSAGING_RATE_LIMIT": str(settings.MESSAGING_RATE_LIMIT),
+        "MESSAGING_RATE_WINDOW": str(settings.MESSAGING_RATE_WINDOW),
+    }
+    app.control.purge()
+    worker = Worker(env, tmp_path / "worker.log")
+    yield {"carrier": carrier, "worker": worker, "url": live_server.url}
+    worker.stop()
+    app.control.purge()
+    _cache.clear()
+
+
+def wait_until(check, *, timeout: float = 20.0, interval: float = 0.2, what: str = ""):
+    """Poll ``check()`` until it returns something truthy (the worker runs elsewhere)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {what or check}")
