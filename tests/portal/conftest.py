@@ -6,6 +6,7 @@ below); each test gets fresh contexts. The worker is a subprocess on the live se
 database, so journeys use ``live_server`` (transactional: rows are committed).
 """
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -129,7 +130,11 @@ class Worker:
             "--without-mingle",
         ]
         self.proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, stdout=self.handle, stderr=subprocess.STDOUT,
+            cmd,
+            cwd=ROOT,
+            env=env,
+            stdout=self.handle,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         deadline = time.monotonic() + 60
@@ -148,10 +153,8 @@ class Worker:
                 os.killpg(self.proc.pid, signal.SIGTERM)
                 self.proc.wait(15)
             except (ProcessLookupError, subprocess.TimeoutExpired):
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
                 self.proc.wait(5)
         self.handle.close()
 
@@ -176,8 +179,7 @@ def sending_stack(live_server, carrier, settings, tmp_path):
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": (
-            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/"
-            f"{db['NAME']}"
+            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
         ),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "CARRIER_URL": carrier.url,

@@ -41,7 +41,8 @@ def signup(page, *, email="rosa@rosas-salon.example", legal="Rosa's Salon LLC") 
 def test_public_site_book_a_call_and_ask_support(new_page, live_server):
     page = new_page()
     page.goto("/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Text your clients, inside the rules.")
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_have_text("Text your clients, inside the rules.")
     # inline help opens in place, by keyboard as well as by mouse
     term = page.locator('details[data-term="tcr"]').first
     term.locator("summary").focus()
