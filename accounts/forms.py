@@ -81,6 +81,8 @@ class ApiKeyForm(forms.Form):
 class AcceptInvitationForm(forms.Form):
     full_name = forms.CharField(max_length=200)
     password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    # No accounts for anyone under 13; members act for a business, so we ask for 18+.
+    age_confirmed = forms.BooleanField(label="I am 18 or older.")
 
     def clean_password(self):
         password = self.cleaned_data["password"]

@@ -90,8 +90,18 @@ class TestInvitations:
         client.logout()
         page = client.get(path)
         assert page.status_code == 200 and owner.business.display_name.encode() in page.content
-        response = client.post(
+        refused = client.post(
             path, {"full_name": "Neo Agent", "password": "another-long-passphrase-7"}
+        )
+        assert refused.status_code == 400
+        assert "age_confirmed" in refused.context["form"].errors
+        response = client.post(
+            path,
+            {
+                "full_name": "Neo Agent",
+                "password": "another-long-passphrase-7",
+                "age_confirmed": "on",
+            },
         )
         assert response.status_code == 302
         member = Membership.objects.get(business=owner.business, user__email="new@example.com")
