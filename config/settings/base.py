@@ -326,3 +326,10 @@ POLICY_CARRIER_FILTERED_RATE = env.float("POLICY_CARRIER_FILTERED_RATE", default
 POLICY_BLOCKED_RATE = env.float("POLICY_BLOCKED_RATE", default=0.10)
 POLICY_STRIKES_HOLD = env.int("POLICY_STRIKES_HOLD", default=2)  # active strikes: hold sending
 POLICY_STRIKES_SUSPEND = env.int("POLICY_STRIKES_SUSPEND", default=3)  # active strikes: suspend
+# SQLite (make run's embedded default): take the write lock at BEGIN, so concurrent writers
+# (web, worker, beat) wait their turn instead of failing a read-to-write upgrade with
+# "database is locked" (messaging's drain reads then writes in one transaction).
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
