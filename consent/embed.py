@@ -369,3 +369,24 @@ def send_double_opt_in(*, form, contact, event) -> None:
     except ApplicationError:
         # the pending consent stays recorded; staff see the failure in the logs
         logger.exception("double opt-in text for form %s could not be queued", form.uuid)
+
+
+def send_double_opt_in_for_event(*, business, contact, event) -> None:
+    """The "Reply YES" text for an opt-in recorded in the portal or the API."""
+    from types import SimpleNamespace
+
+    if event.form_id:
+        send_double_opt_in(form=event.form, contact=contact, event=event)
+        return
+    about = event.campaign.description[:80].rstrip(".") if event.campaign_id else "our texts"
+    stand_in = SimpleNamespace(  # what double_opt_in_text reads of a form
+        business=business,
+        uuid=event.uuid,
+        program_name=business.display_name,
+        message_description=about,
+        frequency="Msg frequency varies",
+        terms_url="",
+        privacy_url="",
+        disclosure_extra="",
+    )
+    send_double_opt_in(form=stand_in, contact=contact, event=event)

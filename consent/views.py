@@ -18,7 +18,7 @@ from accounts.roles import Cap
 from accounts.tenancy import TenantMixin, client_ip
 
 from . import disclosure, importer, selectors, services, subject
-from .embed import render_fragment, send_double_opt_in
+from .embed import render_fragment, send_double_opt_in_for_event
 from .forms import (
     ConsentRecordForm,
     ContactEditForm,
@@ -205,7 +205,9 @@ class ContactConsentView(ContactDetailView):
                     detail={"event": str(event.uuid), "method": event.method},
                 )
                 if event.was_created and event.kind == EventKind.OPT_IN:
-                    _send_doi(self.business, contact, event)
+                    send_double_opt_in_for_event(
+                        business=self.business, contact=contact, event=event
+                    )
                     messages.success(request, 'Recorded; "Reply YES to confirm" was texted.')
                 elif event.was_created:
                     messages.success(request, "Consent recorded.")
@@ -215,24 +217,6 @@ class ContactConsentView(ContactDetailView):
         return render(
             request, "consent/contact.html", self.context(contact, consent_form=form), status=400
         )
-
-
-def _send_doi(business, contact, event) -> None:
-    """The double opt-in text for a consent recorded in the portal, through messaging."""
-    from types import SimpleNamespace
-
-    label = event.campaign.description[:60] if event.campaign_id else "our texts"
-    pseudo_form = SimpleNamespace(
-        business=business,
-        uuid=event.uuid,
-        program_name=business.display_name,
-        message_description=label,
-        frequency="Msg frequency varies",
-        terms_url="",
-        privacy_url="",
-        disclosure_extra="",
-    )
-    send_double_opt_in(form=pseudo_form, contact=contact, event=event)
 
 
 class ContactOptOutView(TenantMixin, View):

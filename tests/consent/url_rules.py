@@ -65,3 +65,46 @@ RULES = {
     "consent:import-progress": Rule("portal", cap=Cap.MANAGE_CONTACTS, kwargs=_import),
     "consent:import-report": Rule("portal", cap=Cap.MANAGE_CONTACTS, kwargs=_import),
 }
+
+
+def _event_data(business, kwargs):
+    return {"action": "opt_out", "evidence": {"source": "sweep"}}
+
+
+RULES.update(
+    {
+        "api-contacts": Rule("api", cap=Cap.VIEW),
+        "api-contact": Rule("api", cap=Cap.VIEW, kwargs=_contact),
+        "api-contact-consent": Rule("api", cap=Cap.VIEW, kwargs=_contact),
+        "api-contact-export": Rule("api", cap=Cap.MANAGE_CONTACTS, kwargs=_contact),
+        "api-contact-erase": Rule("api", cap=Cap.MANAGE_CONTACTS, method="post", kwargs=_contact),
+        "api-consent-events": Rule("api", cap=Cap.VIEW),
+        "api-consent-proof": Rule("api", cap=Cap.VIEW),
+        "api-subject-export": Rule(
+            "api",
+            cap=Cap.MANAGE_CONTACTS,
+            method="post",
+            data=lambda b, kw: {"phone": "+13125550999"},
+            allowed_extra=(404,),
+        ),
+        "api-subject-erase": Rule(
+            "api",
+            cap=Cap.MANAGE_CONTACTS,
+            method="post",
+            data=lambda b, kw: {"phone": "+13125550999"},
+            allowed_extra=(404,),
+        ),
+        "api-optin-forms": Rule("api", cap=Cap.MANAGE_CONTACTS),
+        "api-optin-form": Rule("api", cap=Cap.MANAGE_CONTACTS, kwargs=_form),
+        "api-imports": Rule("api", cap=Cap.MANAGE_CONTACTS),
+        "api-import": Rule("api", cap=Cap.MANAGE_CONTACTS, kwargs=_import),
+        "api-import-start": Rule(
+            "api",
+            cap=Cap.MANAGE_CONTACTS,
+            method="post",
+            kwargs=_import,
+            data=lambda b, kw: {"mapping": {"phone": "phone"}, "scope_kind": "marketing"},
+            allowed_extra=(400,),
+        ),
+    }
+)
