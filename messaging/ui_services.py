@@ -77,3 +77,49 @@ def quick_reply_delete(*, reply: QuickReply, actor=None) -> None:
         detail={"title": reply.title},
     )
     reply.delete()
+
+
+def broadcast_launch(*, broadcast, actor=None):
+    """Start a DRAFT broadcast. Small audiences fan out in this request (every outcome is
+    visible at once); larger ones are marked RUNNING and fanned out by the send path's
+    Celery task, so a page or API call never waits for thousands of enqueues. The fan-out
+    is idempotent per recipient, so a redelivered task never sends twice."""
+    from django.conf import settings
+    from django.db import transaction
+
+    from accounts.errors import Conflict
+    from accounts.services import audit_record
+
+    from . import services
+    from .models import Broadcast
+
+    inline_max = int(getattr(settings, "MESSAGING_BROADCAST_INLINE_MAX", 200))
+    if broadcast.recipient_count <= inline_max:
+        if broadcast.status != Broadcast.Status.DRAFT:
+            raise Conflict(
+                f"This broadcast is {broadcast.get_status_display().lower()}; only a draft starts.",
+                detail={"status": broadcast.status},
+            )
+        return services.broadcast_start(broadcast=broadcast, actor=actor)
+    with transaction.atomic():
+        locked = Broadcast.objects.select_for_update().get(pk=broadcast.pk)
+        if locked.status != Broadcast.Status.DRAFT:
+            raise Conflict(
+                f"This broadcast is {locked.get_status_display().lower()}; only a draft starts.",
+                detail={"status": locked.status},
+            )
+        locked.status = Broadcast.Status.RUNNING
+        locked.started_at = timezone.now()
+        locked.save(update_fields=["status", "started_at"])
+        audit_record(
+            action="broadcast.queue",
+            obj=locked,
+            actor=actor,
+            business=locked.business,
+            detail={"recipients": locked.recipient_count},
+        )
+        from .tasks import broadcast_start as fan_out
+
+        pk = locked.pk
+        transaction.on_commit(lambda: fan_out.apply_async((pk,)))
+    return locked

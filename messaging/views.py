@@ -381,6 +381,18 @@ class BroadcastDetailView(TenantMixin, TemplateView):
         page = Paginator(
             ui_selectors.broadcast_recipients(broadcast=broadcast, outcome=outcome), PAGE
         ).get_page(self.request.GET.get("page"))
+        preview = None
+        if broadcast.status == Broadcast.Status.DRAFT:
+            # the audience may have changed since the draft was saved: count it again
+            preview = ui_selectors.broadcast_preview(
+                business=self.business,
+                body=broadcast.body,
+                from_number=broadcast.from_number,
+                tags=broadcast.tags,
+                contact_uuids=broadcast.contact_uuids,
+            )
+            broadcast.recipient_count = preview["recipients"]
+            broadcast.estimate_seconds = preview["estimate_seconds"]
         context.update(
             b=broadcast,
             progress=ui_selectors.broadcast_progress(broadcast=broadcast),
@@ -416,7 +428,7 @@ class BroadcastStartView(TenantMixin, View):
             messages.error(request, "Only a draft can be started.")
         else:
             try:
-                services.broadcast_start(broadcast=broadcast, actor=request.user)
+                ui_services.broadcast_launch(broadcast=broadcast, actor=request.user)
             except ApplicationError as exc:
                 messages.error(request, exc.message)
             else:

@@ -15,7 +15,7 @@ from accounts.api.base import ERROR_RESPONSES, TenantAPIView, TenantListAPIView
 from accounts.api.errors import ErrorSerializer
 from accounts.errors import Conflict, NotFound, ValidationFailed
 from accounts.roles import Cap
-from messaging import services, tenant_webhooks, ui_selectors
+from messaging import services, tenant_webhooks, ui_selectors, ui_services
 from messaging.models import KINDS, Broadcast, Message
 from messaging.webhook_models import WEBHOOK_EVENTS
 
@@ -596,6 +596,9 @@ class BroadcastStartApi(TenantAPIView):
     @extend_schema(
         operation_id="broadcasts_start",
         summary="Start a DRAFT broadcast: one message per recipient through every gate",
+        description="Small audiences are fanned out before the answer (outcomes included); "
+        "large ones answer RUNNING at once and fill in as the fan-out proceeds: poll the "
+        "broadcast for its progress.",
         request=None,
         responses={200: OutputSerializer, **ERROR_RESPONSES},
     )
@@ -603,12 +606,7 @@ class BroadcastStartApi(TenantAPIView):
         broadcast = ui_selectors.broadcast_get(
             business=self.business, broadcast_uuid=broadcast_uuid
         )
-        if broadcast.status != Broadcast.Status.DRAFT:
-            raise Conflict(
-                f"This broadcast is {broadcast.get_status_display().lower()}; only a draft starts.",
-                detail={"status": broadcast.status},
-            )
-        broadcast = services.broadcast_start(broadcast=broadcast)
+        ui_services.broadcast_launch(broadcast=broadcast)
         broadcast = ui_selectors.broadcast_get(
             business=self.business, broadcast_uuid=broadcast_uuid
         )

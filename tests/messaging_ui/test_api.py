@@ -376,3 +376,37 @@ def test_recipients_query_count_does_not_grow(
 
 def test_datetime_sanity():
     assert datetime(2026, 1, 1).tzinfo is None
+
+
+def test_a_large_broadcast_is_fanned_out_by_the_task(
+    api_client, business, number, contact, settings, django_capture_on_commit_callbacks
+):
+    from config.celery_app import app as celery_app
+
+    settings.MESSAGING_BROADCAST_INLINE_MAX = 0
+    consenting_contact(business=business, number=number, tags=["patients"])
+    b = api_client.post(
+        "/api/v1/broadcasts/",
+        {"name": "big", "body": BODY, "kind": "transactional", "tags": ["patients"]},
+        format="json",
+    ).json()
+    url = f"/api/v1/broadcasts/{b['uuid']}/"
+    celery_app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            started = api_client.post(url + "start/")
+        assert started.status_code == 200
+        assert started.json()["status"] == "RUNNING"
+        assert started.json()["progress"]["created"] == 0
+        # a poll before the fan-out must not end the broadcast
+        assert api_client.get(url).json()["status"] == "RUNNING"
+        _error(api_client.post(url + "start/"), 409)
+        fan_out = [c for c in callbacks if "fan_out" in c.__code__.co_freevars]
+        assert len(fan_out) == 1
+        # the task, run inline by the eager app; the drains it asks for are not run here
+        with django_capture_on_commit_callbacks(execute=False):
+            fan_out[0]()
+    finally:
+        celery_app.conf.task_always_eager = False
+    progress = api_client.get(url).json()["progress"]
+    assert progress["created"] == 2 and progress["pending"] == 2
