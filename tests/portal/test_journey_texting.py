@@ -359,3 +359,85 @@ def test_broadcast_with_estimate_progress_and_deliveries(new_page, sending_stack
     assert skipped.status == "BLOCKED" and skipped.reasons
     page.reload()
     expect(page.locator("[data-field=summary]")).to_contain_text("1 skipped")
+
+
+def test_schedule_a_message_then_cancel_it_after_confirming(new_page, live_server):
+    owner = owner_with_password()
+    business = owner.business
+    number = sending_number(business=business, e164="+13125550188")
+    phone, kind = recipient(190)
+    contact = consenting_contact(business=business, number=number, phone=phone)
+    page = new_page()
+    log_in(page, owner.user.email)
+    page.goto("/app/compose/")
+    page.select_option("#id_kind", kind)
+    page.fill("#id_to", phone)
+    page.fill("#id_body", f"{business.display_name}: see you next week. Reply STOP to opt out.")
+    page.check("input[name=when][value=later]")
+    page.fill("#id_send_at", "2031-03-03T10:00")
+    page.click("button[value=send]")
+    expect(page.locator("main")).to_contain_text("Scheduled")
+    message = Message.objects.get(business=business, contact=contact)
+    assert message.status == "SCHEDULED" and message.send_after.year == 2031
+    page.goto("/app/")
+    expect(page.locator('[data-queue="+13125550188"]')).to_contain_text("1")
+    page.goto(f"/app/messages/{message.uuid}/")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.click("text=Cancel this message")
+    message.refresh_from_db()
+    assert message.status == "SCHEDULED"
+    page.once("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation():
+        page.click("text=Cancel this message")
+    expect(page.locator("main")).to_contain_text("Canceled")
+    message.refresh_from_db()
+    assert message.status == "CANCELED"
+
+
+def test_inbox_unread_consent_beside_the_thread_assign_and_quick_reply(new_page, sending_stack):
+    carrier = sending_stack["carrier"]
+    owner = owner_with_password()
+    business = owner.business
+    number = sending_number(business=business)
+    phone, _ = recipient(195)
+    contact = consenting_contact(business=business, number=number, phone=phone, name="Dana")
+    question = requests.post(
+        f"{carrier.url}/v1/simulate/inbound",
+        json={"from": phone, "to": number.e164, "body": "Can I move my cut to 4pm?"},
+        timeout=5,
+    )
+    assert question.status_code < 300
+    wait_until(
+        lambda: Message.objects.filter(contact=contact, direction="inbound").exists(),
+        what="the inbound text",
+    )
+    page = new_page()
+    log_in(page, owner.user.email)
+    page.get_by_role("link", name="Inbox").click()
+    row = page.locator("tr", has_text="Dana")
+    expect(row).to_contain_text("1 new")
+    row.get_by_role("link", name="Dana").click()
+    expect(page.locator("main")).to_contain_text("Can I move my cut to 4pm?")
+    consent = page.locator("aside section", has_text="Consent")
+    expect(consent).to_contain_text("may be sent")
+
+    assign = page.locator("form[action$='/assign/']")
+    assign.get_by_label("Assigned to").select_option(label=owner.user.full_name or owner.user.email)
+    assign.get_by_role("button", name="Save").click()
+    quick = page.locator("form[action*='quick-replies']")
+    quick.get_by_label("Name").fill("Moved")
+    quick.get_by_label("Text").fill("Done: see you at 4pm today.")
+    quick.get_by_role("button", name="Save quick reply").click()
+    page.get_by_role("button", name="Moved").click()
+    reply_box = page.locator("form[action$='/reply/'] textarea")
+    expect(reply_box).to_have_value("Done: see you at 4pm today.")
+    shoot(page, "inbox-thread")
+    page.get_by_role("button", name="Send reply").click()
+    wait_until(
+        lambda: any(e["to"] == phone and "4pm today" in e["body"] for e in carrier.audit()),
+        timeout=30,
+        what="the reply to reach the carrier",
+    )
+    page.goto("/app/inbox/?assigned=me")
+    expect(page.locator("main")).to_contain_text("Dana")
+    expect(page.locator("tr", has_text="Dana")).not_to_contain_text("new")
