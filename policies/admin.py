@@ -407,3 +407,4 @@ class PolicyDecisionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+from . import governance_admin  # noqa: E402, F401  (documents, penalties, restrictions)
