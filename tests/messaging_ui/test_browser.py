@@ -194,3 +194,38 @@ def test_pages_fit_a_phone(signed_in, business):
     page.goto("/app/compose/")
     page.keyboard.press("Tab")  # the skip link comes first
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+
+
+def test_inbox_reply_with_a_quick_reply_by_keyboard(signed_in, business):
+    from messaging.models import QuickReply
+
+    page = signed_in
+    number = sending_number(business=business)
+    contact = consenting_contact(business=business, number=number, name="Ana Diaz")
+    MessageFactory(
+        business=business,
+        contact=contact,
+        from_number=number,
+        to_phone=contact.phone_e164,
+        direction="inbound",
+        status=Message.Status.RECEIVED,
+        kind="conversational",
+        body="Are you open on Saturday?",
+    )
+    QuickReply.objects.create(business=business, title="Hours", body="We open 9 to 5, Mon-Sat.")
+    page.goto("/app/inbox/")
+    expect(page.locator("main")).to_contain_text("1 new")
+    page.click("text=Ana Diaz")
+    expect(page.locator("main")).to_contain_text("Are you open on Saturday?")
+    expect(page.locator("aside")).to_contain_text("may be sent")
+    page.focus("button[data-quick-reply]")
+    page.keyboard.press("Enter")
+    expect(page.locator("#id_body")).to_have_value("We open 9 to 5, Mon-Sat.")
+    expect(page.locator("#reply-counter")).to_contain_text("1 segment · GSM-7")
+    with page.expect_navigation():
+        page.click("text=Send reply")
+    expect(page.locator(".messages")).to_contain_text("Queued")
+    reply = Message.objects.get(direction="outbound")
+    assert reply.body == "We open 9 to 5, Mon-Sat." and reply.reply_to is not None
+    page.goto("/app/inbox/")
+    expect(page.locator("main")).not_to_contain_text("1 new")
