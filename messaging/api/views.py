@@ -212,6 +212,20 @@ def _filtered_messages(view, direction: str = ""):
     )
 
 
+def _differs(existing: Message, data: dict) -> bool:
+    """Is this request a different message than the one its idempotency key made?"""
+    from consent.phones import InvalidPhone, normalize
+
+    if existing.body != data["body"] or existing.kind != data["kind"]:
+        return True
+    if data.get("contact"):
+        return existing.contact is None or existing.contact.uuid != data["contact"]
+    try:
+        return normalize(data.get("to", "")) != existing.to_phone
+    except InvalidPhone:
+        return True
+
+
 class MessageListCreateApi(TenantListAPIView):
     """GET lists messages (view); POST sends one (send)."""
 
@@ -310,7 +324,7 @@ class MessageListCreateApi(TenantListAPIView):
         if key:
             existing = ui_selectors.message_by_idempotency_key(business=self.business, key=key)
             if existing is not None:
-                if existing.body != data["body"] or existing.kind != data["kind"]:
+                if _differs(existing, data):
                     raise Conflict(
                         "This idempotency key was used for another message.",
                         code="idempotency_key_reused",

@@ -77,6 +77,11 @@ def test_idempotency_key_field_and_reuse_with_another_body(api_client, contact):
         "idempotency_key_reused",
     )
     assert err["detail"]["message"]
+    _error(
+        _send(api_client, to="+16465550199", idempotency_key="k2"), 409, "idempotency_key_reused"
+    )
+    national = contact.phone_e164.removeprefix("+1")
+    assert _send(api_client, to=national, idempotency_key="k2").status_code == 200
 
 
 def test_idempotency_keys_are_per_business(api_client, other_api_client, contact, other_business):
