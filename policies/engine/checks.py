@@ -10,7 +10,13 @@ from policies.decisions import Decision, Reason
 
 from . import links as L
 from .compiler import FUZZY_MIN_LEN, CompiledRules, Matcher, TermRule, _deletes
-from .normalize import ALT, OBF, TEXT, Normalised, fold, normalise
+from .normalize import ALT, OBF, TEXT, Normalised, fold, normalise, stem
+
+# common words whose concatenation with a neighbour must not count as a split term
+_SPLIT_SAFE = frozenset(
+    {"a", "an", "the", "to", "of", "in", "on", "at", "is", "it", "be", "we", "us", "our"}
+    | {"your", "you", "and", "or", "for", "my", "no"}
+)
 
 KINDS_NEEDING_OPT_OUT = frozenset({"marketing", "informational"})
 MARKETING_USECASES = frozenset(
@@ -86,6 +92,10 @@ class Hit:
     evasive: bool
 
 
+# first letters a misspelling may swap and still sound the same: kasino, krypto, zex
+_SOUND_ALIKE = frozenset({("k", "c"), ("c", "k"), ("z", "s"), ("s", "z"), ("q", "k"), ("q", "c")})
+
+
 def _fuzzy(word: str, m: Matcher, stop: frozenset[str]) -> str | None:
     if len(word) < FUZZY_MIN_LEN or word in m.vocab or word in stop or not word.isalpha():
         return None
@@ -103,7 +113,7 @@ def _fuzzy(word: str, m: Matcher, stop: frozenset[str]) -> str | None:
         limit = 2 if len(c) >= 9 else 1
         if abs(len(c) - len(word)) > limit:
             continue
-        if word[0] != c[0] and len(c) < 9:
+        if word[0] != c[0] and len(c) < 9 and (word[0], c[0]) not in _SOUND_ALIKE:
             continue  # misspellings keep the first letter; this avoids many false friends
         d = OSA.distance(word, c, score_cutoff=limit)
         if d <= limit and (best is None or d < best[0]):
@@ -149,9 +159,21 @@ def match_terms(norm: Normalised, m: Matcher, stop: frozenset[str], text: str) -
                                 i + k <= n and all(r.words[j] in forms[i + j] for j in range(2, k))
                             ):
                                 found.append((r, i, fi))
+    # words split in two to dodge the filter: "can nabis", "bit coin", "cas ino"
+    for i in range(n - 1):
+        a, b = words[i][TEXT], words[i + 1][TEXT]
+        if 2 <= len(a) <= 6 and 2 <= len(b) <= 6:
+            joined = a + b
+            rules = single.get(joined) or single.get(stem(joined))
+            if rules and joined not in forms[i] and a not in _SPLIT_SAFE and b not in _SPLIT_SAFE:
+                found += [(r, i, -1) for r in rules]
     hits: list[Hit] = []
     for rule, i, fi in found:
         k = len(rule.words)
+        if fi == -1:  # a word split in two: spans two text words
+            start, end = norm.span(i, i + 1)
+            hits.append(Hit(rule, start, end, text[start:end], True))
+            continue
         if rule.exceptions and _excepted(rule, i, forms, n):
             continue
         if i + k < n and words[i + k][TEXT] == "free" and "free" not in rule.words:

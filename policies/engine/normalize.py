@@ -319,6 +319,8 @@ def _analyse_pieces(raw: str) -> tuple[tuple[tuple[str, str | None, bool], ...],
         collapsed = _REPEAT.sub(r"\1", tok)
         if collapsed != tok:
             obf = True
+            # "loooan" -> "loan", and "weeed" -> "wed" with "weed" as the second reading
+            alt = alt or _REPEAT.sub(r"\1\1", tok)
             tok = collapsed
     return ((stem(tok), stem(alt) if alt else None, obf),), homoglyph
 
