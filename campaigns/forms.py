@@ -2,7 +2,7 @@
 
 from django import forms
 
-from . import tcr
+from . import rules, tcr
 from .models import Brand, Campaign
 from .services import BRAND_FIELDS, CAMPAIGN_FIELDS
 
@@ -56,7 +56,7 @@ CAMPAIGN_HELP = {
     "optin_message": "The first text after someone signs up: brand name, that they are "
     'subscribed, how often you text, "Msg & data rates may apply", HELP and STOP.',
     "optout_message": "The one text after someone replies STOP: brand name and that no more "
-    "messages will follow.",
+    "messages will follow. Required for every use case except 2FA.",
     "help_keywords": "Words that ask for help, comma-separated, no spaces (must include HELP).",
     "optin_keywords": "Words that subscribe again, comma-separated, no spaces.",
     "optout_keywords": "Words that unsubscribe, comma-separated, no spaces (must include STOP).",
@@ -90,6 +90,12 @@ def _url_field(help_text: str) -> forms.URLField:
     )
 
 
+BRAND_REQUIRED = {"entity_type", "display_name", "country", "email", "phone", "street", "city",
+                  "state", "postal_code", "vertical"}  # fmt: skip
+CAMPAIGN_REQUIRED = {"description", "message_flow", "sample1", "sample2", "help_message",
+                     "optin_message"}  # fmt: skip
+
+
 class BrandForm(forms.ModelForm):
     website = _url_field(BRAND_HELP["website"])
 
@@ -103,8 +109,11 @@ class BrandForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ("stock_exchange", "alt_business_id_type"):
             self.fields[name].required = False
-        for field in self.fields.values():
-            field.required = False  # the services' rules decide, with TCR's wording
+        for name, field in self.fields.items():
+            # Conditional rules (EIN unless sole proprietor, ...) are the services' to judge.
+            field.required = name in BRAND_REQUIRED
+            if field.required:
+                field.error_messages["required"] = f"{field.label} is required."
 
     def _post_clean(self):
         """No model validation here: services check every rule, in TCR's words."""
@@ -134,6 +143,7 @@ class CampaignForm(forms.ModelForm):
             "optin_message": "Opt-in confirmation text",
             "optout_message": "Opt-out confirmation text",
             "automated": "Registered for automated messaging",
+            **{f"sample{i}": f"Sample message {i}" for i in range(1, 6)},
         }
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
@@ -149,9 +159,14 @@ class CampaignForm(forms.ModelForm):
         self.fields["brand"].queryset = Brand.objects.filter(business=business)
         self.fields["brand"].help_text = "The registered brand this campaign belongs to."
         for name, field in self.fields.items():
-            if name in ("usecase",):
-                continue
-            field.required = False  # the services' rules decide, with TCR's wording
+            # Conditional rules (opt-out text except 2FA, ...) are the services' to judge.
+            if name not in ("usecase", "brand"):
+                field.required = name in CAMPAIGN_REQUIRED
+            if field.required and name in rules.LENGTHS:
+                low, high = rules.LENGTHS[name]
+                field.error_messages["required"] = (
+                    f"{field.label} is required ({low}–{high} characters)."
+                )
             if name in frozen:
                 field.disabled = True
                 field.help_text = (

@@ -86,10 +86,6 @@ FINAL = {S.EXPIRED, S.DEACTIVATED}
 NUMBER_POOL_THRESHOLD = 49  # Infobip: at most 49 per campaign; more is a pool (snowshoeing guard)
 
 
-def _ip_detail(ip: str | None) -> dict:
-    return {"ip": ip} if ip else {}
-
-
 def _clean_keywords(value: Any) -> Any:
     if isinstance(value, list | tuple):
         value = ",".join(str(v) for v in value)
@@ -192,10 +188,11 @@ def brand_register(*, brand: Brand, actor: User | None, ip: str | None = None) -
         brand.status = Brand.Status.REGISTRATION_PENDING
         brand.updated_at = timezone.now()
         brand.save(update_fields=["registrar", "status", "updated_at"])
-        audit_record(
-            action="campaigns.brand.register", obj=brand, actor=actor, business=brand.business,
-            detail={"registrar": brand.registrar, **_ip_detail(ip)}, ip=ip,
-        )  # fmt: skip
+        if not retrying or actor is not None:  # the poller's rounds are not news
+            audit_record(
+                action="campaigns.brand.register", obj=brand, actor=actor,
+                business=brand.business, detail={"registrar": brand.registrar}, ip=ip,
+            )  # fmt: skip
     try:
         registrar = get_registrar(brand.registrar)
         result = registrar.brand_fetch(brand) if retrying else None

@@ -97,12 +97,18 @@ def test_frozen_fields_are_disabled_after_submission(owner_client, business):
     page = page.decode()
     assert 'name="usecase"' in page and "Frozen" in page
     # a forged POST cannot change a frozen field: disabled fields keep the stored value
-    owner_client.post(
+    new = f"{campaign.brand.display_name}: your new reminder for Tue 3pm. Reply STOP to opt out."
+    response = owner_client.post(
         reverse("campaigns:campaign-edit", args=[campaign.uuid]),
-        {"usecase": "MARKETING", "sample1": campaign.sample1, "sample2": campaign.sample2},
-    )
+        {
+            "usecase": "MARKETING", "automated": "", "sample1": new, "sample2": campaign.sample2,
+            "help_message": campaign.help_message, "message_flow": campaign.message_flow,
+            "auto_renewal": "on",
+        },
+    )  # fmt: skip
+    assert response.status_code == 302, [l for l in response.content.decode().splitlines() if "<li>" in l]
     campaign.refresh_from_db()
-    assert campaign.usecase == "MIXED"
+    assert campaign.usecase == "MIXED" and campaign.automated is True and campaign.sample1 == new
 
 
 def test_numbers_page_assign_and_release(owner_client, business, carrier, settings):
