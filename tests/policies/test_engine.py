@@ -63,6 +63,10 @@ def test_normalisation(raw, words):
         ("20% off whitening this week at brightsmile.com", "marketing", "block", "missing_opt_out"),
         ("We are closed Friday.", "informational", "block", "missing_opt_out"),
         ("Make $500 a day from home!" + STOP, "marketing", "block", "work_from_home"),
+        ("get some can nabis today", "conversational", "block", "cannabis"),  # split word
+        ("kasino bonus tonight", "conversational", "block", "gambling"),  # sound-alike letter
+        ("best weeed in town", "conversational", "block", "cannabis"),  # stretched letters
+        ("Chip in $5 before midnight to beat them!", "conversational", "block", "political"),
         (
             "Re-elect Mayor Lee! Paid for by Friends of Lee." + STOP,
             "marketing",
@@ -95,6 +99,10 @@ def test_blocks(body, kind, decision, category):
         ("New hours, STOP2END", "informational"),
         ("Thanks! See you soon 👨‍👩‍👧", "conversational"),
         ("Now.In stock: new shades." + STOP, "marketing"),
+        ("Pay day is Friday for all staff, thanks team!", "conversational"),
+        ("A chocolate chip in every bite." + STOP, "marketing"),
+        ("The shot won't hurt you, promise!", "conversational"),
+        ("Naked cakes and cocktail dresses, root beer floats too." + STOP, "marketing"),
     ],
 )
 def test_near_misses_pass(body, kind):
