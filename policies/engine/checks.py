@@ -276,7 +276,12 @@ def check_links(
     found: list[L.Link], rules: CompiledRules, brand_domains: list[str]
 ) -> list[Reason]:
     reasons: list[Reason] = []
-    brands = [b.lower().removeprefix("www.") for b in brand_domains if b]
+    # brand domains as given: "BrightSmile.com", "www.brightsmile.com", "https://brightsmile.com/"
+    brands = [
+        b.strip().lower().split("://")[-1].split("/")[0].removeprefix("www.")
+        for b in brand_domains
+        if b and b.strip()
+    ]
     hint = _brand_hint(brands)
     brand_skels: dict[str, str] | None = None
     for link in found:
