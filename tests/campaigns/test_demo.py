@@ -17,3 +17,18 @@ def test_seed_is_idempotent_and_ready_to_send(business, owner):
         business=business, number=number, kind="marketing", automated=True
     )
     assert permission.allowed
+
+
+def test_dashboard_steps_are_done_after_the_seed(business, owner):
+    from accounts.readiness import steps_for
+
+    titles = {
+        "Register your brand",
+        "Register a campaign and get it approved",
+        "Get a number on the approved campaign",
+    }
+    before = {s.title: s.done for s in steps_for(business) if s.title in titles}
+    assert before == dict.fromkeys(titles, False)
+    demo.seed(business=business, owner=owner)
+    after = {s.title: s.done for s in steps_for(business) if s.title in titles}
+    assert after == dict.fromkeys(titles, True)

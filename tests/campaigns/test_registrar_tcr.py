@@ -228,3 +228,17 @@ def test_unsigned_or_tampered_webhooks_are_refused(registry, tcr_draft, owner, c
     assert response.json()["error"]["code"] == "bad_signature"
     campaign.refresh_from_db()
     assert campaign.status == S.SUBMITTED
+
+
+def test_brand_status_webhook(registry, tcr_brand, client):
+    body = {
+        "eventType": "BRAND_STATUS_UPDATE",
+        "brandId": tcr_brand.registry_brand_id,
+        "status": "REGISTRATION_FAILED",
+        "identityStatus": "UNVERIFIED",
+        "failureReasons": [{"description": "EIN does not match the legal name"}],
+    }
+    assert _webhook(client, body).json() == {"matched": True}
+    tcr_brand.refresh_from_db()
+    assert tcr_brand.status == Brand.Status.REGISTRATION_FAILED
+    assert tcr_brand.failure_reasons == ["EIN does not match the legal name"]

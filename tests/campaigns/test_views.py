@@ -106,7 +106,7 @@ def test_frozen_fields_are_disabled_after_submission(owner_client, business):
             "auto_renewal": "on",
         },
     )  # fmt: skip
-    assert response.status_code == 302, [l for l in response.content.decode().splitlines() if "<li>" in l]
+    assert response.status_code == 302, response.content.decode()
     campaign.refresh_from_db()
     assert campaign.usecase == "MIXED" and campaign.automated is True and campaign.sample1 == new
 
