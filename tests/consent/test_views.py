@@ -1,0 +1,298 @@
+"""Portal pages: contacts list (no N+1), timeline, recording consent, proof, erasure,
+form builder, the public form's framing and anti-forgery, imports with report."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import AuditEvent
+from consent import services
+from consent.models import ConsentEvent, Contact, Method, OptInForm
+from tests.factories.campaigns import CampaignFactory
+from tests.factories.consent import ContactFactory, OptInFormFactory, opted_in_contact
+
+pytestmark = pytest.mark.django_db
+
+
+def test_contacts_list_filters_and_constant_queries(owner_client, business):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def consent_queries():
+        # other apps' context processors add their own queries; count the page's own
+        with CaptureQueriesContext(connection) as captured:
+            response = owner_client.get(url)
+        assert response.status_code == 200
+        return response, [q for q in captured.captured_queries if "consent_" in q["sql"]]
+
+    for i in range(3):
+        opted_in_contact(business=business, kind="marketing", name=f"Opted {i}", tags=["vip"])
+    ContactFactory(business=business, name="Nobody Consented")
+    ContactFactory()  # another business's
+    url = reverse("consent:contacts")
+    response, few = consent_queries()
+    assert response.content.count(b"Opted in") >= 3
+    for i in range(10):
+        opted_in_contact(business=business, kind="marketing", name=f"More {i}")
+    response, many = consent_queries()
+    assert len(few) == len(many) <= 4, [q["sql"][:80] for q in many]
+    assert response.content.count(b"Opted in") >= 13
+    response = owner_client.get(url, {"status": "none"})
+    assert b"Nobody Consented" in response.content and b"Opted 0" not in response.content
+    response = owner_client.get(url, {"q": "opted 1"})
+    assert b"Opted 1" in response.content and b"Nobody" not in response.content
+
+
+def test_contact_page_timeline_record_and_opt_out(owner_client, business):
+    campaign = CampaignFactory(business=business)
+    contact = ContactFactory(business=business)
+    url = reverse("consent:contact", kwargs={"contact_uuid": contact.uuid})
+    response = owner_client.post(
+        reverse("consent:contact-consent", kwargs={"contact_uuid": contact.uuid}),
+        {"method": "VERBAL_SCRIPT", "campaign": str(campaign.uuid), "disclosure_text": ""},
+    )
+    assert response.status_code == 400 and b"errorlist" in response.content
+    response = owner_client.post(
+        reverse("consent:contact-consent", kwargs={"contact_uuid": contact.uuid}),
+        {
+            "method": "VERBAL_SCRIPT",
+            "campaign": str(campaign.uuid),
+            "disclosure_text": "Script: Bright Smile texts reminders, 4/month, rates apply...",
+            "source": "phone call",
+        },
+    )
+    assert response.status_code == 302
+    event = ConsentEvent.objects.get(contact=contact)
+    assert (
+        event.method == "VERBAL_SCRIPT"
+        and event.recorded_by_id == business.memberships.get(role="owner").user_id
+    )
+    assert event.kind == "OPT_IN_CONFIRMED"
+    owner_client.post(
+        reverse("consent:contact-opt-out", kwargs={"contact_uuid": contact.uuid}),
+        {"campaign": "", "note": "asked by phone"},
+    )
+    page = owner_client.get(url).content.decode()
+    assert "Opt-out" in page and "suppression list" in page
+    assert AuditEvent.objects.filter(action="consent.opt_out_record").exists()
+
+
+def test_proof_exports_and_formula_injection(owner_client, business):
+    contact = opted_in_contact(business=business, kind="marketing", name="=cmd|'/c calc'!A1")
+    url = reverse("consent:contact-proof", kwargs={"contact_uuid": contact.uuid})
+    html = owner_client.get(url).content.decode()
+    assert "Disclosure shown" in html and contact.phone_e164 in html
+    csv_text = owner_client.get(url, {"format": "csv"}).content.decode()
+    assert "'=cmd" in csv_text and contact.phone_e164 in csv_text
+    data = json.loads(owner_client.get(url, {"format": "json"}).content)
+    assert data[0]["kind"] == "OPT_IN_CONFIRMED"
+    export = owner_client.get(reverse("consent:contacts-export")).content.decode()
+    assert "'=cmd" in export and f"\n{contact.phone_e164}," in export
+    proof = owner_client.get(reverse("consent:proof"), {"campaign": "", "format": "html"})
+    assert proof.status_code == 200 and b"Consent evidence" in proof.content
+
+
+def test_export_and_erase_from_portal(owner_client, business):
+    contact = opted_in_contact(business=business, kind="marketing", phone="+13125550170")
+    data = json.loads(
+        owner_client.get(
+            reverse("consent:contact-export", kwargs={"contact_uuid": contact.uuid})
+        ).content
+    )
+    assert data["contact"]["phone"] == "+13125550170" and data["consent_events"]
+    assert "messages" in data
+    response = owner_client.post(
+        reverse("consent:contact-erase", kwargs={"contact_uuid": contact.uuid})
+    )
+    assert response.status_code == 302
+    contact.refresh_from_db()
+    assert contact.erased_at and contact.phone is None
+    assert services.phone_hash(business=business, e164="+13125550170")
+    from consent.selectors import is_suppressed
+
+    assert is_suppressed(business=business, phone="+13125550170")
+    assert AuditEvent.objects.filter(action="consent.contact_erase").exists()
+    assert AuditEvent.objects.filter(action="consent.contact_export").exists()
+
+
+def test_form_builder_create_edit_preview_and_snippets(owner_client, business):
+    campaign = CampaignFactory(business=business)
+    response = owner_client.post(
+        reverse("consent:form-create"),
+        {
+            "name": "Site",
+            "headline": "Texts",
+            "campaigns": [str(campaign.uuid)],
+            "scope_kind": "marketing",
+            "program_name": "Smile Alerts",
+            "message_description": "reminders",
+            "frequency": "2 msgs/month",
+            "terms_url": "https://brightsmile.example/terms",
+            "privacy_url": "https://brightsmile.example/privacy",
+            "allowed_origins": "https://brightsmile.example/\nnot an origin",
+            "double_opt_in": "on",
+            "success_message": "Thanks",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 400 and b"not an origin" in response.content
+    data = {
+        "name": "Site",
+        "headline": "Texts",
+        "campaigns": [str(campaign.uuid)],
+        "scope_kind": "marketing",
+        "program_name": "Smile Alerts",
+        "message_description": "reminders",
+        "frequency": "2 msgs/month",
+        "terms_url": "https://brightsmile.example/terms",
+        "privacy_url": "https://brightsmile.example/privacy",
+        "allowed_origins": "https://BrightSmile.example/",
+        "double_opt_in": "on",
+        "success_message": "Thanks",
+        "is_active": "on",
+    }
+    response = owner_client.post(reverse("consent:form-create"), data)
+    assert response.status_code == 302
+    form = OptInForm.objects.get(business=business)
+    assert form.allowed_origins == ["https://brightsmile.example"]
+    page = owner_client.get(reverse("consent:form", kwargs={"form_uuid": form.uuid}))
+    html = page.content.decode()
+    assert "data-form-preview" in html and "Msg &amp; data rates may apply" in html
+    assert f"data-cyc-optin=&quot;{form.uuid}&quot;" in html and "&lt;iframe" in html
+    assert 'name="consent" type="checkbox" value="1">' in html  # never pre-checked
+    owner_client.post(
+        reverse("consent:form", kwargs={"form_uuid": form.uuid}), {**data, "frequency": "1/mo"}
+    )
+    form.refresh_from_db()
+    assert form.version == 2 and form.frequency == "1/mo"
+
+
+def test_public_form_framing_policy_and_referer_check(client, business):
+    form = OptInFormFactory(business=business, allowed_origins=["https://brightsmile.example"])
+    url = reverse("consent:public-form", kwargs={"form_uuid": form.uuid})
+    response = client.get(url, HTTP_REFERER="https://brightsmile.example/join")
+    assert response.status_code == 200
+    csp = response["Content-Security-Policy"]
+    assert "frame-ancestors 'self' https://brightsmile.example" in csp
+    assert "X-Frame-Options" not in response
+    body = response.content.decode()
+    assert 'name="token"' in body and 'name="website"' in body
+    refused = client.get(url, HTTP_REFERER="https://evil.example/page")
+    assert refused.status_code == 403
+
+
+def _token(client, form):
+    import re
+
+    html = client.get(
+        reverse("consent:public-form", kwargs={"form_uuid": form.uuid})
+    ).content.decode()
+    return re.search(r'name="token" value="([^"]+)"', html).group(1)
+
+
+def test_public_submit_anti_forgery_honeypot_and_rate_limits(client, business, settings):
+    form = OptInFormFactory(business=business, allowed_origins=["https://brightsmile.example"])
+    submit = reverse("consent:public-form-submit", kwargs={"form_uuid": form.uuid})
+    good = {"phone": "3125550181", "consent": "1", "age_confirmed": "1"}
+    own = "http://testserver"
+    # no origin at all, a stranger's origin, our origin without a token: refused
+    assert client.post(submit, good).status_code == 403
+    assert client.post(submit, good, HTTP_ORIGIN="https://evil.example").status_code == 403
+    assert client.post(submit, good, HTTP_ORIGIN=own).status_code == 403
+    # a bad token
+    assert client.post(submit, {**good, "token": "x"}, HTTP_ORIGIN=own).status_code == 403
+    token = _token(client, form)
+    response = client.post(submit, {**good, "token": token}, HTTP_ORIGIN=own)
+    assert response.status_code == 200 and b"reply YES" in response.content
+    # replaying the same token is refused
+    assert client.post(submit, {**good, "token": token}, HTTP_ORIGIN=own).status_code == 403
+    # the plain HTML form on the allowed site needs no token
+    response = client.post(
+        submit, {**good, "phone": "3125550182"}, HTTP_ORIGIN="https://brightsmile.example"
+    )
+    assert response.status_code == 200
+    # honeypot: looks fine, records nothing
+    response = client.post(
+        submit,
+        {**good, "phone": "3125550183", "website": "spam"},
+        HTTP_ORIGIN="https://brightsmile.example",
+    )
+    assert response.status_code == 200
+    assert not Contact.objects.filter(phone="+13125550183").exists()
+    # per-phone limit
+    settings.CONSENT_FORM_RATE_PER_PHONE = "1/3600"
+    origin = {"HTTP_ORIGIN": "https://brightsmile.example"}
+    client.post(submit, {**good, "phone": "3125550184"}, **origin)
+    assert client.post(submit, {**good, "phone": "3125550184"}, **origin).status_code == 429
+    # per-IP limit, and JSON errors in the one shape with CORS for the allowed origin
+    settings.CONSENT_FORM_RATE_PER_IP = "0/600"
+    response = client.post(
+        submit,
+        json.dumps({**good, "phone": "3125550185", "token": _token(client, form)}),
+        content_type="application/json",
+        **origin,
+    )
+    assert response.status_code == 429
+    assert response.json()["error"]["code"] == "rate_limited"
+    assert response["Access-Control-Allow-Origin"] == "https://brightsmile.example"
+
+
+def test_public_submit_field_errors_and_no_downgrade(client, business):
+    form = OptInFormFactory(business=business, allowed_origins=["https://brightsmile.example"])
+    submit = reverse("consent:public-form-submit", kwargs={"form_uuid": form.uuid})
+    origin = {"HTTP_ORIGIN": "https://brightsmile.example"}
+    response = client.post(submit, {"phone": "12", "consent": "1"}, **origin)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Enter a valid mobile number" in html and "13 or older" in html
+    # a confirmed consent is neither downgraded nor duplicated by a new submission
+    contact = opted_in_contact(business=business, kind="marketing", phone="+13125550190")
+    before = ConsentEvent.objects.filter(contact=contact).count()
+    response = client.post(
+        submit, {"phone": "+1 312 555 0190", "consent": "1", "age_confirmed": "1"}, **origin
+    )
+    assert response.status_code == 200 and b"You are subscribed" in response.content
+    assert ConsentEvent.objects.filter(contact=contact).count() == before
+
+
+def test_import_through_the_portal_with_report(owner_client, business):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    content = (
+        b"Phone,Name,Consent date,Consent source,Consent method\n"
+        b"3125550201,Ann,2026-01-10,Front desk,paper_form\n"
+        b"bad,Bob,2026-01-10,Front desk,paper_form\n"
+    )
+    response = owner_client.post(
+        reverse("consent:import-create"),
+        {"file": SimpleUploadedFile("list.csv", content, content_type="text/csv")},
+    )
+    assert response.status_code == 302
+    page = owner_client.get(response["Location"]).content.decode()
+    assert "Map the columns" in page and "not bought, rented" in page
+    data = {
+        "map_phone": "Phone",
+        "map_name": "Name",
+        "map_consent_date": "Consent date",
+        "map_consent_source": "Consent source",
+        "map_consent_method": "Consent method",
+        "scope_kind": "marketing",
+    }
+    refused = owner_client.post(response["Location"], data)
+    assert refused.status_code == 400  # no attestation
+    done = owner_client.post(response["Location"], {**data, "attest": "on"})
+    assert done.status_code == 302
+    page = owner_client.get(done["Location"]).content.decode()
+    assert "Rows not imported" in page and "invalid phone number" in page
+    imp_uuid = done["Location"].rstrip("/").split("/")[-1]
+    report = owner_client.get(
+        reverse("consent:import-report", kwargs={"import_uuid": imp_uuid})
+    ).content.decode()
+    assert report.startswith("line,reason") and "\n3," in report
+    progress = owner_client.get(
+        reverse("consent:import-progress", kwargs={"import_uuid": imp_uuid})
+    ).json()
+    assert progress["status"] == "DONE"
+    assert Contact.objects.filter(business=business, phone="+13125550201").exists()
+    _ = Method
