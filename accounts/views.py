@@ -44,6 +44,7 @@ class SignupView(FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form):
+        from policies import documents  # acceptance of the policies (interface layer)
         from policies import services as policies  # the sign-up gate (interface layer)
 
         data = form.cleaned_data
@@ -80,6 +81,10 @@ class SignupView(FormView):
                     decision=screen,
                     actor=user,
                     ip=client_ip(self.request),
+                )
+                # the Terms, SMS policy and privacy policy versions the form linked to
+                documents.acceptance_record_current(
+                    user=user, business=business, method="signup", ip=client_ip(self.request)
                 )
         except ApplicationError as exc:
             _form_errors_from(exc, form)

@@ -74,6 +74,7 @@ urlpatterns = [
     ),
     path("app/", include("accounts.urls")),
     path("", include("accounts.privacy_urls")),  # cookie settings, email links (privacy)
+    path("", include("policies.governance_urls")),  # /legal/<policy>/ before the public site
     path("", include("accounts.public_urls")),  # public site: legal, help, book a call, support
     path("", include("policies.urls")),
     path("", include("campaigns.urls")),

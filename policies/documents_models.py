@@ -15,7 +15,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
-__all__ = ["PolicyDocument", "PolicyAcceptance"]
+__all__ = ["PolicyAcceptance", "PolicyDocument"]
 
 
 class PolicyDocument(models.Model):
@@ -65,15 +65,15 @@ class PolicyDocument(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} v{self.version}"
 
-    @property
-    def is_published(self) -> bool:
-        return self.published_at is not None
-
     def save(self, *args, **kwargs):
         if self.pk is not None and not kwargs.get("force_insert"):
-            old = type(self).objects.filter(pk=self.pk).values(
-                "published_at", "kind", "version", "title", "body", "effective_at", "summary"
-            )[0]
+            old = (
+                type(self)
+                .objects.filter(pk=self.pk)
+                .values(
+                    "published_at", "kind", "version", "title", "body", "effective_at", "summary"
+                )[0]
+            )
             if old["published_at"] is not None and any(
                 old[f] != getattr(self, f)
                 for f in ("kind", "version", "title", "body", "effective_at", "summary")
@@ -85,6 +85,10 @@ class PolicyDocument(models.Model):
         if self.published_at is not None:
             raise ValueError("A published policy version cannot be deleted.")
         return super().delete(*args, **kwargs)
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
 
 
 class PolicyAcceptance(models.Model):

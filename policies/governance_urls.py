@@ -11,9 +11,7 @@ app_name = "governance"
 
 urlpatterns = [
     path("legal/privacy/", views.LegalDocumentView.as_view(kind="privacy"), name="legal-privacy"),
-    path(
-        "legal/sms-policy/", views.LegalDocumentView.as_view(kind="sms-policy"), name="legal-sms"
-    ),
+    path("legal/sms-policy/", views.LegalDocumentView.as_view(kind="sms-policy"), name="legal-sms"),
     path("legal/terms/", views.LegalDocumentView.as_view(kind="terms"), name="legal-terms"),
     path(
         "legal/<slug:kind>/v/<str:version>/",

@@ -260,7 +260,10 @@ def restriction_validate(
             errors["window"] = ["A window in seconds, e.g. 60."]
         if not limit or limit < 1:
             errors["limit"] = ["At least 1 segment per window."]
-        elif window and limit / window >= settings.MESSAGING_RATE_LIMIT / settings.MESSAGING_RATE_WINDOW:
+        elif (
+            window
+            and limit / window >= settings.MESSAGING_RATE_LIMIT / settings.MESSAGING_RATE_WINDOW
+        ):
             errors["limit"] = [
                 f"Not a reduction: the platform cap is {settings.MESSAGING_RATE_LIMIT} "
                 f"per {settings.MESSAGING_RATE_WINDOW:g} s."
@@ -269,8 +272,10 @@ def restriction_validate(
         errors["campaign"] = ["Pick the campaign to suspend."]
     if penalty is not None and business is not None and penalty.business_id != business.pk:
         errors["penalty"] = ["That entry belongs to another business."]
-    if kind == K.TERMINATION and business is not None and (
-        business.vetting_status == Business.Vetting.TERMINATED
+    if (
+        kind == K.TERMINATION
+        and business is not None
+        and (business.vetting_status == Business.Vetting.TERMINATED)
     ):
         errors["kind"] = ["This business is already terminated."]
     return errors
@@ -316,7 +321,9 @@ def restriction_apply(
         raise ValidationFailed(fields=errors)
     if kind in (K.ACCOUNT_SUSPENSION, K.TERMINATION):
         target = (
-            Business.Vetting.SUSPENDED if kind == K.ACCOUNT_SUSPENSION else Business.Vetting.TERMINATED
+            Business.Vetting.SUSPENDED
+            if kind == K.ACCOUNT_SUSPENSION
+            else Business.Vetting.TERMINATED
         )
         if business.vetting_status != target:  # already there: record the restriction only
             business_set_vetting(
@@ -349,9 +356,7 @@ def restriction_lift(
     """Lift a restriction, audited. Lifting an account suspension reinstates the business
     (accounts' service); a campaign is reinstated by the caller through campaigns first.
     A termination cannot be lifted."""
-    row = Restriction.objects.select_for_update().select_related("business").get(
-        pk=restriction.pk
-    )
+    row = Restriction.objects.select_for_update().select_related("business").get(pk=restriction.pk)
     if row.lifted_at is not None:
         raise Conflict("This restriction was already lifted.")
     if row.kind == Restriction.Kind.TERMINATION:

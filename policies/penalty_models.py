@@ -79,10 +79,6 @@ class CarrierPenalty(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount} {self.currency} ({self.carrier})"
 
-    @property
-    def signed_amount(self) -> Decimal:
-        return -self.amount if self.kind == self.Kind.CREDIT else self.amount
-
     def save(self, *args, **kwargs):
         if self.pk is not None and not kwargs.get("force_insert"):
             raise ValueError("The carrier penalty ledger is append-only.")
@@ -90,6 +86,10 @@ class CarrierPenalty(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("The carrier penalty ledger is append-only.")
+
+    @property
+    def signed_amount(self) -> Decimal:
+        return -self.amount if self.kind == self.Kind.CREDIT else self.amount
 
 
 class Restriction(models.Model):

@@ -333,3 +333,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20}
     )
+
+# --- governance (policies: documents, penalties) ---
+# A banner on portal pages until a member accepts new policy versions (policies/governance_views.py)
+MIDDLEWARE.append("policies.governance_views.PolicyNoticeMiddleware")
