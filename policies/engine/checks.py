@@ -10,7 +10,7 @@ from policies.decisions import Decision, Reason
 
 from . import links as L
 from .compiler import FUZZY_MIN_LEN, CompiledRules, Matcher, TermRule, _deletes
-from .normalize import ALT, OBF, TEXT, Normalised, fold, normalise, stem
+from .normalize import ALT, OBF, TEXT, Normalised, fold, normalise
 
 # common words whose concatenation with a neighbour must not count as a split term
 _SPLIT_SAFE = frozenset(
@@ -145,7 +145,7 @@ def match_terms(norm: Normalised, m: Matcher, stop: frozenset[str], text: str) -
     single, pairs, pair_first = m.single, m.pairs, m.pair_first
     found: list[tuple[TermRule, int, int]] = []  # (rule, first word, form index used)
     for i, fs in enumerate(forms):
-        for fi, f in enumerate(fs):
+        for fi, f in enumerate(fs) if len(fs) > 1 else ((0, fs[0]),):
             rules = single.get(f)
             if rules:
                 found += [(r, i, fi) for r in rules]
@@ -164,7 +164,7 @@ def match_terms(norm: Normalised, m: Matcher, stop: frozenset[str], text: str) -
         a, b = words[i][TEXT], words[i + 1][TEXT]
         if 2 <= len(a) <= 6 and 2 <= len(b) <= 6:
             joined = a + b
-            rules = single.get(joined) or single.get(stem(joined))
+            rules = single.get(joined)  # halves are stemmed already: "can nabis" -> "cannabi"
             if rules and joined not in forms[i] and a not in _SPLIT_SAFE and b not in _SPLIT_SAFE:
                 found += [(r, i, -1) for r in rules]
     hits: list[Hit] = []

@@ -343,7 +343,9 @@ def normalise(text: str, skip: list[tuple[int, int]] | None = None) -> Normalise
     homoglyphs: list[int] = []
     cache = _TOKEN_CACHE
     singles = 0
-    for ti, raw in enumerate(_TOKEN.findall(text)):
+    # str.split() splits on exactly the characters \s matches, so token i here is match i
+    # of _TOKEN.finditer (which computes the spans, only when something matched)
+    for ti, raw in enumerate(text.split()):
         got = cache.get(raw)
         if got is None:
             got = _analyse(raw)
