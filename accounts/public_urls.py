@@ -8,7 +8,7 @@ app_name = "public"
 
 urlpatterns = [
     path("legal/", views.LegalIndexView.as_view(), name="legal"),
-    path("legal/<slug:page>/", views.LegalPageView.as_view(), name="legal-page"),
+    path("legal/plain/<slug:page>/", views.LegalPageView.as_view(), name="legal-page"),
     path("help/terms/", views.GlossaryView.as_view(), name="glossary"),
     path("book/", views.AppointmentView.as_view(), name="book"),
     path("book/thanks/", views.AppointmentThanksView.as_view(), name="book-thanks"),

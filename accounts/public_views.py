@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import NoReverseMatch, reverse
 from django.views.generic import FormView, TemplateView
 
 from . import help_terms, public_services
@@ -16,6 +17,22 @@ LEGAL_PAGES = {
     "sms": "SMS terms for people who receive our customers' texts",
     "acceptable-use": "Acceptable use: what cannot be sent",
 }
+# The versioned policy documents (policies app), linked when their pages exist.
+OFFICIAL = (
+    ("governance:legal-terms", "Terms of service (full, versioned)"),
+    ("governance:legal-privacy", "Privacy policy (full, versioned)"),
+    ("governance:legal-sms", "SMS/MMS content policy (full, versioned)"),
+)
+
+
+def official_documents() -> list[tuple[str, str]]:
+    out = []
+    for name, label in OFFICIAL:
+        try:
+            out.append((reverse(name), label))
+        except NoReverseMatch:
+            continue
+    return out
 
 
 def _form_errors(exc: ApplicationError, form) -> None:
@@ -32,6 +49,7 @@ class LegalIndexView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["pages"] = LEGAL_PAGES
+        context["official"] = official_documents()
         return context
 
 
@@ -48,6 +66,7 @@ class LegalPageView(TemplateView):
         context = super().get_context_data(**kwargs)
         context["title"] = LEGAL_PAGES[self.kwargs["page"]]
         context["pages"] = LEGAL_PAGES
+        context["official"] = official_documents()
         return context
 
 

@@ -127,6 +127,7 @@ def test_team_invitation_and_api_key_shown_once_then_revoked(new_page, live_serv
     expect(agent.locator("h1")).to_contain_text("Join Rosa's Salon")
     agent.get_by_label("Full name").fill("Alex Agent")
     agent.get_by_label("Password").fill("Agent-pass-12345")
+    agent.get_by_label("I am 18 or older").check()
     agent.get_by_role("button", name="Accept invitation").click()
     agent.wait_for_url("**/app/")
     expect(agent.locator(".messages")).to_contain_text("Welcome to")

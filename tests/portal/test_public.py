@@ -43,7 +43,7 @@ def test_policy_pages(client, page):
 
 
 def test_unknown_policy_page_is_404(client):
-    assert client.get("/legal/nope/").status_code == 404
+    assert client.get("/legal/plain/nope/").status_code == 404
 
 
 def test_glossary_lists_every_term(client):
