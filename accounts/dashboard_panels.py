@@ -105,21 +105,34 @@ def attention_items(business) -> list[dict]:
                     "term": "quiet_hours",
                 }
             )
-    Strike = _model("policies.Strike")
-    if Strike is not None:
-        strikes = Strike.objects.filter(business=business)
-        if any(f.name == "active" for f in Strike._meta.get_fields()):
-            strikes = strikes.filter(active=True)
-        n = strikes.count()
-        if n:
+    if _model("policies.Strike") is not None:
+        from policies import selectors as policy_selectors
+
+        hold = policy_selectors.hold_current(business=business)
+        if hold is not None:
+            items.append(
+                {
+                    "level": "bad",
+                    "title": "Sending is held for review by our compliance team",
+                    "help": f"{hold.reason} New messages wait as held until staff release "
+                    "them. Reply to our email or contact support to speed it up.",
+                    "url": _url("policies:overview"),
+                    "term": "held",
+                }
+            )
+        strikes = list(policy_selectors.strike_list(business=business).filter(active=True)[:3])
+        if strikes:
+            n = policy_selectors.strike_list(business=business).filter(active=True).count()
             items.append(
                 {
                     "level": "bad",
                     "title": f"{n} policy strike{'s' if n != 1 else ''} on your account",
-                    "help": "Strikes come from blocked content or high opt-out rates. More "
-                    "strikes suspend sending; write to support if you think one is wrong.",
-                    "url": _url("public:support"),
-                    "term": "",
+                    "help": f"Latest: {strikes[0].explanation} More strikes hold or suspend "
+                    "sending; contact support if you think one is wrong.",
+                    "url": _url("policies:overview") or _url("public:support"),
+                    "term": "opt_out_rate"
+                    if "opt" in str(getattr(strikes[0], "signal", "")).lower()
+                    else "",
                 }
             )
     return items

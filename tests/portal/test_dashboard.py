@@ -177,3 +177,25 @@ def test_viewer_sees_the_dashboard(members, client, login):
     response = client.get(reverse("portal:dashboard"))
     assert response.status_code == 200
     assert b"What needs attention" in response.content
+
+
+def test_attention_lists_active_strikes_and_a_sending_hold(business, other_business):
+    from policies.models import PolicyHold, Strike
+
+    Strike.objects.create(
+        business=business, signal="opt_out_rate", explanation="12 % of texts led to STOP."
+    )
+    Strike.objects.create(
+        business=business, signal="blocked_rate", explanation="cleared", active=False
+    )
+    Strike.objects.create(business=other_business, signal="blocked_rate", explanation="other")
+    PolicyHold.objects.create(business=business, reason="Three strikes in a week.")
+    items = dashboard_panels.attention_items(business)
+    titles = [i["title"] for i in items]
+    assert "1 policy strike on your account" in titles
+    assert "Sending is held for review by our compliance team" in titles
+    strike = next(i for i in items if i["title"].endswith("on your account"))
+    assert "12 % of texts led to STOP." in strike["help"]
+    assert dashboard_panels.attention_items(other_business)[0]["title"] == (
+        "1 policy strike on your account"
+    )
