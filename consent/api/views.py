@@ -305,7 +305,8 @@ class ConsentProofApi(TenantAPIView):
             OpenApiParameter("contact", OpenApiTypes.UUID),
             OpenApiParameter("since", OpenApiTypes.DATETIME),
             OpenApiParameter("until", OpenApiTypes.DATETIME),
-            OpenApiParameter("format", str, enum=["json", "csv"]),
+            # not "format": DRF keeps that name for its renderer choice
+            OpenApiParameter("export", str, enum=["json", "csv"]),
         ],
         responses={200: EventOut(many=True), **ERROR_RESPONSES},
     )
@@ -332,7 +333,7 @@ class ConsentProofApi(TenantAPIView):
             object_id="api",
             detail={"events": len(events), "via": str(request.user)},
         )
-        if params.get("format") == "csv":
+        if params.get("export") == "csv":
             response = HttpResponse(subject.events_csv(events), content_type="text/csv")
             response["Content-Disposition"] = 'attachment; filename="consent-proof.csv"'
             return response

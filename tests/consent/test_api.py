@@ -1,0 +1,169 @@
+"""REST API: contacts, consent with evidence, ledger, proof, data rights, forms, imports."""
+
+import base64
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import AuditEvent
+from consent.models import ConsentEvent, Contact
+from tests.factories.campaigns import CampaignFactory
+from tests.factories.consent import ContactFactory, opted_in_contact
+
+pytestmark = pytest.mark.django_db
+
+
+def test_contacts_list_is_scoped_and_has_constant_queries(
+    api_client, business, django_assert_num_queries
+):
+    for i in range(3):
+        opted_in_contact(business=business, kind="marketing", name=f"P{i}")
+    ContactFactory()  # another business's
+    url = reverse("api-contacts")
+    api_client.get(url)
+    with django_assert_num_queries(2):  # the key, the page
+        response = api_client.get(url)
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 3
+    for _ in range(20):
+        ContactFactory(business=business)
+    with django_assert_num_queries(2):
+        response = api_client.get(url)
+    assert len(response.json()["results"]) == 23
+
+
+def test_create_contact_then_record_consent_with_evidence(api_client, business):
+    campaign = CampaignFactory(business=business)
+    response = api_client.post(
+        reverse("api-contacts"), {"phone": "(312) 555-0301", "name": "Lee"}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    contact_uuid = response.json()["uuid"]
+    assert response.json()["phone"] == "+13125550301"
+    dup = api_client.post(reverse("api-contacts"), {"phone": "3125550301"}, format="json")
+    assert dup.status_code == 409 and dup.json()["error"]["fields"]["phone"]
+    bad = api_client.post(reverse("api-contacts"), {"phone": "12"}, format="json")
+    assert bad.status_code == 400 and "phone" in bad.json()["error"]["fields"]
+    url = reverse("api-contact-consent", kwargs={"contact_uuid": contact_uuid})
+    missing = api_client.post(
+        url, {"action": "opt_in", "campaign": str(campaign.uuid)}, format="json"
+    )
+    assert missing.status_code == 400 and missing.json()["error"]["code"] == "evidence_missing"
+    response = api_client.post(
+        url,
+        {
+            "action": "opt_in",
+            "campaign": str(campaign.uuid),
+            "double_opt_in": False,
+            "evidence": {
+                "disclosure_text": "I agree to texts from Bright Smile...",
+                "page_url": "https://brightsmile.example/join",
+                "ip": "198.51.100.7",
+                "consented_at": "2026-11-01T10:00:00-05:00",
+            },
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["kind"] == "OPT_IN_CONFIRMED" and body["ip"] == "198.51.100.7"
+    assert body["consented_at"].startswith("2026-11-01T15:00:00")
+    again = api_client.post(
+        url,
+        {
+            "action": "opt_in",
+            "campaign": str(campaign.uuid),
+            "evidence": {"source": "again"},
+        },
+        format="json",
+    )
+    assert again.status_code == 200 and again.json()["uuid"] == body["uuid"]
+    listing = api_client.get(url).json()
+    assert [e["kind"] for e in listing] == ["OPT_IN_CONFIRMED"]
+    ledger = api_client.get(reverse("api-consent-events"), {"campaign": str(campaign.uuid)})
+    assert len(ledger.json()["results"]) == 1
+    assert api_client.get(reverse("api-consent-events"), {"since": "nope"}).status_code == 400
+    out = api_client.post(url, {"action": "opt_out", "scope_all": True}, format="json")
+    assert out.status_code == 201 and out.json()["kind"] == "OPT_OUT"
+
+
+def test_proof_csv_and_data_subject_rights(api_client, other_api_client, business):
+    contact = opted_in_contact(business=business, kind="marketing", phone="+13125550310")
+    proof = api_client.get(reverse("api-consent-proof"), {"export": "csv"})
+    assert proof.status_code == 200 and b"+13125550310" in proof.content
+    assert api_client.get(reverse("api-consent-proof")).json()[0]["phone"] == "+13125550310"
+    # another business cannot see or erase it
+    assert (
+        other_api_client.post(
+            reverse("api-subject-export"), {"phone": "+13125550310"}, format="json"
+        ).status_code
+        == 404
+    )
+    exported = api_client.post(
+        reverse("api-subject-export"), {"phone": "312 555 0310"}, format="json"
+    )
+    assert exported.status_code == 200
+    assert exported.json()["contact"]["uuid"] == str(contact.uuid)
+    erased = api_client.post(reverse("api-subject-erase"), {"phone": "+13125550310"}, format="json")
+    assert erased.status_code == 200 and erased.json()["erased_at"]
+    assert not Contact.objects.filter(phone="+13125550310").exists()
+    assert ConsentEvent.objects.filter(contact=contact).exists()
+    assert AuditEvent.objects.filter(action="consent.contact_erase", business=business).exists()
+    gone = api_client.post(reverse("api-subject-export"), {"phone": "+13125550310"}, format="json")
+    assert gone.status_code == 404
+
+
+def test_forms_and_imports_through_the_api(api_client, business):
+    created = api_client.post(
+        reverse("api-optin-forms"),
+        {
+            "name": "API form",
+            "program_name": "Smile",
+            "message_description": "reminders",
+            "terms_url": "https://brightsmile.example/terms",
+            "privacy_url": "https://brightsmile.example/privacy",
+            "allowed_origins": ["https://brightsmile.example/"],
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    form = created.json()
+    assert form["double_opt_in"] is True and "Msg & data rates may apply" in form["disclosure_text"]
+    patched = api_client.patch(
+        reverse("api-optin-form", kwargs={"form_uuid": form["uuid"]}),
+        {"allowed_origins": ["ftp://nope"]},
+        format="json",
+    )
+    assert patched.status_code == 400 and "allowed_origins" in patched.json()["error"]["fields"]
+
+    csv = (
+        b"phone,consent_date,consent_source,consent_method\n3125550320,2026-01-02,desk,paper_form\n"
+    )
+    uploaded = api_client.post(
+        reverse("api-imports"),
+        {"filename": "a.csv", "content_base64": base64.b64encode(csv).decode()},
+        format="json",
+    )
+    assert uploaded.status_code == 201, uploaded.content
+    imp = uploaded.json()
+    assert imp["headers"] == ["phone", "consent_date", "consent_source", "consent_method"]
+    start = reverse("api-import-start", kwargs={"import_uuid": imp["uuid"]})
+    refused = api_client.post(
+        start,
+        {"mapping": imp["mapping"]["fields"], "scope_kind": "marketing", "attest": False},
+        format="json",
+    )
+    assert refused.status_code == 400 and "attest" in refused.json()["error"]["fields"]
+    done = api_client.post(
+        start,
+        {"mapping": imp["mapping"]["fields"], "scope_kind": "marketing", "attest": True},
+        format="json",
+    )
+    assert done.status_code == 200 and done.json()["status"] == "DONE"
+    assert done.json()["consented_count"] == 1
+    again = api_client.post(
+        start,
+        {"mapping": imp["mapping"]["fields"], "scope_kind": "marketing", "attest": True},
+        format="json",
+    )
+    assert again.status_code == 409
