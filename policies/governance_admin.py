@@ -408,13 +408,13 @@ class RestrictionAdmin(admin.ModelAdmin):
         return [
             path(
                 "business/<uuid:business_uuid>/history/",
-                self.admin_site.admin_view(self.history_view),
+                self.admin_site.admin_view(self.compliance_history_view),
                 name="policies_compliance_history",
             ),
             *super().get_urls(),
         ]
 
-    def history_view(self, request, business_uuid):
+    def compliance_history_view(self, request, business_uuid):
         """A business's whole compliance history on one page (reads other apps read-only)."""
         from campaigns.models import CampaignStatusChange
         from messaging.models import Message
