@@ -22,7 +22,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-TIMEOUT_MS = 10_000
+TIMEOUT_MS = 15_000  # generous for a loaded 2-core CI machine
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
