@@ -312,8 +312,9 @@ def test_policy_review_sends_the_campaign_to_our_staff_whatever_the_registrar(
     settings.CAMPAIGNS_REGISTRAR = "tcr"  # not configured: it must not be reached at all
     draft = services.campaign_create(
         business=business, brand=brand, actor=owner.user,
-        **campaign_input(description="Appointment reminders and dental financing offers for "
-                         "patients of our clinic."),
+        # the policy engine's shipped rules ask staff to review investment advice
+        **campaign_input(description="Updates for clients of our wealth management practice "
+                         "and monthly offers."),
     )  # fmt: skip
     campaign = services.campaign_submit(campaign=draft, actor=owner.user)
     assert campaign.policy_decision["decision"] == "review"
