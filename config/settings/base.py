@@ -337,3 +337,23 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 # --- governance (policies: documents, penalties) ---
 # A banner on portal pages until a member accepts new policy versions (policies/governance_views.py)
 MIDDLEWARE.append("policies.governance_views.PolicyNoticeMiddleware")
+
+# --- messaging interfaces (API, portal, outbound tenant webhooks) ---
+# One OpenAPI name per "kind" choice set (messages have four kinds, consent scopes two).
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),
+    "MessageKindEnum": "messaging.api.schema.MESSAGE_KINDS",
+    "ConsentKindEnum": "messaging.api.schema.CONSENT_KINDS",
+}
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_RETRY_BASE = env.float("WEBHOOK_RETRY_BASE", default=30.0)  # s; doubles per attempt
+WEBHOOK_RETRY_CAP = env.float("WEBHOOK_RETRY_CAP", default=3600.0)
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
+# Tenants' URLs must not reach our own network, except in development.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=DEBUG)
+# Broadcasts up to this many recipients fan out in the request; larger ones in a task.
+MESSAGING_BROADCAST_INLINE_MAX = env.int("MESSAGING_BROADCAST_INLINE_MAX", default=200)
+CELERY_BEAT_SCHEDULE["messaging-webhooks-retry"] = {  # re-queue lost webhook deliveries
+    "task": "messaging.webhooks.retry_due",
+    "schedule": 60.0,
+}

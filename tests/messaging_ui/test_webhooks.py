@@ -333,6 +333,15 @@ def test_event_helpers_shape_the_payloads(business, receiver, loopback):
     }
 
 
+def _route_webhooks_to(queue_name: str | None) -> None:
+    celery_app.conf.task_routes = (
+        {"messaging.webhooks.*": {"queue": queue_name}} if queue_name else None
+    )
+    # Celery builds its router once, on the first send: rebuild it with these routes.
+    celery_app.amqp.flush_routes()
+    celery_app.amqp.__dict__.pop("router", None)
+
+
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_real_celery_worker_delivers_and_retries(business, receiver, settings):
@@ -348,7 +357,8 @@ def test_a_real_celery_worker_delivers_and_retries(business, receiver, settings)
 
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
     queue_name = f"msgui-webhooks-{uuid.uuid4().hex[:8]}"
-    celery_app.conf.task_routes = {"messaging.webhooks.*": {"queue": queue_name}}
+    assert celery_app.amqp.router is not None  # as after earlier sends in a full run
+    _route_webhooks_to(queue_name)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.messaging_ui.worker_settings",
@@ -393,6 +403,6 @@ def test_a_real_celery_worker_delivers_and_retries(business, receiver, settings)
             for r in receiver.requests
         )
     finally:
-        celery_app.conf.task_routes = None
+        _route_webhooks_to(None)
         worker.terminate()
         worker.wait(timeout=20)
