@@ -77,3 +77,23 @@ def test_an_impossible_move_is_reported_not_applied(staff_client, business):
     assert response.status_code == 302
     campaign.refresh_from_db()
     assert campaign.status == "EXPIRED"
+
+
+def test_staff_suspend_a_number_and_it_stops_sending(staff_client, business):
+    from campaigns import selectors
+    from tests.factories.campaigns import PhoneNumberFactory
+
+    number = PhoneNumberFactory(business=business)
+    staff_client.post(
+        "/admin/campaigns/phonenumber/",
+        {"action": "suspend_number", "_selected_action": [number.pk]},
+    )
+    number.refresh_from_db()
+    assert number.status == "SUSPENDED"
+    permission = selectors.number_send_permission(
+        business=business, number=number, kind="marketing", automated=False
+    )
+    assert permission.code == "number_inactive"
+    assert AuditEvent.objects.filter(
+        action="campaigns.number.suspended", object_id=str(number.uuid)
+    ).exists()
