@@ -73,6 +73,19 @@ def quiet_hours_defer(*, business: Business, message: Message, contact, now: dat
     return quiet_hours.next_allowed(now, zones=zones, window=window)
 
 
+def send_at_local(*, business: Business, local: datetime, contact=None, zone: str = "recipient"):
+    """A wall-clock time (naive) in the recipient's zone (contact.time_zone, else the
+    business's) or the business's zone, as an aware datetime for ``send_at``."""
+    from zoneinfo import ZoneInfo
+
+    if local.tzinfo is not None:
+        return local
+    name = business.time_zone
+    if zone == "recipient" and contact is not None and getattr(contact, "time_zone", ""):
+        name = contact.time_zone
+    return local.replace(tzinfo=ZoneInfo(name))
+
+
 def _pick_number(*, business: Business, reply_to: Message | None, contact):
     from campaigns.selectors import phone_numbers_for_sending
 

@@ -53,7 +53,10 @@ def test_enqueue_is_idempotent(business, number, contact):
 def test_enqueue_blocks_without_consent_and_says_why(business, number):
     stranger = ContactFactory(business=business, phone="+16465550111")
     m = services.message_enqueue(
-        business=business, body="Sale!", kind="marketing", contact=stranger
+        business=business,
+        body="Spring sale at Bright Smile! Reply STOP to opt out.",
+        kind="marketing",
+        contact=stranger,
     )
     assert m.status == S.BLOCKED
     assert [(r["gate"], r["code"]) for r in m.reasons] == [("consent", "no_consent")]
@@ -111,7 +114,12 @@ def test_quiet_hours_defer_at_enqueue(business, number, contact, monkeypatch):
     # 03:00 UTC = 22:00 in New York: marketing waits until 8:00 (13:00 UTC).
     fixed = datetime(2026, 3, 3, 3, 0, tzinfo=UTC)
     monkeypatch.setattr(timezone, "now", lambda: fixed)
-    m = services.message_enqueue(business=business, body="Sale!", kind="marketing", contact=contact)
+    m = services.message_enqueue(
+        business=business,
+        body="Spring sale at Bright Smile! Reply STOP to opt out.",
+        kind="marketing",
+        contact=contact,
+    )
     assert m.status == S.SCHEDULED
     assert m.send_after == datetime(2026, 3, 3, 13, 0, tzinfo=UTC)
     assert m.reasons[0]["code"] == "quiet_hours_deferred"
@@ -324,3 +332,53 @@ def test_status_callbacks_apply_in_batches(business, number, contact):
     m.refresh_from_db()
     assert m.status == S.DELIVERED and m.delivered_at is not None
     assert StatusCallback.objects.count() == 0
+
+
+# --- selectors ----------------------------------------------------------------------------------
+
+
+def test_selectors_scope_by_business_and_report_outcomes(business, other_business, number):
+    from accounts.errors import NotFound
+    from messaging import selectors
+
+    ok = consenting_contact(business=business, number=number, tags=["t"])
+    ContactFactory(business=business, phone="+16465550166", tags=["t"])  # no consent
+    b = services.broadcast_create(
+        business=business,
+        name="B",
+        body="Hello",
+        kind="transactional",
+        from_number=number,
+        tags=["t"],
+    )
+    services.broadcast_start(broadcast=b)
+    progress = selectors.broadcast_progress(business=business, broadcast=b)
+    assert progress["by_outcome"] == {"queued": 1, "skipped": 1}
+    assert progress["skipped_reasons"] == {"no_consent": 1}
+    outcomes = {
+        m.contact_id: selectors.recipient_outcome(m)
+        for m in selectors.broadcast_recipients(business=business, broadcast=b)
+    }
+    assert outcomes[ok.pk] == ("queued", "")
+    with pytest.raises(NotFound):
+        selectors.broadcast_get(business=other_business, broadcast_uuid=b.uuid)
+    m = Message.objects.filter(contact=ok).first()
+    assert selectors.message_get(business=business, message_uuid=m.uuid) == m
+    with pytest.raises(NotFound):
+        selectors.message_get(business=other_business, message_uuid=m.uuid)
+    assert selectors.number_queue(business=business, number=number)["waiting"] == 1
+    with pytest.raises(NotFound):
+        selectors.number_queue(business=other_business, number=number)
+
+
+@pytest.mark.parametrize(
+    ("zone", "contact_zone", "expected_utc_hour"),
+    [("recipient", "America/Los_Angeles", 17), ("business", "America/Los_Angeles", 14)],
+)
+def test_send_at_local_time_zones(business, zone, contact_zone, expected_utc_hour):
+    contact = ContactFactory(business=business, time_zone=contact_zone)
+    business.time_zone = "America/New_York"
+    at = services.send_at_local(
+        business=business, contact=contact, local=datetime(2026, 3, 3, 9, 0), zone=zone
+    )
+    assert at.astimezone(UTC).hour == expected_utc_hour
