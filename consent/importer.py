@@ -448,6 +448,8 @@ def _write_copy(imp: ContactImport, rows: list[Row], outcome: Outcome) -> None:
 
     with connection.cursor() as cursor:
         raw = cursor.cursor  # psycopg 3 cursor, for COPY
+        # sorts and hash joins of 100k-row batches stay in memory (this transaction only)
+        cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute("DROP TABLE IF EXISTS consent_import_stage, consent_import_evidence")
         cursor.execute(
             "CREATE TEMP TABLE consent_import_stage (line int, phone text, name text, "
@@ -478,7 +480,7 @@ def _write_copy(imp: ContactImport, rows: list[Row], outcome: Outcome) -> None:
                 tags, custom_fields, source, created_at, updated_at)
             SELECT gen_random_uuid(), %s, s.phone, s.name, s.email, s.tz, s.tags, s.custom,
                 'import', %s, %s
-            FROM consent_import_stage s ORDER BY s.line
+            FROM consent_import_stage s
             ON CONFLICT (business_id, phone) WHERE phone IS NOT NULL DO UPDATE SET
                 name = COALESCE(NULLIF(EXCLUDED.name, ''), c.name),
                 email = COALESCE(NULLIF(EXCLUDED.email, ''), c.email),
