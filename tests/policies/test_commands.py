@@ -106,3 +106,16 @@ def test_bench_policy_writes_a_report(tmp_path, capsys):
     data = json.loads((tmp_path / "b.json").read_text())
     assert data["cpu_msg_per_s"] > 0 and data["rounds"][0]["messages"] > 0
     assert "thread CPU" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_policy_stoplist_keeps_real_words_away_from_misspelling_matches(tmp_path, business):
+    from policies.models import RuleChange, RuleSet
+
+    words = tmp_path / "words.txt"
+    words.write_text("casing\nhello\n")
+    call_command("policy_stoplist", str(words))
+    assert RuleSet.objects.get().fuzzy_stoplist == ["casing"]
+    assert RuleChange.objects.filter(rule="fuzzy_stoplist").exists()
+    d = services.message_check(business=business, body="new phone casing", kind="conversational")
+    assert d.allowed
