@@ -407,4 +407,6 @@ class PolicyDecisionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
 from . import governance_admin  # noqa: E402, F401  (documents, penalties, restrictions)
