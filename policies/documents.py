@@ -80,15 +80,20 @@ def document_versions(*, kind: str) -> QuerySet[PolicyDocument]:
     return published(kind=kind).order_by("-effective_at", "-id")
 
 
+def _heads(now) -> list[PolicyDocument]:
+    """Per kind, the version in effect and the newest scheduled one: one query (the table
+    holds a handful of versions per kind)."""
+    heads: dict[tuple[str, bool], PolicyDocument] = {}
+    for doc in published().order_by("-effective_at", "-id"):
+        key = (doc.kind, doc.effective_at > now)
+        heads.setdefault(key, doc)
+    return [heads[k] for k in sorted(heads, key=lambda k: (KINDS.index(k[0]), k[1]))]
+
+
 def documents_pending_for(*, user: User, now=None) -> list[PolicyDocument]:
     """Versions a member still has to accept: per kind, the one in effect and the newest
-    scheduled one, where they have not accepted that version."""
-    now = now or timezone.now()
-    heads: list[PolicyDocument] = []
-    for kind in KINDS:
-        for doc in (document_current(kind=kind, now=now), document_scheduled(kind=kind, now=now)):
-            if doc is not None:
-                heads.append(doc)
+    scheduled one, where they have not accepted that version. Two queries."""
+    heads = _heads(now or timezone.now())
     if not heads:
         return []
     accepted = set(

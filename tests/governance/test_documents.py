@@ -325,3 +325,15 @@ def test_signup_records_acceptance_of_the_versions_in_effect(client):
     }
     assert {r.method for r in rows} == {"signup"} and {r.ip for r in rows} == {"203.0.113.50"}
     assert "policy-notice" not in client.get("/app/").content.decode()
+
+
+def test_pending_check_costs_two_queries(owner, django_assert_num_queries):
+    documents.document_publish(document=_draft(), actor=_staff())
+    with django_assert_num_queries(2):
+        pending = documents.documents_pending_for(user=owner.user)
+    assert [(d.kind, d.version) for d in pending] == [
+        ("privacy", "1.0"),
+        ("sms-policy", "1.0"),
+        ("terms", "1.0"),
+        ("terms", "2.0"),
+    ]
