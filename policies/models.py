@@ -339,5 +339,7 @@ class ContentFingerprint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_number} {self.fingerprint}"
+
+
 from .documents_models import *  # noqa: E402, F403
 from .penalty_models import *  # noqa: E402, F403
