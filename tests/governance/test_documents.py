@@ -14,6 +14,7 @@ from accounts.exports import user_export_build
 from accounts.models import AuditEvent
 from accounts.roles import Role
 from policies import documents
+from policies.governance_views import register_hooks
 from policies.models import PolicyAcceptance, PolicyDocument
 from tests.factories.accounts import MembershipFactory, UserFactory
 
@@ -178,6 +179,7 @@ def test_unique_acceptance_per_user_and_version(owner):
 
 
 def test_acceptances_are_in_the_members_own_export(owner, other_owner):
+    register_hooks()  # another test may have swapped the section out (idempotent)
     documents.acceptance_record_current(
         user=owner.user, business=owner.business, method="signup", ip="192.0.2.1"
     )

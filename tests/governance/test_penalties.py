@@ -14,6 +14,7 @@ from accounts.exports import business_export_build
 from accounts.models import AuditEvent, Business
 from campaigns.selectors import number_send_permission
 from policies import penalties
+from policies.governance_views import register_hooks
 from policies.models import CarrierPenalty, Restriction
 from tests.factories.accounts import UserFactory
 from tests.factories.campaigns import PhoneNumberFactory
@@ -286,6 +287,7 @@ def test_restriction_linked_to_a_penalty_of_another_business_is_refused(
 
 
 def test_compliance_section_in_the_business_export(business, staff):
+    register_hooks()
     _fine(business, staff)
     _throttle(business, staff, limit=4)
     export = business_export_build(business=business)
