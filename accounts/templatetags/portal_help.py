@@ -6,6 +6,7 @@ Any portal template may use it: ``{% load portal_help %}`` then
 """
 
 from django import template
+from django.utils.html import escape
 
 from accounts import help_terms
 
@@ -15,4 +16,6 @@ register = template.Library()
 @register.inclusion_tag("help/term.html")
 def help_term(slug: str, label: str = ""):
     term = help_terms.get(slug)
-    return {"term": term, "label": label or (term.label if term else slug), "slug": slug}
+    # Labels are plain text, even when written as a literal in a template (which Django
+    # would otherwise treat as safe HTML).
+    return {"term": term, "label": escape(label or (term.label if term else slug)), "slug": slug}
