@@ -16,7 +16,8 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Min, Q
+from django.db.models import F, Min, Q, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from . import ratecap
@@ -200,18 +201,21 @@ def _claim(number_id: int) -> tuple[list[Message], dict]:
             claimed += ok[:fit]
             if fit < len(ok) or len(rows) < batch:
                 break
-        if claimed or changed:
+        if claimed:
+            # One UPDATE for the whole claim (same status, time and pending slot bound; a
+            # re-claimed row keeps a later bound it already had, invariant I3).
+            Message.objects.filter(pk__in=[m.pk for m in claimed]).update(
+                status=S.SENDING,
+                attempts=F("attempts") + 1,
+                claimed_at=now,
+                status_changed_at=now,
+                slot_frees_at=Greatest(
+                    Value(pending), Coalesce(F("slot_frees_at"), Value(pending))
+                ),
+            )
+        if changed:
             Message.objects.bulk_update(
-                claimed + changed,
-                [
-                    "status",
-                    "attempts",
-                    "claimed_at",
-                    "slot_frees_at",
-                    "status_changed_at",
-                    "reasons",
-                    "send_after",
-                ],
+                changed, ["status", "status_changed_at", "reasons", "send_after"]
             )
         if claimed:
             lane.drain_at = now  # a drainer is live on this lane (heartbeat)
