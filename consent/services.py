@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -813,7 +813,10 @@ def contact_import_start(
         ip=ip,
         detail={"mapping": imp.mapping, "attestation": imp.attestation_text},
     )
-    if imp.total_rows <= settings.CONSENT_IMPORT_SYNC_ROWS:
+    sync_limit = settings.CONSENT_IMPORT_SYNC_ROWS
+    if connection.vendor != "postgresql":
+        sync_limit = min(sync_limit, 200)  # the row-by-row path: keep requests short
+    if imp.total_rows <= sync_limit:
         contact_import_run(import_id=imp.pk)
         imp.refresh_from_db()
     else:
