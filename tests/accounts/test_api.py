@@ -161,3 +161,20 @@ def test_bad_page_size_is_a_400_naming_the_field(api_client, value):
     response = api_client.get(f"/api/v1/members/?page_size={value}")
     error = _error(response, 400, "invalid")
     assert "page_size" in error["fields"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path", ["/api/v1/nothing-here/", "/api/v1/members/not-a-uuid/", "/api/v1/business/x/y/"]
+)
+def test_unrouted_api_paths_answer_in_the_error_shape(api_client, path):
+    response = api_client.get(path)
+    assert response["Content-Type"] == "application/json"
+    _error(response, 404, "not_found")
+
+
+@pytest.mark.django_db
+def test_unrouted_portal_paths_stay_html(client):
+    response = client.get("/app/nothing-here/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
