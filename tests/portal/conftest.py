@@ -1,9 +1,9 @@
 """Browser journeys: Debian's chromium through Playwright against the live portal, the
 simulated carrier and a real Celery worker, on PostgreSQL and Redis.
 
-One browser for the session (pytest-playwright's ``browser``, launched with the options
-below); each test gets fresh contexts. The worker is a subprocess on the live server's test
-database, so journeys use ``live_server`` (transactional: rows are committed).
+One browser per module (see ``browser``); each test gets fresh contexts. The worker is a
+subprocess on the live server's test database, so journeys use ``live_server``
+(transactional: rows are committed).
 """
 
 import contextlib
@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
 # still synchronous and safe.
@@ -34,14 +35,17 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
-def browser_type_launch_args():
-    return {"executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS, "headless": True}
-
-
-@pytest.fixture(scope="session")
-def browser_context_args():
-    return {"viewport": {"width": 1280, "height": 900}, "locale": "en-US"}
+@pytest.fixture(scope="module")
+def browser():
+    """One chromium per module. Module-scoped, not pytest-playwright's session browser: other
+    apps' browser tests start their own sync Playwright per module, and two sync Playwright
+    loops cannot run in one thread at the same time."""
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()
 
 
 @pytest.fixture
