@@ -142,7 +142,13 @@ class OptInForm(models.Model):
 
     @property
     def policy_version(self) -> str:
-        return f"form:{self.uuid}:v{self.version}"
+        """The form's own version and the privacy policy and terms in effect, which the
+        disclosure links to: what the person was shown, for the ledger."""
+        from policies.documents import current_version
+
+        shown = [f"form:{self.uuid}:v{self.version}"]
+        shown += [v for v in (current_version("privacy"), current_version("terms")) if v]
+        return ";".join(shown)
 
 
 class ConsentEvent(models.Model):

@@ -10,3 +10,7 @@ class PoliciesConfig(AppConfig):
         from accounts.roles import Cap
 
         navigation.register(navigation.NavItem(70, "Policy", "policies:overview", Cap.VIEW))
+
+        from .governance_views import register_hooks
+
+        register_hooks()

@@ -96,11 +96,15 @@ def test_export_my_data_as_json(owner_client, owner):
     )
     owner_client.get(reverse("portal:dashboard"))  # logged: performance allowed
     services.audit_record(action="test.action", actor=owner.user, business=owner.business)
+    previous = exports._user_sections.get("policy_acceptances")
     exports.register_user("policy_acceptances", lambda user: [{"document": "terms", "v": 3}])
     try:
         response = owner_client.post(reverse("portal:my-account-export"))
     finally:
-        exports._user_sections.pop("policy_acceptances")
+        if previous is None:
+            exports._user_sections.pop("policy_acceptances")
+        else:
+            exports._user_sections["policy_acceptances"] = previous
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/json")
     assert "attachment" in response["Content-Disposition"]
