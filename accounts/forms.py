@@ -2,6 +2,7 @@ import zoneinfo
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.utils.html import format_html
 
 from .roles import ROLE_CHOICES, Role
 
@@ -44,7 +45,20 @@ class SignupForm(forms.Form):
     age_confirmed = forms.BooleanField(
         label="I am 18 or older and authorised to act for this business.",
     )
-    accept_terms = forms.BooleanField(label="I accept the Terms of Service and the SMS policy.")
+    accept_terms = forms.BooleanField(
+        label="I accept the Terms of Service and the SMS policy.",
+        help_text=format_html(
+            "Read them first: {} · {} · {}",
+            *(
+                format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, label)
+                for url, label in (
+                    ("/legal/terms/", "Terms of Service"),
+                    ("/legal/sms-policy/", "SMS/MMS content policy"),
+                    ("/legal/privacy/", "Privacy policy"),
+                )
+            ),
+        ),
+    )
 
     def clean_password(self):
         password = self.cleaned_data["password"]
