@@ -1,6 +1,7 @@
 """One error shape for every API error: ``{"error": {code, message, fields, detail}}``."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
@@ -57,6 +58,13 @@ def exception_handler(exc, context):
             message=exc.message,
             fields=exc.fields,
             detail=exc.detail,
+        )
+    if isinstance(exc, DjangoValidationError):
+        # A malformed value reached the ORM (e.g. "null" for a uuid filter): the caller's
+        # mistake, never a 500.
+        fields = {k: [str(m) for m in v] for k, v in getattr(exc, "message_dict", {}).items()}
+        return error_response(
+            status=400, code="invalid", message="; ".join(exc.messages), fields=fields
         )
     if isinstance(exc, Http404):
         return error_response(status=404, code="not_found", message="Not found.")

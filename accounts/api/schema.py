@@ -39,6 +39,7 @@ DEFAULT_ERRORS = {
     "403": "The key's role does not allow this.",
     "404": "Not found (or another business's).",
     "429": "Too many requests for this key.",
+    "503": "A service we depend on (carrier, registry) did not answer; retry later.",
 }
 
 

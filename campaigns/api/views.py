@@ -27,6 +27,12 @@ def _actor(request):
 
 
 class BrandOutputSerializer(serializers.ModelSerializer):
+    # Optional choices are "" when not given: documented as plain strings, not enums.
+    stock_exchange = serializers.CharField(read_only=True)
+    alt_business_id_type = serializers.CharField(read_only=True)
+    registrar = serializers.CharField(read_only=True)
+    business_contact_email = serializers.CharField(read_only=True)  # "" when not given
+
     class Meta:
         model = Brand
         fields = [
@@ -146,6 +152,7 @@ class BrandRegisterApi(TenantAPIView):
 
 class CampaignOutputSerializer(serializers.ModelSerializer):
     brand = serializers.UUIDField(source="brand.uuid")
+    registrar = serializers.CharField(read_only=True)  # "" until submitted
     kinds = serializers.SerializerMethodField(help_text="Message kinds the use case covers.")
 
     class Meta:

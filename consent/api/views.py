@@ -308,7 +308,11 @@ class ConsentProofApi(TenantAPIView):
             # not "format": DRF keeps that name for its renderer choice
             OpenApiParameter("export", str, enum=["json", "csv"]),
         ],
-        responses={200: EventOut(many=True), **ERROR_RESPONSES},
+        responses={
+            (200, "application/json"): EventOut(many=True),
+            (200, "text/csv"): OpenApiTypes.STR,
+            **ERROR_RESPONSES,
+        },
     )
     def get(self, request):
         params = request.query_params
@@ -597,6 +601,8 @@ class ImportListApi(TenantListAPIView):
         if upload is not None:
             filename, content = upload.name, upload.read()
         else:
+            if not isinstance(request.data, dict):
+                raise ValidationFailed("Send a JSON object with filename and content_base64.")
             try:
                 content = base64.b64decode(
                     str(request.data.get("content_base64", "")), validate=True

@@ -52,9 +52,9 @@ class MessageSerializer(serializers.Serializer):
     purpose = serializers.CharField()
     body = serializers.CharField()
     to = serializers.CharField(source="to_phone", help_text="The other party's phone.")
-    from_number = serializers.CharField(source="from_number.e164", default=None)
-    contact = serializers.UUIDField(source="contact.uuid", default=None)
-    broadcast = serializers.UUIDField(source="broadcast.uuid", default=None)
+    from_number = serializers.CharField(source="from_number.e164", default=None, allow_null=True)
+    contact = serializers.UUIDField(source="contact.uuid", default=None, allow_null=True)
+    broadcast = serializers.UUIDField(source="broadcast.uuid", default=None, allow_null=True)
     encoding = serializers.CharField()
     segments = serializers.IntegerField()
     automated = serializers.BooleanField()
@@ -185,7 +185,6 @@ LIST_PARAMETERS = [
     OpenApiParameter("created_after", OpenApiTypes.DATETIME),
     OpenApiParameter("created_before", OpenApiTypes.DATETIME),
     OpenApiParameter("date", OpenApiTypes.DATE),
-    OpenApiParameter("page_size", int),
 ]
 
 
@@ -662,7 +661,7 @@ class BroadcastRecipientsApi(TenantListAPIView):
 
     class OutputSerializer(serializers.Serializer):
         message = serializers.UUIDField(source="uuid")
-        contact = serializers.UUIDField(source="contact.uuid", default=None)
+        contact = serializers.UUIDField(source="contact.uuid", default=None, allow_null=True)
         to = serializers.CharField(source="to_phone")
         status = serializers.CharField()
         outcome = serializers.SerializerMethodField()
