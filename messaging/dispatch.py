@@ -154,6 +154,9 @@ def _claim(number_id: int) -> tuple[list[Message], dict]:
         if lane.throttled_until and lane.throttled_until > now:
             _schedule(lane, lane.throttled_until, now)
             return [], {"throttled": True}
+        # A carrier penalty may lower this business's cap: the stricter limit and the
+        # longer window both apply.
+        limit, window = _effective_cap(lane.business_id, limit, window)
         slots = [
             ratecap.Slot(_ts(f), s)
             for f, s in Message.objects.filter(
@@ -244,9 +247,20 @@ def _claim(number_id: int) -> tuple[list[Message], dict]:
         return [], {"number": number, "changed": len(changed), "next": when}
 
 
+def _effective_cap(business_id: int, limit: int, window: float) -> tuple[int, float]:
+    from policies.penalties import rate_limit_for
+
+    restricted = rate_limit_for(business_id=business_id)
+    if restricted is None:
+        return limit, window
+    return min(limit, restricted[0]), max(window, float(restricted[1]))
+
+
 def _finish(claimed: list[Message], results, number) -> dict:
     """Step (3): record answers; shrink or free each slot; retries with backoff."""
-    window = settings.MESSAGING_RATE_WINDOW
+    _, window = _effective_cap(
+        number.business_id, settings.MESSAGING_RATE_LIMIT, settings.MESSAGING_RATE_WINDOW
+    )
     margin = settings.MESSAGING_SLOT_MARGIN
     now = timezone.now()
     counts = {"sent": 0, "retry": 0, "failed": 0, "throttled": 0}

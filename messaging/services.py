@@ -690,6 +690,9 @@ def inbound_receive(
             created_at=now,
             status_changed_at=now,
         )
+        from .tenant_webhooks import message_inbound_event, webhook_emit_many
+
+        webhook_emit_many(events=[message_inbound_event(inbound, keyword=match.action or "")])
         reply_body, purpose = "", ""
         if match.action in (keywords.OPT_OUT, keywords.OPT_OUT_ALL):
             reply_body = getattr(campaign, "optout_message", "") or (
@@ -799,6 +802,9 @@ def status_callbacks_apply(*, limit: int = 2000) -> int:
             Message.objects.bulk_update(
                 changed.values(), ["status", "status_changed_at", "delivered_at", "error_code"]
             )
+            from .tenant_webhooks import message_status_event, webhook_emit_many
+
+            webhook_emit_many(events=[message_status_event(m) for m in changed.values()])
         StatusCallback.objects.filter(pk__in=[c.pk for c in batch]).delete()
     _report_grouped(events)
     return applied
