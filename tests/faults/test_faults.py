@@ -13,8 +13,11 @@ After each fault the outcome is judged from the carrier's audit log and the data
 One summary line per fault is printed (run with ``-s`` to see them).
 """
 
+import contextlib
 import json
 import random
+import socket
+import subprocess
 import time
 from collections import Counter, defaultdict
 
@@ -213,3 +216,81 @@ def test_duplicate_and_out_of_order_callbacks(
     )
     # nothing re-sent because of the receipts
     assert len([e for e in send_path.audit() if not e.get("duplicate")]) == facts["sent"]
+
+
+class ThrowawayRedis:
+    """Our own redis-server (no persistence) on a free port: restarting it loses every
+    queued task, like a crash. Never the shared server other sessions use."""
+
+    def __init__(self) -> None:
+        from tests.fixtures.carrier import free_port
+
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", self.port), 0.2),
+            ):
+                return
+            time.sleep(0.1)
+        raise RuntimeError("redis-server did not start")
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+
+@pytest.fixture
+def throwaway_redis():
+    r = ThrowawayRedis()
+    r.start()
+    yield r
+    r.kill()
+
+
+def test_broker_restart_mid_drain(business, send_path, celery_procs, settings, throwaway_redis):
+    # the workers and beat use the throwaway broker; this process's own kicks go to the
+    # suite's broker and are never consumed, so the drain starts from beat's recovery
+    # (overdue lanes are re-kicked), which is exactly what must survive a broker restart
+    settings.CELERY_BROKER_URL = throwaway_redis.url
+    lines, ids, stopped = _bulk(business, numbers=4, per_number=30)
+    first = celery_procs("worker", "w1")
+    celery_procs("beat", "beat")
+    _wait(lambda: len(send_path.audit()) >= 25, 90, "twenty-five accepted")
+    throwaway_redis.kill()  # every queued and unacked task is gone
+    before = len(send_path.audit())
+    time.sleep(2)
+    throwaway_redis.start()
+    # Found here (celery 5.7 / kombu 5.7, Redis transport): after the broker comes back the
+    # worker's consumer fails to reconnect ("Error on stopping Hub: AttributeError 'NoneType'
+    # object has no attribute 'hostname'") and never consumes again, while beat reconnects.
+    # Until that is fixed in the worker's setup, operations replace such a worker (liveness
+    # check on consumption); this test does the same and checks that no message is lost,
+    # doubled or over the cap across the restart and the replacement.
+    first.kill()
+    celery_procs("worker", "w2")
+    _wait(lambda: _settled(ids), 150, "every message settled after the broker restart")
+    facts = _judge("redis-restart", send_path, lines, ids, stopped)
+    _assert_invariants(facts, opt_outs=len(lines))
+    assert before < facts["sent"]  # the drain went on after the restart
