@@ -23,7 +23,7 @@ from collections import Counter, defaultdict
 
 import pytest
 import requests
-from django.db import transaction
+from django.db import connection, transaction
 
 from consent.services import consent_record_opt_out
 from messaging import ratecap, services
@@ -294,3 +294,34 @@ def test_broker_restart_mid_drain(business, send_path, celery_procs, settings, t
     facts = _judge("redis-restart", send_path, lines, ids, stopped)
     _assert_invariants(facts, opt_outs=len(lines))
     assert before < facts["sent"]  # the drain went on after the restart
+
+
+def _terminate_other_backends() -> int:
+    """pg_terminate_backend on every other connection to the test database: the workers'
+    and beat's (this process keeps its own)."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return cur.fetchone()[0]
+
+
+def test_database_connections_broken_mid_drain(business, send_path, celery_procs):
+    lines, ids, stopped = _bulk(business, numbers=4, per_number=30)
+    celery_procs("worker", "w1")
+    celery_procs("beat", "beat")
+    _wait(lambda: len(send_path.audit()) >= 25, 90, "twenty-five accepted")
+    # break connections every 0.5 s until three were cut (or 10 s passed): a worker holds its
+    # connection only while a drain claims or finishes, so one sweep may find none
+    terminated, deadline = 0, time.monotonic() + 10
+    while terminated < 3 and time.monotonic() < deadline:
+        terminated += _terminate_other_backends()
+        time.sleep(0.5)
+    before = len(send_path.audit())
+    _wait(lambda: _settled(ids), 150, "every message settled after the broken connections")
+    facts = _judge("db-connections-terminated", send_path, lines, ids, stopped)
+    print(f"FAULT db-connections-terminated: backends_terminated={terminated}")
+    _assert_invariants(facts, opt_outs=len(lines))
+    assert terminated > 0  # the fault happened
+    assert before < facts["sent"]  # and the drain went on after it
