@@ -72,9 +72,13 @@ def _check_database() -> str:
 
 
 def _check_broker() -> str:
-    from config.celery_app import app
+    from kombu import Connection
 
-    with app.connection_for_write() as conn:
+    import config.celery_app  # noqa: F401 - registers the safefs:// transport alias
+
+    url = settings.CELERY_BROKER_URL
+    options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}) if "safefs" in url else {}
+    with Connection(url, transport_options=options, connect_timeout=2) as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
     return "ok"
 

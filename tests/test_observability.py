@@ -56,14 +56,8 @@ def test_readiness_reports_each_dependency(client, settings):
 
 @pytest.mark.django_db
 def test_readiness_fails_when_the_broker_is_down(client, settings):
-    from config.celery_app import app
-
-    original = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:1/0"
-    try:
-        response = client.get("/readyz")
-    finally:
-        app.conf.broker_url = original
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["broker"]["status"] == "error"
 
