@@ -32,7 +32,9 @@ lint: install
 
 test: install lint
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -m "not faults" $(PYTEST_ARGS)
+	@echo "--- fault-injection stage (real workers, carrier faults, SIGKILL, Redis restart) ---"
+	$(VENV)/bin/pytest -m faults tests/faults -s $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3 var/broker
