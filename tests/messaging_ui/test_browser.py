@@ -5,11 +5,11 @@ before canceling, the broadcast progress bar polling, and a phone-sized screen."
 import os
 
 import pytest
-from django.test import Client
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from messaging.models import Broadcast, Message
 from messaging.segments import segment_info
+from tests.browser import signed_in_page
 from tests.factories.consent import ContactFactory
 from tests.factories.messaging import MessageFactory, consenting_contact, sending_number
 
@@ -17,56 +17,19 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # the test's ORM calls beside 
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 BODY = "Bright Smile: your cleaning is on Tue 3pm. Reply STOP to opt out."
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
-def signed_in(browser, live_server, owner):
-    """A page logged in as the owner of ``business``; any non-loopback request fails."""
-    client = Client()
-    client.force_login(owner.user)
-    session = client.session
-    session["current_business"] = str(owner.business.uuid)
-    session.save()
-    context = browser.new_context(base_url=live_server.url)
-    context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
-    outside = []
-
-    def guard(route):
-        if route.request.url.startswith(live_server.url):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
-    page = context.new_page()
-    page.goto("/app/")
-    banner = page.locator("#cookie-banner")
-    if banner.count() and banner.is_visible():  # choose once, so it covers nothing later
-        with page.expect_navigation():
-            page.click("#cookie-banner button[value=reject_all]")
-    yield page
-    context.close()
-    assert not outside, f"third-party requests: {outside}"
+def signed_in(chromium, live_server, owner):
+    """The owner's page, past the cookie banner (chosen once, so it covers nothing later)."""
+    with signed_in_page(chromium, live_server, owner) as page:
+        page.goto("/app/")
+        banner = page.locator("#cookie-banner")
+        if banner.count() and banner.is_visible():
+            with page.expect_navigation():
+                page.click("#cookie-banner button[value=reject_all]")
+        yield page
 
 
 SAMPLES = [

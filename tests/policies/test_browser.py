@@ -4,8 +4,7 @@ shows the reasons of a draft, and the decisions list shows what was blocked."""
 import os
 
 import pytest
-from django.test import Client
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from policies.models import PolicyDecision
 from tests.factories.policies import PolicyDecisionFactory
@@ -14,49 +13,10 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # the test's ORM calls beside 
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
-
 
 @pytest.fixture
-def page(browser, live_server, owner):
-    client = Client()
-    client.force_login(owner.user)
-    session = client.session
-    session["current_business"] = str(owner.business.uuid)
-    session.save()
-    context = browser.new_context(base_url=live_server.url)
-    context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
-    outside = []
-
-    def guard(route):
-        if route.request.url.startswith(live_server.url):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
-    page = context.new_page()
-    yield page
-    context.close()
-    assert not outside, f"third-party requests: {outside}"
+def page(owner_page):
+    return owner_page
 
 
 def test_precheck_shows_reasons_and_records_nothing(page, business):
