@@ -1,6 +1,7 @@
-"""Request ids, structured (JSON) logs, and the health and readiness endpoints."""
+"""Request ids, structured (JSON) logs, the health and readiness endpoints, and /metrics."""
 
 import contextvars
+import hmac
 import json
 import logging
 import socket
@@ -10,7 +11,11 @@ from urllib.parse import urlparse
 
 from django.conf import settings
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
+from django.views.decorators.cache import never_cache
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from accounts import metrics as metrics_registry
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 
@@ -115,3 +120,40 @@ def readyz(request):
     return JsonResponse(
         {"status": "ok" if ok else "error", "checks": checks}, status=200 if ok else 503
     )
+
+
+def _error(status: int, code: str, message: str) -> JsonResponse:
+    body = {"error": {"code": code, "message": message, "fields": {}, "detail": {}}}
+    return JsonResponse(body, status=status)
+
+
+def _is_verified_staff(request) -> bool:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not user.is_staff:
+        return False
+    # staff prove a second factor (django-otp), as for the admin
+    is_verified = getattr(user, "is_verified", None)
+    return bool(is_verified()) if callable(is_verified) else False
+
+
+def _bearer_ok(request, token: str) -> bool:
+    scheme, _, given = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme.lower() != "bearer" or not given:
+        return False
+    return hmac.compare_digest(given.strip().encode(), token.encode())
+
+
+@never_cache
+def metrics(request):
+    """Prometheus text for the scraper (``Authorization: Bearer $METRICS_TOKEN``) or for
+    staff signed in with their second factor. Not public: without a configured token a
+    stranger gets 404 (nothing here), with one a missing or wrong token gets 401."""
+    token = settings.METRICS_TOKEN
+    if not _is_verified_staff(request):
+        if not token:
+            return _error(404, "not_found", "Not found.")
+        if not _bearer_ok(request, token):
+            response = _error(401, "not_authenticated", "A valid metrics token is required.")
+            response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+            return response
+    return HttpResponse(metrics_registry.exposition(), content_type=CONTENT_TYPE_LATEST)

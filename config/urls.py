@@ -35,6 +35,7 @@ api_v1 = [
 urlpatterns = [
     path("healthz", observability.healthz, name="healthz"),
     path("readyz", observability.readyz, name="readyz"),
+    path("metrics", observability.metrics, name="metrics"),
     path("", account_views.HomeView.as_view(), name="home"),
     path("signup/", account_views.SignupView.as_view(), name="signup"),
     path(

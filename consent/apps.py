@@ -15,6 +15,10 @@ class ConsentConfig(AppConfig):
         navigation.register(NavItem(34, "Imports", "consent:imports", Cap.MANAGE_CONTACTS))
         readiness.register(optin_form_step)
 
+        from . import metrics
+
+        metrics.register()  # /metrics: opt-outs in the ledger (accounts.metrics)
+
 
 def optin_form_step(business):
     from django.urls import NoReverseMatch, reverse

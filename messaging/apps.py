@@ -5,6 +5,7 @@ class MessagingConfig(AppConfig):
     name = "messaging"
 
     def ready(self) -> None:
-        from . import privacy
+        from . import metrics, privacy
 
         privacy.register()
+        metrics.register()  # /metrics: queue depth, sends, callbacks (accounts.metrics)

@@ -14,3 +14,7 @@ class PoliciesConfig(AppConfig):
         from .governance_views import register_hooks
 
         register_hooks()
+
+        from . import metrics
+
+        metrics.register()  # /metrics: today's send outcomes (accounts.metrics)

@@ -319,6 +319,8 @@ class RiskCounter(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["business", "day"], name="riskcounter_biz_day")
         ]
+        # today's rows of every business: the outcome counters of /metrics (policies/metrics.py)
+        indexes = [models.Index(fields=["day"], name="riskcounter_day")]
 
     def __str__(self) -> str:
         return f"{self.business} {self.day}"

@@ -6,6 +6,10 @@ Every named URL pattern must have a rule, so a new page cannot ship unchecked:
 - ``api``: no key or a wrong key → 401; a key whose role lacks ``cap`` → 403; another
   business's key on this business's object → 404; all in the one error shape.
 - ``public``: reachable anonymously, with the ``reason`` it is public.
+- ``ops``: a machine endpoint for operators (``/metrics``): a bearer token from the setting
+  ``token_setting``, or staff with their second factor. Without a token configured,
+  anonymous users and business members get 404; with one, a missing or wrong token gets 401
+  (business members too), in the one error shape; the right token is allowed.
 """
 
 from collections.abc import Callable
@@ -17,7 +21,7 @@ from accounts.roles import Cap
 
 @dataclass
 class Rule:
-    kind: Literal["portal", "api", "public"]
+    kind: Literal["portal", "api", "public", "ops"]
     cap: Cap = Cap.VIEW
     method: str = "get"
     # Makes an object owned by the given business and returns the URL kwargs for it.
@@ -27,3 +31,5 @@ class Rule:
     reason: str = ""
     # Status codes the allowed caller may get (besides 2xx/3xx), e.g. 400 for empty forms.
     allowed_extra: tuple[int, ...] = field(default_factory=tuple)
+    # ``ops``: the setting that holds the bearer token.
+    token_setting: str = ""

@@ -17,12 +17,21 @@ PRODUCTION_ENV = {
     "CONSENT_SUPPRESSION_KEY": "suppression-key",
     "TWILIO_ACCOUNT_SID": "AC00000000000000000000000000000000",
     "TWILIO_AUTH_TOKEN": "token",
+    "METRICS_TOKEN": "metrics-token",
 }
 
 
 def _check(env: dict, *args: str) -> subprocess.CompletedProcess:
     # Nothing of the caller's environment may stand in for a missing secret (CI sets some).
-    prefixes = ("DJANGO_", "DATABASE_", "CELERY_", "CONSENT_", "TWILIO_", "MESSAGING_")
+    prefixes = (
+        "DJANGO_",
+        "DATABASE_",
+        "CELERY_",
+        "CONSENT_",
+        "TWILIO_",
+        "MESSAGING_",
+        "METRICS_",
+    )
     clean = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
     return subprocess.run(
         [sys.executable, "manage.py", "check", *args],
@@ -49,6 +58,7 @@ def test_check_deploy_is_clean_under_production_settings():
         "CELERY_BROKER_URL",
         "CONSENT_SUPPRESSION_KEY",
         "TWILIO_AUTH_TOKEN",
+        "METRICS_TOKEN",
     ],
 )
 def test_production_refuses_to_start_without_each_secret(missing):

@@ -81,6 +81,7 @@ def _below(cap: Cap) -> Role | None:
 PORTAL = [n for n in NAMES if n in RULES and RULES[n].kind == "portal"]
 API = [n for n in NAMES if n in RULES and RULES[n].kind == "api"]
 PUBLIC = [n for n in NAMES if n in RULES and RULES[n].kind == "public"]
+OPS = [n for n in NAMES if n in RULES and RULES[n].kind == "ops"]
 
 
 @pytest.mark.django_db
@@ -177,6 +178,33 @@ def test_public_url_is_reachable_anonymously(name, client):
         name,
         response.status_code,
     )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", OPS)
+def test_ops_url_needs_its_token_or_verified_staff(name, client, login, settings, staff_client):
+    rule = RULES[name]
+    assert rule.token_setting, f"{name}: an ops URL names the setting of its token"
+    url = _url(name, None)
+    member = MembershipFactory(role=Role.OWNER.value)
+    anonymous = APIClient()
+
+    setattr(settings, rule.token_setting, "")  # no token configured: nothing to see here
+    _assert_error_shape(anonymous.get(url), 404)
+    _assert_error_shape(anonymous.get(url, HTTP_AUTHORIZATION="Bearer "), 404)
+    response = staff_client.get(url)
+    assert response.status_code == 200, (name, response.status_code)
+    staff_client.logout()
+
+    token = "sweep-ops-token-5f1e9a"
+    setattr(settings, rule.token_setting, token)
+    _assert_error_shape(anonymous.get(url), 401)
+    _assert_error_shape(anonymous.get(url, HTTP_AUTHORIZATION=f"Bearer {token}-wrong"), 401)
+    _assert_error_shape(anonymous.get(url, HTTP_AUTHORIZATION=f"Token {token}"), 401)
+    login(client, member)  # the owner of a business is not an operator
+    _assert_error_shape(client.get(url), 401)
+    response = anonymous.get(url, HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 200, (name, response.status_code)
 
 
 @pytest.mark.django_db

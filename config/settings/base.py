@@ -239,6 +239,10 @@ _ = crontab  # the beat schedule entries use crontab
 # --- messaging ---
 # Provider: "simulated" (the embedded carrier, `manage.py run_carrier`) or "twilio".
 MESSAGING_PROVIDER = env("MESSAGING_PROVIDER", default="simulated")
+# /metrics (docs/deploy.md): the scraper's bearer token (empty: staff only, 404 to others;
+# production requires one) and how many of the busiest numbers get per-number series.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_TOP_NUMBERS = env.int("METRICS_TOP_NUMBERS", default=200)
 CARRIER_URL = env("CARRIER_URL", default="http://127.0.0.1:8025").rstrip("/")
 CARRIER_AUDIT_LOG = env("CARRIER_AUDIT_LOG", default=str(VAR_DIR / "carrier-audit.jsonl"))
 # Shared HMAC secret of the simulated carrier's webhooks; derived from SECRET_KEY when unset

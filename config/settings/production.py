@@ -12,6 +12,8 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 # Opt-out suppression hashes must survive a SECRET_KEY rotation: their key is its own.
 CONSENT_SUPPRESSION_KEY = env("CONSENT_SUPPRESSION_KEY")
+# The Prometheus scraper's bearer token for /metrics (staff may read it signed in).
+METRICS_TOKEN = env("METRICS_TOKEN")
 MESSAGING_PROVIDER = env("MESSAGING_PROVIDER", default="twilio")
 if MESSAGING_PROVIDER == "twilio":
     TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID")

@@ -39,6 +39,7 @@ RULES = {
         reason="readiness probe: says only ok or which service is down",
         allowed_extra=(503,),  # no carrier runs during the sweep
     ),
+    "metrics": Rule("ops", token_setting="METRICS_TOKEN"),
     "home": Rule("public", reason="landing page"),
     "signup": Rule("public", reason="creating an account"),
     "invitation-accept": Rule(
