@@ -27,11 +27,32 @@ import random
 import time
 import uuid
 from collections import deque
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiohttp import ClientSession, ClientTimeout, web
 
 log = logging.getLogger("carrier")
+
+# Delivery receipts go per callback URL in batches, as aggregators push them (Infobip's
+# {"results": [...]}, Sinch's batched reports): one request per CALLBACK_BATCH receipts, or
+# after CALLBACK_LINGER seconds for a partial batch. Control keys change them.
+CALLBACK_BATCH = 100
+CALLBACK_BATCH_MAX = 1000  # what our webhook takes in one request
+CALLBACK_LINGER = 0.2
+CALLBACK_RETRY_FOR = 300.0  # seconds a receipt is retried before it is given up
+
+
+@dataclass(slots=True)
+class _Callback:
+    """One request waiting in the outbox: a receipt, a batch of them, or an inbound text."""
+
+    url: str
+    payload: dict
+    receipts: int  # receipts it carries (0: an inbound text)
+    generation: int  # the carrier's reset count when it was made
+    attempt: int = 0
+    first_at: float = field(default_factory=time.monotonic)
 
 
 def _sign(secret: bytes, timestamp: str, body: bytes) -> str:
@@ -63,15 +84,27 @@ class Carrier:
         self.retry_after = 1.0
         self.replies: dict[str, str] = {}  # recipient phone -> reply body
         self.callbacks = True
+        self.callback_batch = CALLBACK_BATCH
+        self.callback_linger = CALLBACK_LINGER
+        self.callback_retry_for = CALLBACK_RETRY_FOR
+        self.generation = getattr(self, "generation", 0) + 1
+        self.waiting: dict[str, list[dict]] = {}  # receipts per callback URL, not yet sent
+        self.callback_hold = False  # receipts wait in `held` until released (benchmarks)
+        self.held: list[tuple[str, dict]] = []
         self.delivery_delay = 0.0
         self.undeliverable: set[str] = set()
         self.counters = {
             "accepted": 0,
             "duplicates": 0,
             "faults": 0,
-            "callbacks": 0,
-            "callback_errors": 0,
+            "receipts": 0,  # delivery receipts produced
+            "callbacks": 0,  # receipts the receiver took (2xx)
+            "callback_requests": 0,  # requests that carried them
+            "callback_errors": 0,  # receipts refused (4xx) or given up
+            "callback_retries": 0,  # requests retried
             "inbound": 0,
+            "inbound_posts": 0,
+            "inbound_errors": 0,
         }
 
     # --- helpers ------------------------------------------------------------------------
@@ -91,24 +124,34 @@ class Carrier:
             return "timeout"
         return ""
 
-    async def _post(self, url: str, payload: dict) -> None:
-        body = json.dumps(payload).encode()
-        ts = f"{time.time():.3f}"
+    async def _post_once(self, url: str, payload: dict) -> int:
+        """One signed POST; the HTTP status, or 0 when the receiver could not be reached.
+        Signed afresh on every attempt, so a retry is never refused as a replay."""
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        ts = f"{time.time():.6f}"
         headers = {
             "Content-Type": "application/json",
             "X-Carrier-Timestamp": ts,
             "X-Carrier-Signature": _sign(self.secret, ts, body),
         }
+        try:
+            async with self.session.post(url, data=body, headers=headers) as resp:
+                await resp.read()
+                return resp.status
+        except Exception as exc:  # the receiver may be down or slow: the caller retries
+            log.debug("callback to %s failed: %s", url, exc)
+            return 0
+
+    async def _post(self, url: str, payload: dict) -> bool:
+        """An inbound text, posted in the request that simulates it: a few quick tries."""
         for attempt in range(3):
-            try:
-                async with self.session.post(url, data=body, headers=headers) as resp:
-                    if resp.status < 500:
-                        self.counters["callbacks"] += 1
-                        return
-            except Exception as exc:  # the receiver may be down: retry, then count
-                log.debug("callback to %s failed: %s", url, exc)
+            status = await self._post_once(url, payload)
+            if status and status < 500:
+                self.counters["inbound_posts"] += 1
+                return True
             await asyncio.sleep(0.2 * (attempt + 1))
-        self.counters["callback_errors"] += 1
+        self.counters["inbound_errors"] += 1
+        return False
 
     def _spawn(self, coro) -> None:
         task = asyncio.ensure_future(coro)
@@ -116,17 +159,93 @@ class Carrier:
         task.add_done_callback(self.background.discard)
 
     async def _deliver(self, delay: float, url: str, payload: dict) -> None:
+        """Queue one callback after ``delay``. Delivery receipts (they carry a ``status``)
+        wait per URL until ``callback_batch`` of them are there or ``callback_linger``
+        seconds have passed, then go as one request ``{"receipts": [...]}``
+        (``callback_batch`` 1: each alone, the bare receipt); inbound texts go alone."""
+        receipt = "status" in payload
+        generation = self.generation
+        if receipt:
+            self.counters["receipts"] += 1
         if delay:
             await asyncio.sleep(delay)
-        await self.outbox.put((url, payload))
+        if not receipt:
+            self.outbox.put_nowait(_Callback(url, payload, 0, generation))
+        elif self.callback_hold and generation == self.generation:
+            self.held.append((url, payload))
+        else:
+            self._queue_receipt(url, payload, generation)
+
+    def _queue_receipt(self, url: str, payload: dict, generation: int) -> None:
+        if self.callback_batch <= 1 or generation != self.generation:
+            self.outbox.put_nowait(_Callback(url, payload, 1, generation))
+            return
+        waiting = self.waiting.setdefault(url, [])
+        waiting.append(payload)
+        if len(waiting) >= self.callback_batch:
+            self._flush(url)
+        elif len(waiting) == 1:
+            self._spawn(self._linger(url, waiting))
+
+    async def _linger(self, url: str, waiting: list) -> None:
+        await asyncio.sleep(self.callback_linger)
+        if self.waiting.get(url) is waiting:  # not flushed (full) in the meantime
+            self._flush(url)
+
+    def _flush(self, url: str) -> None:
+        batch = self.waiting.pop(url)
+        self.outbox.put_nowait(_Callback(url, {"receipts": batch}, len(batch), self.generation))
 
     async def _sender(self) -> None:
         while True:
-            url, payload = await self.outbox.get()
+            item = await self.outbox.get()
             try:
-                await self._post(url, payload)
+                await self._send(item)
+            except Exception:  # a sender must never die: the item is counted as an error
+                log.exception("callback sender failed")
+                self._count(item, "callback_errors")
             finally:
                 self.outbox.task_done()
+
+    def _count(self, item: _Callback, counter: str) -> None:
+        if item.generation != self.generation:
+            return  # posted before a reset: not this test's figure
+        if item.receipts:
+            self.counters[counter] += item.receipts
+            if counter == "callbacks":
+                self.counters["callback_requests"] += 1
+        elif counter == "callback_errors":
+            self.counters["inbound_errors"] += 1
+        else:
+            self.counters["inbound_posts"] += 1
+
+    async def _send(self, item: _Callback) -> None:
+        """2xx: delivered. 4xx other than 408 / 429: refused for good (a retry would get the
+        same answer), counted in ``callback_errors``. Anything else: retried after
+        0.2, 0.4, 0.8 … ≤ 5 s, without holding a sender, for ``callback_retry_for`` seconds,
+        then counted in ``callback_errors``. So every receipt ends in ``callbacks`` or
+        ``callback_errors``; until then it is in ``pending_callbacks``."""
+        status = await self._post_once(item.url, item.payload)
+        if 200 <= status < 300:
+            self._count(item, "callbacks")
+            return
+        if 400 <= status < 500 and status not in (408, 429):
+            log.warning("callback to %s refused with %s", item.url, status)
+            self._count(item, "callback_errors")
+            return
+        if item.generation != self.generation:
+            return  # a reset dropped what was waiting for a retry (tests share a carrier)
+        if time.monotonic() - item.first_at > self.callback_retry_for:
+            log.warning("callback to %s given up after %d attempts", item.url, item.attempt + 1)
+            self._count(item, "callback_errors")
+            return
+        self.counters["callback_retries"] += 1
+        self._spawn(self._retry(item))
+
+    async def _retry(self, item: _Callback) -> None:
+        await asyncio.sleep(min(5.0, 0.2 * 2**item.attempt))
+        item.attempt += 1
+        self.outbox.put_nowait(item)
 
     # --- handlers -----------------------------------------------------------------------
     async def send(self, request: web.Request) -> web.Response:
@@ -269,15 +388,28 @@ class Carrier:
             "p_timeout": self.p_timeout,
             "slow": self.slow,
             "callbacks": self.callbacks,
+            "callback_batch": self.callback_batch,
+            "callback_linger": self.callback_linger,
+            "callback_retry_for": self.callback_retry_for,
+            "callback_hold": self.callback_hold,
+            "held_callbacks": len(self.held),
             "replies": self.replies,
-            "pending_callbacks": self.outbox.qsize() if self.outbox else 0,
+            # receipts not yet taken nor given up (waiting for a batch, in flight, retrying)
+            "pending_callbacks": self.counters["receipts"]
+            - self.counters["callbacks"]
+            - self.counters["callback_errors"],
         }
 
     async def control_post(self, request: web.Request) -> web.Response:
         """Body keys (all optional): reset (bool), next (list of "500"/"503"/"429"/"timeout"/
         "reject" for the next requests), p_5xx / p_429 / p_timeout (probabilities), slow and
         timeout_delay (seconds), retry_after, callbacks (bool), delivery_delay, replies
-        ({phone: body}), undeliverable ([phone]), audit_log (a new path to log to)."""
+        ({phone: body}), undeliverable ([phone]), audit_log (a new path to log to);
+        callback_batch (receipts per request, 1 = each alone as a bare receipt),
+        callback_linger (seconds a partial batch waits), callback_retry_for (seconds a
+        receipt is retried before it counts in callback_errors), callback_hold (true: keep
+        receipts until it is set false again, then release them at once). reset also drops
+        receipts held or waiting for a retry."""
         data = await request.json()
         if data.get("reset"):
             self.reset()
@@ -296,9 +428,19 @@ class Carrier:
             "timeout_delay",
             "retry_after",
             "delivery_delay",
+            "callback_linger",
+            "callback_retry_for",
         ):
             if key in data:
                 setattr(self, key, float(data[key]))
+        if "callback_batch" in data:
+            self.callback_batch = max(1, min(CALLBACK_BATCH_MAX, int(data["callback_batch"])))
+        if "callback_hold" in data:
+            self.callback_hold = bool(data["callback_hold"])
+            if not self.callback_hold:  # release: all at once, as a burst
+                held, self.held = self.held, []
+                for url, payload in held:
+                    self._queue_receipt(url, payload, self.generation)
         if "callbacks" in data:
             self.callbacks = bool(data["callbacks"])
         if "replies" in data:
@@ -318,6 +460,12 @@ class Carrier:
         app["senders"] = [asyncio.ensure_future(self._sender()) for _ in range(16)]
 
     async def on_cleanup(self, app) -> None:
+        for url in list(self.waiting):  # partial batches go now, not after the linger
+            self._flush(url)
+        try:  # a moment for the senders to post what is queued
+            await asyncio.wait_for(self.outbox.join(), timeout=1.0)
+        except TimeoutError:
+            log.warning("stopping with %d callback requests unsent", self.outbox.qsize())
         for task in app["senders"]:
             task.cancel()
         await self.session.close()

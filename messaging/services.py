@@ -25,7 +25,6 @@ from .models import (
     Broadcast,
     Message,
     SendLane,
-    StatusCallback,
 )
 from .segments import segment_info
 
@@ -744,70 +743,21 @@ CARRIER_FILTERED = {"30007", "filtered"}
 def status_callback_store(
     *, provider: str, status: str, message_uuid=None, provider_id: str = "", error_code: str = ""
 ) -> None:
-    """The lean webhook path: one INSERT; statuses are applied in batches."""
-    StatusCallback.objects.create(
+    """One raw receipt (the Twilio form); many at once: ``receipts.receipts_store``."""
+    from .receipts import Receipt, receipts_store
+
+    receipts_store(
         provider=provider,
-        status=status[:20],
-        message_uuid=message_uuid,
-        provider_id=provider_id[:64],
-        error_code=error_code[:32],
+        receipts=[Receipt(status, message_uuid, provider_id, error_code)],
     )
 
 
 def status_callbacks_apply(*, limit: int = 2000) -> int:
-    """Apply stored callbacks to their messages in one batch; returns how many applied."""
-    applied = 0
-    with transaction.atomic():
-        batch = list(
-            StatusCallback.objects.select_for_update(skip_locked=True).order_by("id")[:limit]
-        )
-        if not batch:
-            return 0
-        uuids = {c.message_uuid for c in batch if c.message_uuid}
-        pids = {c.provider_id for c in batch if not c.message_uuid and c.provider_id}
-        messages = {}
-        q = Q(uuid__in=uuids) | Q(provider_id__in=pids) if pids else Q(uuid__in=uuids)
-        for m in Message.objects.select_for_update().filter(
-            q, direction=Message.Direction.OUTBOUND
-        ):
-            messages[m.uuid] = m
-            if m.provider_id:
-                messages[m.provider_id] = m
-        changed: dict[int, Message] = {}
-        events: list[tuple[Any, str, dict]] = []
-        now = timezone.now()
-        for cb in batch:
-            m = messages.get(cb.message_uuid) or messages.get(cb.provider_id)
-            new = STATUS_MAP.get(cb.status.lower())
-            if m is None or new is None:
-                continue
-            if _RANK.get(new, 0) <= _RANK.get(m.status, -1) and not (
-                new == S.SENT and m.status == S.SENDING
-            ):
-                continue
-            m.status = new
-            m.status_changed_at = now
-            if new == S.DELIVERED:
-                m.delivered_at = now
-            if new in (S.FAILED, S.UNDELIVERED) and cb.error_code:
-                m.error_code = cb.error_code
-            changed[m.pk] = m
-            applied += 1
-            if new == S.DELIVERED:
-                events.append((m.business_id, "delivered", {"message": str(m.uuid)}))
-            elif new in (S.FAILED, S.UNDELIVERED):
-                ev = "carrier_filtered" if cb.error_code in CARRIER_FILTERED else "failed"
-                events.append((m.business_id, ev, {"message": str(m.uuid), "code": cb.error_code}))
-        if changed:
-            Message.objects.bulk_update(
-                changed.values(), ["status", "status_changed_at", "delivered_at", "error_code"]
-            )
-            from .tenant_webhooks import message_status_event, webhook_emit_many
+    """Apply one batch of stored receipts (``receipts.receipts_apply``); returns how many
+    applied."""
+    from .receipts import receipts_apply
 
-            webhook_emit_many(events=[message_status_event(m) for m in changed.values()])
-        StatusCallback.objects.filter(pk__in=[c.pk for c in batch]).delete()
-    _report_grouped(events)
-    return applied
+    return receipts_apply(limit=limit).applied
 
 
 def _report_grouped(events: list[tuple[int, str, dict]]) -> None:

@@ -1,8 +1,10 @@
 """Provider webhooks: delivery receipts and inbound texts, signed, on the leanest path.
 
-Status callbacks arrive once per message (833/s at full load), so the view verifies the
-signature, stores the raw receipt with one INSERT and answers; a task applies receipts to
-messages in batches. Inbound texts are rarer and go through services.inbound_receive.
+Status callbacks arrive once per message (833/s at full load), so the carrier batches them
+(``{"receipts": [...]}``, up to 1,000 a request) and the view verifies the signature once,
+stores every raw receipt with one INSERT and answers; a task applies receipts to messages
+in batches (messaging/receipts.py). Inbound texts are rarer and go through
+services.inbound_receive.
 """
 
 import json
@@ -14,7 +16,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from . import services
+from accounts.errors import ValidationFailed
+
+from . import receipts, services
 from .providers import signing
 
 log = logging.getLogger(__name__)
@@ -59,30 +63,46 @@ def _bad(message: str) -> JsonResponse:
     )
 
 
+def _error(status: int, code: str, message: str, *, fields=None, detail=None) -> JsonResponse:
+    """The API's one error shape (accounts.api.errors), for these plain Django views."""
+    body = {"code": code, "message": message, "fields": fields or {}, "detail": detail or {}}
+    return JsonResponse({"error": body}, status=status)
+
+
+def _replayed(request: HttpRequest) -> bool:
+    """A signature seen inside the replay window is a replay (the carrier signs every
+    attempt afresh, so its own retries never repeat one). Shared through the cache, so it
+    needs the Redis cache when there are several web processes."""
+    signature = request.headers.get("X-Carrier-Signature", "")
+    return not cache.add(f"messaging:carrier-sig:{signature}", 1, timeout=signing.TOLERANCE)
+
+
 @csrf_exempt
 @require_POST
 def carrier_status(request: HttpRequest) -> HttpResponse:
+    """One receipt or a batch ``{"receipts": [...]}``: verify once, validate every item
+    (any malformed one refuses the whole request, nothing stored), one INSERT, 204."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > receipts.MAX_BODY:
+        return _error(
+            413,
+            "too_large",
+            f"At most {receipts.MAX_BODY} bytes ({receipts.MAX_RECEIPTS} receipts) a request.",
+        )
     if not _carrier_verified(request):
         return _forbidden()
+    if _replayed(request):
+        return _error(403, "replayed", "This signed request was already received.")
     try:
-        data = json.loads(request.body)
-        status = str(data["status"])
-    except (ValueError, KeyError, TypeError):
-        return _bad("A JSON body with id, message_id and status is required.")
-    message_uuid = data.get("message_id") or None
-    try:
-        import uuid
-
-        message_uuid = uuid.UUID(str(message_uuid)) if message_uuid else None
+        items = receipts.receipts_parse(json.loads(request.body))
     except ValueError:
-        message_uuid = None
-    services.status_callback_store(
-        provider="simulated",
-        status=status,
-        message_uuid=message_uuid,
-        provider_id=str(data.get("id", "")),
-        error_code=str(data.get("error_code", "") or ""),
-    )
+        return _bad("A JSON body with id, message_id and status is required.")
+    except ValidationFailed as exc:
+        return _error(400, exc.code, exc.message, fields=exc.fields, detail=exc.detail)
+    receipts.receipts_store(provider="simulated", receipts=items)
     _schedule_apply()
     return HttpResponse(status=204)
 

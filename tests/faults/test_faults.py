@@ -186,7 +186,7 @@ def test_duplicate_and_out_of_order_callbacks(
     with requests.Session() as http:
         for p in posts:
             body = json.dumps(p).encode()
-            ts = f"{time.time():.3f}"
+            ts = f"{time.time():.6f}"  # unique: a repeated signature is a replay
             r = http.post(
                 url,
                 data=body,
