@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 from typing import Any
 
 GENESIS = "0" * 64
@@ -24,3 +25,15 @@ def event_hash(fields: dict[str, Any], prev_hash: str) -> str:
 def phone_hash(key: bytes, business_uuid: str, e164: str) -> str:
     """Salted (keyed) hash of a phone within one business: not reversible without the key."""
     return hmac.new(key, f"{business_uuid}:{e164}".encode(), hashlib.sha256).hexdigest()
+
+
+def phone_hasher(key: bytes, business_uuid: str) -> Callable[[str], str]:
+    """``phone_hash`` for many numbers of one business: the keyed state is set up once."""
+    prefix = hmac.new(key, f"{business_uuid}:".encode(), hashlib.sha256)
+
+    def digest(e164: str) -> str:
+        h = prefix.copy()
+        h.update(e164.encode())
+        return h.hexdigest()
+
+    return digest

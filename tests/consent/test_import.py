@@ -221,3 +221,161 @@ def test_large_import_runs_in_celery_task(business, owner, settings):
         assert imp.status == "DONE" and imp.created_count == 20 and imp.consented_count == 20
     finally:
         app.conf.task_always_eager = False
+
+
+def _same_import_both_paths(business, other_business, owner, other_owner, content, **kw):
+    copy = start(business, owner, content, use_copy=True, **kw)
+    orm = start(other_business, other_owner, content, use_copy=False, **kw)
+    assert copy.status == orm.status == "DONE", (copy.error, orm.error)
+    assert copy.report == orm.report
+    return copy, orm
+
+
+def test_copy_keeps_every_character_and_the_chain_verifies(
+    business, other_business, owner, other_owner
+):
+    # COPY's text format gives tab, newline, backslash and \N a meaning: none may leak
+    content = make_csv(
+        '2025550151,"Tab\there",a@example.com,"x\\y",2026-01-15,"Desk\t\\N ""A""",web_form,\\N',
+        '2025550152,"Line\nbreak",,,2026-01-15,"Café \\ Zoë\r\nB",paper form,"=1+1"',
+        "2025550153,\\N,,,,,,",
+    )
+    copy, _ = _same_import_both_paths(business, other_business, owner, other_owner, content)
+    assert (copy.created_count, copy.consented_count, copy.no_evidence_count) == (3, 2, 1)
+    for phone in ("+12025550151", "+12025550152", "+12025550153"):
+        a = Contact.objects.get(business=business, phone=phone)
+        b = Contact.objects.get(business=other_business, phone=phone)
+        assert (a.name, a.email, a.tags, a.custom_fields, a.time_zone) == (
+            b.name,
+            b.email,
+            b.tags,
+            b.custom_fields,
+            b.time_zone,
+        )
+        assert [e.source for e in a.consent_events.all()] == [
+            e.source for e in b.consent_events.all()
+        ]
+    tab = Contact.objects.get(business=business, phone="+12025550151")
+    assert (
+        tab.name == "Tab\there" and tab.tags == ["x\\y"] and tab.custom_fields == {"Store": "\\N"}
+    )
+    assert tab.consent_events.get().source == 'Desk\t\\N "A"'
+    assert Contact.objects.get(business=business, phone="+12025550153").name == "\\N"
+    for b in (business, other_business):
+        assert selectors.ledger_verify(business=b).ok
+
+
+def test_a_nul_character_is_a_rejected_row_not_a_failed_import(business, owner):
+    padding = [f"20255503{i:02d},Person {i},,,2026-01-15,Form,web_form,A" for i in range(90)]
+    imp = start(
+        business,
+        owner,
+        make_csv(*padding, "2025550400,Nul\x00name,,,2026-01-15,Form,web_form,A"),
+        use_copy=True,
+    )
+    assert imp.status == "DONE" and imp.consented_count == 90
+    assert imp.report == [{"line": 92, "reason": "a field contains a NUL character"}]
+
+
+@pytest.mark.parametrize("use_copy", [True, False], ids=["copy", "orm"])
+def test_import_confirms_a_pending_double_opt_in(business, owner, use_copy):
+    pending = ContactFactory(business=business, phone="+12025550161")
+    services.consent_record_opt_in(
+        business=business,
+        contact=pending,
+        method=Method.WEB_FORM,
+        kind="marketing",
+        evidence={"disclosure_text": "Reply YES", "source": "form"},
+        double_opt_in=True,
+    )
+    assert ConsentState.objects.get(contact=pending).status == "PENDING"
+    imp = start(
+        business,
+        owner,
+        make_csv(
+            "2025550161,Pat,,,2026-01-15,Front desk,paper form,A",
+            "2025550162,New,,,2026-01-15,Front desk,paper form,A",
+        ),
+        use_copy=use_copy,
+    )
+    assert (imp.created_count, imp.updated_count, imp.consented_count) == (1, 1, 2)
+    state = ConsentState.objects.get(contact=pending)
+    event = ConsentEvent.objects.get(contact=pending, method=Method.IMPORT_ATTESTED)
+    assert (state.status, state.last_event_id, state.event_seq) == ("OPTED_IN", event.pk, event.seq)
+    assert selectors.consent_check(business=business, contact=pending, kind="marketing").allowed
+    assert event.evidence.data == {
+        "import": str(imp.uuid),
+        "line": 2,
+        "consent_method": "PAPER_FORM",
+    }
+    assert selectors.ledger_verify(business=business).ok
+
+
+def test_a_contact_added_during_the_import_is_merged_not_a_failure(business, owner, monkeypatch):
+    """Between finding the existing contacts and inserting the rest, another request adds one
+    of the numbers: the import falls back to an upsert instead of failing."""
+    from consent import importer
+
+    found = importer._update_existing
+
+    def then_someone_adds_one(cursor, business_, now):
+        existing = found(cursor, business_, now)
+        ContactFactory(business=business, phone="+12025550172", name="Raced", tags=["web"])
+        return existing
+
+    monkeypatch.setattr(importer, "_update_existing", then_someone_adds_one)
+    imp = start(
+        business,
+        owner,
+        make_csv(*(f"20255501{i},P{i},,vip,2026-01-15,Form,web_form,A" for i in range(70, 75))),
+        use_copy=True,
+    )
+    assert imp.status == "DONE", imp.error
+    assert (imp.created_count, imp.updated_count, imp.consented_count) == (4, 1, 5)
+    raced = Contact.objects.get(business=business, phone="+12025550172")
+    assert raced.name == "P72" and raced.tags == ["vip", "web"]
+    assert raced.consent_events.get().evidence.data["line"] == 4
+    assert Contact.objects.filter(business=business).count() == 5
+    assert selectors.ledger_verify(business=business).ok
+
+
+def test_import_rows_are_a_verifiable_chain_that_shows_tampering(business, owner):
+    from django.db import connection
+
+    imp = start(
+        business,
+        owner,
+        make_csv(*(f"20255502{i},P{i},,,2026-01-15,Form,web_form,A" for i in range(50, 60))),
+        use_copy=True,
+    )
+    assert imp.consented_count == 10 and selectors.ledger_verify(business=business).ok
+    event = ConsentEvent.objects.get(business=business, seq=5)
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+        cursor.execute(
+            "UPDATE consent_consentevidence SET data = jsonb_set(data, '{line}', '99') "
+            "WHERE event_id = %s",
+            [event.pk],
+        )
+        cursor.execute("SET session_replication_role = origin")
+    report = selectors.ledger_verify(business=business)
+    assert not report.ok and report.first_broken_seq == 5 and "evidence" in report.reason
+
+
+def test_generated_uuids_are_random_version_4():
+    import uuid
+
+    from consent import importer
+
+    values = list(importer._uuid4s(2000))
+    parsed = [uuid.UUID(v) for v in values]
+    assert len(set(values)) == 2000 and [str(u) for u in parsed] == values
+    assert all(u.version == 4 and u.variant == uuid.RFC_4122 for u in parsed)
+
+
+def test_phone_hasher_matches_phone_hash():
+    from consent import hashing
+
+    digest = hashing.phone_hasher(b"k" * 32, "biz-uuid")
+    for phone in ("+12025550101", "+447700900123"):
+        assert digest(phone) == hashing.phone_hash(b"k" * 32, "biz-uuid", phone)
