@@ -824,6 +824,19 @@ def contact_import_start(
     return imp
 
 
+IMPORT_RESULT_FIELDS = (
+    "total_rows",
+    "processed_rows",
+    "created_count",
+    "updated_count",
+    "consented_count",
+    "no_evidence_count",
+    "suppressed_count",
+    "rejected_count",
+    "report",
+)
+
+
 def contact_import_run(*, import_id: int, use_copy: bool | None = None):
     """Run a queued import (all rows in one transaction). Idempotent: only QUEUED runs."""
     from django.core.cache import cache
@@ -855,7 +868,8 @@ def contact_import_run(*, import_id: int, use_copy: bool | None = None):
     else:
         imp.status = ContactImport.Status.DONE
     imp.finished_at = timezone.now()
-    imp.save()
+    # not the uploaded file again (rewriting the 6 MB of a 100k-row file took 0.25 s)
+    imp.save(update_fields=[*IMPORT_RESULT_FIELDS, "status", "error", "finished_at"])
     cache.delete(_progress_key(imp))
     audit_record(
         action="consent.import_done" if imp.status == "DONE" else "consent.import_failed",
