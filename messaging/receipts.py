@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -27,6 +28,9 @@ from .models import Message, StatusCallback
 MAX_RECEIPTS = 1000  # receipts in one request
 MAX_BODY = 1024 * 1024  # bytes of one request (1,000 receipts are about 150 kB)
 APPLY_LIMIT = 2000  # receipts per apply transaction
+APPLY_KEY = "messaging:apply-status-scheduled"  # set while an apply task waits to start
+APPLY_FLAG_TTL = 0.5  # s; a task lost on its way is replaced after this
+APPLY_COUNTDOWN = 0.3  # s a task waits, so that one run takes many requests' receipts
 _REPORTED_ERRORS = 50  # invalid items listed in one 400 answer
 
 
@@ -254,11 +258,25 @@ def receipts_apply(*, limit: int = APPLY_LIMIT) -> Applied:
     return Applied(taken=len(batch), applied=applied)
 
 
+def receipts_schedule_apply() -> None:
+    """After storing: make sure an apply runs soon. At most one task is waiting at a time
+    (the flag), however many requests arrive; the task clears the flag when it starts, so
+    a receipt stored after that start schedules the next run and is never left behind."""
+    if cache.add(APPLY_KEY, 1, timeout=APPLY_FLAG_TTL):
+        from .tasks import apply_status_callbacks
+
+        apply_status_callbacks.apply_async(countdown=APPLY_COUNTDOWN)
+
+
 def receipts_apply_all(*, limit: int = APPLY_LIMIT) -> int:
-    """Apply batches until no stored receipt is left; returns how many messages moved."""
+    """Apply full batches while there are any; returns how many messages moved. A batch
+    that is not full means the backlog is caught up: receipts stored later schedule their
+    own run (``receipts_schedule_apply``, and beat every 2 s), so the task never spins on
+    a trickle."""
+    cache.delete(APPLY_KEY)
     total = 0
     while True:
         result = receipts_apply(limit=limit)
         total += result.applied
-        if result.taken == 0:
+        if result.taken < limit:
             return total

@@ -19,14 +19,9 @@ def recover() -> dict:
 
 @shared_task(name="messaging.tasks.apply_status_callbacks", ignore_result=True)
 def apply_status_callbacks() -> int:
-    from .services import status_callbacks_apply
+    from .receipts import receipts_apply_all
 
-    total = 0
-    while True:
-        n = status_callbacks_apply()
-        total += n
-        if n == 0:
-            return total
+    return receipts_apply_all()
 
 
 @shared_task(name="messaging.tasks.broadcast_start", ignore_result=True)

@@ -23,15 +23,9 @@ from .providers import signing
 
 log = logging.getLogger(__name__)
 
-APPLY_KEY = "messaging:apply-status-scheduled"
-
 
 def _schedule_apply() -> None:
-    # At most one apply task per half second, however many receipts arrive.
-    if cache.add(APPLY_KEY, 1, timeout=0.5):
-        from .tasks import apply_status_callbacks
-
-        apply_status_callbacks.apply_async(countdown=0.3)
+    receipts.receipts_schedule_apply()
 
 
 def _carrier_verified(request: HttpRequest) -> bool:
