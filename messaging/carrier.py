@@ -11,6 +11,9 @@ and serves number search / provisioning for the campaigns app.
 Endpoints:
   POST   /v1/messages                 {"from","to","body","segments","idempotency_key",
                                         "status_callback"} -> 201 {"id","status","duplicate"}
+  POST   /v1/messages/batch           {"messages": [up to 1,000 of the above]} -> 200
+                                       {"results": [{"id","status","duplicate","http_status"}
+                                       or {"code","message","http_status"[,"retry_after"]}]}
   GET    /v1/numbers/available?area_code=NNN&limit=N -> {"numbers": [...]}
   POST   /v1/numbers {"number"}       -> 201 {"number","id"} | 409
   DELETE /v1/numbers/<e164>           -> 204 | 404
@@ -34,6 +37,7 @@ from aiohttp import ClientSession, ClientTimeout, web
 
 log = logging.getLogger("carrier")
 
+BATCH_MAX = 1000  # messages in one POST /v1/messages/batch
 # Delivery receipts go per callback URL in batches, as aggregators push them (Infobip's
 # {"results": [...]}, Sinch's batched reports): one request per CALLBACK_BATCH receipts, or
 # after CALLBACK_LINGER seconds for a partial batch. Control keys change them.
@@ -109,8 +113,8 @@ class Carrier:
 
     # --- helpers ------------------------------------------------------------------------
     def _log(self, entry: dict) -> None:
+        """Append one line; the handler flushes once per request (before it answers)."""
         self.audit.write(json.dumps(entry, separators=(",", ":")) + "\n")
-        self.audit.flush()
 
     def _fault(self) -> str:
         if self.next_faults:
@@ -248,36 +252,30 @@ class Carrier:
         self.outbox.put_nowait(item)
 
     # --- handlers -----------------------------------------------------------------------
-    async def send(self, request: web.Request) -> web.Response:
+    def _accept(self, data) -> tuple[int, dict, dict]:
+        """One message: (HTTP status, answer, headers); status 0 = the "timeout" fault.
+        Shared by the single and the batch endpoint, so both log, dedup, call back and
+        inject faults the same way."""
         try:
-            data = await request.json()
             sender, to, body = data["from"], data["to"], data["body"]
-        except (ValueError, KeyError, TypeError):
-            return web.json_response(
-                {"code": "21602", "message": "from, to and body are required"}, status=400
-            )
+        except (KeyError, TypeError):
+            return 400, {"code": "21602", "message": "from, to and body are required"}, {}
         fault = self._fault()
         if fault:
             self.counters["faults"] += 1
-        if fault == "500":
-            return web.json_response(
-                {"code": "500", "message": "injected server error"}, status=500
-            )
-        if fault == "503":
-            return web.json_response({"code": "503", "message": "injected unavailable"}, status=503)
-        if fault == "429":
-            return web.json_response(
-                {"code": "30022", "message": "rate limit exceeded"},
-                status=429,
-                headers={"Retry-After": str(self.retry_after)},
-            )
         if fault == "timeout":
-            await asyncio.sleep(self.timeout_delay)
-            return web.json_response({"code": "504", "message": "late"}, status=504)
-        if fault == "reject":
-            return web.json_response(
-                {"code": "21610", "message": "recipient unsubscribed"}, status=400
+            return 0, {}, {}
+        if fault in ("500", "503"):
+            text = "injected server error" if fault == "500" else "injected unavailable"
+            return int(fault), {"code": fault, "message": text}, {}
+        if fault == "429":
+            return (
+                429,
+                {"code": "30022", "message": "rate limit exceeded"},
+                {"Retry-After": str(self.retry_after)},
             )
+        if fault == "reject":
+            return 400, {"code": "21610", "message": "recipient unsubscribed"}, {}
         key = str(data.get("idempotency_key") or "")
         now = time.time()
         duplicate = bool(key) and key in self.seen
@@ -317,11 +315,56 @@ class Carrier:
                         {"id": f"MO{uuid.uuid4().hex}", "from": to, "to": sender, "body": reply},
                     )
                 )
+        return 201, {"id": carrier_id, "status": "accepted", "duplicate": duplicate}, {}
+
+    async def send(self, request: web.Request) -> web.Response:
+        try:
+            data = await request.json()
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            return web.json_response(
+                {"code": "21602", "message": "from, to and body are required"}, status=400
+            )
+        status, answer, headers = self._accept(data)
+        self.audit.flush()
+        if status == 0:
+            await asyncio.sleep(self.timeout_delay)
+            return web.json_response({"code": "504", "message": "late"}, status=504)
+        if status == 201 and self.slow:
+            await asyncio.sleep(self.slow)
+        return web.json_response(answer, status=status, headers=headers)
+
+    async def send_batch(self, request: web.Request) -> web.Response:
+        """Many messages in one request, each with its own answer (as the bulk APIs of
+        aggregators such as Infobip or Sinch do). Faults are drawn per message; a
+        "timeout" fault stops the batch there: what came before it was accepted (and is
+        logged), the request answers late with 504, so the client cannot know which ones
+        landed and retries them all under the same idempotency keys."""
+        try:
+            items = (await request.json())["messages"]
+            if not isinstance(items, list) or not 0 < len(items) <= BATCH_MAX:
+                raise TypeError
+        except (ValueError, KeyError, TypeError):
+            return web.json_response(
+                {"code": "21602", "message": f"messages: a list of 1 to {BATCH_MAX} messages"},
+                status=400,
+            )
+        results = []
+        for data in items:
+            status, answer, headers = self._accept(data if isinstance(data, dict) else {})
+            if status == 0:
+                self.audit.flush()
+                await asyncio.sleep(self.timeout_delay)
+                return web.json_response({"code": "504", "message": "late"}, status=504)
+            answer = {**answer, "http_status": status}
+            if "Retry-After" in headers:
+                answer["retry_after"] = float(headers["Retry-After"])
+            results.append(answer)
+        self.audit.flush()
         if self.slow:
             await asyncio.sleep(self.slow)
-        return web.json_response(
-            {"id": carrier_id, "status": "accepted", "duplicate": duplicate}, status=201
-        )
+        return web.json_response({"results": results}, status=200)
 
     async def simulate_inbound(self, request: web.Request) -> web.Response:
         data = await request.json()
@@ -474,6 +517,7 @@ class Carrier:
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/v1/messages", self.send)
+        app.router.add_post("/v1/messages/batch", self.send_batch)
         app.router.add_get("/v1/numbers/available", self.numbers_available)
         app.router.add_post("/v1/numbers", self.numbers_provision)
         app.router.add_delete("/v1/numbers/{number}", self.numbers_release)

@@ -51,11 +51,12 @@ def _block(m: Message, gate: str, code: str, text: str, now: datetime) -> None:
 
 
 def _recheck(rows: list[Message], number, now: datetime) -> tuple[list[Message], list[Message]]:
-    """DESIGN step 4. Returns (sendable, changed-but-not-sendable)."""
+    """DESIGN step 4. Returns (sendable, changed-but-not-sendable). Consent and
+    suppression for the whole batch in two queries (``consent_check_many``)."""
     from campaigns.selectors import number_send_permission
-    from consent.selectors import consent_check
+    from consent.selectors import ConsentQuery, consent_check_many
 
-    sendable, changed = [], []
+    sendable, changed, candidates = [], [], []
     permissions: dict[tuple[str, bool], object] = {}
     business = number.business
     for m in rows:
@@ -82,14 +83,15 @@ def _recheck(rows: list[Message], number, now: datetime) -> tuple[list[Message],
             _block(m, "number", perm.code, perm.message, now)
             changed.append(m)
             continue
-        decision = consent_check(
-            business=business,
-            contact=m.contact,
-            kind=m.kind,
-            campaign=perm.campaign,
-            is_reply=m.reply_to_id is not None,
-            purpose=m.purpose,
-        )
+        candidates.append((m, perm.campaign))
+    decisions = consent_check_many(
+        business=business,
+        queries=[
+            ConsentQuery(m.contact, m.kind, campaign, m.reply_to_id is not None, m.purpose)
+            for m, campaign in candidates
+        ],
+    )
+    for (m, _campaign), decision in zip(candidates, decisions, strict=True):
         if not decision.allowed:
             _block(m, "consent", decision.code, decision.message, now)
             changed.append(m)
@@ -171,6 +173,7 @@ def _claim(number_id: int) -> tuple[list[Message], dict]:
         claimed: list[Message] = []
         changed: list[Message] = []
         seen: list[int] = []
+        exhausted = False  # every row due now was taken (not stopped by the capacity)
         while capacity > 0:
             batch = min(capacity, settings.MESSAGING_BATCH_MAX)
             rows = list(
@@ -181,6 +184,7 @@ def _claim(number_id: int) -> tuple[list[Message], dict]:
                 .order_by("priority", "send_after", "id")[:batch]
             )
             if not rows:
+                exhausted = True
                 break
             seen += [m.pk for m in rows]
             ok, other = _recheck(rows, number, now)
@@ -202,7 +206,10 @@ def _claim(number_id: int) -> tuple[list[Message], dict]:
                 m.status_changed_at = now
                 capacity -= m.segments
             claimed += ok[:fit]
-            if fit < len(ok) or len(rows) < batch:
+            if fit < len(ok):
+                break
+            if len(rows) < batch:
+                exhausted = True
                 break
         if claimed:
             # One UPDATE for the whole claim (same status, time and pending slot bound; a
@@ -220,10 +227,20 @@ def _claim(number_id: int) -> tuple[list[Message], dict]:
             Message.objects.bulk_update(
                 changed, ["status", "status_changed_at", "reasons", "send_after"]
             )
+        if claimed and exhausted:
+            # Nothing else is due: decide the lane's next drain now instead of coming back
+            # for a second claim (a single send costs one cycle, not two). What this batch
+            # still needs (a retry, a throttle) is kicked by drain_number after _finish.
+            when = Message.objects.filter(due).aggregate(t=Min("send_after"))["t"]
+            if when is not None:
+                when = max(when, now + timedelta(milliseconds=5))
+            _schedule(lane, when, now)
+            facts = {"number": number, "changed": len(changed), "window": window, "done": True}
+            return claimed, facts
         if claimed:
             lane.drain_at = now  # a drainer is live on this lane (heartbeat)
             lane.save(update_fields=["drain_at", "last_drain_at"])
-            return claimed, {"number": number, "changed": len(changed)}
+            return claimed, {"number": number, "changed": len(changed), "window": window}
         # Nothing to send now: when is the next drain needed?
         # The head of the queue (up to one window's worth), to decide when to come back.
         head = list(
@@ -256,95 +273,121 @@ def _effective_cap(business_id: int, limit: int, window: float) -> tuple[int, fl
     return min(limit, restricted[0]), max(window, float(restricted[1]))
 
 
-def _finish(claimed: list[Message], results, number) -> dict:
-    """Step (3): record answers; shrink or free each slot; retries with backoff."""
-    _, window = _effective_cap(
-        number.business_id, settings.MESSAGING_RATE_LIMIT, settings.MESSAGING_RATE_WINDOW
+# What _finish writes per row, with the PostgreSQL type of each VALUES column.
+_FINISH_COLUMNS = (
+    ("status", "varchar"),
+    ("status_changed_at", "timestamptz"),
+    ("provider", "varchar"),
+    ("provider_id", "varchar"),
+    ("sent_at", "timestamptz"),
+    ("error_code", "varchar"),
+    ("error_message", "text"),
+    ("slot_frees_at", "timestamptz"),
+    ("send_after", "timestamptz"),
+    ("attempts", "integer"),
+)
+
+
+def _write_answers(rows: list[Message], claimed_at: datetime) -> set[int]:
+    """One UPDATE … FROM unnest(arrays) for the whole batch, only for rows still SENDING
+    under this claim (recovery may have re-queued a claim whose worker stalled); returns
+    the ids written. Replaces a SELECT … FOR UPDATE plus Django's bulk_update (a CASE per
+    field and row, the costliest Python on the send path); one array per column keeps the
+    parameters at eleven whatever the batch size."""
+    from django.db import connection
+
+    table = connection.ops.quote_name(Message._meta.db_table)
+    cols = [Message._meta.get_field(name).column for name, _ in _FINISH_COLUMNS]
+    arrays = ", ".join(f"%s::{t}[]" for _, t in _FINISH_COLUMNS)
+    params = [[m.pk for m in rows]]
+    params += [[getattr(m, name) for m in rows] for name, _ in _FINISH_COLUMNS]
+    assignments = ", ".join(f"{c} = v.{c}" for c in cols)
+    # Only identifiers from the model's own meta and placeholders are formatted in;
+    # every value is a parameter.
+    sql = (
+        f"UPDATE {table} AS m SET {assignments} "  # noqa: S608
+        f"FROM unnest(%s::bigint[], {arrays}) AS v(id, {', '.join(cols)}) "
+        "WHERE m.id = v.id AND m.status = %s AND m.claimed_at = %s RETURNING m.id"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, S.SENDING, claimed_at])
+        return {r[0] for r in cursor.fetchall()}
+
+
+def _finish(claimed: list[Message], results, number, window: float | None = None) -> dict:
+    """Step (3): record answers; shrink or free each slot; retries with backoff."""
+    if window is None:
+        _, window = _effective_cap(
+            number.business_id, settings.MESSAGING_RATE_LIMIT, settings.MESSAGING_RATE_WINDOW
+        )
     margin = settings.MESSAGING_SLOT_MARGIN
     now = timezone.now()
+    provider_name = get_provider().name
     counts = {"sent": 0, "retry": 0, "failed": 0, "throttled": 0}
     throttle_until = None
-    with transaction.atomic():
-        # Only rows still ours: recovery may have re-queued a claim whose worker stalled.
-        live = set(
-            Message.objects.select_for_update()
-            .filter(
-                pk__in=[m.pk for m in claimed], status=S.SENDING, claimed_at=claimed[0].claimed_at
+    failed_events = []
+    for m, r in zip(claimed, results, strict=True):
+        m.status_changed_at = now
+        m._outcome = None
+        if r.outcome == ACCEPTED:
+            m.status = S.SENT
+            m.provider = provider_name
+            m.provider_id = r.provider_id
+            m.sent_at = _dt(r.done_at)
+            m.error_code = ""
+            m.slot_frees_at = _dt(
+                ratecap.done_frees_at(done_at=r.done_at, window=window, margin=margin)
             )
-            .values_list("pk", flat=True)
-        )
-        update = []
-        failed_events = []
-        for m, r in zip(claimed, results, strict=True):
+            m._outcome = "sent"
+        elif r.outcome == THROTTLED:
+            # Not accepted: the slot is not needed; the number slows down.
+            m.status = S.QUEUED
+            m.attempts = max(0, m.attempts - 1)
+            m.slot_frees_at = now
+            wait = max(r.retry_after or 1.0, 0.5)
+            m.send_after = now + timedelta(seconds=wait)
+            m._outcome = "throttled"
+            m._throttle_to = now + timedelta(seconds=wait)
+        elif r.outcome == PERMANENT:
+            m.status = S.FAILED
+            m.error_code = r.code
+            m.error_message = r.detail
+            m.slot_frees_at = now  # refused, so nothing landed at the carrier
+            m._outcome = "failed"
+        else:  # transient: the carrier may or may not have it; keep the slot
+            m.slot_frees_at = _dt(
+                ratecap.done_frees_at(done_at=r.done_at, window=window, margin=margin)
+            )
+            m.error_code = r.code
+            m.error_message = r.detail
+            if m.attempts >= settings.MESSAGING_MAX_ATTEMPTS:
+                m.status = S.FAILED
+                m._outcome = "failed"
+            else:
+                m.status = S.QUEUED
+                delay = ratecap.retry_delay(
+                    attempt=m.attempts,
+                    base=settings.MESSAGING_RETRY_BASE,
+                    cap=settings.MESSAGING_RETRY_CAP,
+                )
+                m.send_after = now + timedelta(seconds=delay)
+                m._outcome = "retry"
+    again = None  # the earliest re-queued row (retry, throttle)
+    with transaction.atomic():
+        live = _write_answers(claimed, claimed[0].claimed_at)
+        for m in claimed:
             if m.pk not in live:
                 continue
-            m.status_changed_at = now
-            if r.outcome == ACCEPTED:
-                m.status = S.SENT
-                m.provider = get_provider().name
-                m.provider_id = r.provider_id
-                m.sent_at = _dt(r.done_at)
-                m.error_code = ""
-                m.slot_frees_at = _dt(
-                    ratecap.done_frees_at(done_at=r.done_at, window=window, margin=margin)
-                )
-                counts["sent"] += 1
-            elif r.outcome == THROTTLED:
-                # Not accepted: the slot is not needed; the number slows down.
-                m.status = S.QUEUED
-                m.attempts = max(0, m.attempts - 1)
-                m.slot_frees_at = now
-                wait = max(r.retry_after or 1.0, 0.5)
-                m.send_after = now + timedelta(seconds=wait)
-                throttle_until = max(throttle_until or now, now + timedelta(seconds=wait))
-                counts["throttled"] += 1
-            elif r.outcome == PERMANENT:
-                m.status = S.FAILED
-                m.error_code = r.code
-                m.error_message = r.detail
-                m.slot_frees_at = now  # refused, so nothing landed at the carrier
-                counts["failed"] += 1
-                failed_events.append({"message": str(m.uuid), "code": r.code})
-            else:  # transient: the carrier may or may not have it; keep the slot
-                m.slot_frees_at = _dt(
-                    ratecap.done_frees_at(done_at=r.done_at, window=window, margin=margin)
-                )
-                m.error_code = r.code
-                m.error_message = r.detail
-                if m.attempts >= settings.MESSAGING_MAX_ATTEMPTS:
-                    m.status = S.FAILED
-                    counts["failed"] += 1
-                    failed_events.append({"message": str(m.uuid), "code": r.code})
-                else:
-                    m.status = S.QUEUED
-                    delay = ratecap.retry_delay(
-                        attempt=m.attempts,
-                        base=settings.MESSAGING_RETRY_BASE,
-                        cap=settings.MESSAGING_RETRY_CAP,
-                    )
-                    m.send_after = now + timedelta(seconds=delay)
-                    counts["retry"] += 1
-            update.append(m)
-        if update:
-            Message.objects.bulk_update(
-                update,
-                [
-                    "status",
-                    "status_changed_at",
-                    "provider",
-                    "provider_id",
-                    "sent_at",
-                    "error_code",
-                    "error_message",
-                    "slot_frees_at",
-                    "send_after",
-                    "attempts",
-                ],
-            )
+            counts[m._outcome] += 1
+            if m._outcome in ("retry", "throttled"):
+                again = min(again or m.send_after, m.send_after)
+            if m._outcome == "failed":
+                failed_events.append({"message": str(m.uuid), "code": m.error_code})
+            elif m._outcome == "throttled":
+                throttle_until = max(throttle_until or m._throttle_to, m._throttle_to)
         if throttle_until is not None:
             SendLane.objects.filter(number_id=number.pk).update(
-                throttled_until=throttle_until, throttle_count=models_F("throttle_count") + 1
+                throttled_until=throttle_until, throttle_count=F("throttle_count") + 1
             )
     if counts["sent"]:
         _report(number.business, "sent", {"count": counts["sent"], "number": number.e164})
@@ -352,13 +395,8 @@ def _finish(claimed: list[Message], results, number) -> dict:
         _report(
             number.business, "failed", {"count": len(failed_events), "items": failed_events[:100]}
         )
+    counts["again"] = again
     return counts
-
-
-def models_F(name):
-    from django.db.models import F
-
-    return F(name)
 
 
 def drain_number(number_id: int, *, max_seconds: float = 20.0) -> dict:
@@ -389,10 +427,22 @@ def drain_number(number_id: int, *, max_seconds: float = 20.0) -> dict:
             from .providers.base import TRANSIENT, SendResult
 
             results = [SendResult(TRANSIENT, code="batch", done_at=time.time()) for _ in items]
-        counts = _finish(claimed, results, facts["number"])
+        counts = _finish(claimed, results, facts["number"], facts["window"])
+        again = counts.pop("again")
         totals["cycles"] += 1
         for k, v in counts.items():
             totals[k] += v
+        if facts.get("done"):
+            if again is not None:  # the lane was settled at claim time: wake it for these
+                from .services import lane_kick
+
+                lane_kick(
+                    business_id=facts["number"].business_id,
+                    number_id=number_id,
+                    due_at=again,
+                    urgent=False,
+                )
+            break
     else:
         # Out of time with work left: hand over to a fresh task (fairness).
         from .tasks import drain_number as task

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -102,6 +102,47 @@ def _pick_number(*, business: Business, reply_to: Message | None, contact):
     return phone_numbers_for_sending(business=business).order_by("e164").first()
 
 
+def _number_gate(perm) -> Gate:
+    return Gate(
+        "number", perm.allowed, perm.code, perm.message, "allow" if perm.allowed else "block"
+    )
+
+
+def _consent_gate(decision) -> Gate:
+    return Gate(
+        "consent",
+        decision.allowed,
+        decision.code,
+        decision.message,
+        "allow" if decision.allowed else "block",
+    )
+
+
+def _policy_gate(*, business, body, kind, campaign, from_number, purpose) -> Gate:
+    from policies.services import message_check
+
+    if purpose in SYSTEM_PURPOSES:
+        # Keyword answers are the campaign's own registered texts; the content gate would
+        # only be able to delay a legally required confirmation.
+        return Gate("policy", True, "allow", "System reply.", "allow")
+    policy = message_check(
+        business=business,
+        body=body,
+        kind=kind,
+        campaign=campaign,
+        from_number=from_number.e164 if from_number is not None else None,
+    )
+    message = "; ".join(r.message for r in policy.reasons) or "Content passes the policy."
+    return Gate(
+        "policy",
+        policy.allowed,
+        policy.decision,
+        message,
+        policy.decision,
+        {"categories": policy.categories, "reasons": [r.as_dict() for r in policy.reasons]},
+    )
+
+
 def message_gates(
     *,
     business: Business,
@@ -117,7 +158,6 @@ def message_gates(
     The compose page shows these before sending; message_enqueue records them."""
     from campaigns.selectors import number_send_permission
     from consent.selectors import consent_check
-    from policies.services import message_check
 
     gates: list[Gate] = []
     campaign = None
@@ -128,15 +168,7 @@ def message_gates(
             business=business, number=from_number, kind=kind, automated=automated
         )
         campaign = perm.campaign
-        gates.append(
-            Gate(
-                "number",
-                perm.allowed,
-                perm.code,
-                perm.message,
-                "allow" if perm.allowed else "block",
-            )
-        )
+        gates.append(_number_gate(perm))
     decision = consent_check(
         business=business,
         contact=contact,
@@ -145,38 +177,17 @@ def message_gates(
         is_reply=is_reply,
         purpose=purpose,
     )
+    gates.append(_consent_gate(decision))
     gates.append(
-        Gate(
-            "consent",
-            decision.allowed,
-            decision.code,
-            decision.message,
-            "allow" if decision.allowed else "block",
-        )
-    )
-    if purpose in SYSTEM_PURPOSES:
-        # Keyword answers are the campaign's own registered texts; the content gate would
-        # only be able to delay a legally required confirmation.
-        gates.append(Gate("policy", True, "allow", "System reply.", "allow"))
-    else:
-        policy = message_check(
+        _policy_gate(
             business=business,
             body=body,
             kind=kind,
             campaign=campaign,
-            from_number=from_number.e164 if from_number is not None else None,
+            from_number=from_number,
+            purpose=purpose,
         )
-        message = "; ".join(r.message for r in policy.reasons) or "Content passes the policy."
-        gates.append(
-            Gate(
-                "policy",
-                policy.allowed,
-                policy.decision,
-                message,
-                policy.decision,
-                {"categories": policy.categories, "reasons": [r.as_dict() for r in policy.reasons]},
-            )
-        )
+    )
     return gates, campaign
 
 
@@ -212,6 +223,78 @@ def _validate(*, business, body, kind, purpose, contact, to_phone) -> tuple[str,
     if errors:
         raise ValidationFailed(fields=errors)
     return phone, contact
+
+
+def _build(
+    *,
+    business,
+    contact,
+    phone,
+    body,
+    kind,
+    from_number,
+    automated,
+    purpose,
+    reply_to,
+    priority,
+    send_at,
+    expires_at,
+    idempotency_key,
+    actor,
+    broadcast,
+    gates,
+    now,
+) -> Message:
+    """The Message row for a decided enqueue (not saved): status and reasons from the gates,
+    quiet hours, validity. Shared by message_enqueue and message_enqueue_many."""
+    is_reply = reply_to is not None
+    info = segment_info(body)
+    message = Message(
+        business=business,
+        contact=contact,
+        direction=Message.Direction.OUTBOUND,
+        from_number=from_number,
+        to_phone=phone,
+        body=body,
+        kind=kind,
+        purpose=purpose,
+        automated=automated,
+        priority=_default_priority(kind, purpose, is_reply) if priority is None else priority,
+        encoding=info.encoding,
+        segments=info.segments,
+        idempotency_key=idempotency_key or None,
+        reply_to=reply_to,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        broadcast=broadcast,
+        created_at=now,
+        status_changed_at=now,
+    )
+    failed = [g for g in gates if not g.ok]
+    if any(g.verdict == "block" for g in failed):
+        message.status = S.BLOCKED
+        message.reasons = [g.as_dict() for g in failed]
+    elif failed:  # policy "review"
+        message.status = S.HELD
+        message.reasons = [g.as_dict() for g in failed]
+    else:
+        due = max(send_at, now) if send_at else now
+        deferred = quiet_hours_defer(business=business, message=message, contact=contact, now=due)
+        if deferred is not None:
+            message.reasons = [
+                {
+                    "gate": "quiet_hours",
+                    "code": "quiet_hours_deferred",
+                    "message": "Deferred to the end of quiet hours in the recipient's time zone.",
+                    "detail": {"until": deferred.isoformat()},
+                }
+            ]
+            due = deferred
+        message.status = S.SCHEDULED if due > now else S.QUEUED
+        message.send_after = due
+        message.queued_at = now
+        validity = timedelta(hours=settings.MESSAGING_VALIDITY_HOURS)
+        message.expires_at = expires_at or (due + validity)
+    return message
 
 
 def message_enqueue(
@@ -260,53 +343,25 @@ def message_enqueue(
         purpose=purpose,
         is_reply=is_reply,
     )
-    now = timezone.now()
-    info = segment_info(body)
-    message = Message(
+    message = _build(
         business=business,
         contact=contact,
-        direction=Message.Direction.OUTBOUND,
-        from_number=from_number,
-        to_phone=phone,
+        phone=phone,
         body=body,
         kind=kind,
-        purpose=purpose,
+        from_number=from_number,
         automated=automated,
-        priority=_default_priority(kind, purpose, is_reply) if priority is None else priority,
-        encoding=info.encoding,
-        segments=info.segments,
-        idempotency_key=idempotency_key or None,
+        purpose=purpose,
         reply_to=reply_to,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        priority=priority,
+        send_at=send_at,
+        expires_at=expires_at,
+        idempotency_key=idempotency_key,
+        actor=actor,
         broadcast=broadcast,
-        created_at=now,
-        status_changed_at=now,
+        gates=gates,
+        now=timezone.now(),
     )
-    failed = [g for g in gates if not g.ok]
-    if any(g.verdict == "block" for g in failed):
-        message.status = S.BLOCKED
-        message.reasons = [g.as_dict() for g in failed]
-    elif failed:  # policy "review"
-        message.status = S.HELD
-        message.reasons = [g.as_dict() for g in failed]
-    else:
-        due = max(send_at, now) if send_at else now
-        deferred = quiet_hours_defer(business=business, message=message, contact=contact, now=due)
-        if deferred is not None:
-            message.reasons = [
-                {
-                    "gate": "quiet_hours",
-                    "code": "quiet_hours_deferred",
-                    "message": "Deferred to the end of quiet hours in the recipient's time zone.",
-                    "detail": {"until": deferred.isoformat()},
-                }
-            ]
-            due = deferred
-        message.status = S.SCHEDULED if due > now else S.QUEUED
-        message.send_after = due
-        message.queued_at = now
-        validity = timedelta(hours=settings.MESSAGING_VALIDITY_HOURS)
-        message.expires_at = expires_at or (due + validity)
     try:
         with transaction.atomic():
             message.save(force_insert=True)
@@ -328,6 +383,183 @@ def message_enqueue(
     return message
 
 
+@dataclass
+class Outgoing:
+    """One message of ``message_enqueue_many`` (the arguments of ``message_enqueue`` that a
+    bulk send has: a known contact and a chosen number)."""
+
+    contact: Any
+    body: str
+    kind: str
+    from_number: Any
+    automated: bool = False
+    purpose: str = ""
+    priority: int | None = None
+    send_at: datetime | None = None
+    expires_at: datetime | None = None
+    idempotency_key: str | None = None
+    broadcast: Broadcast | None = None
+
+
+def message_enqueue_many(*, business: Business, items: list[Outgoing], actor=None) -> list[Message]:
+    """``message_enqueue`` for many messages at once (broadcasts, bulk API, benchmarks):
+    the same gates in the same order with the same decisions, but each asked once per
+    batch — number permission once per (number, kind, automated), consent for every
+    contact in two queries (``consent_check_many``), the policy engine once per distinct
+    (body, kind, campaign, number) — and one INSERT for all rows. Returns the messages in
+    ``items`` order (an existing idempotency key returns the first message). Raises
+    ``ValidationFailed`` naming the item (``items[i].field``) for bad input; nothing is
+    written then."""
+    from campaigns.selectors import number_send_permission
+    from consent.selectors import ConsentQuery, consent_check_many
+
+    errors: dict[str, list[str]] = {}
+    phones: list[str] = []
+    for i, it in enumerate(items):
+        try:
+            phone, _ = _validate(
+                business=business,
+                body=it.body,
+                kind=it.kind,
+                purpose=it.purpose,
+                contact=it.contact,
+                to_phone=None,
+            )
+        except ValidationFailed as exc:
+            for name, msgs in (exc.fields or {}).items():
+                errors[f"items[{i}].{name}"] = msgs
+            phone = ""
+        if it.from_number is None or it.from_number.business_id != business.pk:
+            errors[f"items[{i}].from_number"] = ["Choose one of your numbers."]
+        phones.append(phone)
+    if errors:
+        raise ValidationFailed(fields=errors)
+    keys = [it.idempotency_key for it in items if it.idempotency_key]
+    existing = (
+        {
+            m.idempotency_key: m
+            for m in Message.objects.filter(business=business, idempotency_key__in=keys)
+        }
+        if keys
+        else {}
+    )
+    fresh = [
+        (i, it)
+        for i, it in enumerate(items)
+        if not (it.idempotency_key and it.idempotency_key in existing)
+    ]
+    perms: dict[tuple[int, str, bool], Any] = {}
+    for _, it in fresh:
+        key = (it.from_number.pk, it.kind, it.automated)
+        if key not in perms:
+            perms[key] = number_send_permission(
+                business=business, number=it.from_number, kind=it.kind, automated=it.automated
+            )
+    decisions = consent_check_many(
+        business=business,
+        queries=[
+            ConsentQuery(
+                it.contact,
+                it.kind,
+                perms[(it.from_number.pk, it.kind, it.automated)].campaign,
+                False,
+                it.purpose,
+            )
+            for _, it in fresh
+        ],
+    )
+    policy: dict[tuple, Gate] = {}
+    now = timezone.now()
+    built: dict[int, Message] = {}
+    for (i, it), decision in zip(fresh, decisions, strict=True):
+        perm = perms[(it.from_number.pk, it.kind, it.automated)]
+        # The content check depends on the number only through the snowshoe rule
+        # (marketing / informational outside a number pool); elsewhere once per content.
+        per_number = it.kind in ("marketing", "informational") and not getattr(
+            perm.campaign, "number_pool", False
+        )
+        pkey = (
+            it.body,
+            it.kind,
+            getattr(perm.campaign, "pk", None),
+            it.from_number.pk if per_number else None,
+            it.purpose,
+        )
+        if pkey not in policy:
+            policy[pkey] = _policy_gate(
+                business=business,
+                body=it.body,
+                kind=it.kind,
+                campaign=perm.campaign,
+                from_number=it.from_number,
+                purpose=it.purpose,
+            )
+        built[i] = _build(
+            business=business,
+            contact=it.contact,
+            phone=phones[i],
+            body=it.body,
+            kind=it.kind,
+            from_number=it.from_number,
+            automated=it.automated,
+            purpose=it.purpose,
+            reply_to=None,
+            priority=it.priority,
+            send_at=it.send_at,
+            expires_at=it.expires_at,
+            idempotency_key=it.idempotency_key,
+            actor=actor,
+            broadcast=it.broadcast,
+            gates=[_number_gate(perm), _consent_gate(decision), policy[pkey]],
+            now=now,
+        )
+    rows = list(built.values())
+    try:
+        with transaction.atomic():
+            Message.objects.bulk_create(rows, batch_size=1000)
+    except IntegrityError:
+        # a concurrent request took one of the idempotency keys: one by one, so each key
+        # resolves to its first message as message_enqueue does
+        return [
+            message_enqueue(
+                business=business,
+                body=it.body,
+                kind=it.kind,
+                contact=it.contact,
+                from_number=it.from_number,
+                automated=it.automated,
+                purpose=it.purpose,
+                priority=it.priority,
+                send_at=it.send_at,
+                expires_at=it.expires_at,
+                idempotency_key=it.idempotency_key,
+                actor=actor,
+                broadcast=it.broadcast,
+            )
+            for it in items
+        ]
+    blocked = [m for m in rows if m.status == S.BLOCKED]
+    if blocked:
+        _report(
+            business,
+            "blocked",
+            {
+                "count": len(blocked),
+                "items": [{"message": str(m.uuid), "reasons": m.reasons} for m in blocked[:100]],
+            },
+        )
+    due: dict[int, datetime] = {}
+    for m in rows:
+        if m.status in Message.WAITING:
+            number_id = m.from_number_id
+            due[number_id] = min(due.get(number_id, m.send_after), m.send_after)
+    if due:
+        transaction.on_commit(lambda: lane_kick_many(business_id=business.pk, dues=due))
+    return [
+        existing[it.idempotency_key] if i not in built else built[i] for i, it in enumerate(items)
+    ]
+
+
 def _report(business, event: str, detail: dict | None = None) -> None:
     from policies.services import message_outcome_report
 
@@ -340,7 +572,9 @@ def _report(business, event: str, detail: dict | None = None) -> None:
 # --- lanes: telling a drainer there is work --------------------------------------------------
 
 
-def lane_kick(*, business_id: int, number_id: int, due_at: datetime | None = None) -> bool:
+def lane_kick(
+    *, business_id: int, number_id: int, due_at: datetime | None = None, urgent: bool = True
+) -> bool:
     """Make sure a drain of ``number_id`` runs at ``due_at`` (now if None). Cheap and
     idempotent: one UPDATE; a task is sent only if no drain is already expected by then."""
     from .tasks import drain_number
@@ -364,8 +598,52 @@ def lane_kick(*, business_id: int, number_id: int, due_at: datetime | None = Non
         if not updated:
             return False
     if will_send:
-        drain_number.apply_async((number_id,), eta=due_at if due_at > now else None)
+        # A single send's kick (one message waiting on a number with no drain expected)
+        # goes to the urgent queue, so it never waits behind the drains of bulk backlogs;
+        # bulk enqueues (broadcasts, imports) kick on the default queue.
+        drain_number.apply_async(
+            (number_id,),
+            eta=due_at if due_at > now else None,
+            **({"queue": settings.MESSAGING_URGENT_QUEUE} if urgent else {}),
+        )
     return True
+
+
+def lane_kick_many(*, business_id: int, dues: dict[int, datetime]) -> int:
+    """``lane_kick`` (non-urgent) for many numbers of one business at once: one INSERT of
+    the missing lanes and one UPDATE … FROM unnest(…) with the same condition, then a task
+    for each lane that needed one; a bulk enqueue over 1,000 numbers costs two
+    statements, not 3,000. Returns how many drains were kicked."""
+    from django.db import connection
+
+    from .tasks import drain_number
+
+    if not dues:
+        return 0
+    now = timezone.now()
+    horizon = now + timedelta(seconds=settings.MESSAGING_ETA_HORIZON)
+    stale = now - timedelta(seconds=settings.MESSAGING_RECOVERY_GRACE)
+    SendLane.objects.bulk_create(
+        [SendLane(business_id=business_id, number_id=n) for n in dues], ignore_conflicts=True
+    )
+    numbers = list(dues)
+    when = [max(dues[n], now) for n in numbers]
+    table = connection.ops.quote_name(SendLane._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS l SET drain_at = v.due, "  # noqa: S608 - our table name only
+            "task_eta = CASE WHEN v.due <= %s THEN v.due END "
+            "FROM unnest(%s::bigint[], %s::timestamptz[]) AS v(number_id, due) "
+            "WHERE l.number_id = v.number_id "
+            "AND (l.drain_at IS NULL OR l.drain_at > v.due OR l.drain_at < %s) "
+            "RETURNING l.number_id, v.due",
+            [horizon, numbers, when, stale],
+        )
+        kicked = cursor.fetchall()
+    for number_id, due in kicked:
+        if due <= horizon:
+            drain_number.apply_async((number_id,), eta=due if due > now else None)
+    return len(kicked)
 
 
 # --- cancel, hold -----------------------------------------------------------------------------
@@ -500,9 +778,10 @@ def broadcast_create(
 
 
 def broadcast_start(*, broadcast: Broadcast, actor=None) -> Broadcast:
-    """Fan out: one message per recipient through message_enqueue (every gate), so each
-    recipient's outcome (queued, deferred for quiet hours, blocked with its reason) is
-    recorded. Idempotent per recipient (idempotency key broadcast+contact)."""
+    """Fan out: one message per recipient through message_enqueue_many (every gate, 500
+    recipients a batch), so each recipient's outcome (queued, deferred for quiet hours,
+    blocked with its reason) is recorded. Idempotent per recipient (idempotency key
+    broadcast+contact)."""
     from accounts.services import audit_record
     from consent.selectors import contacts_for_audience
 
@@ -520,21 +799,36 @@ def broadcast_start(*, broadcast: Broadcast, actor=None) -> Broadcast:
         contact_uuids=locked.contact_uuids or None,
     )
     count = 0
-    for contact in audience.iterator(chunk_size=500):
+    chunk: list = []
+
+    def flush() -> None:
         with transaction.atomic():
-            message_enqueue(
+            message_enqueue_many(
                 business=locked.business,
-                body=locked.body,
-                kind=locked.kind,
-                contact=contact,
-                from_number=locked.from_number,
-                automated=True,
-                send_at=locked.send_at,
-                idempotency_key=f"broadcast:{locked.uuid}:{contact.uuid}",
                 actor=actor,
-                broadcast=locked,
+                items=[
+                    Outgoing(
+                        contact=contact,
+                        body=locked.body,
+                        kind=locked.kind,
+                        from_number=locked.from_number,
+                        automated=True,
+                        send_at=locked.send_at,
+                        idempotency_key=f"broadcast:{locked.uuid}:{contact.uuid}",
+                        broadcast=locked,
+                    )
+                    for contact in chunk
+                ],
             )
+        chunk.clear()
+
+    for contact in audience.iterator(chunk_size=500):
+        chunk.append(contact)
         count += 1
+        if len(chunk) >= 500:
+            flush()
+    if chunk:
+        flush()
     Broadcast.objects.filter(pk=locked.pk).update(recipient_count=count)
     locked.recipient_count = count
     return locked

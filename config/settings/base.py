@@ -5,6 +5,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -198,7 +199,21 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "processed_folder": str(VAR_DIR / "broker" / "processed"),
     "control_folder": str(VAR_DIR / "broker" / "control"),
     "store_processed": False,
+    # Redis: a worker consuming several queues asks them in the order of CELERY_TASK_QUEUES
+    # (the urgent one first) instead of rotating.
+    "queue_order_strategy": "priority",
 }
+# Two queues. "messaging.urgent" carries the kick of a single send on a number with no
+# drain expected (an API send, a reply, a STOP confirmation); "celery" everything else,
+# including the drains of bulk backlogs and their timed continuations. A worker started
+# without -Q consumes both (urgent first); production runs one small worker on the urgent
+# queue alone, so a single send never waits behind bulk drains (messaging/README.md).
+MESSAGING_URGENT_QUEUE = "messaging.urgent"
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (
+    Queue(MESSAGING_URGENT_QUEUE, routing_key=MESSAGING_URGENT_QUEUE),
+    Queue("celery", routing_key="celery"),
+)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -244,6 +259,8 @@ MESSAGING_PROVIDER = env("MESSAGING_PROVIDER", default="simulated")
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
 METRICS_TOP_NUMBERS = env.int("METRICS_TOP_NUMBERS", default=200)
 CARRIER_URL = env("CARRIER_URL", default="http://127.0.0.1:8025").rstrip("/")
+# messages per POST /v1/messages/batch to the simulated carrier (1 = one request each)
+CARRIER_BATCH_SIZE = env.int("CARRIER_BATCH_SIZE", default=100)
 CARRIER_AUDIT_LOG = env("CARRIER_AUDIT_LOG", default=str(VAR_DIR / "carrier-audit.jsonl"))
 # Shared HMAC secret of the simulated carrier's webhooks; derived from SECRET_KEY when unset
 # (production has no SECRET_KEY default, so there is no production default here either).

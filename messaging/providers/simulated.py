@@ -1,4 +1,6 @@
-"""The simulated carrier's client: POST /v1/messages with many requests in flight."""
+"""The simulated carrier's client: POST /v1/messages/batch (up to ``CARRIER_BATCH_SIZE``
+messages a request, several requests in flight); ``CARRIER_BATCH_SIZE = 1`` posts each
+message alone to /v1/messages."""
 
 import asyncio
 import time
@@ -80,9 +82,83 @@ class SimulatedCarrier(Provider):
                 TRANSIENT, code="connection", detail=str(exc)[:200], done_at=time.time()
             )
 
+    async def _send_chunk(self, session, chunk: list[Outbound]) -> list[SendResult]:
+        payload = {
+            "messages": [
+                {
+                    "from": i.from_,
+                    "to": i.to,
+                    "body": i.body,
+                    "segments": i.segments,
+                    "idempotency_key": i.message_uuid,
+                    "status_callback": i.status_callback,
+                }
+                for i in chunk
+            ]
+        }
+        try:
+            async with (
+                self._sem,
+                session.post(f"{self.base_url}/v1/messages/batch", json=payload) as resp,
+            ):
+                data = await resp.json(content_type=None) if resp.content_length != 0 else {}
+                done = time.time()
+                answers = (data or {}).get("results") if resp.status == 200 else None
+                if not isinstance(answers, list) or len(answers) != len(chunk):
+                    # the request as a whole failed: nobody knows which ones landed
+                    code = str(resp.status)
+                    outcome = TRANSIENT if resp.status >= 500 or resp.status == 200 else PERMANENT
+                    detail = str(data)[:200]
+                    return [SendResult(outcome, code=code, detail=detail, done_at=done)] * len(
+                        chunk
+                    )
+                return [self._result(a, done) for a in answers]
+        except TimeoutError:
+            late = SendResult(
+                TRANSIENT, code="timeout", detail="no answer in time", done_at=time.time()
+            )
+            return [late] * len(chunk)
+        except (aiohttp.ClientError, OSError, ValueError) as exc:
+            done = time.time()
+            return [
+                SendResult(TRANSIENT, code="connection", detail=str(exc)[:200], done_at=done)
+            ] * len(chunk)
+
+    @staticmethod
+    def _result(answer: dict, done: float) -> SendResult:
+        status = int(answer.get("http_status") or 0)
+        if status in (200, 201):
+            return SendResult(
+                ACCEPTED,
+                answer.get("id", ""),
+                done_at=done,
+                duplicate=bool(answer.get("duplicate")),
+            )
+        if status == 429:
+            return SendResult(
+                THROTTLED,
+                code="429",
+                detail="rate limit exceeded",
+                retry_after=float(answer.get("retry_after") or 1),
+                done_at=done,
+            )
+        if status >= 500 or status == 0:
+            return SendResult(TRANSIENT, code=str(status), detail=str(answer)[:200], done_at=done)
+        return SendResult(
+            PERMANENT,
+            code=str(answer.get("code") or status),
+            detail=str(answer.get("message", ""))[:200],
+            done_at=done,
+        )
+
     async def send_many(self, items: list[Outbound]) -> list[SendResult]:
         session = await self._ensure()
-        return list(await asyncio.gather(*(self._send_one(session, i) for i in items)))
+        size = settings.CARRIER_BATCH_SIZE
+        if size <= 1:
+            return list(await asyncio.gather(*(self._send_one(session, i) for i in items)))
+        chunks = [items[k : k + size] for k in range(0, len(items), size)]
+        answers = await asyncio.gather(*(self._send_chunk(session, c) for c in chunks))
+        return [r for chunk in answers for r in chunk]
 
     def verify_signature(self, *, url: str, body: bytes, headers) -> bool:
         return signing.verify(

@@ -19,8 +19,11 @@ S = Message.Status
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def fast(settings):
+@pytest.fixture(params=[100, 1], ids=["batch-endpoint", "one-per-request"])
+def fast(settings, request):
+    # every drain test runs against both carrier endpoints: /v1/messages/batch and
+    # /v1/messages (CARRIER_BATCH_SIZE = 1)
+    settings.CARRIER_BATCH_SIZE = request.param
     settings.MESSAGING_RATE_LIMIT = 5
     settings.MESSAGING_RATE_WINDOW = 2.0
     settings.MESSAGING_SEND_TIMEOUT = 2.0
@@ -240,3 +243,72 @@ def test_blocked_rows_at_the_head_do_not_stall_the_queue(business, number, provi
     dispatch.drain_number(number.pk)
     assert {m.status for m in Message.objects.filter(pk__in=[x.pk for x in stopped])} == {S.BLOCKED}
     assert {m.status for m in Message.objects.filter(pk__in=[x.pk for x in ok])} == {S.SENT}
+
+
+def test_a_drain_cycle_costs_the_same_queries_for_5_or_40_messages(
+    business, provider, settings, monkeypatch
+):
+    """The per-message re-check is batched (consent for the whole claim in two queries,
+    answers written with one UPDATE), so a cycle's queries do not grow with its size;
+    an opt-out inside the batch still blocks exactly that message."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr("messaging.tasks.drain_number.apply_async", lambda *a, **k: None)
+    settings.MESSAGING_RATE_LIMIT = 50
+
+    def cycle(n):
+        number = sending_number(business=business)
+        msgs = _enqueue(business, number, n, from_number=number)
+        stopped = msgs[-1].contact
+        consent_services.consent_record_opt_out(
+            business=business, contact=stopped, method="KEYWORD", scope_all=True
+        )
+        with CaptureQueriesContext(connection) as ctx:
+            dispatch.drain_number(number.pk)
+        statuses = dict(
+            Message.objects.filter(pk__in=[m.pk for m in msgs]).values_list("pk", "status")
+        )
+        assert statuses[msgs[-1].pk] == S.BLOCKED
+        assert [statuses[m.pk] for m in msgs[:-1]] == [S.SENT] * (n - 1), list(
+            Message.objects.filter(pk__in=[m.pk for m in msgs]).values_list("reasons", flat=True)
+        )
+        return len(ctx.captured_queries)
+
+    cycle(2)  # warm the process caches (rules, provider session)
+    small, large = cycle(5), cycle(40)
+    assert small == large, (small, large)
+
+
+def test_carrier_batch_endpoint_answers_each_message_and_stops_at_a_timeout(carrier):
+    import requests
+
+    def msg(i):
+        return {
+            "from": "+13125550100",
+            "to": f"+1646555{i:04d}",
+            "body": f"m{i}",
+            "segments": 1,
+            "idempotency_key": f"k{i}",
+        }
+
+    carrier.control(next=["", "500", "429", "reject"], retry_after=2)
+    r = requests.post(
+        f"{carrier.url}/v1/messages/batch", json={"messages": [msg(i) for i in range(5)]}, timeout=5
+    )
+    assert r.status_code == 200
+    answers = r.json()["results"]
+    assert [a["http_status"] for a in answers] == [201, 500, 429, 400, 201]
+    assert answers[2]["retry_after"] == 2.0 and answers[3]["code"] == "21610"
+    assert [e["message_id"] for e in carrier.audit()] == ["k0", "k4"]
+    # a time-out stops the batch where it is drawn: what came before is accepted (and a
+    # repeat of it is a duplicate), the request answers late with 504
+    carrier.control(next=["", "timeout"], timeout_delay=0.2)
+    r = requests.post(
+        f"{carrier.url}/v1/messages/batch", json={"messages": [msg(0), msg(5), msg(6)]}, timeout=5
+    )
+    assert r.status_code == 504
+    log = carrier.audit()
+    assert [(e["message_id"], e.get("duplicate", False)) for e in log[2:]] == [("k0", True)]
+    bad = requests.post(f"{carrier.url}/v1/messages/batch", json={"messages": []}, timeout=5)
+    assert bad.status_code == 400 and "messages" in bad.json()["message"]

@@ -145,7 +145,8 @@ def test_send_at_schedules_and_cancel(business, number, contact):
 def test_lane_kick_sends_one_task_per_drain(business, number, monkeypatch):
     sent = []
     monkeypatch.setattr(
-        "messaging.tasks.drain_number.apply_async", lambda args, eta=None: sent.append((args, eta))
+        "messaging.tasks.drain_number.apply_async",
+        lambda args, eta=None, **kw: sent.append((args, eta)),
     )
     assert services.lane_kick(business_id=business.pk, number_id=number.pk)
     assert not services.lane_kick(business_id=business.pk, number_id=number.pk)

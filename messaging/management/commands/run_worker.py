@@ -25,8 +25,13 @@ class Command(BaseCommand):
         )
         parser.add_argument("--loglevel", default="INFO")
         parser.add_argument("--pool", default="prefork")
+        parser.add_argument(
+            "--queues",
+            default="",
+            help="comma-separated queues (default: all of CELERY_TASK_QUEUES, urgent first)",
+        )
 
-    def handle(self, *args, concurrency, loglevel, pool, **options):
+    def handle(self, *args, concurrency, loglevel, pool, queues, **options):
         cmd = [
             sys.executable,
             "-m",
@@ -39,6 +44,7 @@ class Command(BaseCommand):
             f"--pool={pool}",
             "--without-gossip",
             "--without-mingle",
+            *([f"--queues={queues}"] if queues else []),
         ]
         child = subprocess.Popen(cmd, start_new_session=True)  # noqa: S603 - fixed argv
 
