@@ -55,6 +55,24 @@ def _tree_cpu(pid: int) -> float:
     return total
 
 
+def _named_cpu(*names: str) -> float:
+    """User + system CPU seconds of every live process whose command name is one of
+    ``names`` (PostgreSQL backends, redis-server), a server-wide figure."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            head, rest = (entry / "stat").read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        if head.split("(", 1)[-1] in names:
+            fields = rest.split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def _machine_cpu() -> float:
     """CPU seconds the whole machine spent busy (all cores; /proc/stat), so PostgreSQL,
     Redis and the kernel count too."""
@@ -405,6 +423,9 @@ class Command(BaseCommand):
             probe_i = 0
             cpu_start = _tree_cpu(worker.pid) + _tree_cpu(urgent.pid) + _tree_cpu(carrier.pid)
             machine_start = _machine_cpu()
+            worker_start = _tree_cpu(worker.pid)
+            carrier_start = _tree_cpu(carrier.pid)
+            pg_start, redis_start = _named_cpu("postgres"), _named_cpu("redis-server")
             while time.monotonic() < deadline:
                 if probe_i < len(probe_contacts) and probe_numbers:
                     number = probe_numbers[probe_i % len(probe_numbers)]
@@ -428,6 +449,12 @@ class Command(BaseCommand):
                 time.sleep(0.5)
             cpu = _tree_cpu(worker.pid) + _tree_cpu(urgent.pid) + _tree_cpu(carrier.pid) - cpu_start
             machine_cpu = _machine_cpu() - machine_start
+            parts = {
+                "workers": _tree_cpu(worker.pid) - worker_start,
+                "carrier": _tree_cpu(carrier.pid) - carrier_start,
+                "postgres": _named_cpu("postgres") - pg_start,
+                "redis": _named_cpu("redis-server") - redis_start,
+            }
             time.sleep(0.3)
         finally:
             for proc in (worker, urgent, carrier, beat):
@@ -504,6 +531,10 @@ class Command(BaseCommand):
             "latency_p99_ms": round(_percentile(latencies, 0.99), 1),
             "cpu_s_per_message": round(cpu / max(1, len(firsts)), 5),
             "machine_cpu_s_per_message": round(machine_cpu / max(1, len(firsts)), 5),
+            # where it went (PostgreSQL and Redis server-wide: other databases count too)
+            "cpu_ms_per_message_by_part": {
+                k: round(v * 1000 / max(1, len(firsts)), 3) for k, v in parts.items()
+            },
             "load_average_1min": round(os.getloadavg()[0], 2),
             "carrier_accepted": len(firsts),
             "carrier_duplicates_logged": len(entries) - len(firsts),
