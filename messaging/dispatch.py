@@ -240,7 +240,10 @@ def _claim(number_id: int) -> tuple[list[Message], dict]:
         if claimed:
             lane.drain_at = now  # a drainer is live on this lane (heartbeat)
             lane.save(update_fields=["drain_at", "last_drain_at"])
-            return claimed, {"number": number, "changed": len(changed), "window": window}
+            facts = {"number": number, "changed": len(changed), "window": window}
+            if capacity <= 0:  # the number is at its cap: drain_number settles the lane
+                facts.update(full=True, slots=slots, limit=limit)
+            return claimed, facts
         # Nothing to send now: when is the next drain needed?
         # The head of the queue (up to one window's worth), to decide when to come back.
         head = list(
@@ -399,6 +402,30 @@ def _finish(claimed: list[Message], results, number, window: float | None = None
     return counts
 
 
+def _wake_when_free(number_id: int, facts: dict, claimed: list[Message]) -> None:
+    """Set the lane's next drain to when a useful batch of slots frees and send that task.
+    Only a wake-up time is decided here; the cap itself is re-counted under the lane lock
+    by the next claim, so a race with another drainer can cost a delay, never a slot."""
+    from .tasks import drain_number as task
+
+    now = time.time()
+    limit, window = facts["limit"], facts["window"]
+    active = [
+        *facts["slots"],
+        *(ratecap.Slot(_ts(m.slot_frees_at), m.segments) for m in claimed if m.slot_frees_at),
+    ]
+    first = ratecap.next_free_at(active, now=now, limit=limit, need=1)
+    full = ratecap.next_free_at(active, now=now, limit=limit, need=limit)
+    # as in _claim: a useful batch, but never more than 1 % of the window past the first slot
+    when = _dt(max(min(full, first + 0.01 * window), now + 0.005))
+    near = when <= timezone.now() + timedelta(seconds=settings.MESSAGING_ETA_HORIZON)
+    SendLane.objects.filter(number_id=number_id).update(
+        drain_at=when, task_eta=when if near else None
+    )
+    if near:
+        task.apply_async((number_id,), eta=when)
+
+
 def drain_number(number_id: int, *, max_seconds: float = 20.0) -> dict:
     """Drain one number until it has no capacity or no due rows (bounded in time, so one
     busy number cannot hold a worker forever)."""
@@ -432,6 +459,11 @@ def drain_number(number_id: int, *, max_seconds: float = 20.0) -> dict:
         totals["cycles"] += 1
         for k, v in counts.items():
             totals[k] += v
+        if facts.get("full"):
+            # The claim used the number's whole capacity: come back when its slots free
+            # (known now, from the answers), instead of a second claim to find that out.
+            _wake_when_free(number_id, facts, claimed)
+            break
         if facts.get("done"):
             if again is not None:  # the lane was settled at claim time: wake it for these
                 from .services import lane_kick
