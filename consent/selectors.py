@@ -125,11 +125,11 @@ def _decide(
     return _decision("no_consent")
 
 
-def _unusable(business, contact) -> bool:
+def _unusable(business, contact, phone: str | None = None) -> bool:
     return (
         contact is None
         or bool(contact.erased_at)
-        or not contact.phone_e164
+        or not (phone if phone is not None else contact.phone_e164)
         or contact.business_id != business.pk
     )
 
@@ -172,6 +172,12 @@ def consent_check(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _State:
+    status: str
+    event_seq: int
+
+
 @dataclass(frozen=True)
 class ConsentQuery:
     """One question for ``consent_check_many`` (the arguments of ``consent_check``)."""
@@ -181,6 +187,10 @@ class ConsentQuery:
     campaign: object = None
     is_reply: bool = False
     purpose: str = ""
+    # The E.164 number the message goes to, when the caller has it (a queued message's
+    # to_phone): suppression is checked for the number actually texted, and the contact's
+    # phone need not be loaded and parsed.
+    phone: str | None = None
 
 
 def consent_check_many(*, business: Business, queries: list[ConsentQuery]) -> list[ConsentDecision]:
@@ -190,20 +200,26 @@ def consent_check_many(*, business: Business, queries: list[ConsentQuery]) -> li
     from .services import phone_hash
 
     usable = [
-        q for q in queries if q.purpose not in SYSTEM_ALWAYS and not _unusable(business, q.contact)
+        q
+        for q in queries
+        if q.purpose not in SYSTEM_ALWAYS and not _unusable(business, q.contact, q.phone)
     ]
     keys = {k for q in usable for k in _scope_keys(q.campaign)}
     states: dict[int, dict] = {}
     if usable:
-        for s in ConsentState.objects.filter(
+        # plain tuples, not model instances: this runs for every message the drain sends
+        for contact_id, key, status, seq in ConsentState.objects.filter(
             business_id=business.pk,
             contact_id__in={q.contact.pk for q in usable},
             scope_key__in=keys,
-        ).only("contact_id", "scope_key", "status", "event_seq"):
-            states.setdefault(s.contact_id, {})[s.scope_key] = s
+        ).values_list("contact_id", "scope_key", "status", "event_seq"):
+            states.setdefault(contact_id, {})[key] = _State(status, seq)
     # Contacts hold canonical E.164 (phonenumber-field), so no re-normalising here.
     hashes = {
-        q.contact.pk: phone_hash(business=business, e164=q.contact.phone_e164) for q in usable
+        id(q): phone_hash(
+            business=business, e164=q.phone if q.phone is not None else q.contact.phone_e164
+        )
+        for q in usable
     }
     live = set(
         Suppression.objects.filter(
@@ -217,10 +233,10 @@ def consent_check_many(*, business: Business, queries: list[ConsentQuery]) -> li
         if q.purpose in SYSTEM_ALWAYS:
             out.append(_decision("ok", "A system reply the rules always allow."))
             continue
-        if _unusable(business, q.contact):
+        if _unusable(business, q.contact, q.phone):
             out.append(_decision("no_consent"))
             continue
-        h = hashes[q.contact.pk]
+        h = hashes[id(q)]
         camp_id = getattr(q.campaign, "pk", None)
         out.append(
             _decide(

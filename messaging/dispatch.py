@@ -87,7 +87,9 @@ def _recheck(rows: list[Message], number, now: datetime) -> tuple[list[Message],
     decisions = consent_check_many(
         business=business,
         queries=[
-            ConsentQuery(m.contact, m.kind, campaign, m.reply_to_id is not None, m.purpose)
+            ConsentQuery(
+                m.contact, m.kind, campaign, m.reply_to_id is not None, m.purpose, m.to_phone
+            )
             for m, campaign in candidates
         ],
     )
@@ -179,6 +181,9 @@ def _claim(number_id: int) -> tuple[list[Message], dict]:
             rows = list(
                 Message.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("contact")
+                # the re-check uses the message's to_phone (the number texted), so the
+                # contact's phone is not loaded (parsing it was 7 % of the drain's CPU)
+                .defer("contact__phone")
                 .filter(due, send_after__lte=now)
                 .exclude(pk__in=seen)  # rows this claim already re-checked (not yet saved)
                 .order_by("priority", "send_after", "id")[:batch]

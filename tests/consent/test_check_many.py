@@ -98,6 +98,17 @@ def test_batch_answers_equal_single_answers(business, other_business):
         for q in queries
     ]
     assert batch == single
+    # the drain passes the number it will text (the message's to_phone): same answers
+    with_phone = selectors.consent_check_many(
+        business=business,
+        queries=[
+            selectors.ConsentQuery(
+                q.contact, q.kind, q.campaign, q.is_reply, q.purpose, q.contact.phone_e164
+            )
+            for q in queries
+        ],
+    )
+    assert with_phone == single
     codes = {d.code for d in batch}
     # the population really covers the rules (else equality would prove little)
     assert {
@@ -117,3 +128,17 @@ def test_batch_is_two_queries_whatever_its_size(business, other_business):
         decisions = selectors.consent_check_many(business=business, queries=queries)
     assert len(decisions) == len(queries)
     assert len(ctx.captured_queries) == 2
+
+
+def test_suppression_is_checked_for_the_number_texted(business, other_business):
+    people, campaigns = _population(business, other_business)
+    suppressed_number = people["back_after_erasure"].phone_e164
+    fine = people["in_a"]
+    [as_stored, as_texted] = selectors.consent_check_many(
+        business=business,
+        queries=[
+            selectors.ConsentQuery(fine, "marketing", campaigns[1]),
+            selectors.ConsentQuery(fine, "marketing", campaigns[1], phone=suppressed_number),
+        ],
+    )
+    assert as_stored.code == "ok" and as_texted.code == "suppressed"
