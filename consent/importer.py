@@ -573,17 +573,19 @@ def _write_contacts(cursor, imp: ContactImport, rows: list[Row], now, outcome: O
             )
             created = cursor.fetchall()
     except IntegrityError:
-        # someone added one of these numbers since the UPDATE: upsert instead
+        created = []  # rolled back to the savepoint: the upsert below takes them all
+    contacts.update((phone, (pk, new_uuids[phone], True)) for phone, pk in created)
+    missing = [r.phone for r in rows if r.phone not in contacts]
+    if missing:
+        # someone else added some of these numbers since the UPDATE: upsert those
         cursor.execute(
-            _NEW_CONTACT
-            + "ON CONFLICT (business_id, phone) WHERE phone IS NOT NULL DO UPDATE SET"
+            _NEW_CONTACT + "WHERE s.phone = ANY(%s) "
+            "ON CONFLICT (business_id, phone) WHERE phone IS NOT NULL DO UPDATE SET"
             + _MERGE.format(new="EXCLUDED", custom="EXCLUDED.custom_fields")
             + "RETURNING c.phone, c.id, c.uuid::text, (xmax = 0)",
-            [business.pk, now, now, now],
+            [business.pk, now, now, missing, now],
         )
-        contacts = {phone: (pk, cuuid, new) for phone, pk, cuuid, new in cursor.fetchall()}
-    else:
-        contacts.update((phone, (pk, new_uuids[phone], True)) for phone, pk in created)
+        contacts.update((phone, (pk, cuuid, new)) for phone, pk, cuuid, new in cursor.fetchall())
     outcome.created = sum(1 for v in contacts.values() if v[2])
     outcome.updated = len(contacts) - outcome.created
     return contacts

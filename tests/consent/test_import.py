@@ -311,17 +311,22 @@ def test_import_confirms_a_pending_double_opt_in(business, owner, use_copy):
     assert selectors.ledger_verify(business=business).ok
 
 
-def test_a_contact_added_during_the_import_is_merged_not_a_failure(business, owner, monkeypatch):
+@pytest.mark.parametrize("existing", [False, True], ids=["all-new", "some-known"])
+def test_a_contact_added_during_the_import_is_merged_not_a_failure(
+    business, owner, monkeypatch, existing
+):
     """Between finding the existing contacts and inserting the rest, another request adds one
-    of the numbers: the import falls back to an upsert instead of failing."""
+    of the numbers: the import merges into it instead of failing."""
     from consent import importer
 
+    if existing:
+        ContactFactory(business=business, phone="+12025550170", name="Known")
     found = importer._update_existing
 
     def then_someone_adds_one(cursor, business_, now):
-        existing = found(cursor, business_, now)
+        known = found(cursor, business_, now)
         ContactFactory(business=business, phone="+12025550172", name="Raced", tags=["web"])
-        return existing
+        return known
 
     monkeypatch.setattr(importer, "_update_existing", then_someone_adds_one)
     imp = start(
@@ -331,7 +336,11 @@ def test_a_contact_added_during_the_import_is_merged_not_a_failure(business, own
         use_copy=True,
     )
     assert imp.status == "DONE", imp.error
-    assert (imp.created_count, imp.updated_count, imp.consented_count) == (4, 1, 5)
+    assert (imp.created_count, imp.updated_count, imp.consented_count) == (
+        3 if existing else 4,
+        2 if existing else 1,
+        5,
+    )
     raced = Contact.objects.get(business=business, phone="+12025550172")
     assert raced.name == "P72" and raced.tags == ["vip", "web"]
     assert raced.consent_events.get().evidence.data["line"] == 4
