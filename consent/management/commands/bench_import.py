@@ -119,6 +119,7 @@ class Command(BaseCommand):
                 imp = services.contact_import_run(
                     import_id=imp.pk, use_copy=False if options["orm"] else None
                 )
+                before_checks = time.perf_counter() - started
                 # what the commit would do: check every deferred foreign key now
                 with connection.cursor() as cursor:
                     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
@@ -140,6 +141,10 @@ class Command(BaseCommand):
                     "rows": n,
                     "seconds": round(elapsed, 3),
                     "rows_per_second": round(n / elapsed, 1),
+                    # until the import returned, before the commit-time checks (the figure
+                    # this command printed before it counted them)
+                    "seconds_before_commit_checks": round(before_checks, 3),
+                    "rows_per_second_before_commit_checks": round(n / before_checks, 1),
                     "status": imp.status,
                     "error": imp.error,
                     "created": imp.created_count,
@@ -167,7 +172,8 @@ class Command(BaseCommand):
         Path(options["output"]).write_text(json.dumps(figures, indent=2) + "\n")
         self.stdout.write(
             f"imported {figures['rows']} rows in {figures['seconds']} s: "
-            f"{figures['rows_per_second']} rows/s ({figures['path']}; "
+            f"{figures['rows_per_second']} rows/s with the foreign keys checked "
+            f"({figures['rows_per_second_before_commit_checks']} rows/s before; {figures['path']}; "
             f"{figures['consented']} consents, {figures['suppressed']} suppressed, "
             f"ledger verified: {figures['ledger_verified']} in {figures['verify_seconds']} s; "
             f"CPU: Python {figures['python_cpu_seconds']} s, database "
