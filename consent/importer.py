@@ -1,11 +1,13 @@
 """CSV contact import: decode, parse, validate row by row, then write everything in one go.
 
 Parsing and validation are pure Python (fast paths for US numbers). Writing is one
-transaction: on PostgreSQL rows are COPY'd into a temporary staging table and contacts,
-ledger events, evidence and consent state are written with set-based SQL (the ledger's
-hash chain is computed in Python, in order, under the business's chain lock); elsewhere
-the same result is produced row by row through the services. Nothing is half-imported:
-every row is either imported or named in the report with its line number and reason.
+transaction: on PostgreSQL the rows are COPY'd into a temporary staging table, contacts
+are updated and inserted from it with set-based SQL, and the ledger events, their
+evidence and the consent state are COPY'd as preformatted text (the hash chain is computed
+in Python, in order, under the business's chain lock, while the events stream to the
+server); elsewhere the same result is produced row by row through the services. Nothing
+is half-imported: every row is either imported or named in the report with its line
+number and reason.
 """
 
 import csv
