@@ -49,8 +49,10 @@ def daytime_phone(n: int) -> str | None:
 
 
 def recipient(n: int) -> tuple[str, str]:
-    """(phone, kind): marketing to a recipient in daytime; in the one UTC hour when no US
-    zone is open (11:00-11:59), a transactional text, which quiet hours do not hold."""
+    """(phone, kind): marketing to a recipient in daytime (their contact is created with no
+    known time zone, so the number's own zone decides, not the factory's New York); in the
+    one UTC hour when no US zone is open (11:00-11:59), a transactional text, which quiet
+    hours do not hold."""
     phone = daytime_phone(n)
     return (phone, "marketing") if phone else (f"+13125550{n:03d}", "transactional")
 
@@ -244,7 +246,9 @@ def test_compose_send_deliver_then_stop_and_later_sends_skip(new_page, sending_s
     business = owner.business
     number = sending_number(business=business)
     phone, kind = recipient(155)
-    contact = consenting_contact(business=business, number=number, phone=phone, name="Dana")
+    contact = consenting_contact(
+        business=business, number=number, phone=phone, name="Dana", time_zone=""
+    )
     page = new_page()
     log_in(page, owner.user.email)
     page.get_by_role("link", name="Compose").click()
@@ -322,9 +326,13 @@ def test_broadcast_with_estimate_progress_and_deliveries(new_page, sending_stack
     for i in range(3):
         phone, kind = recipient(170 + i)
         phones.append(phone)
-        consenting_contact(business=business, number=number, phone=phone, tags=["vip"])
+        consenting_contact(
+            business=business, number=number, phone=phone, tags=["vip"], time_zone=""
+        )
     stopped, _ = recipient(180)
-    gone = consenting_contact(business=business, number=number, phone=stopped, tags=["vip"])
+    gone = consenting_contact(
+        business=business, number=number, phone=stopped, tags=["vip"], time_zone=""
+    )
     from consent import services as consent_services
     from consent.models import Method
 
@@ -366,7 +374,7 @@ def test_schedule_a_message_then_cancel_it_after_confirming(new_page, live_serve
     business = owner.business
     number = sending_number(business=business, e164="+13125550188")
     phone, kind = recipient(190)
-    contact = consenting_contact(business=business, number=number, phone=phone)
+    contact = consenting_contact(business=business, number=number, phone=phone, time_zone="")
     page = new_page()
     log_in(page, owner.user.email)
     page.goto("/app/compose/")
@@ -400,7 +408,9 @@ def test_inbox_unread_consent_beside_the_thread_assign_and_quick_reply(new_page,
     business = owner.business
     number = sending_number(business=business)
     phone, _ = recipient(195)
-    contact = consenting_contact(business=business, number=number, phone=phone, name="Dana")
+    contact = consenting_contact(
+        business=business, number=number, phone=phone, name="Dana", time_zone=""
+    )
     question = requests.post(
         f"{carrier.url}/v1/simulate/inbound",
         json={"from": phone, "to": number.e164, "body": "Can I move my cut to 4pm?"},
