@@ -1,327 +1,421 @@
-"""Faults during a bulk send: real Celery workers and beat (other processes), PostgreSQL,
-Redis and the simulated carrier over HTTP, with a scaled-down cap (5 segments per 2 s).
+"""Faults during broadcasts to thousands of contacts on many numbers: real Celery workers
+and beat (other processes), PostgreSQL, Redis and the simulated carrier over HTTP, with the
+cap scaled down (conftest.LIMIT segments per conftest.WINDOW seconds per number).
 
-After each fault the outcome is judged from the carrier's audit log and the database:
-- lost: a message that should have been sent (not opted out) and never appears in the audit
-  log as a first acceptance, or any message not in a settled state (still queued/sending);
+Each scenario imports its own 2,000 consenting contacts (40 numbers × 50), starts one
+broadcast per number (``broadcast_create`` / ``broadcast_start``: ``message_enqueue_many``,
+every gate on), has the last recipient of each broadcast say STOP while the message waits,
+injects its fault mid-broadcast (most from a thread while this one is still fanning out)
+and waits until every message is settled. Then, from the
+carrier's audit log and the database (``scenario.judge``):
+- lost: a message not opted out that never appears in the audit log as a first acceptance,
+  or any message not settled (still queued / sending / held);
 - sent twice: an id with more than one audit entry NOT marked ``"duplicate": true`` (those
-  lines are the carrier's own idempotency dedup answering a retry with the first id: the
+  lines are the carrier's idempotency dedup answering a retry with the first id: the
   recipient got one text);
-- over the cap: the largest sum of segments in any closed sliding window of 2 s per
-  originating number, from ``accepted_at`` of first acceptances;
-- after an opt-out: any audit entry to a contact who opted out before the drain started.
-One summary line per fault is printed (run with ``-s`` to see them).
+- over the cap: the largest sum of segments in any closed window of WINDOW seconds per
+  originating number, from ``accepted_at`` of first acceptances (``ratecap.max_in_window``);
+  every number must also reach the cap, or the scenario did not exercise it;
+- after an opt-out: any audit entry to a recipient who said STOP before the drain got to
+  them.
+One line of figures per scenario is printed (run with ``-s`` to see them).
 """
 
-import contextlib
 import json
 import random
-import socket
-import subprocess
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 
 import pytest
 import requests
-from django.db import connection, transaction
+from django.db import connection
 
-from consent.services import consent_record_opt_out
-from messaging import ratecap, services
-from messaging.models import Message
+from messaging import services, ui_services
+from messaging.models import Broadcast, Message
 from messaging.providers import signing
-from tests.factories.messaging import consenting_contact, sending_number
+from tests.faults import scenario as sc
+from tests.faults.servers import database_on, publishing_to
 
 S = Message.Status
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
-LIMIT, WINDOW = 5, 2.0
-UNSETTLED = (*Message.WAITING, S.SENDING, S.HELD)
+NUMBERS, PER_NUMBER = 40, 50  # 2,000 messages per scenario
+SETTLE_TIMEOUT = 180
+SINGLE_RECEIPTS = 200  # echoed one per request before the rest go in batches of 100
 
 
-@pytest.fixture
-def send_path(settings, carrier):
-    settings.MESSAGING_RATE_LIMIT = LIMIT
-    settings.MESSAGING_RATE_WINDOW = WINDOW
-    settings.MESSAGING_SEND_TIMEOUT = 2.0
-    settings.MESSAGING_RECOVERY_GRACE = 2.0
-    settings.MESSAGING_STATUS_CALLBACKS = False
-    settings.CARRIER_URL = carrier.url
-    return carrier
+def _sending(b: sc.Broadcasts) -> int:
+    return b.messages().filter(status=S.SENDING).count()
 
 
-def _wait(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.25)
-    left = Counter(Message.objects.values_list("status", flat=True))
-    raise AssertionError(f"timed out waiting for {what}: {dict(left)}")
+def test_sigkill_workers_mid_broadcast(business, fault_settings, carrier, procs):
+    b = sc.seed(business, numbers=NUMBERS, per_number=PER_NUMBER)
+    running = procs("worker:w1", "worker:w2", "beat")
+    kills = []
 
+    def kill_workers():
+        # SIGKILL a worker's whole process group: no warm shutdown, its claims stay SENDING,
+        # its ETA continuations and unacked tasks are gone with it. First one worker while
+        # the other carries on, and a replacement starts ...
+        sc.wait_lines(carrier, b.total // 6)
+        running["w1"].kill()
+        kills.append((sc.accepted_lines(carrier), _sending(b), time.time()))
+        running.update(procs("worker:w3"))
+        # ... then every worker at once while claims are in flight: the carrier answers 1 s
+        # late (it has the messages already), so the dead workers' claims stay SENDING
+        # with the messages landed; recovery must re-send them under the same idempotency
+        # keys (the carrier answers with the first id) and one replacement drains the rest
+        sc.wait_lines(carrier, b.total // 2)
+        carrier.control(slow=1.0)
+        sc.wait(lambda: _sending(b) > 0, 30, "claims in flight", b)
+        time.sleep(0.3)
+        running["w2"].kill()
+        running["w3"].kill()
+        carrier.control(slow=0.0)
+        kills.append((sc.accepted_lines(carrier), _sending(b), time.time()))
+        running.update(procs("worker:w4"))
 
-def _bulk(business, *, numbers: int, per_number: int, opt_outs: int = 1):
-    """Enqueue ``numbers × per_number`` messages through every gate, then opt out
-    ``opt_outs`` recipients per number while their messages wait in the queue."""
-    lines = [sending_number(business=business) for _ in range(numbers)]
-    contacts = {n.pk: [consenting_contact(business=business, number=n)] for n in lines}
-    for n in lines:
-        contacts[n.pk] += [
-            consenting_contact(business=business, number=n) for _ in range(per_number - 1)
-        ]
-    ids, stopped = [], set()
-    with transaction.atomic():
-        for n in lines:
-            for c in contacts[n.pk]:
-                m = services.message_enqueue(
-                    business=business,
-                    body="Reminder: your visit is tomorrow at 3pm.",
-                    kind="transactional",
-                    contact=c,
-                    from_number=n,
-                )
-                assert m.status == S.QUEUED, m.reasons
-                ids.append(str(m.uuid))
-    for n in lines:
-        for c in contacts[n.pk][-opt_outs:]:
-            consent_record_opt_out(business=business, contact=c, method="KEYWORD", scope_all=True)
-            stopped.add(c.phone_e164)
-    return lines, ids, stopped
-
-
-def _settled(ids):
-    return not Message.objects.filter(uuid__in=ids, status__in=UNSETTLED).exists()
-
-
-def _judge(fault: str, carrier, lines, ids, stopped) -> dict:
-    log = carrier.audit()
-    firsts = [e for e in log if not e.get("duplicate")]
-    per_number = defaultdict(list)
-    for e in firsts:
-        per_number[e["from"]].append((e["accepted_at"], e["segments"]))
-    landed = Counter(e["message_id"] for e in firsts)
-    statuses = dict(Message.objects.filter(uuid__in=ids).values_list("uuid", "status"))
-    expected = {str(u) for u, s in statuses.items() if s != S.BLOCKED}
-    facts = {
-        "enqueued": len(ids),
-        "sent": len(landed),
-        "blocked_opt_out": sum(1 for s in statuses.values() if s == S.BLOCKED),
-        "unsettled": sum(1 for s in statuses.values() if s in UNSETTLED),
-        "lost": len(expected - set(landed)),
-        "sent_twice": sum(1 for v in landed.values() if v > 1),
-        "carrier_dedup": len(log) - len(firsts),
-        "unexpected": len(set(landed) - expected),
-        "after_opt_out": sum(1 for e in firsts if e["to"] in stopped),
-        "max_window": max(ratecap.max_in_window(per_number[n.e164], window=WINDOW) for n in lines),
-        "limit": LIMIT,
-    }
-    print(f"\nFAULT {fault}: " + " ".join(f"{k}={v}" for k, v in facts.items()))
-    return facts
-
-
-def _assert_invariants(facts, *, opt_outs: int):
-    assert facts["unsettled"] == 0, facts
-    assert facts["lost"] == 0, facts
-    assert facts["sent_twice"] == 0, facts
-    assert facts["unexpected"] == 0, facts
-    assert facts["after_opt_out"] == 0, facts
-    assert facts["blocked_opt_out"] == opt_outs, facts
-    assert facts["max_window"] <= LIMIT, facts
-    assert facts["sent"] == facts["enqueued"] - opt_outs, facts
-
-
-def test_sigkill_worker_mid_drain(business, send_path, celery_procs):
-    lines, ids, stopped = _bulk(business, numbers=4, per_number=40)
-    first = celery_procs("worker", "w1")
-    celery_procs("worker", "w2")
-    celery_procs("beat", "beat")
-    _wait(lambda: len(send_path.audit()) >= 30, 90, "thirty accepted")
-    first.kill()  # SIGKILL the worker and its pool children: claims are left SENDING
-    celery_procs("worker", "w3")
-    _wait(lambda: _settled(ids), 150, "every message settled after the kill")
-    facts = _judge("sigkill", send_path, lines, ids, stopped)
-    _assert_invariants(facts, opt_outs=len(lines))
-    # the kill happened mid-drain: not everything had landed when it did
-    assert facts["sent"] > 30
-
-
-def test_carrier_500_429_timeout_and_slow(business, send_path, celery_procs):
-    lines, ids, stopped = _bulk(business, numbers=4, per_number=30)
-    # deterministic faults for the first requests, then a slow carrier that accepts and answers
-    # after the client's time-out (ambiguous: the retry must be deduplicated, not re-sent)
-    send_path.control(next=["500", "503", "429", "timeout"] * 4, timeout_delay=3.0, retry_after=1)
-    celery_procs("worker", "w1", concurrency=2)
-    celery_procs("beat", "beat")
-    _wait(lambda: send_path.state()["counters"]["faults"] >= 16, 90, "the injected faults")
-    send_path.control(slow=2.5)
-    _wait(lambda: len(send_path.audit()) >= 40, 90, "forty accepted")
-    send_path.control(slow=0.0)
-    _wait(lambda: _settled(ids), 150, "every message settled after the faults")
-    facts = _judge("carrier-500/503/429/timeout/slow", send_path, lines, ids, stopped)
-    _assert_invariants(facts, opt_outs=len(lines))
-    assert send_path.state()["counters"]["faults"] >= 16
-
-
-def test_duplicate_and_out_of_order_callbacks(
-    business, send_path, celery_procs, live_server, settings
-):
-    lines, ids, stopped = _bulk(business, numbers=2, per_number=15)
-    celery_procs("worker", "w1")
-    celery_procs("beat", "beat")
-    _wait(lambda: _settled(ids), 120, "every message sent")
-    facts = _judge("callbacks-send", send_path, lines, ids, stopped)
-    _assert_invariants(facts, opt_outs=len(lines))
-    sent = list(
-        Message.objects.filter(uuid__in=ids, status=S.SENT).values_list("uuid", "provider_id")
+    fault = sc.Fault(kill_workers, "SIGKILL")
+    sc.fan_out(b)
+    fault.check()
+    sc.wait(b.settled, SETTLE_TIMEOUT, "every message settled after the kills", b)
+    facts = sc.judge(
+        "sigkill-workers",
+        carrier,
+        b,
+        workers_killed=3,
+        lines_at_kills="/".join(str(k[0]) for k in kills),
+        sending_at_kills="/".join(str(k[1]) for k in kills),
+        first_kill_during_fan_out=kills[0][2] < b.fanned_out_at,
     )
-    # every receipt three times, shuffled: delivered twice (a duplicate) and a late "sent"
-    # that arrives after the final status (out of order); a fifth of them are undelivered
-    final = {
-        str(u): ("undelivered" if i % 5 == 0 else "delivered") for i, (u, _) in enumerate(sent)
-    }
-    posts = []
-    for u, pid in sent:
-        for status in (final[str(u)], final[str(u)], "sent"):
-            posts.append({"id": pid, "message_id": str(u), "status": status})
-    random.Random(9).shuffle(posts)
-    url = f"{live_server.url}/webhooks/carrier/status/"
-    with requests.Session() as http:
-        for p in posts:
-            body = json.dumps(p).encode()
-            ts = f"{time.time():.6f}"  # unique: a repeated signature is a replay
-            r = http.post(
-                url,
-                data=body,
-                headers={
-                    "Content-Type": "application/json",
-                    "X-Carrier-Timestamp": ts,
-                    "X-Carrier-Signature": signing.sign(signing.carrier_secret(), ts, body),
-                },
-                timeout=10,
-            )
-            assert r.status_code == 204, r.text
-    want = {u: (S.UNDELIVERED if s == "undelivered" else S.DELIVERED) for u, s in final.items()}
-
-    def applied():
-        got = dict(Message.objects.filter(uuid__in=list(want)).values_list("uuid", "status"))
-        return {str(k): v for k, v in got.items()} == want
-
-    _wait(applied, 60, "every receipt applied (beat applies them every 2 s)")
-    final_count = Message.objects.filter(
-        uuid__in=list(want), status__in=[S.DELIVERED, S.UNDELIVERED]
-    ).count()
-    print(
-        f"\nFAULT callbacks: receipts_posted={len(posts)} messages={len(want)} "
-        f"delivered={sum(v == S.DELIVERED for v in want.values())} "
-        f"undelivered={sum(v == S.UNDELIVERED for v in want.values())} "
-        f"not_at_final_status={len(want) - final_count}"
-    )
-    # nothing re-sent because of the receipts
-    assert len([e for e in send_path.audit() if not e.get("duplicate")]) == facts["sent"]
+    sc.assert_invariants(facts, b)
+    assert kills[-1][1] > 0  # the last kill orphaned claims (left SENDING)
+    assert facts["carrier_dedup"] > 0  # and their landed messages were re-sent, deduplicated
+    assert kills[-1][0] < facts["sent"]  # the drain went on after the last kill
 
 
-class ThrowawayRedis:
-    """Our own redis-server (no persistence) on a free port: restarting it loses every
-    queued task, like a crash. Never the shared server other sessions use."""
+def test_carrier_500_429_timeout_and_slow(business, fault_settings, carrier, procs):
+    b = sc.seed(business, numbers=NUMBERS, per_number=PER_NUMBER)
+    procs("worker:w1", "worker:w2", "beat")
+    phases = {}
 
-    def __init__(self) -> None:
-        from tests.fixtures.carrier import free_port
-
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.proc = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+    def misbehave():
+        sc.wait_lines(carrier, b.total // 10)
+        # each kind once for certain, then drawn per message for 6 s: 500 / 503 (transient),
+        # 429 with Retry-After 1 (throttled), time-out (the batch stops there, answers 504
+        # after 3 s > our 2 s client time-out: what came before landed, all is retried)
+        carrier.control(
+            next=["500", "503", "429", "timeout"],
+            p_5xx=0.03,
+            p_429=0.03,
+            p_timeout=0.01,
+            timeout_delay=3.0,
+            retry_after=1,
         )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with (
-                contextlib.suppress(OSError),
-                socket.create_connection(("127.0.0.1", self.port), 0.2),
-            ):
-                return
-            time.sleep(0.1)
-        raise RuntimeError("redis-server did not start")
+        phases["faults_from"] = time.time()
+        time.sleep(6)
+        # then slow: every message is accepted but answered after 2.5 s, past the client's
+        # time-out, so every retry of it must be deduplicated by the carrier, not re-sent
+        carrier.control(p_5xx=0, p_429=0, p_timeout=0, slow=2.5)
+        time.sleep(3)
+        carrier.control(slow=0)
+        phases["faults_to"] = time.time()
 
-    def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(10)
-
-
-@pytest.fixture
-def throwaway_redis():
-    r = ThrowawayRedis()
-    r.start()
-    yield r
-    r.kill()
-
-
-def test_broker_restart_mid_drain(business, send_path, celery_procs, settings, throwaway_redis):
-    # the workers and beat use the throwaway broker; this process's own kicks go to the
-    # suite's broker and are never consumed, so the drain starts from beat's recovery
-    # (overdue lanes are re-kicked), which is exactly what must survive a broker restart
-    settings.CELERY_BROKER_URL = throwaway_redis.url
-    lines, ids, stopped = _bulk(business, numbers=4, per_number=30)
-    first = celery_procs("worker", "w1")
-    celery_procs("beat", "beat")
-    _wait(lambda: len(send_path.audit()) >= 25, 90, "twenty-five accepted")
-    throwaway_redis.kill()  # every queued and unacked task is gone
-    before = len(send_path.audit())
-    time.sleep(2)
-    throwaway_redis.start()
-    # Found here (celery 5.7 / kombu 5.7, Redis transport): after the broker comes back the
-    # worker's consumer fails to reconnect ("Error on stopping Hub: AttributeError 'NoneType'
-    # object has no attribute 'hostname'") and never consumes again, while beat reconnects.
-    # Until that is fixed in the worker's setup, operations replace such a worker (liveness
-    # check on consumption); this test does the same and checks that no message is lost,
-    # doubled or over the cap across the restart and the replacement.
-    first.kill()
-    celery_procs("worker", "w2")
-    _wait(lambda: _settled(ids), 150, "every message settled after the broker restart")
-    facts = _judge("redis-restart", send_path, lines, ids, stopped)
-    _assert_invariants(facts, opt_outs=len(lines))
-    assert before < facts["sent"]  # the drain went on after the restart
+    fault = sc.Fault(misbehave, "carrier faults")
+    sc.fan_out(b)
+    fault.check()
+    sc.wait(b.settled, SETTLE_TIMEOUT, "every message settled after the faults", b)
+    counters = carrier.state()["counters"]
+    facts = sc.judge(
+        "carrier-500/503/429/timeout/slow",
+        carrier,
+        b,
+        faults_injected=counters["faults"],
+        faults_during_fan_out=phases["faults_from"] < b.fanned_out_at,
+    )
+    sc.assert_invariants(facts, b)
+    assert counters["faults"] >= 4
+    assert facts["carrier_dedup"] > 0  # ambiguous answers were retried and deduplicated
 
 
-def _terminate_other_backends() -> int:
-    """pg_terminate_backend on every other connection to the test database: the workers'
-    and beat's (this process keeps its own)."""
+def _terminate_other_backends(keep: int) -> int:
+    """pg_terminate_backend on every connection to the test database but this thread's and
+    ``keep`` (the fan-out's): the workers' (beat holds none)."""
     with connection.cursor() as cur:
         cur.execute(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() AND pid <> %s",
+            [keep],
         )
         return cur.fetchone()[0]
 
 
-def test_database_connections_broken_mid_drain(business, send_path, celery_procs):
-    lines, ids, stopped = _bulk(business, numbers=4, per_number=30)
-    celery_procs("worker", "w1")
-    celery_procs("beat", "beat")
-    _wait(lambda: len(send_path.audit()) >= 25, 90, "twenty-five accepted")
-    # break connections every 0.5 s until three were cut (or 10 s passed): a worker holds its
-    # connection only while a drain claims or finishes, so one sweep may find none
-    terminated, deadline = 0, time.monotonic() + 10
-    while terminated < 3 and time.monotonic() < deadline:
-        terminated += _terminate_other_backends()
-        time.sleep(0.5)
-    before = len(send_path.audit())
-    _wait(lambda: _settled(ids), 150, "every message settled after the broken connections")
-    facts = _judge("db-connections-terminated", send_path, lines, ids, stopped)
-    print(f"FAULT db-connections-terminated: backends_terminated={terminated}")
-    _assert_invariants(facts, opt_outs=len(lines))
-    assert terminated > 0  # the fault happened
-    assert before < facts["sent"]  # and the drain went on after it
+def test_database_connections_broken_mid_broadcast(business, fault_settings, carrier, procs):
+    b = sc.seed(business, numbers=NUMBERS, per_number=PER_NUMBER)
+    procs("worker:w1", "worker:w2", "beat")
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        fan_out_pid = cur.fetchone()[0]
+    cut = {}
+
+    def break_connections():
+        sc.wait_lines(carrier, b.total // 6)
+        cut["from_lines"] = sc.accepted_lines(carrier)
+        cut["at"] = time.time()
+        # every worker connection is cut every 0.3 s for 5 s: claims and finishes fail
+        # half-way, tasks die with OperationalError, Django reconnects on the next task
+        terminated, until = 0, time.monotonic() + 5
+        while time.monotonic() < until:
+            terminated += _terminate_other_backends(fan_out_pid)
+            time.sleep(0.3)
+        cut["terminated"] = terminated
+        cut["to_lines"] = sc.accepted_lines(carrier)
+
+    fault = sc.Fault(break_connections, "connection breaker")
+    sc.fan_out(b)
+    fault.check()
+    sc.wait(b.settled, SETTLE_TIMEOUT, "every message settled after the broken connections", b)
+    facts = sc.judge(
+        "db-connections-terminated",
+        carrier,
+        b,
+        backends_terminated=cut["terminated"],
+        lines_during_cuts=f"{cut['from_lines']}..{cut['to_lines']}",
+        cuts_during_fan_out=cut["at"] < b.fanned_out_at,
+    )
+    sc.assert_invariants(facts, b)
+    assert cut["terminated"] > 0  # the fault happened
+    assert cut["to_lines"] < facts["sent"]  # and the drain went on after it
+
+
+def test_broker_restart_mid_broadcast(business, fault_settings, carrier, throwaway_redis, procs):
+    # The workers, beat and this process's fan-out use the throwaway broker. The broadcasts
+    # fan out before the workers start (a publish to a broker that is down fails the fan-out,
+    # see docs/reliability.md), so the restart lands with every number mid-drain.
+    fault_settings.CELERY_BROKER_URL = throwaway_redis.url
+    b = sc.seed(business, numbers=NUMBERS, per_number=PER_NUMBER)
+    with publishing_to(throwaway_redis.url):
+        sc.fan_out(b)
+    running = procs("worker:w1", "worker:w2", "beat")
+    sc.wait_lines(carrier, b.total // 4)
+    throwaway_redis.kill()  # every queued and unacked task is gone with it
+    at_kill = sc.accepted_lines(carrier)
+    time.sleep(2)
+    old = {w: running[w] for w in ("w1", "w2")}
+    exited_while_down = sum(p.proc.poll() is not None for p in old.values())
+    throwaway_redis.start()
+    log_at_restart = {w: p.log.stat().st_size for w, p in old.items()}
+    # Found here (celery 5.7 / kombu 5.7, Redis transport): a worker whose broker connection
+    # drops may not come back. Restoring its unacked messages to the lost broker fails
+    # ("Unrecoverable error: AttributeError 'NoneType' object has no attribute 'hostname'")
+    # and the worker process exits; earlier runs also saw a worker stay up and never consume
+    # again. Beat reconnects (docs/reliability.md). Workers therefore need a supervisor that
+    # restarts them, and a liveness check on consumption; this test plays both: an exited
+    # worker is restarted at once, and if the drain does not move within 10 s the old
+    # workers still up are replaced too.
+    time.sleep(1)
+    exited = [w for w, p in old.items() if p.proc.poll() is not None]
+    procs(*(f"worker:{w}-restarted" for w in exited))
+    replaced_stuck = []
+    moving = sc.accepted_lines(carrier)
+    deadline = time.monotonic() + 10
+    while sc.accepted_lines(carrier) == moving and not b.settled():
+        if time.monotonic() > deadline:
+            replaced_stuck = [w for w, p in old.items() if p.proc.poll() is None]
+            for w in replaced_stuck:
+                old[w].kill()
+            procs(*(f"worker:{w}-replaced" for w in replaced_stuck))
+            break
+        time.sleep(0.25)
+    sc.wait(b.settled, SETTLE_TIMEOUT, "every message settled after the broker restart", b)
+    # tasks each old worker still up completed after the restart (0: it never consumed again)
+    consumed = {
+        w: p.log.read_bytes()[log_at_restart[w] :].count(b" succeeded in ")
+        for w, p in old.items()
+        if w not in exited and w not in replaced_stuck
+    }
+    facts = sc.judge(
+        "redis-restart",
+        carrier,
+        b,
+        lines_at_kill=at_kill,
+        old_workers_exited=f"{exited_while_down}_while_down/{len(exited)}_after",
+        old_workers_stuck_replaced=len(replaced_stuck),
+        tasks_by_surviving_old_workers=sum(consumed.values()) if consumed else "none_survived",
+    )
+    sc.assert_invariants(facts, b)
+    assert at_kill < facts["sent"]  # the drain went on after the restart
+
+
+def test_database_server_restart_mid_broadcast(
+    business, fault_settings, carrier, throwaway_postgres, procs
+):
+    # A throwaway PostgreSQL cluster holding a copy of the test database (seeded first):
+    # this process, the workers and the recovery all use it, and it is stopped with
+    # "immediate" (every backend killed, crash recovery on start) and started again while
+    # the broadcasts drain. They fan out before the workers start: the fan-out runs in this
+    # process, which the restart would cut too.
+    b = sc.seed(business, numbers=NUMBERS, per_number=PER_NUMBER)
+    t = time.monotonic()
+    throwaway_postgres.copy_database(connection.settings_dict["NAME"], connection.settings_dict)
+    copy_s = time.monotonic() - t
+    with database_on(throwaway_postgres):
+        sc.fan_out(b)
+        procs("worker:w1", "worker:w2", "beat")
+        sc.wait_lines(carrier, b.total // 4)
+        throwaway_postgres.stop("immediate")
+        at_stop = sc.accepted_lines(carrier)
+        time.sleep(3)
+        during_outage = sc.accepted_lines(carrier) - at_stop
+        throwaway_postgres.start()
+        connection.close()  # this process's connection died with the server
+        sc.wait(b.settled, SETTLE_TIMEOUT, "every message settled after the restart", b)
+        facts = sc.judge(
+            "db-server-restart",
+            carrier,
+            b,
+            lines_at_stop=at_stop,
+            lines_while_down=during_outage,
+            db_copy_s=round(copy_s, 1),
+        )
+        sc.assert_invariants(facts, b)
+    assert at_stop < facts["sent"]  # the drain went on after the restart
+
+
+def _post_receipts(http, url: str, receipts: list[dict]) -> None:
+    body = json.dumps(receipts[0] if len(receipts) == 1 else {"receipts": receipts}).encode()
+    ts = f"{time.time():.6f}"  # a repeated signature is a replay
+    r = http.post(
+        url,
+        data=body,
+        headers={
+            "Content-Type": "application/json",
+            "X-Carrier-Timestamp": ts,
+            "X-Carrier-Signature": signing.sign(signing.carrier_secret(), ts, body),
+        },
+        timeout=30,
+    )
+    assert r.status_code == 204, r.text
+
+
+def test_duplicate_and_out_of_order_callbacks(
+    business, fault_settings, carrier, procs, live_server
+):
+    # The carrier calls back every receipt to our webhook (batches of 100, as configured);
+    # beside it, this test posts each message's final receipt twice more (shuffled, within
+    # one batch) and, a round later, a stale "sent" that arrives after the final status.
+    fault_settings.MESSAGING_STATUS_CALLBACKS = True
+    fault_settings.MESSAGING_WEBHOOK_BASE_URL = live_server.url
+    b = sc.seed(business, numbers=NUMBERS, per_number=PER_NUMBER)
+    undeliverable = {f"+1646{2000000 + i:07d}" for i in range(0, b.total, 5)}
+    carrier.control(undeliverable=sorted(undeliverable))
+    procs("worker:w1", "worker:w2", "beat")
+    url = f"{live_server.url}/webhooks/carrier/status/"
+    posted = Counter()
+    done = []
+
+    def echo_receipts():
+        rng, seen, stale = random.Random(9), 0, []
+        with requests.Session() as http:
+            while True:
+                finished = bool(done)
+                log = carrier.audit()
+                new = [e for e in log[seen:] if not e.get("duplicate")]
+                seen = len(log)
+                batch = list(stale)
+                stale = []
+                for e in new:
+                    final = "undelivered" if e["to"] in undeliverable else "delivered"
+                    r = {"id": e["carrier_id"], "message_id": e["message_id"], "status": final}
+                    batch += [r, dict(r)]
+                    stale.append({**r, "status": "sent"})
+                rng.shuffle(batch)
+                # the first receipts go one per request (bare, Twilio-style), then batches
+                n_single = max(0, SINGLE_RECEIPTS - posted["single"])
+                for r in batch[:n_single]:
+                    _post_receipts(http, url, [r])
+                    posted["single"] += 1
+                for i in range(n_single, len(batch), 100):
+                    _post_receipts(http, url, batch[i : i + 100])
+                    posted["batches"] += 1
+                posted["total"] += len(batch)
+                if finished and not stale:
+                    return
+                time.sleep(0.5)
+
+    fault = sc.Fault(echo_receipts, "receipt echo")
+    sc.fan_out(b)
+    sc.wait(b.settled, SETTLE_TIMEOUT, "every message sent", b)
+    done.append(True)
+    fault.check()
+    want = {}
+    for u, phone, status in b.messages().values_list("uuid", "to_phone", "status"):
+        if status != S.BLOCKED:
+            want[str(u)] = S.UNDELIVERED if phone in undeliverable else S.DELIVERED
+
+    def at_final():
+        got = Counter(
+            str(u) in want and want[str(u)] == s
+            for u, s in b.messages().values_list("uuid", "status")
+        )
+        return got[True] == len(want)
+
+    sc.wait(at_final, 120, "every receipt applied (the webhook schedules, beat every 2 s)", b)
+    counters = carrier.state()["counters"]
+    facts = sc.judge(
+        "callbacks",
+        carrier,
+        b,
+        carrier_receipts=counters["receipts"],
+        carrier_callbacks_taken=counters["callbacks"],
+        echoed_receipts=posted["total"],
+        echo_requests=f"{posted['single']}+{posted['batches']}",
+        delivered=sum(v == S.DELIVERED for v in want.values()),
+        undelivered=sum(v == S.UNDELIVERED for v in want.values()),
+    )
+    sc.assert_invariants(facts, b)
+    assert counters["callbacks"] == counters["receipts"] == facts["sent"]
+    assert posted["total"] == 3 * facts["sent"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="send-path bug (docs/reliability.md): a broadcast's fan-out task killed half-way is "
+    "never resumed, and the broadcast completes without the rest of its recipients",
+)
+def test_sigkill_worker_fanning_out_a_broadcast(business, fault_settings, carrier, procs):
+    # A broadcast above MESSAGING_BROADCAST_INLINE_MAX recipients is fanned out by a Celery
+    # task (ui_services.broadcast_launch, as the portal and the API start it). The worker
+    # running that task is SIGKILLed after its first batch of 500 is committed. The cap is
+    # raised for this one: what is judged is whether every recipient gets a message.
+    fault_settings.MESSAGING_RATE_LIMIT = 500
+    b = sc.seed(business, numbers=1, per_number=1500)
+    running = procs("worker:w1", "beat")
+    draft = services.broadcast_create(
+        business=business,
+        name="Closure notice",
+        body=sc.BODY,
+        kind="transactional",
+        from_number=b.numbers[0],
+        tags=["fault-0"],
+    )
+    b.broadcasts.append(draft)
+    ui_services.broadcast_launch(broadcast=draft)
+    sc.wait(lambda: b.messages().count() >= 500, 60, "the fan-out's first batch", b)
+    running["w1"].kill()
+    killed_at, at_kill = time.monotonic(), b.messages().count()
+    procs("worker:w2")
+    # the replacement worker, beat's recovery passes (every 5 s) and 15 s to resume it
+    sc.wait(
+        lambda: b.settled() and time.monotonic() - killed_at > 15,
+        SETTLE_TIMEOUT,
+        "the broadcast's messages settled",
+        b,
+    )
+    refreshed = services.broadcast_refresh(broadcast=Broadcast.objects.get(pk=draft.pk))
+    messages = b.messages().count()
+    print(
+        f"\nFAULT sigkill-fan-out-task: recipients={draft.recipient_count} "
+        f"messages_at_kill={at_kill} messages={messages} "
+        f"never_enqueued={draft.recipient_count - messages} broadcast={refreshed.status}"
+    )
+    assert messages == draft.recipient_count
