@@ -536,4 +536,6 @@ def recover(*, now: datetime | None = None) -> dict:
         ).update(task_eta=when):
             drain_number.apply_async((number_id,), eta=when if when > now else None)
             kicked += 1
-    return {"requeued": len(stuck), "kicked": kicked}
+    from .services import broadcast_fanouts_resume
+
+    return {"requeued": len(stuck), "kicked": kicked, "fanouts": broadcast_fanouts_resume(now=now)}

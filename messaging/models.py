@@ -234,6 +234,13 @@ class Broadcast(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The fan-out's progress, so an interrupted one (worker killed, broker or database gone)
+    # resumes where it stopped: the last contact id enqueued, when it last made progress
+    # (the recovery task restarts a RUNNING fan-out idle longer than the grace), and when it
+    # reached the end of the audience (only then can the broadcast complete).
+    fanout_cursor = models.BigIntegerField(default=0)
+    fanout_at = models.DateTimeField(null=True, blank=True)
+    fanned_out_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -554,7 +554,11 @@ def message_enqueue_many(*, business: Business, items: list[Outgoing], actor=Non
             number_id = m.from_number_id
             due[number_id] = min(due.get(number_id, m.send_after), m.send_after)
     if due:
-        transaction.on_commit(lambda: lane_kick_many(business_id=business.pk, dues=due))
+        # robust: a broker that cannot be reached must not undo or stop a bulk enqueue; the
+        # lanes are marked due by then, and the recovery task re-kicks overdue lanes
+        transaction.on_commit(
+            lambda: lane_kick_many(business_id=business.pk, dues=due), robust=True
+        )
     return [
         existing[it.idempotency_key] if i not in built else built[i] for i, it in enumerate(items)
     ]
@@ -777,11 +781,17 @@ def broadcast_create(
     return broadcast
 
 
+FANOUT_BATCH = 500
+
+
 def broadcast_start(*, broadcast: Broadcast, actor=None) -> Broadcast:
     """Fan out: one message per recipient through message_enqueue_many (every gate, 500
     recipients a batch), so each recipient's outcome (queued, deferred for quiet hours,
     blocked with its reason) is recorded. Idempotent per recipient (idempotency key
-    broadcast+contact)."""
+    broadcast+contact) and resumable: each batch commits with the fan-out's cursor (the last
+    contact id), so a fan-out cut off by a killed worker or a lost broker or database
+    continues where it stopped when started again (the recovery task does that for a
+    RUNNING fan-out idle past the grace); a canceled broadcast stops at the next batch."""
     from accounts.services import audit_record
     from consent.selectors import contacts_for_audience
 
@@ -789,20 +799,37 @@ def broadcast_start(*, broadcast: Broadcast, actor=None) -> Broadcast:
         locked = Broadcast.objects.select_for_update().get(pk=broadcast.pk)
         if locked.status not in (Broadcast.Status.DRAFT, Broadcast.Status.RUNNING):
             raise Conflict(f"A {locked.status.lower()} broadcast cannot start.")
+        if locked.fanned_out_at is not None:
+            return locked  # every recipient already has their message
+        first = locked.status == Broadcast.Status.DRAFT
         locked.status = Broadcast.Status.RUNNING
         locked.started_at = locked.started_at or timezone.now()
-        locked.save(update_fields=["status", "started_at"])
-        audit_record(action="broadcast.start", obj=locked, actor=actor, business=locked.business)
+        locked.fanout_at = timezone.now()
+        locked.save(update_fields=["status", "started_at", "fanout_at"])
+        audit_record(
+            action="broadcast.start" if first else "broadcast.resume",
+            obj=locked,
+            actor=actor,
+            business=locked.business,
+            detail={} if first else {"after_contact": locked.fanout_cursor},
+        )
     audience = contacts_for_audience(
         business=locked.business,
         tags=locked.tags or None,
         contact_uuids=locked.contact_uuids or None,
-    )
-    count = 0
+    ).filter(pk__gt=locked.fanout_cursor)
     chunk: list = []
 
-    def flush() -> None:
+    def flush() -> bool:
+        """One batch and the cursor in one transaction; False once the broadcast stopped."""
         with transaction.atomic():
+            running = (
+                Broadcast.objects.select_for_update()
+                .filter(pk=locked.pk, status=Broadcast.Status.RUNNING)
+                .exists()
+            )
+            if not running:  # canceled meanwhile: enqueue nothing more
+                return False
             message_enqueue_many(
                 business=locked.business,
                 actor=actor,
@@ -820,18 +847,44 @@ def broadcast_start(*, broadcast: Broadcast, actor=None) -> Broadcast:
                     for contact in chunk
                 ],
             )
+            Broadcast.objects.filter(pk=locked.pk).update(
+                fanout_cursor=chunk[-1].pk, fanout_at=timezone.now()
+            )
         chunk.clear()
+        return True
 
-    for contact in audience.iterator(chunk_size=500):
+    for contact in audience.iterator(chunk_size=FANOUT_BATCH):
         chunk.append(contact)
-        count += 1
-        if len(chunk) >= 500:
-            flush()
-    if chunk:
-        flush()
-    Broadcast.objects.filter(pk=locked.pk).update(recipient_count=count)
-    locked.recipient_count = count
-    return locked
+        if len(chunk) >= FANOUT_BATCH and not flush():
+            return Broadcast.objects.get(pk=locked.pk)
+    if chunk and not flush():
+        return Broadcast.objects.get(pk=locked.pk)
+    count = Message.objects.filter(business=locked.business, broadcast=locked).count()
+    Broadcast.objects.filter(pk=locked.pk, status=Broadcast.Status.RUNNING).update(
+        recipient_count=count, fanned_out_at=timezone.now()
+    )
+    return Broadcast.objects.get(pk=locked.pk)
+
+
+def broadcast_fanouts_resume(*, now: datetime | None = None) -> int:
+    """RUNNING broadcasts whose fan-out made no progress for the recovery grace (its worker
+    died, the broker or the database went away): start their fan-out again, from the cursor.
+    Each is claimed with one UPDATE, so two recovery passes do not both resume it."""
+    from .tasks import broadcast_start as fan_out
+
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=settings.MESSAGING_RECOVERY_GRACE)
+    resumed = 0
+    for pk in Broadcast.objects.filter(
+        status=Broadcast.Status.RUNNING, fanned_out_at=None, fanout_at__lt=stale
+    ).values_list("pk", flat=True)[:100]:
+        claimed = Broadcast.objects.filter(
+            pk=pk, status=Broadcast.Status.RUNNING, fanned_out_at=None, fanout_at__lt=stale
+        ).update(fanout_at=now)
+        if claimed:
+            fan_out.delay(pk)
+            resumed += 1
+    return resumed
 
 
 def broadcast_cancel(*, broadcast: Broadcast, actor=None) -> int:
@@ -857,8 +910,8 @@ def broadcast_cancel(*, broadcast: Broadcast, actor=None) -> int:
 
 def broadcast_refresh(*, broadcast: Broadcast) -> Broadcast:
     """Mark a RUNNING broadcast COMPLETED once none of its messages is still on the way."""
-    if broadcast.status != Broadcast.Status.RUNNING:
-        return broadcast
+    if broadcast.status != Broadcast.Status.RUNNING or broadcast.fanned_out_at is None:
+        return broadcast  # not every recipient has their message yet
     pending = Message.objects.filter(
         business=broadcast.business,
         broadcast=broadcast,

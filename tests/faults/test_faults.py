@@ -377,11 +377,6 @@ def test_duplicate_and_out_of_order_callbacks(
     assert posted["total"] == 3 * facts["sent"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="send-path bug (docs/reliability.md): a broadcast's fan-out task killed half-way is "
-    "never resumed, and the broadcast completes without the rest of its recipients",
-)
 def test_sigkill_worker_fanning_out_a_broadcast(business, fault_settings, carrier, procs):
     # A broadcast above MESSAGING_BROADCAST_INLINE_MAX recipients is fanned out by a Celery
     # task (ui_services.broadcast_launch, as the portal and the API start it). The worker
@@ -404,7 +399,8 @@ def test_sigkill_worker_fanning_out_a_broadcast(business, fault_settings, carrie
     running["w1"].kill()
     killed_at, at_kill = time.monotonic(), b.messages().count()
     procs("worker:w2")
-    # the replacement worker, beat's recovery passes (every 5 s) and 15 s to resume it
+    # the replacement worker and beat's recovery pass (every 5 s), which resumes the fan-out
+    # from its cursor once it has been idle past the grace
     sc.wait(
         lambda: b.settled() and time.monotonic() - killed_at > 15,
         SETTLE_TIMEOUT,

@@ -6,10 +6,11 @@ import pytest
 from django.utils import timezone
 
 from accounts.errors import Conflict, ValidationFailed
+from accounts.models import AuditEvent
 from campaigns.models import Campaign
 from consent.selectors import consent_check
 from messaging import services
-from messaging.models import Message, SendLane, StatusCallback
+from messaging.models import Broadcast, Message, SendLane, StatusCallback
 from policies.decisions import Decision, Reason
 from tests.factories.consent import ContactFactory
 from tests.factories.messaging import consenting_contact, sending_number
@@ -310,6 +311,72 @@ def test_broadcast_fans_out_with_per_recipient_outcome(business, number, setting
     assert msgs.get(contact=no_consent).status == S.BLOCKED
     assert {m.contact_id for m in msgs} == {c.pk for c in ok} | {no_consent.pk}
     assert services.broadcast_cancel(broadcast=b) == msgs.filter(status=S.CANCELED).count()
+
+
+def _broadcast(business, number, n):
+    for _ in range(n):
+        consenting_contact(business=business, number=number, tags=["vip"])
+    return services.broadcast_create(
+        business=business,
+        name="Notice",
+        body="Bright Smile: we are closed on Friday. Reply STOP to opt out.",
+        kind="transactional",
+        from_number=number,
+        tags=["vip"],
+    )
+
+
+def test_an_interrupted_fan_out_resumes_from_its_cursor(business, number, monkeypatch):
+    monkeypatch.setattr(services, "FANOUT_BATCH", 3)
+    sent = []
+    monkeypatch.setattr("messaging.tasks.broadcast_start.delay", lambda pk: sent.append(pk))
+    b = _broadcast(business, number, 8)
+    real = services.message_enqueue_many
+    calls = {"n": 0}
+
+    def dies_on_the_second_batch(**kw):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("worker killed")
+        return real(**kw)
+
+    monkeypatch.setattr(services, "message_enqueue_many", dies_on_the_second_batch)
+    with pytest.raises(RuntimeError):
+        services.broadcast_start(broadcast=b)
+    b.refresh_from_db()
+    assert Message.objects.filter(broadcast=b).count() == 3
+    assert b.status == "RUNNING" and b.fanned_out_at is None and b.fanout_cursor > 0
+    # its messages all settle, but a broadcast whose fan-out did not finish is not complete
+    Message.objects.filter(broadcast=b).update(status=S.DELIVERED)
+    assert services.broadcast_refresh(broadcast=b).status == "RUNNING"
+    # recovery: nothing while the fan-out is fresh, a resume once it is idle past the grace
+    assert services.broadcast_fanouts_resume() == 0
+    later = timezone.now() + timezone.timedelta(minutes=5)
+    assert services.broadcast_fanouts_resume(now=later) == 1 and sent == [b.pk]
+    assert services.broadcast_fanouts_resume(now=later) == 0  # claimed once
+    resumed = services.broadcast_start(broadcast=b)
+    msgs = Message.objects.filter(broadcast=b)
+    assert msgs.count() == 8 and len({m.contact_id for m in msgs}) == 8
+    assert resumed.fanned_out_at is not None and resumed.recipient_count == 8
+    actions = list(
+        AuditEvent.objects.filter(action__startswith="broadcast.").values_list("action", flat=True)
+    )
+    assert "broadcast.start" in actions and "broadcast.resume" in actions
+
+
+def test_a_fan_out_stops_at_the_next_batch_once_canceled(business, number, monkeypatch):
+    monkeypatch.setattr(services, "FANOUT_BATCH", 3)
+    b = _broadcast(business, number, 9)
+    real = services.message_enqueue_many
+
+    def cancel_after_first(**kw):
+        out = real(**kw)
+        Broadcast.objects.filter(pk=b.pk).update(status=Broadcast.Status.CANCELED)
+        return out
+
+    monkeypatch.setattr(services, "message_enqueue_many", cancel_after_first)
+    services.broadcast_start(broadcast=b)
+    assert Message.objects.filter(broadcast=b).count() == 3
 
 
 # --- status callbacks ---------------------------------------------------------------------
