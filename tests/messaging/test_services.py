@@ -292,7 +292,7 @@ def test_inbound_provider_retry_is_stored_once(business, number, contact):
 def test_broadcast_fans_out_with_per_recipient_outcome(business, number, settings):
     settings.MESSAGING_RATE_LIMIT, settings.MESSAGING_RATE_WINDOW = 5, 2
     ok = [consenting_contact(business=business, number=number, tags=["vip"]) for _ in range(6)]
-    no_consent = ContactFactory(business=business, phone="+16465550155", tags=["vip"])
+    no_consent = ContactFactory(business=business, phone="+16465560155", tags=["vip"])
     b = services.broadcast_create(
         business=business,
         name="Spring",

@@ -5,6 +5,7 @@ before canceling, the broadcast progress bar polling, and a phone-sized screen."
 import os
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from messaging.models import Broadcast, Message
@@ -110,6 +111,7 @@ def test_progress_bar_follows_a_running_broadcast(signed_in, business):
         tags=["x"],
         status=Broadcast.Status.RUNNING,
         recipient_count=4,
+        fanned_out_at=timezone.now(),  # every recipient has their message
     )
     for _ in range(4):
         MessageFactory(business=business, broadcast=broadcast, from_number=number)
