@@ -257,15 +257,16 @@ def _claim(number_id: int) -> tuple[list[Message], dict]:
             .values_list("segments", flat=True)[:limit]
         )
         if head:
-            # Come back when a useful batch is free, not for every single slot: a burst
-            # frees over the few ms it took to send, and each cycle costs a dozen queries.
-            # The wait is bounded by 1 % of the window past the first free slot.
-            first = ratecap.next_free_at(slots, now=_ts(now), limit=limit, need=head[0])
-            full = ratecap.next_free_at(
-                slots, now=_ts(now), limit=limit, need=min(sum(head), limit)
+            when = _dt(
+                _wake_at(
+                    slots,
+                    now=_ts(now),
+                    limit=limit,
+                    window=window,
+                    first=head[0],
+                    useful=min(sum(head), limit),
+                )
             )
-            when = _dt(min(full, first + 0.01 * window))
-            when = max(when, now + timedelta(milliseconds=5))
         else:
             when = Message.objects.filter(due).aggregate(t=Min("send_after"))["t"]
         _schedule(lane, when, now)
@@ -407,6 +408,16 @@ def _finish(claimed: list[Message], results, number, window: float | None = None
     return counts
 
 
+def _wake_at(slots, *, now: float, limit: int, window: float, first: int, useful: int) -> float:
+    """When a number's next drain should run: once a useful batch (``useful`` segments) is
+    free, not for every single slot (a burst frees over the few ms it took to send, and
+    each cycle costs a dozen queries), but never more than 1 % of the window after the
+    head message (``first`` segments) fits, and at least 5 ms from now."""
+    head = ratecap.next_free_at(slots, now=now, limit=limit, need=first)
+    batch = ratecap.next_free_at(slots, now=now, limit=limit, need=useful)
+    return max(min(batch, head + 0.01 * window), now + 0.005)
+
+
 def _wake_when_free(number_id: int, facts: dict, claimed: list[Message]) -> None:
     """Set the lane's next drain to when a useful batch of slots frees and send that task.
     Only a wake-up time is decided here; the cap itself is re-counted under the lane lock
@@ -419,10 +430,7 @@ def _wake_when_free(number_id: int, facts: dict, claimed: list[Message]) -> None
         *facts["slots"],
         *(ratecap.Slot(_ts(m.slot_frees_at), m.segments) for m in claimed if m.slot_frees_at),
     ]
-    first = ratecap.next_free_at(active, now=now, limit=limit, need=1)
-    full = ratecap.next_free_at(active, now=now, limit=limit, need=limit)
-    # as in _claim: a useful batch, but never more than 1 % of the window past the first slot
-    when = _dt(max(min(full, first + 0.01 * window), now + 0.005))
+    when = _dt(_wake_at(active, now=now, limit=limit, window=window, first=1, useful=limit))
     near = when <= timezone.now() + timedelta(seconds=settings.MESSAGING_ETA_HORIZON)
     SendLane.objects.filter(number_id=number_id).update(
         drain_at=when, task_eta=when if near else None

@@ -3,6 +3,7 @@ and keywords, delivery statuses. The drain itself is in messaging.dispatch."""
 
 import logging
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -520,21 +521,12 @@ def message_enqueue_many(*, business: Business, items: list[Outgoing], actor=Non
     except IntegrityError:
         # a concurrent request took one of the idempotency keys: one by one, so each key
         # resolves to its first message as message_enqueue does
+        # (Outgoing's fields are message_enqueue's own argument names)
         return [
             message_enqueue(
                 business=business,
-                body=it.body,
-                kind=it.kind,
-                contact=it.contact,
-                from_number=it.from_number,
-                automated=it.automated,
-                purpose=it.purpose,
-                priority=it.priority,
-                send_at=it.send_at,
-                expires_at=it.expires_at,
-                idempotency_key=it.idempotency_key,
                 actor=actor,
-                broadcast=it.broadcast,
+                **{f.name: getattr(it, f.name) for f in dataclass_fields(it)},
             )
             for it in items
         ]

@@ -30,8 +30,9 @@ class SimulatedCarrier(Provider):
             self._sem = asyncio.Semaphore(settings.MESSAGING_IN_FLIGHT)
         return self._session
 
-    async def _send_one(self, session, item: Outbound) -> SendResult:
-        payload = {
+    @staticmethod
+    def _payload(item: Outbound) -> dict:
+        return {
             "from": item.from_,
             "to": item.to,
             "body": item.body,
@@ -39,40 +40,16 @@ class SimulatedCarrier(Provider):
             "idempotency_key": item.message_uuid,
             "status_callback": item.status_callback,
         }
+
+    async def _send_one(self, session, item: Outbound) -> SendResult:
         try:
             async with (
                 self._sem,
-                session.post(f"{self.base_url}/v1/messages", json=payload) as resp,
+                session.post(f"{self.base_url}/v1/messages", json=self._payload(item)) as resp,
             ):
                 data = await resp.json(content_type=None) if resp.content_length != 0 else {}
-                done = time.time()
-                data = data or {}
-                if resp.status in (200, 201):
-                    return SendResult(
-                        ACCEPTED,
-                        data.get("id", ""),
-                        done_at=done,
-                        duplicate=bool(data.get("duplicate")),
-                    )
-                if resp.status == 429:
-                    retry = float(resp.headers.get("Retry-After", "1") or 1)
-                    return SendResult(
-                        THROTTLED,
-                        code="429",
-                        detail="rate limit exceeded",
-                        retry_after=retry,
-                        done_at=done,
-                    )
-                if resp.status >= 500:
-                    return SendResult(
-                        TRANSIENT, code=str(resp.status), detail=str(data)[:200], done_at=done
-                    )
-                return SendResult(
-                    PERMANENT,
-                    code=str(data.get("code") or resp.status),
-                    detail=str(data.get("message", ""))[:200],
-                    done_at=done,
-                )
+                retry = float(resp.headers.get("Retry-After", "1") or 1)
+                return self._result(resp.status, data or {}, retry, time.time())
         except TimeoutError:
             return SendResult(
                 TRANSIENT, code="timeout", detail="no answer in time", done_at=time.time()
@@ -83,19 +60,7 @@ class SimulatedCarrier(Provider):
             )
 
     async def _send_chunk(self, session, chunk: list[Outbound]) -> list[SendResult]:
-        payload = {
-            "messages": [
-                {
-                    "from": i.from_,
-                    "to": i.to,
-                    "body": i.body,
-                    "segments": i.segments,
-                    "idempotency_key": i.message_uuid,
-                    "status_callback": i.status_callback,
-                }
-                for i in chunk
-            ]
-        }
+        payload = {"messages": [self._payload(i) for i in chunk]}
         try:
             async with (
                 self._sem,
@@ -112,7 +77,10 @@ class SimulatedCarrier(Provider):
                     return [SendResult(outcome, code=code, detail=detail, done_at=done)] * len(
                         chunk
                     )
-                return [self._result(a, done) for a in answers]
+                return [
+                    self._result(int(a.get("http_status") or 0), a, a.get("retry_after"), done)
+                    for a in answers
+                ]
         except TimeoutError:
             late = SendResult(
                 TRANSIENT, code="timeout", detail="no answer in time", done_at=time.time()
@@ -125,29 +93,26 @@ class SimulatedCarrier(Provider):
             ] * len(chunk)
 
     @staticmethod
-    def _result(answer: dict, done: float) -> SendResult:
-        status = int(answer.get("http_status") or 0)
+    def _result(status: int, data: dict, retry_after, done: float) -> SendResult:
+        """One message's answer (from /v1/messages or one item of a batch) as a SendResult."""
         if status in (200, 201):
             return SendResult(
-                ACCEPTED,
-                answer.get("id", ""),
-                done_at=done,
-                duplicate=bool(answer.get("duplicate")),
+                ACCEPTED, data.get("id", ""), done_at=done, duplicate=bool(data.get("duplicate"))
             )
         if status == 429:
             return SendResult(
                 THROTTLED,
                 code="429",
                 detail="rate limit exceeded",
-                retry_after=float(answer.get("retry_after") or 1),
+                retry_after=float(retry_after or 1),
                 done_at=done,
             )
         if status >= 500 or status == 0:
-            return SendResult(TRANSIENT, code=str(status), detail=str(answer)[:200], done_at=done)
+            return SendResult(TRANSIENT, code=str(status), detail=str(data)[:200], done_at=done)
         return SendResult(
             PERMANENT,
-            code=str(answer.get("code") or status),
-            detail=str(answer.get("message", ""))[:200],
+            code=str(data.get("code") or status),
+            detail=str(data.get("message", ""))[:200],
             done_at=done,
         )
 

@@ -331,54 +331,37 @@ class Command(BaseCommand):
             start_new_session=True,
         )
         worker_log = open(log_path.with_suffix(".workers.log"), "w")  # noqa: SIM115
-        # --bulk-nice lowers the bulk worker's CPU priority below the urgent worker's (a
-        # single send then gets a core on a saturated box of our own; see the README).
-        worker = subprocess.Popen(  # noqa: S603 - fixed argv, no user input
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                f"--concurrency={o['workers']}",
-                "--loglevel=WARNING",
-                "--without-gossip",
-                "--without-mingle",
-                "--queues=celery",
-                "-n",
-                f"bench-{os.getpid()}@%h",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=worker_log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=lambda: os.nice(o["bulk_nice"]),
-        )
-        # The small worker of the urgent queue (single sends' kicks), as the Procfile runs.
-        urgent = subprocess.Popen(  # noqa: S603 - fixed argv, no user input
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--concurrency=1",
-                "--loglevel=WARNING",
-                "--without-gossip",
-                "--without-mingle",
-                f"--queues={settings.MESSAGING_URGENT_QUEUE}",
-                "-n",
-                f"bench-urgent-{os.getpid()}@%h",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=worker_log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+
+        def celery_worker(queue: str, concurrency: int, name: str, nice: int = 0):
+            return subprocess.Popen(  # noqa: S603 - fixed argv, no user input
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    f"--concurrency={concurrency}",
+                    "--loglevel=WARNING",
+                    "--without-gossip",
+                    "--without-mingle",
+                    f"--queues={queue}",
+                    "-n",
+                    f"{name}-{os.getpid()}@%h",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=worker_log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=(lambda: os.nice(nice)) if nice else None,
+            )
+
+        # The bulk worker, and the small worker of the urgent queue (single sends' kicks),
+        # as the Procfile runs them; --bulk-nice lowers the bulk worker's CPU priority below
+        # the urgent worker's (see the README).
+        worker = celery_worker("celery", o["workers"], "bench", o["bulk_nice"])
+        urgent = celery_worker(settings.MESSAGING_URGENT_QUEUE, 1, "bench-urgent")
         # Beat too: its recovery task is part of the pipeline (re-kicks lanes whose drain
         # task was lost).
         beat = subprocess.Popen(  # noqa: S603 - fixed argv, no user input
