@@ -1,7 +1,8 @@
-"""CSV contact import: decode, parse, validate row by row, then write everything in one go.
+"""CSV contact import: decode, validate row by row, write in chunks inside one transaction.
 
-Parsing and validation are pure Python (fast paths for US numbers). Writing is one
-transaction: on PostgreSQL the rows are COPY'd into a temporary staging table, contacts
+Validation is pure Python (fast paths for US numbers); rows are read as they are written,
+``CHUNK`` at a time, so memory stays flat whatever the size of the file. Writing is one
+transaction: on PostgreSQL each chunk is COPY'd into a temporary staging table, contacts
 are updated and inserted from it with set-based SQL, and the ledger events, their
 evidence and the consent state are COPY'd as preformatted text (the hash chain is computed
 in Python, in order, under the business's chain lock, while the events stream to the
@@ -10,21 +11,24 @@ is half-imported: every row is either imported or named in the report with its l
 number and reason.
 """
 
+import codecs
 import csv
 import hashlib
 import io
 import json
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
+from functools import partial
+from itertools import islice
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from . import hashing, phones
-from .models import ChainHead, ContactImport, EventKind, Method, Suppression
+from .models import ChainHead, Contact, ContactImport, EventKind, Method, Suppression
 
 TARGETS = (
     "phone",
@@ -69,39 +73,49 @@ class Row:
 
 
 @dataclass
-class Parsed:
-    rows: list[Row]
-    rejected: list[dict]
-    total: int
+class Reading:
+    """What reading the file found so far: rows read (blank lines aside) and the rejected."""
+
+    rejected: list[dict] = field(default_factory=list)
+    total: int = 0
 
 
-def decode(content: bytes) -> tuple[str, str]:
-    """Text and encoding: UTF-8 (with or without BOM), else Windows-1252, else Latin-1."""
-    if not content.strip():
+def encoding_of(content: bytes) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252, else Latin-1: checked a megabyte at a
+    time, so the whole file is never held as text."""
+    if not content or content.isspace():
         raise ImportFileError("The file is empty.")
     if b"\x00" in content[:4096]:
         raise ImportFileError("This is not a text CSV file (it looks like UTF-16 or binary).")
+    view = memoryview(content)
     for encoding in ("utf-8-sig", "cp1252"):
+        decoder = codecs.getincrementaldecoder(encoding)()
         try:
-            return content.decode(encoding), encoding
+            for i in range(0, len(view), 1 << 20):
+                decoder.decode(view[i : i + (1 << 20)])
+            decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             continue
-    return content.decode("latin-1"), "latin-1"
+        return encoding
+    return "latin-1"
 
 
-def _reader(text: str):
-    sample = text[:4096]
+def _reader(content: bytes):
+    """A CSV reader that decodes the file as it goes (a ``StringIO`` of the whole text would
+    take 4 bytes per character), and the encoding."""
+    encoding = encoding_of(content)
+    sample = content[:4096].decode(encoding, errors="ignore")
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
-    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    text = io.TextIOWrapper(io.BytesIO(content), encoding=encoding, newline="")
+    return csv.reader(text, delimiter=delimiter, strict=False), encoding
 
 
 def headers_of(content: bytes) -> tuple[list[str], str]:
-    text, encoding = decode(content)
-    reader = _reader(text)
+    reader, encoding = _reader(content)
     try:
         header = next(reader)
     except (StopIteration, csv.Error) as exc:
@@ -155,16 +169,16 @@ def _parse_date(value: str) -> datetime:
 _US_E164 = re.compile(r"\+1[2-9][0-9]{2}[2-9][0-9]{6}").fullmatch
 
 
-def parse(
+def rows(
     content: bytes,
     mapping: dict[str, str],
+    reading: Reading,
     *,
     custom_columns: list[str] | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> Parsed:
-    """Validate every row. Returns the good rows and the rejected ones by line number."""
-    text, _ = decode(content)
-    reader = _reader(text)
+) -> Iterator[Row]:
+    """Check the header and mapping now (ImportFileError), then validate row by row as the
+    rows are taken: good rows are yielded, rejected ones go to ``reading`` by line number."""
+    reader, _ = _reader(content)
     try:
         header = [h.strip() for h in next(reader)]
     except (StopIteration, csv.Error) as exc:
@@ -178,22 +192,23 @@ def parse(
         if column and column not in index:
             raise ImportFileError(f"Column {column!r} is not in the file.")
     cols = {t: index[c] for t, c in mapping.items() if c}
+    custom = [(c[:60], index[c]) for c in custom_columns or [] if c in index]
+    return _rows(reader, cols, custom, len(header), reading)
+
+
+def _rows(reader, cols: dict[str, int], custom, width: int, reading: Reading) -> Iterator[Row]:
     col_phone = cols["phone"]
     col_name, col_email, col_tags = cols.get("name"), cols.get("email"), cols.get("tags")
     col_date = cols.get("consent_date")
     col_source = cols.get("consent_source")
     col_method = cols.get("consent_method")
-    custom = [(c[:60], index[c]) for c in custom_columns or [] if c in index]
-    width = len(header)
     today = timezone.now() + timezone.timedelta(days=1)
-    rows: list[Row] = []
-    rejected: list[dict] = []
+    rejected = reading.rejected
     seen: dict[str, int] = {}
     # lists repeat their dates, methods and tags: work each distinct value out once
     dates: dict[str, datetime | str] = {}
     methods: dict[str, str] = {}
     tag_sets: dict[str, tuple[str, ...]] = {}
-    total = 0
     last_line = reader.line_num
     records: Iterator[list[str]] = iter(reader)
     while True:
@@ -204,16 +219,14 @@ def parse(
         except csv.Error as exc:
             start = last_line + 1
             last_line = reader.line_num
-            total += 1
+            reading.total += 1
             rejected.append({"line": start, "reason": f"unreadable CSV: {exc}"})
             continue
         start, last_line = last_line + 1, reader.line_num
         joined = "".join(record)
         if not joined or joined.isspace():
             continue  # blank lines are not rows
-        total += 1
-        if progress and total % 5000 == 0:
-            progress(total)
+        reading.total += 1
         if len(record) != width:
             span = f" (lines {start}-{last_line}: unterminated quote?)" if last_line > start else ""
             rejected.append(
@@ -313,8 +326,7 @@ def parse(
             if value:
                 fields[column] = value
         seen[e164] = start
-        rows.append(Row(start, e164, name, email, tags, fields, when, c_source[:300], method))
-    return Parsed(rows=rows, rejected=rejected, total=total)
+        yield Row(start, e164, name, email, tags, fields, when, c_source[:300], method)
 
 
 # --- writing --------------------------------------------------------------------------------
@@ -330,27 +342,30 @@ class Outcome:
     report: list[dict] = field(default_factory=list)
 
 
-def _suppressed_hashes(imp: ContactImport) -> set[str]:
+def _suppressed(imp: ContactImport) -> Callable[[str], bool] | None:
+    """Whether a number opted out earlier (business-wide, or of the import's campaign)."""
+    from django.db.models import Q
+
+    from .services import suppression_key
+
     qs = Suppression.objects.filter(business=imp.business, lifted_at=None)
     if imp.campaign_id:
-        from django.db.models import Q
-
         qs = qs.filter(Q(campaign=None) | Q(campaign_id=imp.campaign_id))
     else:
         qs = qs.filter(campaign=None)
-    return set(qs.values_list("phone_hash", flat=True))
-
-
-def _split_suppressed(imp: ContactImport, rows: list[Row], outcome: Outcome) -> list[Row]:
-    from .services import suppression_key
-
-    suppressed = _suppressed_hashes(imp)
-    if not suppressed:
-        return rows
+    hashes = set(qs.values_list("phone_hash", flat=True))
+    if not hashes:
+        return None
     phone_hash = hashing.phone_hasher(suppression_key(), str(imp.business.uuid))
+    return lambda phone: phone_hash(phone) in hashes
+
+
+def _split_suppressed(rows: list[Row], suppressed, outcome: Outcome) -> list[Row]:
+    if suppressed is None:
+        return rows
     keep = []
     for row in rows:
-        if phone_hash(row.phone) in suppressed:
+        if suppressed(row.phone):
             outcome.suppressed += 1
             outcome.report.append(
                 {"line": row.line, "reason": "opted out earlier (suppressed): not imported"}
@@ -370,17 +385,34 @@ def _evidence_data(imp: ContactImport, row: Row) -> dict:
     return {"import": str(imp.uuid), "line": row.line, "consent_method": row.method}
 
 
-def write_rows(imp: ContactImport, rows: list[Row], *, use_copy: bool | None = None) -> Outcome:
-    """Write validated rows (one transaction). COPY + set-based SQL on PostgreSQL."""
+# Rows written per step of the one transaction: what the importer holds in memory at a
+# time (about 1 KB per row), whatever the size of the file.
+CHUNK = 20_000
+
+
+def write_rows(
+    imp: ContactImport,
+    rows: Iterable[Row],
+    *,
+    use_copy: bool | None = None,
+    written: Callable[[], None] | None = None,
+) -> Outcome:
+    """Write validated rows in one transaction, ``CHUNK`` at a time (``written()`` after
+    each). COPY + set-based SQL on PostgreSQL, the services row by row elsewhere."""
     outcome = Outcome()
     if use_copy is None:
         use_copy = connection.vendor == "postgresql"
+    rows = iter(rows)
     with transaction.atomic():
-        rows = _split_suppressed(imp, rows, outcome)
+        write = _write_orm
         if use_copy:
-            _write_copy(imp, rows, outcome)
-        else:
-            _write_orm(imp, rows, outcome)
+            merge = Contact.objects.filter(business=imp.business).exists()
+            write = partial(_write_copy, merge=merge)
+        suppressed = _suppressed(imp)
+        while batch := list(islice(rows, CHUNK)):
+            write(imp, _split_suppressed(batch, suppressed, outcome), outcome)
+            if written is not None:
+                written()
     return outcome
 
 
@@ -524,8 +556,10 @@ def _update_existing(cursor, business, now) -> dict:
     return {phone: (pk, cuuid, False) for phone, pk, cuuid in cursor.fetchall()}
 
 
-def _write_contacts(cursor, imp: ContactImport, rows: list[Row], now, outcome: Outcome) -> dict:
-    """Stage the rows, update the contacts that exist, insert the rest.
+def _write_contacts(
+    cursor, imp: ContactImport, rows: list[Row], now, outcome: Outcome, *, merge: bool
+) -> dict:
+    """Stage the rows, update the contacts that exist (``merge``), insert the rest.
 
     Returns phone -> (contact id, contact uuid, created by this import).
     """
@@ -533,11 +567,12 @@ def _write_contacts(cursor, imp: ContactImport, rows: list[Row], now, outcome: O
     import_tags = set(imp.tags)
     tags_json: dict[tuple[str, ...], str] = {}
     new_uuids: dict[str, str] = {}  # the uuid a contact gets if this import creates it
-    cursor.execute("DROP TABLE IF EXISTS consent_import_stage")
+    # one staging table per transaction, emptied for each chunk
     cursor.execute(
-        "CREATE TEMP TABLE consent_import_stage (phone text, uuid uuid, name text, email text, "
-        "tz text, tags jsonb, custom jsonb) ON COMMIT DROP"
+        "CREATE TEMP TABLE IF NOT EXISTS consent_import_stage (phone text, uuid uuid, "
+        "name text, email text, tz text, tags jsonb, custom jsonb) ON COMMIT DROP"
     )
+    cursor.execute("TRUNCATE consent_import_stage")
     with cursor.cursor.copy(
         "COPY consent_import_stage (phone, uuid, name, email, tz, tags, custom) FROM STDIN"
     ) as copy:
@@ -558,8 +593,11 @@ def _write_contacts(cursor, imp: ContactImport, rows: list[Row], now, outcome: O
         copy.write("".join(lines))
     # the joins below match on the phone: with an index on both sides no plan is quadratic,
     # whatever the statistics say
-    cursor.execute("CREATE UNIQUE INDEX ON consent_import_stage (phone)")
-    contacts = _update_existing(cursor, business, now)
+    cursor.execute(
+        "CREATE UNIQUE INDEX IF NOT EXISTS consent_import_stage_phone "
+        "ON consent_import_stage (phone)"
+    )
+    contacts = _update_existing(cursor, business, now) if merge else {}
     # A plain INSERT of the numbers not found: far cheaper than ON CONFLICT for 100k rows.
     sql = _NEW_CONTACT
     if contacts:
@@ -588,22 +626,28 @@ def _write_contacts(cursor, imp: ContactImport, rows: list[Row], now, outcome: O
             [business.pk, now, now, missing, now],
         )
         contacts.update((phone, (pk, cuuid, new)) for phone, pk, cuuid, new in cursor.fetchall())
-    outcome.created = sum(1 for v in contacts.values() if v[2])
-    outcome.updated = len(contacts) - outcome.created
+    created = sum(1 for v in contacts.values() if v[2])
+    outcome.created += created
+    outcome.updated += len(contacts) - created
     return contacts
 
 
-def _write_copy(imp: ContactImport, rows: list[Row], outcome: Outcome) -> None:
-    """PostgreSQL: contacts set-based from a staging table; ledger, evidence and state COPY'd."""
+def _write_copy(imp: ContactImport, rows: list[Row], outcome: Outcome, *, merge: bool) -> None:
+    """PostgreSQL: contacts set-based from a staging table; ledger, evidence and state COPY'd.
+
+    ``merge``: the business had contacts when the import started, so some rows may update
+    one. Without any, looking each number up is wasted (rows never repeat a number): only a
+    number added meanwhile by someone else can clash, and the upsert after the INSERT takes
+    those."""
     if not rows:
         return
     now = timezone.now()
     with connection.cursor() as cursor:
         # sorts and hash joins of 100k-row batches stay in memory (this transaction only)
         cursor.execute("SET LOCAL work_mem = '64MB'")
-        contacts = _write_contacts(cursor, imp, rows, now, outcome)
+        contacts = _write_contacts(cursor, imp, rows, now, outcome, merge=merge)
         todo = [r for r in rows if r.method]
-        outcome.no_evidence = len(rows) - len(todo)
+        outcome.no_evidence += len(rows) - len(todo)
         if todo:
             _write_consents(cursor, imp, todo, contacts, now, outcome)
 
@@ -743,26 +787,33 @@ def _write_consents(cursor, imp: ContactImport, todo: list[Row], contacts, now, 
         )
     head.seq, head.hash = seq, prev
     head.save(update_fields=["seq", "hash"])
-    outcome.consented = len(todo)
+    outcome.consented += len(todo)
 
 
 def run(imp: ContactImport, *, use_copy: bool | None = None, progress=None) -> Outcome:
-    """Parse and write one import; fills its counters and report. No status handling."""
-    parsed = parse(
+    """Read and write one import, chunk by chunk in one transaction; fills its counters and
+    report; ``progress(rows read and written)`` after each chunk. No status handling."""
+    reading = Reading()
+    good = rows(
         bytes(imp.content),
         imp.mapping.get("fields", {}),
+        reading,
         custom_columns=imp.mapping.get("custom", []),
-        progress=progress,
     )
-    outcome = write_rows(imp, parsed.rows, use_copy=use_copy)
-    outcome.report = sorted(parsed.rejected + outcome.report, key=lambda r: r["line"])
-    imp.total_rows = parsed.total
-    imp.processed_rows = parsed.total
+    outcome = write_rows(
+        imp,
+        good,
+        use_copy=use_copy,
+        written=(lambda: progress(reading.total)) if progress else None,
+    )
+    outcome.report = sorted(reading.rejected + outcome.report, key=lambda r: r["line"])
+    imp.total_rows = reading.total
+    imp.processed_rows = reading.total
     imp.created_count = outcome.created
     imp.updated_count = outcome.updated
     imp.consented_count = outcome.consented
     imp.no_evidence_count = outcome.no_evidence
     imp.suppressed_count = outcome.suppressed
-    imp.rejected_count = len(parsed.rejected)
+    imp.rejected_count = len(reading.rejected)
     imp.report = outcome.report
     return outcome

@@ -316,19 +316,33 @@ def test_a_contact_added_during_the_import_is_merged_not_a_failure(
     business, owner, monkeypatch, existing
 ):
     """Between finding the existing contacts and inserting the rest, another request adds one
-    of the numbers: the import merges into it instead of failing."""
+    of the numbers: the import merges into it instead of failing. A business with no contacts
+    at the start skips the look-up (nothing to find), so the race comes right after that
+    check."""
     from consent import importer
+
+    def someone_adds_one():
+        ContactFactory(business=business, phone="+12025550172", name="Raced", tags=["web"])
 
     if existing:
         ContactFactory(business=business, phone="+12025550170", name="Known")
-    found = importer._update_existing
+        found = importer._update_existing
 
-    def then_someone_adds_one(cursor, business_, now):
-        known = found(cursor, business_, now)
-        ContactFactory(business=business, phone="+12025550172", name="Raced", tags=["web"])
-        return known
+        def then_someone_adds_one(cursor, business_, now):
+            known = found(cursor, business_, now)
+            someone_adds_one()
+            return known
 
-    monkeypatch.setattr(importer, "_update_existing", then_someone_adds_one)
+        monkeypatch.setattr(importer, "_update_existing", then_someone_adds_one)
+    else:
+        check = importer._suppressed
+
+        def checked_then_someone_adds_one(imp):
+            suppressed = check(imp)
+            someone_adds_one()
+            return suppressed
+
+        monkeypatch.setattr(importer, "_suppressed", checked_then_someone_adds_one)
     imp = start(
         business,
         owner,
@@ -388,3 +402,74 @@ def test_phone_hasher_matches_phone_hash():
     digest = hashing.phone_hasher(b"k" * 32, "biz-uuid")
     for phone in ("+12025550101", "+447700900123"):
         assert digest(phone) == hashing.phone_hash(b"k" * 32, "biz-uuid", phone)
+
+
+def _queued(business, owner, content):
+    """An import mapped and attested, waiting for its task."""
+    from django.test.utils import override_settings
+
+    imp = services.contact_import_create(
+        business=business, filename="list.csv", content=content, actor=owner.user
+    )
+    with override_settings(CONSENT_IMPORT_SYNC_ROWS=-1):
+        return services.contact_import_start(
+            business=business,
+            imp=imp,
+            mapping=MAPPING,
+            custom_columns=["Store"],
+            scope_kind="marketing",
+            attest=True,
+            actor=owner.user,
+        )
+
+
+CHUNKED = [f"20255503{i:02d},P{i},,,2026-01-15,Form,web_form,A" for i in range(30)] + [
+    "2025550300,Dup,,,2026-01-15,Form,web_form,A",  # duplicate of a row in the first chunk
+    "not a phone,,,,,,,A",
+]
+
+
+@pytest.mark.parametrize("use_copy", [True, False], ids=["copy", "orm"])
+def test_a_file_is_written_chunk_by_chunk_with_progress_and_one_chain(
+    business, owner, monkeypatch, use_copy
+):
+    from consent import importer
+
+    monkeypatch.setattr(importer, "CHUNK", 7)
+    imp = _queued(business, owner, make_csv(*CHUNKED))
+    progress: list[int] = []
+    importer.run(imp, use_copy=use_copy, progress=progress.append)
+    # after each written chunk: the rows read so far (the last chunk also read the 2 rejected)
+    assert progress == [7, 14, 21, 28, 32]
+    assert (imp.created_count, imp.consented_count, imp.rejected_count) == (30, 30, 2)
+    assert [r["line"] for r in imp.report] == [32, 33]
+    assert imp.report[0]["reason"] == "duplicate of line 2"
+    seqs = list(
+        ConsentEvent.objects.filter(business=business).order_by("seq").values_list("seq", flat=True)
+    )
+    assert seqs == list(range(1, 31))
+    assert selectors.ledger_verify(business=business).ok
+
+
+def test_a_failure_in_a_later_chunk_leaves_nothing_of_the_earlier_ones(
+    business, owner, monkeypatch
+):
+    from consent import importer
+
+    monkeypatch.setattr(importer, "CHUNK", 7)
+    real = importer._write_consents
+    calls = []
+
+    def fail_on_the_third_chunk(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("the database went away")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(importer, "_write_consents", fail_on_the_third_chunk)
+    imp = _queued(business, owner, make_csv(*CHUNKED))
+    imp = services.contact_import_run(import_id=imp.pk)
+    assert imp.status == "FAILED" and "nothing was imported" in imp.error
+    assert len(calls) == 3
+    assert not Contact.objects.filter(business=business).exists()
+    assert not ConsentEvent.objects.filter(business=business).exists()

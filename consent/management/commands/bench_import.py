@@ -12,6 +12,7 @@ Writes the figures as JSON, with the CPU time of this process and of its databas
 than wall time.
 """
 
+import contextlib
 import json
 import os
 import platform
@@ -52,6 +53,23 @@ def _backend_cpu() -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _memory_kb(field: str) -> int | None:
+    """This process's VmRSS or VmHWM (peak) in KB, on Linux."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def _reset_peak_memory() -> None:
+    """Start VmHWM over from the current RSS (Linux 4.0+), so the peak is the import's."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
 class Command(BaseCommand):
     help = "Import N generated contacts and print rows/s (target: 10,000 rows/s on PostgreSQL)."
 
@@ -90,7 +108,8 @@ class Command(BaseCommand):
             + f"{figures['path']}; {figures['consented']} consents, "
             f"{figures['suppressed']} suppressed, ledger verified: {figures['ledger_verified']} "
             f"in {figures['verify_seconds']} s; CPU: Python {figures['python_cpu_seconds']} s, "
-            f"database {figures['database_cpu_seconds']} s; load "
+            f"database {figures['database_cpu_seconds']} s; peak memory added "
+            f"{figures['python_peak_memory_added_mb']} MB; load "
             f"{figures['load_average_1min']} on {figures['cpus']} CPUs: {figures['cpu_model']}) "
             f"-> {options['output']}"
         )
@@ -151,6 +170,8 @@ class Command(BaseCommand):
         from consent.selectors import ledger_verify
 
         keep, n = options["keep"], options["rows"]
+        _reset_peak_memory()
+        rss_before = _memory_kb("VmRSS")
         load_before = os.getloadavg()[0]
         db_cpu_started = _backend_cpu()
         cpu_started = time.process_time()
@@ -165,6 +186,7 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         elapsed = time.perf_counter() - started
+        peak = _memory_kb("VmHWM")
         cpu = time.process_time() - cpu_started
         db_cpu_ended = _backend_cpu()
         load_after = os.getloadavg()[0]
@@ -205,6 +227,10 @@ class Command(BaseCommand):
             # the machine is shared: judge the wall time against the load and the CPU time
             # (this process, and the database backend when it is local)
             "python_cpu_seconds": round(cpu, 3),
+            # what the import added to this process's memory at its peak (the task's cost)
+            "python_peak_memory_added_mb": (
+                None if peak is None or rss_before is None else round((peak - rss_before) / 1024)
+            ),
             "database_cpu_seconds": db_cpu,
             "load_average_1min": [round(load_before, 2), round(load_after, 2)],
             "cpus": os.cpu_count(),
