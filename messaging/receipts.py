@@ -9,7 +9,7 @@ moves messages forward in batches of up to 2,000 receipts per transaction.
 A batch is all or nothing: if any item is malformed, the request is refused (400, every bad
 item named with its index) and nothing of it is stored, so a sender that fixes and resends
 never leaves half a batch behind. Duplicates and late receipts are harmless: statuses only
-move forward (``services.STATUS_MAP`` / ``services._RANK``).
+move forward (``STATUS_MAP`` / ``RANK``).
 """
 
 import uuid
@@ -24,6 +24,19 @@ from django.utils import timezone
 from accounts.errors import ValidationFailed
 
 from .models import Message, StatusCallback
+
+S = Message.Status
+# a receipt's status (any provider, lower-cased) -> the message's
+STATUS_MAP = {
+    "sent": S.SENT,
+    "delivered": S.DELIVERED,
+    "undelivered": S.UNDELIVERED,
+    "failed": S.FAILED,
+}
+# A later state never goes back: rank of each status a receipt can set.
+RANK = {S.SENDING: 0, S.SENT: 1, S.DELIVERED: 2, S.UNDELIVERED: 2, S.FAILED: 2}
+# error codes that mean the carrier filtered the message (Twilio's 30007; the simulator's)
+CARRIER_FILTERED = {"30007", "filtered"}
 
 MAX_RECEIPTS = 1000  # receipts in one request
 MAX_BODY = 1024 * 1024  # bytes of one request (1,000 receipts are about 150 kB)
@@ -180,10 +193,9 @@ def receipts_apply(*, limit: int = APPLY_LIMIT) -> Applied:
     move each message forward only, write every change with one UPDATE, emit the tenants'
     "message.status" webhooks, delete the receipts; then one outcome report per business
     and event."""
-    from .services import _RANK, CARRIER_FILTERED, STATUS_MAP, _report_grouped
+    from .services import outcomes_report
     from .tenant_webhooks import message_status_event, webhook_emit_many
 
-    S = Message.Status
     with transaction.atomic():
         batch = list(
             StatusCallback.objects.select_for_update(skip_locked=True)
@@ -225,7 +237,7 @@ def receipts_apply(*, limit: int = APPLY_LIMIT) -> Applied:
             new = STATUS_MAP.get(status.lower())
             if m is None or new is None:
                 continue
-            if _RANK.get(new, 0) <= _RANK.get(m.status, -1):
+            if RANK.get(new, 0) <= RANK.get(m.status, -1):
                 continue  # a duplicate or a late receipt: statuses only move forward
             m.status = new
             m.status_changed_at = now
@@ -254,7 +266,7 @@ def receipts_apply(*, limit: int = APPLY_LIMIT) -> Applied:
                 )
             webhook_emit_many(events=[message_status_event(m) for m in rows])
         StatusCallback.objects.filter(pk__in=[row[0] for row in batch]).delete()
-    _report_grouped(events)
+    outcomes_report(events)
     return Applied(taken=len(batch), applied=applied)
 
 

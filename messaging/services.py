@@ -1068,16 +1068,6 @@ def inbound_receive(
 
 # --- delivery status ----------------------------------------------------------------------------
 
-STATUS_MAP = {
-    "sent": S.SENT,
-    "delivered": S.DELIVERED,
-    "undelivered": S.UNDELIVERED,
-    "failed": S.FAILED,
-}
-# A later state never goes back: rank of each status a callback can set.
-_RANK = {S.SENDING: 0, S.SENT: 1, S.DELIVERED: 2, S.UNDELIVERED: 2, S.FAILED: 2}
-CARRIER_FILTERED = {"30007", "filtered"}
-
 
 def status_callback_store(
     *, provider: str, status: str, message_uuid=None, provider_id: str = "", error_code: str = ""
@@ -1099,7 +1089,7 @@ def status_callbacks_apply(*, limit: int = 2000) -> int:
     return receipts_apply(limit=limit).applied
 
 
-def _report_grouped(events: list[tuple[int, str, dict]]) -> None:
+def outcomes_report(events: list[tuple[int, str, dict]]) -> None:
     """One outcome report per business and event, with the count and the message ids."""
     if not events:
         return
