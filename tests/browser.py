@@ -1,7 +1,8 @@
-"""Shared Playwright pieces: Debian's chromium, and a page signed in as a member.
+"""Shared Playwright pieces: Debian's chromium, and pages that may reach only loopback.
 
 A pytest plugin (tests/conftest.py): the fixtures ``chromium`` and ``owner_page`` are there
-for every test module; ``signed_in_page`` is a helper to import.
+for every test module; ``guarded_page``, ``visitor_page`` and ``signed_in_page`` are
+helpers to import.
 """
 
 import contextlib
@@ -22,10 +23,42 @@ LAUNCH_ARGS = [
 
 @pytest.fixture(scope="module")
 def chromium():
+    """One browser per module: two sync Playwright loops cannot run in one thread at once,
+    so every browser test launches it here and nowhere else."""
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=LAUNCH_ARGS)
         yield browser
         browser.close()
+
+
+@contextlib.contextmanager
+def guarded_page(browser, *, allowed: tuple[str, ...], **context_options):
+    """A page in a fresh context; a request to a URL outside the ``allowed`` prefixes is
+    aborted and fails the test. ``context_options`` go to ``new_context`` (``base_url``)."""
+    context = browser.new_context(**context_options)
+    outside = []
+
+    def guard(route):
+        if route.request.url.startswith(allowed):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
+    assert not outside, f"requests outside {allowed}: {outside}"
+
+
+@contextlib.contextmanager
+def visitor_page(browser, live_server):
+    """A page with no one signed in; any request off the live server fails the test."""
+    with guarded_page(browser, allowed=(live_server.url,), base_url=live_server.url) as page:
+        yield page
 
 
 @contextlib.contextmanager
@@ -36,24 +69,12 @@ def signed_in_page(browser, live_server, membership):
     session = client.session
     session["current_business"] = str(membership.business.uuid)
     session.save()
-    context = browser.new_context(base_url=live_server.url)
-    context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
-    outside = []
-
-    def guard(route):
-        if route.request.url.startswith(live_server.url):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
-    page = context.new_page()
-    yield page
-    context.close()
-    assert not outside, f"third-party requests: {outside}"
+    session_id = client.cookies["sessionid"].value
+    with visitor_page(browser, live_server) as page:
+        page.context.add_cookies(
+            [{"name": "sessionid", "value": session_id, "url": live_server.url}]
+        )
+        yield page
 
 
 @pytest.fixture

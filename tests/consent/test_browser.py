@@ -14,25 +14,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from consent import selectors
 from consent.models import ConsentEvent, Contact, FormSnapshot
+from tests.browser import guarded_page
 from tests.factories.campaigns import PhoneNumberFactory
 from tests.factories.consent import OptInFormFactory
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # the test's ORM calls beside Playwright
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 class Site:
@@ -77,32 +69,13 @@ def sites():
     stranger.close()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
-def page(browser, live_server, sites):
-    context = browser.new_context()
-    allowed_prefixes = (live_server.url, sites[0].origin, sites[1].origin)
-    outside = []
-
-    def guard(route):
-        if route.request.url.startswith(allowed_prefixes):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
-    page = context.new_page()
-    yield page
-    context.close()
-    assert not outside, f"requests outside loopback: {outside}"
+def page(chromium, live_server, sites):
+    """No base URL: the test opens the sites' pages, which may reach the live server."""
+    with guarded_page(
+        chromium, allowed=(live_server.url, sites[0].origin, sites[1].origin)
+    ) as page:
+        yield page
 
 
 def embed_pages(live_server, form) -> dict[str, str]:

@@ -4,8 +4,7 @@ Playwright): the banner on a portal page, the acceptance page, back where they w
 import os
 
 import pytest
-from django.test import Client
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from policies.models import PolicyAcceptance
 
@@ -13,49 +12,10 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # the test's ORM calls beside 
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 
 @pytest.fixture
-def page(live_server, owner, shipped_documents):
-    client = Client()
-    client.force_login(owner.user)
-    session = client.session
-    session["current_business"] = str(owner.business.uuid)
-    session.save()
-    outside = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=LAUNCH_ARGS)
-        context = browser.new_context(base_url=live_server.url)
-        context.add_cookies(
-            [
-                {
-                    "name": "sessionid",
-                    "value": client.cookies["sessionid"].value,
-                    "url": live_server.url,
-                }
-            ]
-        )
-
-        def guard(route):
-            if route.request.url.startswith(live_server.url):
-                route.continue_()
-            else:
-                outside.append(route.request.url)
-                route.abort()
-
-        context.route("**/*", guard)
-        yield context.new_page()
-        context.close()
-        browser.close()
-    assert not outside, f"third-party requests: {outside}"
+def page(owner_page):
+    return owner_page
 
 
 def test_member_accepts_new_versions_from_the_banner(page, owner):

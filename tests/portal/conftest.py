@@ -1,9 +1,9 @@
 """Browser journeys: Debian's chromium through Playwright against the live portal, the
 simulated carrier and a real Celery worker, on PostgreSQL and Redis.
 
-One browser per module (see ``browser``); each test gets fresh contexts. The worker is a
-subprocess on the live server's test database, so journeys use ``live_server``
-(transactional: rows are committed).
+One browser per module (``chromium`` from tests/browser.py); each test gets fresh contexts.
+The worker is a subprocess on the live server's test database, so journeys use
+``live_server`` (transactional: rows are committed).
 """
 
 import contextlib
@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
 # still synchronous and safe.
@@ -25,36 +24,15 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 TIMEOUT_MS = 15_000  # generous for a loaded 2-core CI machine
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One chromium per module. Module-scoped, not pytest-playwright's session browser: other
-    apps' browser tests start their own sync Playwright per module, and two sync Playwright
-    loops cannot run in one thread at the same time."""
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
-        )
-        yield browser
-        browser.close()
-
 
 @pytest.fixture
-def new_page(browser, live_server):
-    """new_page(viewport=None) -> a page in a fresh context (its own cookies)."""
+def new_page(chromium, live_server):
+    """new_page(viewport=None) -> a page in a fresh context (its own cookies). Not guarded
+    like tests/browser.py's pages: journeys open a salon's site on another loopback origin."""
     contexts = []
 
     def make(viewport: dict | None = None):
-        context = browser.new_context(
+        context = chromium.new_context(
             base_url=live_server.url, viewport=viewport or {"width": 1280, "height": 900}
         )
         context.set_default_timeout(TIMEOUT_MS)

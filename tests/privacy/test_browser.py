@@ -7,10 +7,10 @@ choice changes from the footer's "Cookie settings"; keyboard only; the JS gate r
 import os
 
 import pytest
-from django.test import Client
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from accounts.models import CookieConsentRecord, UsageLogEntry
+from tests.browser import signed_in_page, visitor_page
 from tests.factories.accounts import MembershipFactory
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls of the test
@@ -20,43 +20,13 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ESSENTIAL = {"csrftoken", "sessionid", "messages", "cyc_cookie_consent"}
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url)
+def page(chromium, live_server):
     # Loopback only: any request elsewhere (a CDN, a tracker) fails the test.
-    outside = []
-
-    def guard(route):
-        url = route.request.url
-        if url.startswith(live_server.url):
-            route.continue_()
-        else:
-            outside.append(url)
-            route.abort()
-
-    context.route("**/*", guard)
-    page = context.new_page()
-    yield page
-    context.close()
-    assert not outside, f"third-party requests: {outside}"
+    with visitor_page(chromium, live_server) as page:
+        yield page
 
 
 def cookie_names(page) -> set[str]:
@@ -133,27 +103,17 @@ def test_customise_in_the_banner_with_the_keyboard(page):
     assert page.evaluate("window.cycCookies.set('cyc_layout', 'compact', 'functionality')") is True
 
 
-def test_portal_usage_is_logged_only_after_accepting(page, live_server):
+def test_portal_usage_is_logged_only_after_accepting(chromium, live_server):
     member = MembershipFactory()
-    client = Client()
-    client.force_login(member.user)
-    page.context.add_cookies(
-        [
-            {
-                "name": "sessionid",
-                "value": client.cookies["sessionid"].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    page.goto("/app/")
-    expect(page.locator("#cookie-banner")).to_be_visible()
-    page.goto("/app/account/")
-    assert not UsageLogEntry.objects.exists()
-    with page.expect_navigation():
-        page.click("#cookie-banner button[value=accept_all]")  # back to /app/account/
-    page.goto("/app/")
-    entries = list(UsageLogEntry.objects.order_by("created_at", "id"))
-    assert [e.path for e in entries] == ["/app/account/", "/app/"]
-    assert all(e.user == member.user for e in entries)
-    assert entries[0].browser.startswith("Chrome") and entries[0].ip_truncated == "127.0.0.0"
+    with signed_in_page(chromium, live_server, member) as page:
+        page.goto("/app/")
+        expect(page.locator("#cookie-banner")).to_be_visible()
+        page.goto("/app/account/")
+        assert not UsageLogEntry.objects.exists()
+        with page.expect_navigation():
+            page.click("#cookie-banner button[value=accept_all]")  # back to /app/account/
+        page.goto("/app/")
+        entries = list(UsageLogEntry.objects.order_by("created_at", "id"))
+        assert [e.path for e in entries] == ["/app/account/", "/app/"]
+        assert all(e.user == member.user for e in entries)
+        assert entries[0].browser.startswith("Chrome") and entries[0].ip_truncated == "127.0.0.0"
