@@ -5,6 +5,7 @@ events of one business are strictly ordered and each carries the previous one's 
 ConsentState rows are written in the same transaction as the event they reflect.
 """
 
+import functools
 import hashlib
 import logging
 from datetime import UTC, datetime
@@ -304,7 +305,22 @@ def _clean_contact_fields(fields: dict) -> dict:
         raise ValidationFailed(fields={"custom_fields": ["Must be an object."]})
     if "name" in out:
         out["name"] = str(out["name"])[:200]
+    if out.get("time_zone"):
+        out["time_zone"] = str(out["time_zone"]).strip()
+        if out["time_zone"] not in _time_zones():
+            # quiet hours are computed in it: a name zoneinfo cannot load would stop sends
+            raise ValidationFailed(
+                "Unknown time zone.",
+                fields={"time_zone": ["Not a time zone; use a name like America/Chicago."]},
+            )
     return out
+
+
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    import zoneinfo
+
+    return frozenset(zoneinfo.available_timezones())
 
 
 def contact_get_or_create(*, business: Business, phone: str, **defaults) -> tuple[Contact, bool]:
@@ -342,6 +358,8 @@ def contact_update(*, business: Business, contact: Contact, actor=None, **fields
     if contact.erased_at:
         raise ContactErased()
     clean = _clean_contact_fields(fields)
+    if clean.get("time_zone") == "":  # emptied: derived from the number again
+        clean["time_zone"] = phones.time_zone_for(contact.phone_e164) or business.time_zone
     for key, value in clean.items():
         setattr(contact, key, value)
     contact.updated_at = timezone.now()

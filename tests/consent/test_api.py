@@ -167,3 +167,63 @@ def test_forms_and_imports_through_the_api(api_client, business):
         format="json",
     )
     assert again.status_code == 409
+
+
+def test_correct_a_contact_validated_audited_and_scoped(api_client, other_api_client, business):
+    contact = ContactFactory(business=business, phone="+13125550341", name="Lee", email="")
+    url = reverse("api-contact", kwargs={"contact_uuid": contact.uuid})
+    patched = api_client.patch(
+        url,
+        {"name": "Lee Park", "email": "lee@example.com", "tags": ["vip", "vip", "spring"]},
+        format="json",
+    )
+    assert patched.status_code == 200, patched.content
+    body = patched.json()
+    assert (body["name"], body["email"], body["tags"]) == (
+        "Lee Park",
+        "lee@example.com",
+        ["spring", "vip"],
+    )
+    contact.refresh_from_db()
+    assert contact.name == "Lee Park" and contact.phone_e164 == "+13125550341"
+    audit = AuditEvent.objects.get(action="consent.contact_update", business=business)
+    assert audit.detail == {"fields": ["email", "name", "tags"]}
+    # a time zone the send path could not use is refused, next to the field
+    bad = api_client.patch(url, {"time_zone": "Mars/Olympus_Mons"}, format="json")
+    assert bad.status_code == 400
+    assert "time_zone" in bad.json()["error"]["fields"]
+    ok = api_client.patch(url, {"time_zone": "America/Denver"}, format="json")
+    assert ok.status_code == 200 and ok.json()["time_zone"] == "America/Denver"
+    # empty: derived from the number again (312 is Chicago)
+    derived = api_client.patch(url, {"time_zone": ""}, format="json")
+    assert derived.status_code == 200 and derived.json()["time_zone"] == "America/Chicago"
+    # another business's key: the same 404 as a missing contact, nothing changed
+    foreign = other_api_client.patch(url, {"name": "Hijack"}, format="json")
+    assert foreign.status_code == 404
+    contact.refresh_from_db()
+    assert contact.name == "Lee Park"
+
+
+def test_an_invalid_time_zone_is_refused_when_a_contact_is_created(api_client):
+    response = api_client.post(
+        reverse("api-contacts"),
+        {"phone": "(312) 555-0342", "time_zone": "Central Time"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "time_zone" in response.json()["error"]["fields"]
+    assert not Contact.objects.filter(phone="+13125550342").exists()
+
+
+def test_an_erased_contact_cannot_be_corrected(api_client, business):
+    from consent import services
+
+    contact = ContactFactory(business=business, phone="+13125550343")
+    services.contact_erase(business=business, contact=contact)
+    response = api_client.patch(
+        reverse("api-contact", kwargs={"contact_uuid": contact.uuid}),
+        {"name": "Back again"},
+        format="json",
+    )
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "contact_erased"

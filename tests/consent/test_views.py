@@ -78,6 +78,35 @@ def test_contact_page_timeline_record_and_opt_out(owner_client, business):
     assert AuditEvent.objects.filter(action="consent.opt_out_record").exists()
 
 
+def test_correct_a_contact_from_its_page_with_errors_next_to_the_field(owner_client, business):
+    contact = ContactFactory(business=business, phone="+13125550344", name="Ann")
+    url = reverse("consent:contact", kwargs={"contact_uuid": contact.uuid})
+    bad = owner_client.post(
+        url, {"name": "Ann Lee", "email": "", "time_zone": "Central Time", "tags": "vip"}
+    )
+    assert bad.status_code == 400
+    page = bad.content.decode()
+    # the error sits with the time-zone field, and what was typed is kept
+    field = page[page.index('name="time_zone"') - 600 : page.index('name="time_zone"') + 400]
+    assert "Not a time zone" in field
+    assert 'value="Ann Lee"' in page
+    contact.refresh_from_db()
+    assert contact.name == "Ann"
+    good = owner_client.post(
+        url,
+        {"name": "Ann Lee", "email": "ann@example.com", "time_zone": "", "tags": "vip, spring"},
+    )
+    assert good.status_code == 302
+    contact.refresh_from_db()
+    assert (contact.name, contact.email, contact.tags) == (
+        "Ann Lee",
+        "ann@example.com",
+        ["spring", "vip"],
+    )
+    assert contact.time_zone == "America/Chicago"  # emptied: derived from the number
+    assert AuditEvent.objects.filter(action="consent.contact_update", business=business).exists()
+
+
 def test_proof_exports_and_formula_injection(owner_client, business):
     contact = opted_in_contact(business=business, kind="marketing", name="=cmd|'/c calc'!A1")
     url = reverse("consent:contact-proof", kwargs={"contact_uuid": contact.uuid})
