@@ -119,3 +119,18 @@ def test_policy_stoplist_keeps_real_words_away_from_misspelling_matches(tmp_path
     assert RuleChange.objects.filter(rule="fuzzy_stoplist").exists()
     d = services.message_check(business=business, body="new phone casing", kind="conversational")
     assert d.allowed
+
+
+@pytest.mark.django_db
+def test_policy_stoplist_without_a_database_rule_set_says_so(tmp_path):
+    """No RuleSet row (the engine then runs on the shipped fixture): a clear error, not a
+    crash on ``None.pk``, and nothing recorded."""
+    from policies.models import RuleChange, RuleSet
+
+    RuleSet.objects.all().delete()
+    words = tmp_path / "words.txt"
+    words.write_text("casing\n")
+    with pytest.raises(CommandError, match="no rule set"):
+        call_command("policy_stoplist", str(words))
+    assert not RuleSet.objects.exists()
+    assert not RuleChange.objects.filter(rule="fuzzy_stoplist").exists()

@@ -11,6 +11,7 @@ fixture file with --fixture.
 
 import json
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -29,7 +30,7 @@ class Command(BaseCommand):
         parser.add_argument("wordlist")
         parser.add_argument("--fixture", help="Update this fixture file instead of the database.")
 
-    def handle(self, *args, wordlist, fixture=None, **options):
+    def handle(self, *args: Any, wordlist: str, fixture: str | None = None, **options: Any) -> None:
         try:
             words = set(Path(wordlist).read_text(encoding="utf-8").lower().split())
         except OSError as exc:
@@ -49,7 +50,12 @@ class Command(BaseCommand):
             Path(fixture).write_text(json.dumps(data, indent=1, ensure_ascii=False))
         else:
             rs = RuleSet.objects.first()
-            before = len(rs.fuzzy_stoplist) if rs else 0
+            if rs is None:  # the stoplist lives on that row; without it the engine uses the fixture
+                raise CommandError(
+                    "The database has no rule set: load the rules first (policy_rules_load), "
+                    "or update a fixture file with --fixture."
+                )
+            before = len(rs.fuzzy_stoplist)
             RuleSet.objects.filter(pk=rs.pk).update(fuzzy_stoplist=stop)
             rule_change_record(
                 kind="RuleSet",
