@@ -16,7 +16,9 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), required=False)
 
 
-def reason_action(*, to_status: str, label: str, reason_required: bool = True):
+def reason_action(
+    *, to_status: str, label: str, reason_required: bool = True, name: str | None = None
+):
     """An admin action that asks for a reason on an intermediate page, then applies it."""
 
     def action(modeladmin, request, queryset):
@@ -60,9 +62,8 @@ def reason_action(*, to_status: str, label: str, reason_required: bool = True):
             },
         )
 
-    action.__name__ = f"set_{to_status.lower()}"
-    action.short_description = label
-    return action
+    action.__name__ = name or f"set_{to_status.lower()}"
+    return admin.action(description=label)(action)
 
 
 class StatusHistoryInline(admin.TabularInline):
@@ -101,11 +102,10 @@ class BusinessAdmin(admin.ModelAdmin):
     actions = [
         reason_action(to_status="APPROVED", label="Approve", reason_required=False),
         reason_action(to_status="SUSPENDED", label="Suspend"),
-        reason_action(to_status="APPROVED", label="Reinstate"),
+        # its own name: Approve and Reinstate share a target state
+        reason_action(to_status="APPROVED", label="Reinstate", name="reinstate"),
         reason_action(to_status="TERMINATED", label="Terminate"),
     ]
-    # distinct names: Approve and Reinstate share a target state
-    actions[2].__name__ = "reinstate"
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -156,8 +156,10 @@ class CampaignForm(forms.ModelForm):
 
     def __init__(self, *args, business, frozen: frozenset[str] = frozenset(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["brand"].queryset = Brand.objects.filter(business=business)
-        self.fields["brand"].help_text = "The registered brand this campaign belongs to."
+        brand = self.fields["brand"]
+        # the model's foreign key: a ModelChoiceField, which Form.fields does not say
+        brand.queryset = Brand.objects.filter(business=business)  # type: ignore[attr-defined]
+        brand.help_text = "The registered brand this campaign belongs to."
         for name, field in self.fields.items():
             # Conditional rules (opt-out text except 2FA, ...) are the services' to judge.
             if name not in ("usecase", "brand"):

@@ -16,7 +16,7 @@ class ContactForm(forms.Form):
 
 
 class ContactEditForm(ContactForm):
-    phone = None
+    phone = None  # type: ignore[assignment]  # None removes an inherited field (Django)
 
 
 RECORDABLE_METHODS = [

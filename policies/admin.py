@@ -240,8 +240,7 @@ def _with_reason(*, label: str, apply):
         )
 
     action.__name__ = re.sub(r"\W+", "_", label.lower())
-    action.short_description = label
-    return action
+    return admin.action(description=label)(action)
 
 
 def _reasons_html(reasons: list[dict]):

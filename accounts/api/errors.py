@@ -13,7 +13,8 @@ from accounts.errors import ApplicationError
 class ErrorBodySerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Machine-readable error code.")
     message = serializers.CharField(help_text="A sentence a person can act on.")
-    fields = serializers.DictField(
+    # DRF's metaclass takes declared fields off the class: this does not shadow .fields
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Per-field messages, for validation errors.",
     )

@@ -369,7 +369,10 @@ class StatusChangeSerializer(serializers.Serializer):
     from_status = serializers.CharField()
     to_status = serializers.CharField()
     reason = serializers.CharField()
-    source = serializers.CharField(help_text="user, staff or registry")
+    # DRF's metaclass takes declared fields off the class: this does not shadow Field.source
+    source = serializers.CharField(  # type: ignore[assignment]
+        help_text="user, staff or registry"
+    )
     created_at = serializers.DateTimeField()
 
 

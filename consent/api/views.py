@@ -48,7 +48,8 @@ class ContactOut(serializers.Serializer):
     time_zone = serializers.CharField()
     tags = serializers.ListField(child=serializers.CharField())
     custom_fields = serializers.DictField()
-    source = serializers.CharField()
+    # DRF's metaclass takes declared fields off the class: this does not shadow Field.source
+    source = serializers.CharField()  # type: ignore[assignment]
     created_at = serializers.DateTimeField()
     erased_at = serializers.DateTimeField(allow_null=True)
 
@@ -63,7 +64,7 @@ class ContactIn(serializers.Serializer):
 
 
 class ContactPatch(ContactIn):
-    phone = None
+    phone = None  # type: ignore[assignment]  # None removes an inherited field (DRF, Django)
 
 
 class EventOut(serializers.Serializer):
@@ -80,7 +81,8 @@ class EventOut(serializers.Serializer):
     form = serializers.UUIDField(allow_null=True)
     form_snapshot_sha256 = serializers.CharField()
     page_url = serializers.CharField()
-    source = serializers.CharField()
+    # DRF's metaclass takes declared fields off the class: this does not shadow Field.source
+    source = serializers.CharField()  # type: ignore[assignment]
     consented_at = serializers.CharField(allow_null=True)
     recorded_at = serializers.CharField()
     recorded_by = serializers.CharField()
@@ -98,12 +100,16 @@ class EventOut(serializers.Serializer):
 class EvidenceIn(serializers.Serializer):
     disclosure_text = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     page_url = serializers.URLField(required=False, allow_blank=True, max_length=1000)
-    source = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    # DRF's metaclass takes declared fields off the class: `source` and `data` do not shadow
+    # Field.source and Serializer.data
+    source = serializers.CharField(  # type: ignore[assignment]
+        required=False, allow_blank=True, max_length=300
+    )
     consented_at = serializers.DateTimeField(required=False)
     ip = serializers.IPAddressField(required=False)
     user_agent = serializers.CharField(required=False, allow_blank=True, max_length=500)
     policy_version = serializers.CharField(required=False, allow_blank=True, max_length=120)
-    data = serializers.DictField(required=False)
+    data = serializers.DictField(required=False)  # type: ignore[assignment]
 
 
 # --- contacts ------------------------------------------------------------------------------
