@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Verdict = Literal["allow", "review", "block"]
-_RANK = {"allow": 0, "review": 1, "block": 2}
+_RANK: dict[Verdict, int] = {"allow": 0, "review": 1, "block": 2}
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class Decision:
     @property
     def decision(self) -> Verdict:
         worst = max((_RANK[r.verdict] for r in self.reasons), default=0)
-        return next(v for v, rank in _RANK.items() if rank == worst)  # type: ignore[return-value]
+        return next(v for v, rank in _RANK.items() if rank == worst)
 
     @property
     def allowed(self) -> bool:

@@ -300,7 +300,7 @@ def user_export_section(user: User) -> list[dict]:
             "accepted_at": a.accepted_at,
             "method": a.method,
             "ip": a.ip,
-            "business": str(a.business.uuid) if a.business_id else None,
+            "business": str(a.business.uuid) if a.business is not None else None,
         }
         for a in acceptances_for(user=user).select_related("business")
     ]

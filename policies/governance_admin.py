@@ -225,8 +225,8 @@ class CarrierPenaltyAdmin(admin.ModelAdmin):
 
 
 class RestrictionForm(forms.ModelForm):
-    campaign = forms.ModelChoiceField(
-        queryset=None,
+    campaign: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None,  # set in __init__
         required=False,
         help_text="For a campaign suspension: an approved campaign of this business.",
     )
@@ -294,6 +294,7 @@ def restriction_apply_from_admin(*, data: dict, actor, ip) -> Restriction:
         if data["kind"] == Restriction.Kind.CAMPAIGN_SUSPENSION:
             from campaigns import services as campaign_services
 
+            assert campaign is not None  # RestrictionForm.clean requires one for a suspension
             campaign_services.campaign_set_status(
                 campaign=campaign,
                 to_status="SUSPENDED",

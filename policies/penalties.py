@@ -223,7 +223,7 @@ def _audit_restriction(action: str, row: Restriction, actor, ip, **extra) -> Non
             "window": row.window,
             "campaign": str(row.campaign_uuid) if row.campaign_uuid else None,
             "reason": row.reason,
-            "penalty": str(row.penalty.uuid) if row.penalty_id else None,
+            "penalty": str(row.penalty.uuid) if row.penalty is not None else None,
             **extra,
         },
         ip=ip,
@@ -405,7 +405,7 @@ def business_export_section(business: Business) -> dict:
                 "currency": p.currency,
                 "incurred_on": p.incurred_on,
                 "description": p.description,
-                "offsets": p.offsets.uuid if p.offsets_id else None,
+                "offsets": p.offsets.uuid if p.offsets is not None else None,
                 "recorded_at": p.recorded_at,
             }
             for p in penalty_list(business=business).select_related("offsets")

@@ -115,9 +115,9 @@ def _fuzzy(word: str, m: Matcher, stop: frozenset[str]) -> str | None:
             continue
         if word[0] != c[0] and len(c) < 9 and (word[0], c[0]) not in _SOUND_ALIKE:
             continue  # misspellings keep the first letter; this avoids many false friends
-        d = OSA.distance(word, c, score_cutoff=limit)
-        if d <= limit and (best is None or d < best[0]):
-            best = (d, c)
+        dist = OSA.distance(word, c, score_cutoff=limit)
+        if dist <= limit and (best is None or dist < best[0]):
+            best = (dist, c)
     return best[1] if best else None
 
 
@@ -129,19 +129,19 @@ def match_terms(norm: Normalised, m: Matcher, stop: frozenset[str], text: str) -
     memo = m.fuzzy_memo
     forms: list[tuple[str, ...]] = []
     for w in words:
-        f = memo.get(w)
-        if f is None:
+        wf = memo.get(w)
+        if wf is None:
             t, alt = w[TEXT], w[ALT]
             c = _fuzzy(t, m, stop) if t not in m.vocab else None
-            f = (t,)
+            wf = (t,)
             if alt and alt != t:
-                f += (alt,)
+                wf += (alt,)
             if c:
-                f += (c,)
+                wf += (c,)
             if len(memo) >= 100_000:
                 memo.clear()
-            memo[w] = f
-        forms.append(f)
+            memo[w] = wf
+        forms.append(wf)
     single, pairs, pair_first = m.single, m.pairs, m.pair_first
     found: list[tuple[TermRule, int, int]] = []  # (rule, first word, form index used)
     for i, fs in enumerate(forms):

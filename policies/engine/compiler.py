@@ -9,6 +9,8 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from policies.decisions import Verdict
+
 from .normalize import canonical_phrase
 
 FUZZY_MIN_LEN = 5
@@ -20,7 +22,7 @@ class TermRule:
     category: str
     phrase: str
     words: tuple[str, ...]
-    verdict: str
+    verdict: Verdict
     explain: str
     fuzzy: bool
     # (words of the exception phrase, index of this term's first word inside it)
@@ -46,7 +48,7 @@ class UseCaseRule:
     rule_id: str
     usecase: str
     category: str
-    verdict: str
+    verdict: Verdict
     explain: str
 
 

@@ -315,7 +315,9 @@ def _dotted_tokens(text: str) -> list[tuple[int, int]]:
             and text[i + 1].isalnum()
         ):
             start = max(text.rfind(" ", 0, i), text.rfind("\n", 0, i), text.rfind("\t", 0, i)) + 1
-            end = _NONSPACE.match(text, i).end()
+            m = _NONSPACE.match(text, i)
+            assert m is not None  # \S* matches the empty string: it cannot fail
+            end = m.end()
             out.append((start, end))
             i = text.find(".", end)
         else:

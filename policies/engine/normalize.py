@@ -118,7 +118,7 @@ CONFUSABLES = {
     "ⅿ": "m",
 }
 
-_FOLD = {ord(k): v for k, v in CONFUSABLES.items()}
+_FOLD: dict[int, str | None] = {ord(k): v for k, v in CONFUSABLES.items()}
 _FOLD.update({ord(c): None for c in ZERO_WIDTH})
 # Typographic punctuation to ASCII so separators are recognised.
 _FOLD.update({ord(c): "'" for c in "‘’`´"})
@@ -236,7 +236,14 @@ def _mixed_script(tok: str) -> bool:
 class Normalised:
     __slots__ = ("_spans", "_text", "homoglyph_tokens", "t0", "t1", "words")
 
-    def __init__(self, words, t0, t1, homoglyph_tokens, text):
+    def __init__(
+        self,
+        words: list[Word],
+        t0: list[int],
+        t1: list[int],
+        homoglyph_tokens: list[int],
+        text: str,
+    ) -> None:
         self.words: list[Word] = words
         self.t0: list[int] = t0  # token index where word i starts
         self.t1: list[int] = t1  # token index where word i ends (differs for joined runs)
@@ -310,7 +317,9 @@ def _analyse_pieces(raw: str) -> tuple[tuple[tuple[str, str | None, bool], ...],
                 joined = "".join(pieces)
                 joined = _REPEAT.sub(r"\1", joined) if len(joined) > 3 else joined
                 return ((stem(joined), None, True),), homoglyph
-            out = [(stem(_REPEAT.sub(r"\1", p) if len(p) > 3 else p), None, obf) for p in pieces]
+            out: list[tuple[str, str | None, bool]] = [
+                (stem(_REPEAT.sub(r"\1", p) if len(p) > 3 else p), None, obf) for p in pieces
+            ]
             # the squashed reading (pay-day, vi.agra) as an alternative of the last piece
             out[-1] = (out[-1][0], stem("".join(pieces)), obf)
             return tuple(out), homoglyph

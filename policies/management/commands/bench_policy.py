@@ -17,6 +17,7 @@ import platform
 import statistics
 import time
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -67,7 +68,15 @@ class Command(BaseCommand):
             "--corpus", default=str(Path(settings.BASE_DIR) / "tests/policies/corpus")
         )
 
-    def handle(self, *args, seconds, rounds, report=None, corpus, **options):
+    def handle(
+        self,
+        *args: Any,
+        seconds: float,
+        rounds: int,
+        report: str | None = None,
+        corpus: str,
+        **options: Any,
+    ) -> None:
         t0 = time.perf_counter()
         rules = engine.compile_rules(engine.load_fixture())
         compile_ms = (time.perf_counter() - t0) * 1000
@@ -114,7 +123,7 @@ class Command(BaseCommand):
         all_wall.sort()
         all_cpu.sort()
         total = sum(r["messages"] for r in results)
-        data = {
+        data: dict[str, Any] = {
             "rules_version": rules.version,
             "compile_ms": round(compile_ms, 1),
             "mix_size": len(items),
