@@ -76,8 +76,9 @@ class Carrier:
         self.seen: dict[str, str] = {}  # idempotency key -> carrier id
         self.numbers: dict[str, str] = {}  # provisioned e164 -> id
         self.reset()
-        self.session: ClientSession | None = None
-        self.outbox: asyncio.Queue | None = None
+        # Made in on_startup, on the server's event loop; no handler runs before it.
+        self.session: ClientSession
+        self.outbox: asyncio.Queue[_Callback]
         self.background: set[asyncio.Task] = set()
 
     def reset(self) -> None:

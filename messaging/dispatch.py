@@ -13,10 +13,11 @@ the moment a slot frees (or the next scheduled message is due). See README.md.
 import logging
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Min, Q, Value
+from django.db.models import F, Field, Min, Q, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
@@ -53,11 +54,11 @@ def _block(m: Message, gate: str, code: str, text: str, now: datetime) -> None:
 def _recheck(rows: list[Message], number, now: datetime) -> tuple[list[Message], list[Message]]:
     """DESIGN step 4. Returns (sendable, changed-but-not-sendable). Consent and
     suppression for the whole batch in two queries (``consent_check_many``)."""
-    from campaigns.selectors import number_send_permission
+    from campaigns.selectors import SendPermission, number_send_permission
     from consent.selectors import ConsentQuery, consent_check_many
 
     sendable, changed, candidates = [], [], []
-    permissions: dict[tuple[str, bool], object] = {}
+    permissions: dict[tuple[str, bool], SendPermission] = {}
     business = number.business
     for m in rows:
         if m.expires_at and m.expires_at <= now:
@@ -88,7 +89,13 @@ def _recheck(rows: list[Message], number, now: datetime) -> tuple[list[Message],
         business=business,
         queries=[
             ConsentQuery(
-                m.contact, m.kind, campaign, m.reply_to_id is not None, m.purpose, m.to_phone
+                # None (a contact deleted since) is answered "no_consent" (consent._unusable)
+                m.contact,  # type: ignore[arg-type]
+                m.kind,
+                campaign,
+                m.reply_to_id is not None,
+                m.purpose,
+                m.to_phone,
             )
             for m, campaign in candidates
         ],
@@ -162,7 +169,7 @@ def _claim(number_id: int) -> tuple[list[Message], dict]:
         # longer window both apply.
         limit, window = _effective_cap(lane.business_id, limit, window)
         slots = [
-            ratecap.Slot(_ts(f), s)
+            ratecap.Slot(_ts(f), s)  # type: ignore[arg-type]  # the filter excludes NULL
             for f, s in Message.objects.filter(
                 from_number_id=number_id, slot_frees_at__gt=now
             ).values_list("slot_frees_at", "segments")
@@ -297,6 +304,12 @@ _FINISH_COLUMNS = (
 )
 
 
+def _column(name: str) -> str:
+    field = Message._meta.get_field(name)
+    assert isinstance(field, Field) and field.column  # a plain column, not a relation
+    return field.column
+
+
 def _write_answers(rows: list[Message], claimed_at: datetime) -> set[int]:
     """One UPDATE … FROM unnest(arrays) for the whole batch, only for rows still SENDING
     under this claim (recovery may have re-queued a claim whose worker stalled); returns
@@ -306,7 +319,7 @@ def _write_answers(rows: list[Message], claimed_at: datetime) -> set[int]:
     from django.db import connection
 
     table = connection.ops.quote_name(Message._meta.db_table)
-    cols = [Message._meta.get_field(name).column for name, _ in _FINISH_COLUMNS]
+    cols = [_column(name) for name, _ in _FINISH_COLUMNS]
     arrays = ", ".join(f"%s::{t}[]" for _, t in _FINISH_COLUMNS)
     params = [[m.pk for m in rows]]
     params += [[getattr(m, name) for m in rows] for name, _ in _FINISH_COLUMNS]
@@ -332,12 +345,12 @@ def _finish(claimed: list[Message], results, number, window: float | None = None
     margin = settings.MESSAGING_SLOT_MARGIN
     now = timezone.now()
     provider_name = get_provider().name
-    counts = {"sent": 0, "retry": 0, "failed": 0, "throttled": 0}
-    throttle_until = None
+    counts: dict[str, Any] = {"sent": 0, "retry": 0, "failed": 0, "throttled": 0}
+    throttle_until: datetime | None = None
     failed_events = []
+    outcomes: list[str] = []  # per claimed row: sent, throttled, failed or retry
     for m, r in zip(claimed, results, strict=True):
         m.status_changed_at = now
-        m._outcome = None
         if r.outcome == ACCEPTED:
             m.status = S.SENT
             m.provider = provider_name
@@ -347,7 +360,7 @@ def _finish(claimed: list[Message], results, number, window: float | None = None
             m.slot_frees_at = _dt(
                 ratecap.done_frees_at(done_at=r.done_at, window=window, margin=margin)
             )
-            m._outcome = "sent"
+            outcome = "sent"
         elif r.outcome == THROTTLED:
             # Not accepted: the slot is not needed; the number slows down.
             m.status = S.QUEUED
@@ -355,14 +368,13 @@ def _finish(claimed: list[Message], results, number, window: float | None = None
             m.slot_frees_at = now
             wait = max(r.retry_after or 1.0, 0.5)
             m.send_after = now + timedelta(seconds=wait)
-            m._outcome = "throttled"
-            m._throttle_to = now + timedelta(seconds=wait)
+            outcome = "throttled"
         elif r.outcome == PERMANENT:
             m.status = S.FAILED
             m.error_code = r.code
             m.error_message = r.detail
             m.slot_frees_at = now  # refused, so nothing landed at the carrier
-            m._outcome = "failed"
+            outcome = "failed"
         else:  # transient: the carrier may or may not have it; keep the slot
             m.slot_frees_at = _dt(
                 ratecap.done_frees_at(done_at=r.done_at, window=window, margin=margin)
@@ -371,7 +383,7 @@ def _finish(claimed: list[Message], results, number, window: float | None = None
             m.error_message = r.detail
             if m.attempts >= settings.MESSAGING_MAX_ATTEMPTS:
                 m.status = S.FAILED
-                m._outcome = "failed"
+                outcome = "failed"
             else:
                 m.status = S.QUEUED
                 delay = ratecap.retry_delay(
@@ -380,20 +392,28 @@ def _finish(claimed: list[Message], results, number, window: float | None = None
                     cap=settings.MESSAGING_RETRY_CAP,
                 )
                 m.send_after = now + timedelta(seconds=delay)
-                m._outcome = "retry"
-    again = None  # the earliest re-queued row (retry, throttle)
+                outcome = "retry"
+        outcomes.append(outcome)
+    again: datetime | None = None  # the earliest re-queued row (retry, throttle)
+    claimed_at = claimed[0].claimed_at
+    assert claimed_at is not None  # _claim set it on every row
     with transaction.atomic():
-        live = _write_answers(claimed, claimed[0].claimed_at)
-        for m in claimed:
+        live = _write_answers(claimed, claimed_at)
+        for m, outcome in zip(claimed, outcomes, strict=True):
             if m.pk not in live:
                 continue
-            counts[m._outcome] += 1
-            if m._outcome in ("retry", "throttled"):
-                again = min(again or m.send_after, m.send_after)
-            if m._outcome == "failed":
+            counts[outcome] += 1
+            if outcome in ("retry", "throttled"):
+                # re-queued above: send_after is the retry, or the end of the throttle
+                requeued = m.send_after
+                assert requeued is not None
+                again = requeued if again is None else min(again, requeued)
+                if outcome == "throttled":
+                    throttle_until = (
+                        requeued if throttle_until is None else max(throttle_until, requeued)
+                    )
+            if outcome == "failed":
                 failed_events.append({"message": str(m.uuid), "code": m.error_code})
-            elif m._outcome == "throttled":
-                throttle_until = max(throttle_until or m._throttle_to, m._throttle_to)
         if throttle_until is not None:
             SendLane.objects.filter(number_id=number.pk).update(
                 throttled_until=throttle_until, throttle_count=F("throttle_count") + 1
@@ -520,6 +540,7 @@ def recover(*, now: datetime | None = None) -> dict:
     lanes = {(m.business_id, m.from_number_id) for m in stuck}
     kicked = 0
     for business_id, number_id in lanes:
+        assert number_id is not None  # a SENDING row was claimed from its number's lane
         kicked += lane_kick(business_id=business_id, number_id=number_id)
     overdue = list(
         SendLane.objects.filter(drain_at__lt=now - grace).values_list("business_id", "number_id")[
@@ -539,6 +560,7 @@ def recover(*, now: datetime | None = None) -> dict:
         ).values_list("number_id", "drain_at")[:5000]
     )
     for number_id, when in coming:
+        assert when is not None  # drain_at__lte excludes NULL
         if SendLane.objects.filter(
             number_id=number_id, drain_at=when, task_eta__isnull=True
         ).update(task_eta=when):

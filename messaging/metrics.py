@@ -30,7 +30,7 @@ IN_QUEUE = (S.QUEUED, S.SCHEDULED, S.SENDING)
 NUMBER_LABELS = ["number", "number_uuid"]
 
 
-def _queue_by_number(now) -> dict[int, dict]:
+def _queue_by_number(now) -> dict[int | None, dict]:
     """QUEUED / SCHEDULED / SENDING per number, and the oldest due send time.
 
     Served by the partial indexes message_ready (QUEUED, SCHEDULED) and message_sending.
@@ -47,7 +47,8 @@ def _queue_by_number(now) -> dict[int, dict]:
         )
         .order_by()
     )
-    out: dict[int, dict] = defaultdict(lambda: {"depth": {}, "oldest_due": None})
+    # keyed by from_number_id, a nullable column
+    out: dict[int | None, dict] = defaultdict(lambda: {"depth": {}, "oldest_due": None})
     for row in rows:
         entry = out[row["from_number_id"]]
         entry["depth"][row["status"]] = row["n"]
@@ -57,7 +58,7 @@ def _queue_by_number(now) -> dict[int, dict]:
     return out
 
 
-def _slots_by_number(now) -> dict[int, tuple[int, int]]:
+def _slots_by_number(now) -> dict[int | None, tuple[int, int]]:
     """Per number: (messages the carrier accepted in the last minute, segments holding
     the cap now).
 
@@ -131,13 +132,13 @@ def collect() -> Iterable[Metric]:
 
     # --- per number (bounded cardinality) -----------------------------------------------
     limit = settings.METRICS_TOP_NUMBERS
-    activity = defaultdict(int)
+    activity: defaultdict[int | None, int] = defaultdict(int)
     for number_id, entry in queue.items():
         activity[number_id] += sum(entry["depth"].values())
-    for number_id, (sent, segments) in slots.items():
-        activity[number_id] += sent + segments
-    activity.pop(None, None)  # inbound-only rows never wait; defensive
-    chosen = sorted(activity, key=lambda k: (-activity[k], k))[:limit]
+    for number_id, (n_sent, n_segments) in slots.items():
+        activity[number_id] += n_sent + n_segments
+    # no number (None): inbound-only rows never wait; defensive
+    chosen = sorted((k for k in activity if k is not None), key=lambda k: (-activity[k], k))[:limit]
     numbers = {n.pk: n for n in PhoneNumber.objects.filter(pk__in=chosen).only("e164", "uuid")}
 
     depth = GaugeMetricFamily(

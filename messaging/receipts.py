@@ -34,7 +34,7 @@ STATUS_MAP = {
     "failed": S.FAILED,
 }
 # A later state never goes back: rank of each status a receipt can set.
-RANK = {S.SENDING: 0, S.SENT: 1, S.DELIVERED: 2, S.UNDELIVERED: 2, S.FAILED: 2}
+RANK: dict[str, int] = {S.SENDING: 0, S.SENT: 1, S.DELIVERED: 2, S.UNDELIVERED: 2, S.FAILED: 2}
 # error codes that mean the carrier filtered the message (Twilio's 30007; the simulator's)
 CARRIER_FILTERED = {"30007", "filtered"}
 
@@ -208,7 +208,7 @@ def receipts_apply(*, limit: int = APPLY_LIMIT) -> Applied:
         pids = {p for _, u, p, _, _ in batch if not u and p}
         q = Q(uuid__in=uuids) | Q(provider_id__in=pids) if pids else Q(uuid__in=uuids)
         messages: dict[Any, Message] = {}
-        for m in (
+        for row in (
             Message.objects.select_for_update()
             .filter(q, direction=Message.Direction.OUTBOUND)
             .only(
@@ -225,9 +225,9 @@ def receipts_apply(*, limit: int = APPLY_LIMIT) -> Applied:
             )
             .order_by("id")
         ):
-            messages[m.uuid] = m
-            if m.provider_id:
-                messages[m.provider_id] = m
+            messages[row.uuid] = row
+            if row.provider_id:
+                messages[row.provider_id] = row
         changed: dict[int, Message] = {}
         events: list[tuple[int, str, dict]] = []
         applied = 0

@@ -46,7 +46,7 @@ class Gate:
     detail: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
-        data = {"gate": self.gate, "code": self.code, "message": self.message}
+        data: dict[str, Any] = {"gate": self.gate, "code": self.code, "message": self.message}
         if self.detail:
             data["detail"] = self.detail
         return data
@@ -81,7 +81,7 @@ def send_at_local(*, business: Business, local: datetime, contact=None, zone: st
     if local.tzinfo is not None:
         return local
     name = business.time_zone
-    if zone == "recipient" and contact is not None and getattr(contact, "time_zone", ""):
+    if zone == "recipient" and contact is not None and getattr(contact, "time_zone", None):
         name = contact.time_zone
     return local.replace(tzinfo=ZoneInfo(name))
 
@@ -378,6 +378,7 @@ def message_enqueue(
         _report(business, "blocked", {"message": str(message.uuid), "reasons": message.reasons})
     if message.status in Message.WAITING:
         number_id, due = message.from_number_id, message.send_after
+        assert number_id is not None  # waiting: it passed the number gate
         transaction.on_commit(
             lambda: lane_kick(business_id=business.pk, number_id=number_id, due_at=due)
         )
@@ -543,8 +544,10 @@ def message_enqueue_many(*, business: Business, items: list[Outgoing], actor=Non
     due: dict[int, datetime] = {}
     for m in rows:
         if m.status in Message.WAITING:
-            number_id = m.from_number_id
-            due[number_id] = min(due.get(number_id, m.send_after), m.send_after)
+            # waiting: it passed the number gate and _build gave it its send time
+            number_id, send_after = m.from_number_id, m.send_after
+            assert number_id is not None and send_after is not None
+            due[number_id] = min(due.get(number_id, send_after), send_after)
     if due:
         # robust: a broker that cannot be reached must not undo or stop a bulk enqueue; the
         # lanes are marked due by then, and the recovery task re-kicks overdue lanes
@@ -697,9 +700,9 @@ def message_review(*, message: Message, release: bool, actor=None, note: str = "
             detail={"note": note},
         )
         if release:
-            transaction.on_commit(
-                lambda: lane_kick(business_id=locked.business_id, number_id=locked.from_number_id)
-            )
+            business_id, number_id = locked.business_id, locked.from_number_id
+            assert number_id is not None  # held, not blocked: it passed the number gate
+            transaction.on_commit(lambda: lane_kick(business_id=business_id, number_id=number_id))
     return locked
 
 

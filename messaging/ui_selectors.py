@@ -3,7 +3,7 @@ an id from a request that is missing or someone else's is the same NotFound."""
 
 import contextlib
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
@@ -93,7 +93,7 @@ def message_list(
         if isinstance(until, datetime):
             qs = qs.filter(created_at__lte=_day_start(until, zone))
         else:
-            qs = qs.filter(created_at__lt=_day_start(until, zone) + timezone.timedelta(days=1))
+            qs = qs.filter(created_at__lt=_day_start(until, zone) + timedelta(days=1))
     return qs.order_by("-created_at", "-id")
 
 
@@ -104,7 +104,7 @@ class Outcome:
     reason: str  # a sentence, empty when there is nothing to explain
 
 
-_OUTCOME = {
+_OUTCOME: dict[str, tuple[str, str]] = {
     S.SENT: ("sent", "ok"),
     S.DELIVERED: ("delivered", "ok"),
     S.SENDING: ("sending", ""),

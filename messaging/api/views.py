@@ -5,6 +5,8 @@ Thin: parse, call one service or selector, serialize. A message that fails a gat
 created (201) with ``status`` BLOCKED or HELD and its ``reasons``: nothing is hidden.
 """
 
+from typing import Any
+
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
@@ -76,7 +78,7 @@ class MessageSerializer(serializers.Serializer):
         return {"label": outcome.label, "reason": outcome.reason}
 
 
-MESSAGE_EXAMPLE = {
+MESSAGE_EXAMPLE: dict[str, Any] = {
     "uuid": "3f1c2a9e-8d7b-4c1e-9a53-2b6f0e4d7c11",
     "direction": "outbound",
     "status": "QUEUED",

@@ -21,14 +21,15 @@ class SimulatedCarrier(Provider):
         self._session: aiohttp.ClientSession | None = None
         self._sem: asyncio.Semaphore | None = None
 
-    async def _ensure(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
+    async def _ensure(self) -> tuple[aiohttp.ClientSession, asyncio.Semaphore]:
+        """The session and the in-flight limit, made together (on the current event loop)."""
+        if self._session is None or self._session.closed or self._sem is None:
             self._session = aiohttp.ClientSession(
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
                 connector=aiohttp.TCPConnector(limit=settings.MESSAGING_IN_FLIGHT),
             )
             self._sem = asyncio.Semaphore(settings.MESSAGING_IN_FLIGHT)
-        return self._session
+        return self._session, self._sem
 
     @staticmethod
     def _payload(item: Outbound) -> dict:
@@ -41,10 +42,12 @@ class SimulatedCarrier(Provider):
             "status_callback": item.status_callback,
         }
 
-    async def _send_one(self, session, item: Outbound) -> SendResult:
+    async def _send_one(
+        self, session: aiohttp.ClientSession, sem: asyncio.Semaphore, item: Outbound
+    ) -> SendResult:
         try:
             async with (
-                self._sem,
+                sem,
                 session.post(f"{self.base_url}/v1/messages", json=self._payload(item)) as resp,
             ):
                 data = await resp.json(content_type=None) if resp.content_length != 0 else {}
@@ -59,11 +62,13 @@ class SimulatedCarrier(Provider):
                 TRANSIENT, code="connection", detail=str(exc)[:200], done_at=time.time()
             )
 
-    async def _send_chunk(self, session, chunk: list[Outbound]) -> list[SendResult]:
+    async def _send_chunk(
+        self, session: aiohttp.ClientSession, sem: asyncio.Semaphore, chunk: list[Outbound]
+    ) -> list[SendResult]:
         payload = {"messages": [self._payload(i) for i in chunk]}
         try:
             async with (
-                self._sem,
+                sem,
                 session.post(f"{self.base_url}/v1/messages/batch", json=payload) as resp,
             ):
                 data = await resp.json(content_type=None) if resp.content_length != 0 else {}
@@ -117,12 +122,12 @@ class SimulatedCarrier(Provider):
         )
 
     async def send_many(self, items: list[Outbound]) -> list[SendResult]:
-        session = await self._ensure()
+        session, sem = await self._ensure()
         size = settings.CARRIER_BATCH_SIZE
         if size <= 1:
-            return list(await asyncio.gather(*(self._send_one(session, i) for i in items)))
+            return list(await asyncio.gather(*(self._send_one(session, sem, i) for i in items)))
         chunks = [items[k : k + size] for k in range(0, len(items), size)]
-        answers = await asyncio.gather(*(self._send_chunk(session, c) for c in chunks))
+        answers = await asyncio.gather(*(self._send_chunk(session, sem, c) for c in chunks))
         return [r for chunk in answers for r in chunk]
 
     def verify_signature(self, *, url: str, body: bytes, headers) -> bool:

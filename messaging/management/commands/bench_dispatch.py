@@ -14,6 +14,7 @@ import sys
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any
 
 import requests
 from django.conf import settings
@@ -242,7 +243,7 @@ class Command(BaseCommand):
         env.update({k: str(v) for k, v in extra.items()})
         return env
 
-    def handle(self, *args, **o):
+    def handle(self, *args: Any, **o: Any) -> None:
         if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
             raise CommandError("bench_dispatch needs PostgreSQL (DATABASE_URL).")
         if not settings.CELERY_BROKER_URL.startswith("redis"):
@@ -279,7 +280,7 @@ class Command(BaseCommand):
         app.control.purge()
         # Enqueue everything first (workers not started yet) so every number has a backlog.
         t0 = time.monotonic()
-        per_number: dict[int, list] = defaultdict(list)
+        per_number: dict[int | None, list] = defaultdict(list)  # by from_number_id
         kicks = []
         chunk = 1000
         for start in range(0, len(contacts), chunk):
@@ -501,10 +502,10 @@ class Command(BaseCommand):
         backlog_numbers = {x.e164 for x in numbers}
         bl = sorted(e["accepted_at"] for e in firsts if e["from"] in backlog_numbers)
         ends = [max(t for t, _ in by_number[num]) for num in backlog_numbers if by_number.get(num)]
-        start = bl[0] if bl else 0.0
-        k = int((min(ends) - start) // window) if ends else 0
+        first_at = bl[0] if bl else 0.0
+        k = int((min(ends) - first_at) // window) if ends else 0
         if k >= 1:
-            in_k = sum(1 for t in bl if t < start + k * window)
+            in_k = sum(1 for t in bl if t < first_at + k * window)
             utilization = in_k / (len(backlog_numbers) * limit * k)
             achieved = in_k / (k * window)
         else:
