@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -225,7 +225,7 @@ class PublicFormSubmitView(View):
     def get(self, request, form_uuid):
         return HttpResponse(status=405, headers={"Allow": "POST, OPTIONS"})
 
-    def post(self, request, form_uuid):
+    def post(self, request: HttpRequest, form_uuid: str) -> HttpResponse:
         is_json = request.content_type == "application/json"
         try:
             form = selectors.optin_form_public(form_uuid=form_uuid)

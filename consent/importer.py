@@ -20,7 +20,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from functools import partial
 from itertools import islice
 
@@ -202,7 +202,7 @@ def _rows(reader, cols: dict[str, int], custom, width: int, reading: Reading) ->
     col_date = cols.get("consent_date")
     col_source = cols.get("consent_source")
     col_method = cols.get("consent_method")
-    today = timezone.now() + timezone.timedelta(days=1)
+    today = timezone.now() + timedelta(days=1)
     rejected = reading.rejected
     seen: dict[str, int] = {}
     # lists repeat their dates, methods and tags: work each distinct value out once
@@ -277,7 +277,7 @@ def _rows(reader, cols: dict[str, int], custom, width: int, reading: Reading) ->
         c_date = record[col_date].strip() if col_date is not None else ""
         c_source = record[col_source].strip() if col_source is not None else ""
         c_method = record[col_method].strip() if col_method is not None else ""
-        when = None
+        when: datetime | None = None
         method = ""
         if c_date or c_source or c_method:
             if not (c_date and c_source and c_method):
@@ -294,16 +294,17 @@ def _rows(reader, cols: dict[str, int], custom, width: int, reading: Reading) ->
                     {"line": start, "reason": f"incomplete consent evidence: missing {missing}"}
                 )
                 continue
-            when = dates.get(c_date)
-            if when is None:
+            parsed = dates.get(c_date)  # the date, or why it is not one
+            if parsed is None:
                 try:
-                    when = _parse_date(c_date)
+                    parsed = _parse_date(c_date)
                 except ValueError as exc:
-                    when = str(exc)
-                dates[c_date] = when
-            if isinstance(when, str):
-                rejected.append({"line": start, "reason": when})
+                    parsed = str(exc)
+                dates[c_date] = parsed
+            if isinstance(parsed, str):
+                rejected.append({"line": start, "reason": parsed})
                 continue
+            when = parsed
             if when > today:
                 rejected.append({"line": start, "reason": "consent date is in the future"})
                 continue
@@ -376,7 +377,7 @@ def _split_suppressed(rows: list[Row], suppressed, outcome: Outcome) -> list[Row
 
 
 def _scope(imp: ContactImport) -> tuple[str, str]:
-    if imp.campaign_id:
+    if imp.campaign is not None:
         return f"c:{imp.campaign.uuid}", ""
     return f"k:{imp.scope_kind or 'informational'}", imp.scope_kind or "informational"
 
@@ -684,7 +685,7 @@ def _write_consents(cursor, imp: ContactImport, todo: list[Row], contacts, now, 
         [len(todo)],
     )
     new_ids = [event_id for (event_id,) in cursor.fetchall()]
-    campaign_uuid = str(imp.campaign.uuid) if imp.campaign_id else ""
+    campaign_uuid = str(imp.campaign.uuid) if imp.campaign is not None else ""
     recorder = _recorder(imp)
     policy = f"import:{imp.uuid}"
     kind, method = EventKind.OPT_IN_CONFIRMED.value, Method.IMPORT_ATTESTED.value

@@ -209,6 +209,9 @@ class ConsentEvent(models.Model):
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
 
+    # Not a column: consent_record_opt_in sets it on the event it returns (appended or not).
+    was_created: bool
+
     class Meta:
         ordering = ["-seq"]
         constraints = [

@@ -221,7 +221,8 @@ def consent_check_many(*, business: Business, queries: list[ConsentQuery]) -> li
         )
         for q in usable
     }
-    live = set(
+    # campaign_id None: a business-wide suppression (the column is nullable)
+    live: set[tuple[str, int | None]] = set(
         Suppression.objects.filter(
             business=business, phone_hash__in=set(hashes.values()), lifted_at=None
         ).values_list("phone_hash", "campaign_id")

@@ -9,6 +9,7 @@ import functools
 import hashlib
 import logging
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
@@ -100,6 +101,7 @@ def _actor_label(actor) -> str:
 def _parse_when(value: Any) -> datetime | None:
     if value in (None, ""):
         return None
+    when: datetime | None
     if isinstance(value, datetime):
         when = value
     else:
@@ -137,7 +139,14 @@ def _clean_evidence(evidence: dict | None) -> dict[str, Any]:
     }
 
 
-def chain_fields(event: ConsentEvent, *, business_uuid, contact_uuid, campaign_uuid, form_uuid):
+def chain_fields(
+    event: ConsentEvent | SimpleNamespace,  # verify_chain passes a row of values()
+    *,
+    business_uuid,
+    contact_uuid,
+    campaign_uuid,
+    form_uuid,
+):
     """The strings the chained hash covers (used when appending and when verifying)."""
     return {
         "uuid": str(event.uuid),
@@ -427,7 +436,8 @@ def consent_record_opt_in(
         )
     ev = _clean_evidence(evidence)
     _require_evidence(method, ev)
-    kind_value = "" if campaign is not None else kind
+    # a campaign scope has no kind; without a campaign, kind is one of KINDS (checked above)
+    kind_value = "" if campaign is not None else kind or ""
     key = scope_key(campaign=campaign, kind=kind_value)
     with transaction.atomic():
         _chain_head(business)  # serialises writers of this business's ledger
@@ -1058,7 +1068,7 @@ def optin_form_submit(
         )
         if contact.erased_at:
             raise ContactErased()
-        changed = []
+        changed: list[str] = []
         if name.strip() and not contact.name:
             contact.name, changed = name.strip()[:200], [*changed, "name"]
         if email.strip() and not contact.email:
