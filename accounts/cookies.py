@@ -153,8 +153,8 @@ def current_choice(request: HttpRequest) -> CookieChoice | None:
         choice = _stored_choice(request)
         if choice is not None and choice.version != policy_version():
             choice = None  # a new cookie policy asks again
-        request._cookie_choice = choice
-    return request._cookie_choice
+        request._cookie_choice = choice  # type: ignore[attr-defined]  # memo for this request
+    return request._cookie_choice  # type: ignore[attr-defined]
 
 
 def consent_allows(request: HttpRequest, category: str) -> bool:
@@ -244,7 +244,7 @@ def cookie_consent_record(
         secure=request.is_secure(),
         httponly=True,
     )
-    request._cookie_choice = choice
+    request._cookie_choice = choice  # type: ignore[attr-defined]  # the memo current_choice reads
     return record
 
 

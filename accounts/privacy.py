@@ -116,9 +116,7 @@ def user_email_change_request(
 @transaction.atomic
 def user_email_change_confirm(*, token: str, ip: str | None = None) -> User:
     try:
-        data = signing.loads(
-            token, salt=EMAIL_CHANGE_SALT, max_age=EMAIL_CHANGE_MAX_AGE.total_seconds()
-        )
+        data = signing.loads(token, salt=EMAIL_CHANGE_SALT, max_age=EMAIL_CHANGE_MAX_AGE)
     except signing.SignatureExpired:
         raise NotFound("This confirmation link has expired: ask for a new one.") from None
     except signing.BadSignature:

@@ -26,7 +26,7 @@ class TooManyRequests(ApplicationError):
 
 def _throttle(*, form: str, ip: str | None) -> None:
     key = f"public-form:{form}:{ip or 'unknown'}"
-    count = cache.get_or_set(key, 0, FORM_WINDOW)
+    count = cache.get_or_set(key, 0, FORM_WINDOW) or 0
     if count >= FORM_LIMIT:
         raise TooManyRequests(
             "You have sent several requests in the last hour. Please wait an hour, or write "

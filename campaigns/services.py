@@ -839,7 +839,7 @@ def phone_number_unassign(
     *, number: PhoneNumber, actor: User | None, ip: str | None = None
 ) -> PhoneNumber:
     number = PhoneNumber.objects.select_for_update().get(pk=number.pk)
-    if number.campaign_id is None:
+    if number.campaign is None:
         return number
     campaign_uuid = str(number.campaign.uuid)
     number.campaign = None

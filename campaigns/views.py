@@ -8,6 +8,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.errors import ApplicationError, NotFound
+from accounts.models import Business
 from accounts.roles import Cap, role_can
 from accounts.tenancy import TenantMixin, client_ip
 
@@ -163,7 +164,8 @@ def _usecase_guide() -> list[dict]:
 
 
 class _CampaignFormMixin:
-    template_name = "campaigns/campaign_form.html"
+    template_name: str | None = "campaigns/campaign_form.html"  # as TemplateView declares it
+    business: Business  # set by TenantMixin.dispatch
 
     def form_context(self, form, campaign=None) -> dict:
         return {

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django_otp.admin import OTPAdminSite
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
@@ -11,7 +11,7 @@ from config import observability
 # Staff sign in to the admin with a password and a TOTP code (django-otp).
 admin.site.__class__ = OTPAdminSite
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("", include("accounts.api.urls")),
     path("", include("campaigns.api.urls")),
     path("", include("consent.api.urls")),

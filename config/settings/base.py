@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from celery.schedules import crontab
@@ -167,7 +168,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": None,
 }
-SPECTACULAR_SETTINGS = {
+SPECTACULAR_SETTINGS: dict[str, Any] = {
     "TITLE": "Contact Your Client API",
     "DESCRIPTION": (
         "Send compliant business texts. Authenticate with `Authorization: Bearer <api key>`. "
@@ -231,7 +232,7 @@ MESSAGING_RATE_WINDOW = env.float("MESSAGING_RATE_WINDOW", default=60.0)
 
 # Structured logs: LOG_FORMAT=json gives one JSON object per line with request_id (and
 # message_id where the send path knows it); plain is for reading in a terminal.
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"context": {"()": "config.observability.ContextFilter"}},
