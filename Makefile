@@ -29,6 +29,7 @@ run: seed
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 # Known vulnerabilities in the installed dependencies fail; an unreachable advisory service
 # is reported as NOT CHECKED and does not (.ci/audit, docs/reliability.md).
