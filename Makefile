@@ -38,7 +38,7 @@ audit: install
 
 test: install lint audit
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/pytest -m "not faults" $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -m "not faults" --cov --cov-report=term $(PYTEST_ARGS)
 	@echo "--- fault-injection stage (real workers, carrier faults, SIGKILL, Redis restart) ---"
 	$(VENV)/bin/pytest -m faults tests/faults -s $(PYTEST_ARGS)
 
