@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from campaigns.models import Campaign
+from tests.browser import dismiss_cookie_banner
 from tests.campaigns.conftest import campaign_input
 from tests.factories.campaigns import BrandFactory
 
@@ -20,16 +21,10 @@ def page(owner_page):
     return owner_page
 
 
-def _dismiss_cookie_banner(page):
-    banner = page.locator("#cookie-banner")
-    if banner.count() and banner.is_visible():
-        page.click("#cookie-banner button[value=reject_all]")
-
-
 def test_wizard_live_validation_preview_and_submit(page, business):
     BrandFactory(business=business, display_name="Bright Smile")
     page.goto("/app/campaigns/new/")
-    _dismiss_cookie_banner(page)
+    dismiss_cookie_banner(page)
     data = campaign_input()
     page.select_option("#id_usecase", "MIXED")
     page.check("#id_sub_usecases input[value=MARKETING]")

@@ -8,9 +8,7 @@ webhook, as the carrier would send it.
 
 import json
 import os
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -18,7 +16,7 @@ from playwright.sync_api import expect
 
 from consent import selectors
 from consent.models import ConsentEvent, Contact, FormSnapshot
-from tests.browser import guarded_page
+from tests.browser import LoopbackSite, guarded_page
 from tests.factories.campaigns import PhoneNumberFactory
 from tests.factories.consent import OptInFormFactory
 
@@ -27,46 +25,10 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # the test's ORM calls beside 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-class Site:
-    """A website on 127.0.0.1:<port> serving fixed pages."""
-
-    def __init__(self):
-        self.pages: dict[str, str] = {}
-        pages = self.pages
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                body = pages.get(self.path.split("?")[0])
-                if body is None:
-                    self.send_response(404)
-                    self.end_headers()
-                    return
-                data = body.encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.origin = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def sites():
-    allowed, stranger = Site(), Site()
-    yield allowed, stranger
-    allowed.close()
-    stranger.close()
+    with LoopbackSite() as allowed, LoopbackSite() as stranger:
+        yield allowed, stranger
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from messaging.models import Broadcast, Message
 from messaging.segments import segment_info
-from tests.browser import signed_in_page
+from tests.browser import dismiss_cookie_banner, signed_in_page
 from tests.factories.consent import ContactFactory
 from tests.factories.messaging import MessageFactory, consenting_contact, sending_number
 
@@ -26,10 +26,7 @@ def signed_in(chromium, live_server, owner):
     """The owner's page, past the cookie banner (chosen once, so it covers nothing later)."""
     with signed_in_page(chromium, live_server, owner) as page:
         page.goto("/app/")
-        banner = page.locator("#cookie-banner")
-        if banner.count() and banner.is_visible():
-            with page.expect_navigation():
-                page.click("#cookie-banner button[value=reject_all]")
+        dismiss_cookie_banner(page)
         yield page
 
 

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from policies.models import PolicyDecision
+from tests.browser import dismiss_cookie_banner
 from tests.factories.policies import PolicyDecisionFactory
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # the test's ORM calls beside Playwright
@@ -22,9 +23,7 @@ def page(owner_page):
 def test_precheck_shows_reasons_and_records_nothing(page, business):
     PolicyDecisionFactory(business=business, excerpt="Book now: bit.ly/abc")
     page.goto("/app/policy/")
-    banner = page.locator("#cookie-banner")
-    if banner.count() and banner.is_visible():
-        page.click("#cookie-banner button[value=reject_all]")
+    dismiss_cookie_banner(page)
     expect(page.locator("text=bit.ly is a public link shortener").first).to_be_visible()
     page.fill("#pc-body", "Get your p4yday l0an today at bit.ly/cash")
     page.select_option("#pc-kind", "transactional")

@@ -52,14 +52,6 @@ def shoot(page, name: str) -> Path:
     return path
 
 
-def dismiss_cookies(page) -> None:
-    """A first visit shows the cookie banner; a visitor answers it like anyone would."""
-    banner = page.locator("#cookie-banner")
-    if banner.count() and banner.is_visible():
-        banner.get_by_role("button", name="Reject all").click()
-        page.wait_for_load_state()
-
-
 @pytest.fixture
 def staff_login(db):
     """staff_login(page): a compliance staff member signs in to the admin with password and

@@ -11,8 +11,9 @@ from playwright.sync_api import expect
 
 from accounts.models import Business
 from accounts.public_models import AppointmentRequest, SupportRequest
+from tests.browser import dismiss_cookie_banner
 
-from .conftest import dismiss_cookies, shoot
+from .conftest import shoot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,7 +22,7 @@ PASSWORD = "Salon-owner-pass-42"
 
 def signup(page, *, email="rosa@rosas-salon.example", legal="Rosa's Salon LLC") -> None:
     page.goto("/")
-    dismiss_cookies(page)
+    dismiss_cookie_banner(page)
     page.get_by_role("link", name="Create your account").click()
     page.get_by_label("Your name").fill("Rosa Diaz")
     page.get_by_label("Work email").fill(email)
@@ -48,7 +49,7 @@ def test_public_site_book_a_call_and_ask_support(new_page, live_server):
     term.locator("summary").focus()
     page.keyboard.press("Enter")
     expect(term.locator(".term-body")).to_contain_text("The Campaign Registry")
-    dismiss_cookies(page)
+    dismiss_cookie_banner(page)
     shoot(page, "landing")
 
     page.get_by_role("link", name="Book a demo call").click()
@@ -123,7 +124,7 @@ def test_team_invitation_and_api_key_shown_once_then_revoked(new_page, live_serv
 
     agent = new_page()
     agent.goto(path)
-    dismiss_cookies(agent)
+    dismiss_cookie_banner(agent)
     expect(agent.locator("h1")).to_contain_text("Join Rosa's Salon")
     agent.get_by_label("Full name").fill("Alex Agent")
     agent.get_by_label("Password").fill("Agent-pass-12345")
@@ -183,7 +184,7 @@ def test_dashboard_charts_on_a_phone_with_keyboard(new_page):
 
     page = new_page(viewport={"width": 390, "height": 844})
     page.goto("/accounts/login/")
-    dismiss_cookies(page)
+    dismiss_cookie_banner(page)
     page.get_by_label("Email").fill(user.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.locator("main form button[type=submit]").click()

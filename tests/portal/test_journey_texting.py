@@ -3,9 +3,7 @@ HTTP, both directions) and a real Celery worker: register and get a number, opt-
 double opt-in by text, compose and deliver, STOP and the skip that follows, broadcast."""
 
 import re
-import threading
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -17,11 +15,12 @@ from consent import selectors as consent_selectors
 from consent.models import Contact
 from messaging import quiet_hours
 from messaging.models import Broadcast, Message
+from tests.browser import LoopbackSite, dismiss_cookie_banner
 from tests.campaigns.conftest import brand_input, campaign_input
 from tests.factories.accounts import MembershipFactory, UserFactory
 from tests.factories.messaging import consenting_contact, sending_number
 
-from .conftest import dismiss_cookies, shoot, wait_until
+from .conftest import shoot, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -67,7 +66,7 @@ def owner_with_password(business=None, email="owner@salon.example"):
 
 def log_in(page, email: str) -> None:
     page.goto("/accounts/login/")
-    dismiss_cookies(page)
+    dismiss_cookie_banner(page)
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.locator("main form button[type=submit]").click()
@@ -149,39 +148,11 @@ def test_register_brand_and_campaign_approved_then_get_a_number(
     expect(page.locator(f'[data-rate="{e164}"]')).to_have_text("0 / 50")
 
 
-class Site:
-    """The salon's own website on another loopback origin, embedding the opt-in form."""
-
-    def __init__(self):
-        self.pages: dict[str, str] = {}
-        pages = self.pages
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                data = pages.get(self.path, "").encode()
-                self.send_response(200 if data else 404)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.origin = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def salon_site():
-    site = Site()
-    yield site
-    site.close()
+    """The salon's own website on another loopback origin, embedding the opt-in form."""
+    with LoopbackSite() as site:
+        yield site
 
 
 def test_opt_in_form_embedded_then_double_opt_in_by_text(new_page, sending_stack, salon_site):
