@@ -177,7 +177,10 @@ def test_inbox_reply_with_a_quick_reply_by_keyboard(signed_in, business):
     QuickReply.objects.create(business=business, title="Hours", body="We open 9 to 5, Mon-Sat.")
     page.goto("/app/inbox/")
     expect(page.locator("main")).to_contain_text("1 new")
-    page.click("text=Ana Diaz")
+    # the inbox list shows the same text: wait for the conversation page itself to load
+    # (its quick-reply handler is attached by a script that runs once the page is parsed)
+    with page.expect_navigation():
+        page.click("text=Ana Diaz")
     expect(page.locator("main")).to_contain_text("Are you open on Saturday?")
     expect(page.locator("aside")).to_contain_text("may be sent")
     page.focus("button[data-quick-reply]")
