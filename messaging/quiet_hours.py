@@ -11,7 +11,7 @@ restrictive reading wins.
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 FEDERAL_WINDOW = (8, 21)
 
@@ -54,7 +54,7 @@ def zones_for(e164: str, known_zone: str = "") -> list[str]:
     from phonenumbers import timezone as pn_timezone
 
     zones: list[str] = []
-    if known_zone:
+    if known_zone and zone_loadable(known_zone):
         zones.append(known_zone)
     try:
         parsed = phonenumbers.parse(e164, None)
@@ -64,6 +64,16 @@ def zones_for(e164: str, known_zone: str = "") -> list[str]:
     except phonenumbers.NumberParseException:
         pass
     return zones or ["America/New_York"]
+
+
+def zone_loadable(zone: str) -> bool:
+    """Whether zoneinfo knows ``zone`` (contacts saved before zones were validated may hold
+    anything; quiet hours must still be computed from the number)."""
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def window_for(e164: str, *, business_window: tuple[int, int] | None = None) -> Window:

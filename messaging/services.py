@@ -81,8 +81,10 @@ def send_at_local(*, business: Business, local: datetime, contact=None, zone: st
     if local.tzinfo is not None:
         return local
     name = business.time_zone
-    if zone == "recipient" and contact is not None and getattr(contact, "time_zone", None):
-        name = contact.time_zone
+    recipient = getattr(contact, "time_zone", None) if contact is not None else None
+    # a zone saved before zones were validated may not load: the business's then
+    if zone == "recipient" and recipient and quiet_hours.zone_loadable(recipient):
+        name = recipient
     return local.replace(tzinfo=ZoneInfo(name))
 
 
