@@ -111,8 +111,6 @@ def _fuzzy(word: str, m: Matcher, stop: frozenset[str]) -> str | None:
     best = None
     for c in cands:
         limit = 2 if len(c) >= 9 else 1
-        if abs(len(c) - len(word)) > limit:
-            continue
         if word[0] != c[0] and len(c) < 9 and (word[0], c[0]) not in _SOUND_ALIKE:
             continue  # misspellings keep the first letter; this avoids many false friends
         dist = OSA.distance(word, c, score_cutoff=limit)

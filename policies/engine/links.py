@@ -358,9 +358,20 @@ def find_links(text: str) -> list[Link]:
     for m in _URL.finditer(text) if has_url else ():
         raw = m.group().rstrip(_TRAIL)
         host, path, userinfo, has_scheme = _parse(raw)
+        # https://bit[.]ly/x hides its host as bit[.]ly/x does without a scheme
+        obfuscated = bool(_OBF_DOT.search(host))
+        if obfuscated:
+            host = _OBF_DOT.sub(".", host)
         links.append(
             Link(
-                raw, m.start(), m.start() + len(raw), fold(host), path, userinfo, has_scheme, False
+                raw,
+                m.start(),
+                m.start() + len(raw),
+                fold(host),
+                path,
+                userinfo,
+                has_scheme,
+                obfuscated,
             )
         )
         taken.append((m.start(), m.start() + len(raw)))

@@ -221,3 +221,136 @@ def test_fingerprints_fold_case_and_lookalikes():
     assert fingerprint(a) == fingerprint(b)
     near = simhash("Big sale today at our store, come by Anna!")
     assert hamming(simhash(a), near) < hamming(simhash(a), simhash("Your invoice is ready"))
+
+
+@pytest.mark.parametrize(
+    ("body", "rule_id", "category"),
+    [
+        # a query right after the host is still the link's path
+        ("Pay at https://brightsmile.com?aff_id=3", "link.affiliate_params", "lead_generation"),
+        ("Pay at https://brightsmile.com/p?utm_source=x&aff_id=3", "link.affiliate_params", None),
+        ("Pay at https://shop.example.com/p?aff_id=3", "link.affiliate_params", None),
+        # brand.com@other.tld without a scheme opens other.tld
+        ("Login at brightsmile.com@evil.tld/x now", "link.userinfo", "obfuscated_link"),
+        ("Visit 192.168.4.20/login", "link.ip_host", "obfuscated_link"),
+        ("Book at brightsmile[.]com/x", "link.obfuscated_dots", "obfuscated_link"),
+        ("Book at evilsite[.]com/x", "link.obfuscated_dots", "obfuscated_link"),
+    ],
+)
+def test_link_rules(body, rule_id, category):
+    d = check_message(body, RULES, kind="transactional", brand_domains=BRAND)
+    assert d.decision == "block"
+    assert [r.rule_id for r in d.reasons] == [rule_id]
+    assert d.reasons[0].category == (category or d.reasons[0].category)
+
+
+def test_own_link_with_a_query_and_no_path_is_allowed():
+    assert verdict("Pay at https://brightsmile.com?ref=abc") == ("allow", [])
+    (link,) = L.find_links("Pay at https://brightsmile.com?ref=abc")
+    assert (link.host, link.path) == ("brightsmile.com", "?ref=abc")
+
+
+def test_userinfo_link_without_scheme_spans_its_path():
+    body = "Login at brightsmile.com@evil.tld/x now"
+    (reason,) = check_message(body, RULES, kind="transactional", brand_domains=BRAND).reasons
+    s, e = reason.span
+    assert body[s:e] == "brightsmile.com@evil.tld/x"
+    assert "really opens evil.tld" in reason.message
+
+
+@pytest.mark.parametrize("body", ["Version 2.co ships", "Room 12.io", "Ref x.zzqq"])
+def test_numbers_and_unknown_tlds_are_not_links(body):
+    assert L.find_links(body) == []
+
+
+def test_obfuscated_own_domain_is_asked_to_be_written_plainly():
+    (reason,) = check_message(
+        "Book at brightsmile[.]com/x", RULES, kind="transactional", brand_domains=BRAND
+    ).reasons
+    assert reason.message.endswith("write it plainly.")
+
+
+def test_lookalike_of_an_internationalised_brand_domain():
+    # the brand is registered in punycode (bücher.com); bucher.com imitates it
+    d = check_message(
+        "see bucher.com/x", RULES, kind="transactional", brand_domains=["xn--bcher-kva.com"]
+    )
+    assert [r.rule_id for r in d.reasons] == ["link.lookalike"]
+    # a brand that is not valid punycode is compared as written
+    d = check_message("see bucher.com/x", RULES, kind="transactional", brand_domains=["xn--zz.com"])
+    assert [r.rule_id for r in d.reasons] == ["link.unbranded"]
+
+
+@pytest.mark.parametrize(
+    ("body", "needs_opt_out"),
+    [
+        ("Big sale ends Friday, stop by!", True),  # "stop" without an instruction
+        ("Sale Friday! Send the word STOP if you want no more texts.", False),
+    ],
+)
+def test_opt_out_instruction_found_near_the_keyword(body, needs_opt_out):
+    got = verdict(body, "marketing")
+    assert got == (("block", ["missing_opt_out"]) if needs_opt_out else ("allow", []))
+
+
+def test_fuzzy_memo_stays_bounded_and_verdicts_unchanged():
+    rules = compile_rules(load_fixture())  # its own memo
+    for start in range(0, 100_001, 1000):
+        check_message(
+            " ".join(f"w{i:06d}x" for i in range(start, start + 1000)),
+            rules,
+            kind="conversational",
+        )
+    assert len(rules.content.fuzzy_memo) <= 100_000
+    assert check_message("casinno bonus", rules, kind="conversational").decision == "block"
+
+
+@pytest.mark.parametrize(
+    ("website", "rule_id"),
+    [
+        ("https://bit.ly/abc", "business.website_shortener"),
+        ("http://203.0.113.5:8080/", "business.website_ip"),
+    ],
+)
+def test_business_screen_reviews_a_website_that_is_not_a_domain(website, rule_id):
+    d = screen_business("Bright Smile", "Family dental clinic", website, RULES)
+    assert d.decision == "review"
+    assert [r.rule_id for r in d.reasons] == [rule_id]
+
+
+@pytest.mark.parametrize(
+    ("flag", "rule_id", "decision"),
+    [
+        ("affiliate_marketing", "campaign.flag.affiliate_marketing", "block"),
+        ("age_gated", "campaign.flag.age_gated", "review"),
+    ],
+)
+def test_campaign_flags(flag, rule_id, decision):
+    d = check_campaign(
+        usecase="ACCOUNT_NOTIFICATION",
+        sub_usecases=[],
+        description="Appointment reminders for dental patients",
+        message_flow="Patients opt in on our intake form",
+        samples=["", "Bright Smile: your cleaning is tomorrow at 9am. Reply STOP to opt out."],
+        flags={flag: True},
+        brand_name="Bright Smile",
+        brand_domains=BRAND,
+        rules=RULES,
+    )
+    assert d.decision == decision
+    assert [r.rule_id for r in d.reasons] == [rule_id]
+
+
+@pytest.mark.parametrize(
+    ("body", "rule_ids"),
+    [
+        # with a scheme the brackets hide the host just as they do without one
+        ("Book at https://bit[.]ly/x", ["link.shortener", "link.obfuscated_dots"]),
+        ("Book at https://brightsmile[.]com/x", ["link.obfuscated_dots"]),
+        ("Book at https://evil(dot)com/x", ["link.obfuscated_dots"]),
+        ("Book at www.evil[.]com", ["link.obfuscated_dots"]),
+    ],
+)
+def test_obfuscated_dots_in_a_url_with_scheme(body, rule_ids):
+    d = check_message(body, RULES, kind="transactional", brand_domains=BRAND)
+    assert [r.rule_id for r in d.reasons] == rule_ids
