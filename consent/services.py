@@ -1005,14 +1005,14 @@ def optin_form_update(*, business: Business, form, actor=None, campaigns=None, *
     if form.business_id != business.pk:
         raise NotFound("Form not found.")
     clean = _clean_form_fields(business, fields)
+    for campaign in campaigns or ():
+        _check_campaign(business, campaign)  # before anything is written
     for key, value in clean.items():
         setattr(form, key, value)
     form.version += 1
     form.updated_at = timezone.now()
     form.save()
     if campaigns is not None:
-        for campaign in campaigns:
-            _check_campaign(business, campaign)
         form.campaigns.set(campaigns)
     audit_record(
         action="consent.form_update",
@@ -1066,8 +1066,6 @@ def optin_form_submit(
             email=email.strip(),
             source="form",
         )
-        if contact.erased_at:
-            raise ContactErased()
         changed: list[str] = []
         if name.strip() and not contact.name:
             contact.name, changed = name.strip()[:200], [*changed, "name"]

@@ -473,3 +473,100 @@ def test_a_failure_in_a_later_chunk_leaves_nothing_of_the_earlier_ones(
     assert len(calls) == 3
     assert not Contact.objects.filter(business=business).exists()
     assert not ConsentEvent.objects.filter(business=business).exists()
+
+
+def test_progress_is_reported_while_an_import_runs(api_client, business, owner, monkeypatch):
+    from django.urls import reverse
+
+    from consent import importer
+
+    monkeypatch.setattr(importer, "CHUNK", 7)
+    real = importer._write_consents
+    seen = []
+
+    def look_during_the_third_chunk(*args, **kwargs):
+        if len(seen) < 3:
+            url = reverse("api-import", kwargs={"import_uuid": imp.uuid})
+            seen.append(api_client.get(url).json())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(importer, "_write_consents", look_during_the_third_chunk)
+    imp = _queued(business, owner, make_csv(*CHUNKED))
+    services.contact_import_run(import_id=imp.pk)
+    assert [(s["status"], s["processed_rows"]) for s in seen] == [
+        ("RUNNING", 0),
+        ("RUNNING", 7),
+        ("RUNNING", 14),
+    ]
+
+
+def test_running_an_import_twice_imports_once(business, owner):
+    imp = _queued(business, owner, make_csv(*CHUNKED[:3]))
+    first = services.contact_import_run(import_id=imp.pk)
+    assert first.status == "DONE" and first.created_count == 3
+    events = ConsentEvent.objects.filter(business=business).count()
+    again = services.contact_import_run(import_id=imp.pk)  # a redelivered task
+    assert (again.status, again.created_count) == ("DONE", 3)
+    assert ConsentEvent.objects.filter(business=business).count() == events
+
+
+def test_a_file_over_the_size_limit_is_refused(business, owner, settings):
+    from accounts.errors import ValidationFailed
+    from consent.models import ContactImport
+
+    settings.CONSENT_IMPORT_MAX_BYTES = 64
+    with pytest.raises(ValidationFailed) as exc:
+        services.contact_import_create(
+            business=business, filename="big.csv", content=make_csv(*CHUNKED), actor=owner.user
+        )
+    assert "file" in exc.value.fields
+    assert not ContactImport.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"mapping": {**MAPPING, "shoe_size": "Store"}}, "mapping"),
+        ({"scope_kind": ""}, "scope_kind"),
+        ({"scope_kind": "transactional"}, "scope_kind"),
+    ],
+)
+def test_import_start_names_the_wrong_field_and_does_not_start(business, owner, change, field):
+    from accounts.errors import ValidationFailed
+
+    imp = services.contact_import_create(
+        business=business, filename="list.csv", content=make_csv(*CHUNKED[:3]), actor=owner.user
+    )
+    args = {"mapping": MAPPING, "scope_kind": "marketing", **change}
+    with pytest.raises(ValidationFailed) as exc:
+        services.contact_import_start(business=business, imp=imp, attest=True, **args)
+    assert field in exc.value.fields
+    imp.refresh_from_db()
+    assert imp.status == "UPLOADED"
+    assert not Contact.objects.filter(business=business).exists()
+
+
+@pytest.mark.parametrize("whose", ["import", "campaign"])
+def test_import_start_with_another_business_object_is_not_found(
+    business, other_business, owner, whose
+):
+    from accounts.errors import NotFound
+
+    imp = services.contact_import_create(
+        business=business, filename="list.csv", content=make_csv(*CHUNKED[:3]), actor=owner.user
+    )
+    acting, campaign = business, CampaignFactory(business=other_business)
+    if whose == "import":
+        acting, campaign = other_business, None
+    with pytest.raises(NotFound):
+        services.contact_import_start(
+            business=acting,
+            imp=imp,
+            mapping=MAPPING,
+            campaign=campaign,
+            scope_kind="marketing",
+            attest=True,
+        )
+    imp.refresh_from_db()
+    assert imp.status == "UPLOADED"
+    assert not Contact.objects.exists()

@@ -256,3 +256,278 @@ def test_consent_check_is_one_state_query_plus_suppression(business, django_asse
     contact = opted_in_contact(business=business, campaign=campaign)
     with django_assert_num_queries(2):
         assert check(business, contact, campaign=campaign) == "ok"
+
+
+# --- guards: another business's objects, erased contacts, bad input ----------------------
+
+
+def _ledger_counts():
+    from accounts.models import AuditEvent
+
+    return (
+        ConsentEvent.objects.count(),
+        ConsentState.objects.count(),
+        Suppression.objects.count(),
+        AuditEvent.objects.count(),
+    )
+
+
+FOREIGN_CALLS = {
+    "update another's contact": lambda b, own, other: services.contact_update(
+        business=b, contact=other["contact"], name="Hijack"
+    ),
+    "opt in another's contact": lambda b, own, other: services.consent_record_opt_in(
+        business=b,
+        contact=other["contact"],
+        method=Method.API,
+        kind="marketing",
+        evidence=EVIDENCE,
+        double_opt_in=False,
+    ),
+    "opt in to another's campaign": lambda b, own, other: services.consent_record_opt_in(
+        business=b,
+        contact=own["contact"],
+        method=Method.API,
+        campaign=other["campaign"],
+        evidence=EVIDENCE,
+        double_opt_in=False,
+    ),
+    "opt out another's contact": lambda b, own, other: services.consent_record_opt_out(
+        business=b, contact=other["contact"], method=Method.API, scope_all=True
+    ),
+    "opt out of another's campaign": lambda b, own, other: services.consent_record_opt_out(
+        business=b,
+        contact=own["contact"],
+        method=Method.API,
+        scope_all=False,
+        campaign=other["campaign"],
+    ),
+    "START for another's campaign": lambda b, own, other: services.consent_record_reply_opt_in(
+        business=b, contact=own["contact"], campaign=other["campaign"], evidence={}
+    ),
+    "erase another's contact": lambda b, own, other: services.contact_erase(
+        business=b, contact=other["contact"]
+    ),
+    "form for another's campaign": lambda b, own, other: services.optin_form_create(
+        business=b,
+        campaigns=[other["campaign"]],
+        name="Join",
+        program_name="Smile",
+        message_description="reminders",
+        terms_url="https://brightsmile.example/terms",
+        privacy_url="https://brightsmile.example/privacy",
+    ),
+    "edit another's form": lambda b, own, other: services.optin_form_update(
+        business=b, form=other["form"], name="Hijack"
+    ),
+}
+
+
+@pytest.mark.parametrize("call", FOREIGN_CALLS.values(), ids=FOREIGN_CALLS.keys())
+def test_another_business_object_is_not_found_and_nothing_is_written(
+    business, other_business, call
+):
+    from accounts.errors import NotFound
+    from tests.factories.consent import OptInFormFactory
+
+    own = {"contact": opted_in_contact(business=business, kind="marketing")}
+    other = {
+        "contact": ContactFactory(business=other_business, name="Theirs"),
+        "campaign": CampaignFactory(business=other_business),
+        "form": OptInFormFactory(business=other_business, name="Theirs"),
+    }
+    before = _ledger_counts()
+    with pytest.raises(NotFound):
+        call(business, own, other)
+    assert _ledger_counts() == before
+    other["contact"].refresh_from_db()
+    other["form"].refresh_from_db()
+    assert other["contact"].name == "Theirs" and other["contact"].erased_at is None
+    assert other["form"].name == "Theirs" and other["form"].version == 1
+
+
+def test_form_edit_with_another_business_campaign_changes_nothing(business, other_business):
+    from accounts.errors import NotFound
+    from tests.factories.consent import OptInFormFactory
+
+    form = OptInFormFactory(business=business, name="Ours")
+    with pytest.raises(NotFound):
+        services.optin_form_update(
+            business=business,
+            form=form,
+            name="Changed",
+            campaigns=[CampaignFactory(business=other_business)],
+        )
+    form.refresh_from_db()
+    assert (form.name, form.version) == ("Ours", 1)
+    assert list(form.campaigns.all()) == []
+
+
+ERASED_CALLS = {
+    "update": lambda b, c: services.contact_update(business=b, contact=c, name="Back"),
+    "opt in": lambda b, c: services.consent_record_opt_in(
+        business=b,
+        contact=c,
+        method=Method.API,
+        kind="marketing",
+        evidence=EVIDENCE,
+        double_opt_in=False,
+    ),
+    "opt out": lambda b, c: services.consent_record_opt_out(
+        business=b, contact=c, method=Method.API, scope_all=True
+    ),
+    "START": lambda b, c: services.consent_record_reply_opt_in(business=b, contact=c, evidence={}),
+}
+
+
+@pytest.mark.parametrize("call", ERASED_CALLS.values(), ids=ERASED_CALLS.keys())
+def test_erased_contact_is_a_conflict_and_nothing_is_written(business, call):
+    from consent.errors import ContactErased
+
+    contact = ContactFactory(business=business)
+    services.contact_erase(business=business, contact=contact)
+    before = _ledger_counts()
+    with pytest.raises(ContactErased) as exc:
+        call(business, contact)
+    assert exc.value.status_code == 409
+    assert _ledger_counts() == before
+
+
+def test_erasing_twice_changes_nothing_the_second_time(business):
+    contact = ContactFactory(business=business)
+    first = services.contact_erase(business=business, contact=contact)
+    before = _ledger_counts()
+    again = services.contact_erase(business=business, contact=contact)
+    assert again.erased_at == first.erased_at
+    assert _ledger_counts() == before  # no second audit entry, no second suppression
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"method": "CARRIER_PIGEON", "kind": "marketing"}, "method"),
+        ({"method": Method.API}, "campaign"),  # neither a campaign nor a kind
+        ({"method": Method.API, "kind": "transactional"}, "campaign"),
+        (
+            {"method": Method.API, "kind": "marketing", "consented_at": "last Tuesday"},
+            "consented_at",
+        ),
+    ],
+)
+def test_opt_in_input_errors_name_the_field_and_write_nothing(business, kwargs, field):
+    from accounts.errors import ValidationFailed
+
+    contact = ContactFactory(business=business)
+    evidence = {**EVIDENCE}
+    if "consented_at" in kwargs:
+        evidence["consented_at"] = kwargs.pop("consented_at")
+    before = _ledger_counts()
+    with pytest.raises(ValidationFailed) as exc:
+        services.consent_record_opt_in(
+            business=business, contact=contact, evidence=evidence, double_opt_in=False, **kwargs
+        )
+    assert field in exc.value.fields
+    assert _ledger_counts() == before
+
+
+def test_verbal_opt_in_needs_the_script(business):
+    contact = ContactFactory(business=business)
+    with pytest.raises(EvidenceMissing) as exc:
+        services.consent_record_opt_in(
+            business=business,
+            contact=contact,
+            method=Method.VERBAL_SCRIPT,
+            kind="marketing",
+            evidence={"source": "phone call"},
+            double_opt_in=False,
+        )
+    assert "evidence" in exc.value.fields
+    assert not ConsentEvent.objects.filter(contact=contact).exists()
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("2026-01-05", "2026-01-05T00:00:00+00:00"),  # a date alone: midnight UTC
+        ("2026-01-05T09:30:00", "2026-01-05T09:30:00+00:00"),  # naive: read as UTC
+        ("2026-01-05T09:30:00-05:00", "2026-01-05T14:30:00+00:00"),
+    ],
+)
+def test_consented_at_is_stored_in_utc(business, given, stored):
+    event = services.consent_record_opt_in(
+        business=business,
+        contact=ContactFactory(business=business),
+        method=Method.API,
+        kind="marketing",
+        evidence={**EVIDENCE, "consented_at": given},
+        double_opt_in=False,
+    )
+    event.refresh_from_db()
+    assert event.consented_at.isoformat() == stored
+    assert selectors.ledger_verify(business=business).ok
+
+
+def test_custom_fields_must_be_an_object(business):
+    from accounts.errors import ValidationFailed
+
+    contact = ContactFactory(business=business, custom_fields={"store": "Main"})
+    with pytest.raises(ValidationFailed) as exc:
+        services.contact_update(business=business, contact=contact, custom_fields=["Main"])
+    assert "custom_fields" in exc.value.fields
+    contact.refresh_from_db()
+    assert contact.custom_fields == {"store": "Main"}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "key"),
+    [
+        ({"campaign": None, "kind": "marketing"}, "k:marketing"),
+        ({}, "all"),
+    ],
+)
+def test_scope_keys(kwargs, key):
+    assert services.scope_key(**kwargs) == key
+
+
+FORM = {
+    "name": "Join",
+    "program_name": "Smile Alerts",
+    "message_description": "reminders",
+    "terms_url": "https://brightsmile.example/terms",
+    "privacy_url": "https://brightsmile.example/privacy",
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"allowed_origins": "https://brightsmile.example/join"}, "allowed_origins"),  # a path
+        ({"allowed_origins": ["ftp://brightsmile.example"]}, "allowed_origins"),
+        ({"scope_kind": "transactional"}, "scope_kind"),
+        ({"program_name": "  "}, "program_name"),
+        ({"terms_url": "brightsmile.example/terms"}, "terms_url"),
+        ({"name": ""}, "name"),
+    ],
+)
+def test_form_create_names_the_wrong_field_and_writes_nothing(business, change, field):
+    from accounts.errors import ValidationFailed
+    from consent.models import OptInForm
+
+    with pytest.raises(ValidationFailed) as exc:
+        services.optin_form_create(business=business, **{**FORM, **change})
+    assert field in exc.value.fields
+    assert not OptInForm.objects.exists()
+
+
+def test_form_origins_are_normalised_and_the_extra_text_capped(business):
+    form = services.optin_form_create(
+        business=business,
+        allowed_origins="https://BrightSmile.example, https://brightsmile.example:8443/",
+        disclosure_extra="x" * 2000,
+        **FORM,
+    )
+    assert form.allowed_origins == [
+        "https://brightsmile.example",
+        "https://brightsmile.example:8443",
+    ]
+    assert len(form.disclosure_extra) == 1000

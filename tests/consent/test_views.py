@@ -325,3 +325,46 @@ def test_import_through_the_portal_with_report(owner_client, business):
     assert progress["status"] == "DONE"
     assert Contact.objects.filter(business=business, phone="+13125550201").exists()
     _ = Method
+
+
+def test_public_submit_without_the_box_ticked_or_with_a_bad_email_writes_nothing(client, business):
+    form = OptInFormFactory(
+        business=business, allowed_origins=["https://brightsmile.example"], collect_email=True
+    )
+    submit = reverse("consent:public-form-submit", kwargs={"form_uuid": form.uuid})
+    response = client.post(
+        submit,
+        {"phone": "+1 312 555 0191", "email": "ann at example", "age_confirmed": "1"},
+        HTTP_ORIGIN="https://brightsmile.example",
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Tick the box to agree" in html and "Enter a valid email address" in html
+    assert not Contact.objects.filter(business=business).exists()
+    assert not ConsentEvent.objects.filter(business=business).exists()
+
+
+def test_public_submit_fills_in_a_known_contact_name_and_email_only_when_blank(client, business):
+    form = OptInFormFactory(
+        business=business, allowed_origins=["https://brightsmile.example"], collect_email=True
+    )
+    submit = reverse("consent:public-form-submit", kwargs={"form_uuid": form.uuid})
+    blank = ContactFactory(business=business, phone="+13125550192", name="", email="")
+    named = ContactFactory(business=business, phone="+13125550193", name="Ann", email="a@x.com")
+    for phone in ("+1 312 555 0192", "+1 312 555 0193"):
+        response = client.post(
+            submit,
+            {
+                "phone": phone,
+                "name": "Someone Else",
+                "email": "else@example.com",
+                "consent": "1",
+                "age_confirmed": "1",
+            },
+            HTTP_ORIGIN="https://brightsmile.example",
+        )
+        assert response.status_code == 200
+    blank.refresh_from_db()
+    named.refresh_from_db()
+    assert (blank.name, blank.email) == ("Someone Else", "else@example.com")
+    assert (named.name, named.email) == ("Ann", "a@x.com")

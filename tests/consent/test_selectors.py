@@ -1,0 +1,131 @@
+"""Reads: the consent decision's edge cases, list filters and the ledger verifier."""
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from consent import selectors, services
+from consent.models import ConsentEvent, Method
+from tests.factories.campaigns import CampaignFactory
+from tests.factories.consent import ContactFactory, opted_in_contact
+
+pytestmark = pytest.mark.django_db
+
+
+def _pending(business, contact, campaign):
+    services.consent_record_opt_in(
+        business=business,
+        contact=contact,
+        method=Method.WEB_FORM,
+        campaign=campaign,
+        evidence={"source": "web form"},
+        double_opt_in=True,
+    )
+
+
+def test_a_yes_for_one_campaign_does_not_undo_stopall_for_the_others(business):
+    first, second = CampaignFactory(business=business), CampaignFactory(business=business)
+    contact = opted_in_contact(business=business, campaign=second)
+    services.consent_record_opt_out(
+        business=business, contact=contact, method=Method.KEYWORD, scope_all=True
+    )
+    _pending(business, contact, first)
+    services.consent_confirm_double_opt_in(business=business, contact=contact, evidence={})
+    # the YES lifted the business-wide suppression for what the person confirmed...
+    assert not selectors.is_suppressed(business=business, phone=contact.phone_e164)
+    ok = selectors.consent_check(
+        business=business, contact=contact, kind="marketing", campaign=first
+    )
+    assert ok and ok.code == "ok"
+    # ...but the other campaign's consent was given before STOPALL and stays revoked
+    revoked = selectors.consent_check(
+        business=business, contact=contact, kind="marketing", campaign=second
+    )
+    assert not revoked and revoked.code == "opted_out"
+
+
+def test_a_number_that_is_not_a_phone_is_not_suppressed(business):
+    assert selectors.is_suppressed(business=business, phone="not a number") is False
+
+
+def test_contact_list_filters_by_consent_status_and_phone_digits(api_client, business):
+    campaign = CampaignFactory(business=business)
+    opted_in = opted_in_contact(business=business, kind="marketing", phone="+13125550401")
+    pending = ContactFactory(business=business, phone="+13125550402")
+    _pending(business, pending, campaign)
+    opted_out = opted_in_contact(business=business, kind="marketing", phone="+13125550403")
+    services.consent_record_opt_out(
+        business=business, contact=opted_out, method=Method.KEYWORD, scope_all=True
+    )
+    nothing = ContactFactory(business=business, phone="+13125550404", name="Zed")
+    url = reverse("api-contacts")
+
+    def uuids(**params):
+        return {c["uuid"] for c in api_client.get(url, params).json()["results"]}
+
+    assert uuids(status="opted_in") == {str(opted_in.uuid)}
+    assert uuids(status="pending") == {str(pending.uuid)}
+    assert uuids(status="opted_out") == {str(opted_out.uuid)}
+    assert uuids(status="none") == {str(nothing.uuid)}
+    assert uuids(search="(312) 555-0402") == {str(pending.uuid)}
+    assert uuids(search="55") == set()  # fewer than 3 digits: names and emails only
+
+
+def test_status_summary_of_an_empty_page_is_empty(business):
+    contact = opted_in_contact(business=business, kind="marketing")
+    services.consent_record_opt_out(
+        business=business, contact=contact, method=Method.KEYWORD, scope_all=True
+    )
+    assert selectors.contact_status_summary(business=business, contacts=[]) == {}
+    assert selectors.contact_status_summary(business=business, contacts=[contact]) == {
+        contact.pk: "opted_out"
+    }
+
+
+def test_an_inactive_form_is_not_found_publicly(client, business):
+    from tests.factories.consent import OptInFormFactory
+
+    form = OptInFormFactory(business=business, is_active=False)
+    response = client.get(reverse("consent:public-form", kwargs={"form_uuid": form.uuid}))
+    assert response.status_code == 404
+
+
+def _tamper(sql, params):
+    with connection.cursor() as cursor:
+        # what someone with database access would have to do: bypass the triggers
+        cursor.execute("SET session_replication_role = replica")
+        cursor.execute(sql, params)
+        cursor.execute("SET session_replication_role = origin")
+
+
+def _delete_event(event):
+    _tamper("DELETE FROM consent_consentstate WHERE last_event_id = %s", [event.pk])
+    _tamper("DELETE FROM consent_consentevidence WHERE event_id = %s", [event.pk])
+    _tamper("DELETE FROM consent_consentevent WHERE id = %s", [event.pk])
+
+
+@pytest.mark.parametrize(
+    ("tamper", "broken_seq", "reason"),
+    [
+        ("delete the second", 2, "event #2 is missing (next found is #3)"),
+        ("rewrite a prev_hash", 2, "prev_hash does not match the previous event's hash"),
+        ("delete the last", 3, "the chain head says #3, the ledger ends at #2 (rows removed?)"),
+    ],
+)
+def test_ledger_verify_names_the_first_broken_link(business, tamper, broken_seq, reason):
+    for _ in range(3):
+        opted_in_contact(business=business, kind="marketing")
+    assert selectors.ledger_verify(business=business).ok
+    events = list(ConsentEvent.objects.filter(business=business).order_by("seq"))
+    if tamper == "delete the second":
+        _delete_event(events[1])
+    elif tamper == "delete the last":
+        _delete_event(events[2])
+    else:
+        _tamper(
+            "UPDATE consent_consentevent SET prev_hash = %s WHERE id = %s",
+            ["0" * 64, events[1].pk],
+        )
+    report = selectors.ledger_verify(business=business)
+    assert not report.ok
+    assert (report.first_broken_seq, report.reason) == (broken_seq, reason)
