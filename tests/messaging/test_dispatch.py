@@ -312,3 +312,106 @@ def test_carrier_batch_endpoint_answers_each_message_and_stops_at_a_timeout(carr
     assert [(e["message_id"], e.get("duplicate", False)) for e in log[2:]] == [("k0", True)]
     bad = requests.post(f"{carrier.url}/v1/messages/batch", json={"messages": []}, timeout=5)
     assert bad.status_code == 400 and "messages" in bad.json()["message"]
+
+
+def test_a_number_suspended_after_enqueue_blocks_at_dispatch(business, number, provider):
+    [m] = _enqueue(business, number, 1)
+    number.status = number.Status.SUSPENDED
+    number.save(update_fields=["status"])
+    dispatch.drain_number(number.pk)
+    m.refresh_from_db()
+    assert m.status == S.BLOCKED and m.slot_frees_at is None
+    assert {"gate": "number", "code": "number_inactive"}.items() <= m.reasons[-1].items()
+    assert _accepted(provider) == []
+
+
+def test_a_throughput_restriction_lowers_the_cap(business, number, provider):
+    from policies.penalties import restriction_apply
+
+    restriction_apply(
+        business=business,
+        kind="THROUGHPUT",
+        limit=2,
+        window=2.0,
+        reason="Carrier complaint",
+        remedy="Clean your list",
+        actor=None,
+    )
+    _enqueue(business, number, 4)
+    dispatch.drain_number(number.pk)
+    assert len(_accepted(provider)) == 2  # the restriction's 2, not the cap's 5
+    assert Message.objects.filter(status=S.QUEUED).count() == 2
+
+
+def test_a_batch_that_fails_as_a_whole_is_retried_as_ambiguous(
+    business, number, provider, monkeypatch
+):
+    from messaging.providers import get_provider
+
+    async def down(items):
+        raise ConnectionError("the carrier's load balancer reset the connection")
+
+    monkeypatch.setattr(get_provider(), "send_many", down)
+    msgs = _enqueue(business, number, 2)
+    dispatch.drain_number(number.pk)
+    for m in msgs:
+        m.refresh_from_db()
+        # the carrier may have them: retried later with the same id, the slot kept
+        assert m.status == S.QUEUED and m.attempts == 1 and m.error_code == "batch"
+        assert m.send_after > timezone.now() and m.slot_frees_at > timezone.now()
+
+
+def test_status_callbacks_are_requested_when_enabled(
+    business, number, provider, settings, monkeypatch
+):
+    from messaging.providers import get_provider
+
+    settings.MESSAGING_STATUS_CALLBACKS = True
+    settings.MESSAGING_WEBHOOK_BASE_URL = "http://127.0.0.1:9"
+    simulated = get_provider()
+    real, sent = simulated.send_many, []
+
+    async def spy(items):  # what goes to the carrier, which then sends as it always does
+        sent.extend(items)
+        return await real(items)
+
+    monkeypatch.setattr(simulated, "send_many", spy)
+    _enqueue(business, number, 1)
+    dispatch.drain_number(number.pk)
+    assert len(_accepted(provider)) == 1
+    assert [o.status_callback for o in sent] == ["http://127.0.0.1:9/webhooks/carrier/status/"]
+
+
+def test_a_drain_out_of_time_hands_over_to_a_fresh_task(business, number, provider, monkeypatch):
+    handed = []
+    monkeypatch.setattr("messaging.tasks.drain_number.delay", handed.append)
+    [m] = _enqueue(business, number, 1)
+    dispatch.drain_number(number.pk, max_seconds=0)
+    assert handed == [number.pk]
+    m.refresh_from_db()
+    assert m.status == S.QUEUED
+
+
+def test_recovery_kicks_overdue_lanes_and_sends_tasks_for_drains_coming_due(
+    business, number, provider, monkeypatch
+):
+    delayed, scheduled = [], []
+    monkeypatch.setattr("messaging.tasks.drain_number.delay", delayed.append)
+    monkeypatch.setattr(
+        "messaging.tasks.drain_number.apply_async",
+        lambda args, eta=None, **kw: scheduled.append((args[0], eta)),
+    )
+    soon_number = sending_number(business=business)
+    now = timezone.now()
+    overdue = now - timedelta(hours=1)
+    soon = now + timedelta(seconds=5)
+    SendLane.objects.create(business=business, number=number, drain_at=overdue, task_eta=overdue)
+    SendLane.objects.create(business=business, number=soon_number, drain_at=soon, task_eta=None)
+    dispatch.recover(now=now)
+    assert delayed == [number.pk]
+    assert scheduled == [(soon_number.pk, soon)]
+    lanes = {lane.number_id: lane for lane in SendLane.objects.all()}
+    assert lanes[number.pk].drain_at == now and lanes[number.pk].task_eta == now
+    assert lanes[soon_number.pk].task_eta == soon
+    dispatch.recover(now=now)  # the coming drain has its task: not sent twice
+    assert len(scheduled) == 1

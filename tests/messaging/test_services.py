@@ -93,14 +93,26 @@ def test_policy_review_holds(business, number, contact, monkeypatch):
         ({"body": "x" * 1601}, "body"),
         ({"contact": None}, "to"),
         ({"contact": None, "to_phone": "12"}, "to_phone"),
+        ({"purpose": "newsletter"}, "purpose"),
+        ({"body": "€" * 1600}, "body"),  # 23 UCS-2 segments: more than the cap of 20
+        ({"contact": "another business's"}, "contact"),
+        ({"contact": "erased"}, "contact"),
     ],
 )
-def test_enqueue_rejects_bad_input(business, contact, fields, error):
+def test_enqueue_rejects_bad_input(business, other_business, contact, fields, error, settings):
+    from consent.services import contact_erase
+
+    settings.MESSAGING_RATE_LIMIT = 20
+    if fields.get("contact") == "another business's":
+        fields["contact"] = ContactFactory(business=other_business)
+    elif fields.get("contact") == "erased":
+        fields["contact"] = contact_erase(business=business, contact=contact)
     args = {"business": business, "body": "Hi", "kind": "transactional", "contact": contact}
     args.update(fields)
     with pytest.raises(ValidationFailed) as exc:
         services.message_enqueue(**args)
     assert error in exc.value.fields
+    assert not Message.objects.exists()
 
 
 def test_enqueue_to_phone_creates_the_contact(business, number):
@@ -454,3 +466,125 @@ def test_send_at_local_time_zones(business, zone, contact_zone, expected_utc_hou
         business=business, contact=contact, local=datetime(2026, 3, 3, 9, 0), zone=zone
     )
     assert at.astimezone(UTC).hour == expected_utc_hour
+
+
+def test_a_reply_goes_from_the_line_the_person_texted_with_reply_priority(business, number):
+    other_line = sending_number(business=business, e164="+13125550001")  # sorts first
+    contact = consenting_contact(business=business, number=number)
+    inbound = services.inbound_receive(
+        to_number=number.e164,
+        from_phone=contact.phone_e164,
+        body="What time is my appointment?",
+        provider="simulated",
+    )
+    reply = services.message_enqueue(
+        business=business, body="3pm.", kind="conversational", contact=contact, reply_to=inbound
+    )
+    assert reply.status == S.QUEUED
+    assert reply.from_number == number != other_line
+    assert reply.priority == 10
+
+
+def test_without_any_sending_number_the_message_is_blocked_and_says_why(business):
+    contact = ContactFactory(business=business)
+    m = services.message_enqueue(
+        business=business, body="Hi", kind="transactional", contact=contact
+    )
+    assert m.status == S.BLOCKED and m.from_number is None
+    assert {"gate": "number", "code": "no_number"}.items() <= m.reasons[0].items()
+
+
+def test_a_failing_risk_report_does_not_break_the_send_path(business, number, monkeypatch):
+    from policies import services as policy_services
+
+    def broken(**kwargs):
+        raise RuntimeError("risk store down")
+
+    monkeypatch.setattr(policy_services, "message_outcome_report", broken)
+    m = services.message_enqueue(
+        business=business, body="Hi", kind="marketing", to_phone="(646) 555-0198"
+    )
+    assert m.status == S.BLOCKED and Message.objects.filter(pk=m.pk).exists()
+
+
+def test_only_held_messages_can_be_reviewed(business, number, contact):
+    m = services.message_enqueue(
+        business=business, body="Hi", kind="transactional", contact=contact
+    )
+    reasons = list(m.reasons)
+    with pytest.raises(Conflict):
+        services.message_review(message=m, release=True)
+    m.refresh_from_db()
+    assert (m.status, m.reasons) == (S.QUEUED, reasons)
+    assert not AuditEvent.objects.filter(action__startswith="message.review").exists()
+
+
+def test_inbound_from_a_number_that_is_not_a_phone_is_dropped(business, number):
+    assert (
+        services.inbound_receive(
+            to_number=number.e164, from_phone="not-a-phone", body="STOP", provider="simulated"
+        )
+        is None
+    )
+    assert not Message.objects.exists()
+
+
+def test_lane_kick_many_of_nothing_kicks_nothing(business):
+    assert services.lane_kick_many(business_id=business.pk, dues={}) == 0
+    assert not SendLane.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "fields"),
+    [
+        ({"kind": "spam"}, {"kind"}),
+        ({"body": " "}, {"body"}),
+        ({"body": "x" * 1601}, {"body"}),
+        ({"from_number": None}, {"from_number"}),
+        ({"from_number": "another business's"}, {"from_number"}),
+        ({"tags": None}, {"audience"}),
+    ],
+)
+def test_broadcast_create_names_the_wrong_fields_and_writes_nothing(
+    business, other_business, number, change, fields
+):
+    if change.get("from_number") == "another business's":
+        change["from_number"] = sending_number(business=other_business)
+    args = {
+        "business": business,
+        "name": "Spring",
+        "body": "Spring sale! Reply STOP to opt out.",
+        "kind": "marketing",
+        "from_number": number,
+        "tags": ["vip"],
+        **change,
+    }
+    with pytest.raises(ValidationFailed) as exc:
+        services.broadcast_create(**args)
+    assert set(exc.value.fields) == fields
+    assert not Broadcast.objects.exists()
+
+
+def test_a_canceled_broadcast_cannot_start(business, number):
+    b = _broadcast(business, number, 2)
+    services.broadcast_cancel(broadcast=b)
+    with pytest.raises(Conflict):
+        services.broadcast_start(broadcast=b)
+    assert not Message.objects.filter(broadcast=b).exists()
+
+
+def test_a_broadcast_completes_once_no_message_is_on_its_way(business, number):
+    b = _broadcast(business, number, 2)
+    assert services.broadcast_refresh(broadcast=b).status == Broadcast.Status.DRAFT
+    b = services.broadcast_start(broadcast=b)
+    first, second = Message.objects.filter(broadcast=b).order_by("id")
+    services.message_cancel(business=business, message=first)
+    assert services.broadcast_refresh(broadcast=b).status == Broadcast.Status.RUNNING
+    services.message_cancel(business=business, message=second)
+    done = services.broadcast_refresh(broadcast=b)
+    assert done.status == Broadcast.Status.COMPLETED and done.finished_at is not None
+
+
+def test_send_at_local_keeps_an_aware_time(business, contact):
+    when = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+    assert services.send_at_local(business=business, local=when, contact=contact) is when
