@@ -336,12 +336,9 @@ def _write_answers(rows: list[Message], claimed_at: datetime) -> set[int]:
         return {r[0] for r in cursor.fetchall()}
 
 
-def _finish(claimed: list[Message], results, number, window: float | None = None) -> dict:
-    """Step (3): record answers; shrink or free each slot; retries with backoff."""
-    if window is None:
-        _, window = _effective_cap(
-            number.business_id, settings.MESSAGING_RATE_LIMIT, settings.MESSAGING_RATE_WINDOW
-        )
+def _finish(claimed: list[Message], results, number, window: float) -> dict:
+    """Step (3): record answers; shrink or free each slot; retries with backoff. ``window``
+    is the one the claim counted with (a restriction may lengthen it)."""
     margin = settings.MESSAGING_SLOT_MARGIN
     now = timezone.now()
     provider_name = get_provider().name

@@ -415,3 +415,73 @@ def test_recovery_kicks_overdue_lanes_and_sends_tasks_for_drains_coming_due(
     assert lanes[soon_number.pk].task_eta == soon
     dispatch.recover(now=now)  # the coming drain has its task: not sent twice
     assert len(scheduled) == 1
+
+
+def test_a_claim_that_ends_exactly_at_a_batch_boundary_sends_all_in_one_cycle(
+    business, number, provider, settings
+):
+    settings.MESSAGING_BATCH_MAX = 2
+    _enqueue(business, number, 2)
+    totals = dispatch.drain_number(number.pk)
+    assert totals["sent"] == 2 and totals["cycles"] == 1
+    assert SendLane.objects.get(number=number).drain_at is None  # nothing left: idle
+
+
+def test_after_sending_what_is_due_the_lane_waits_for_the_next_scheduled_message(
+    business, number, provider
+):
+    later = timezone.now() + timedelta(hours=1)
+    _enqueue(business, number, 1)
+    [scheduled] = _enqueue(business, number, 1, send_at=later)
+    dispatch.drain_number(number.pk)
+    assert len(_accepted(provider)) == 1
+    scheduled.refresh_from_db()
+    assert scheduled.status == S.SCHEDULED
+    assert SendLane.objects.get(number=number).drain_at == scheduled.send_after
+
+
+def test_a_full_number_sends_nothing_more_and_wakes_when_slots_free(
+    business, number, provider, monkeypatch
+):
+    monkeypatch.setattr("messaging.tasks.drain_number.apply_async", lambda *a, **k: None)
+    _enqueue(business, number, 7)
+    dispatch.drain_number(number.pk)
+    assert len(_accepted(provider)) == 5
+    dispatch.drain_number(number.pk)  # an early wake-up: the number is still at its cap
+    assert len(_accepted(provider)) == 5
+    lane = SendLane.objects.get(number=number)
+    first_free = Message.objects.filter(status=S.SENT).order_by("slot_frees_at")[0].slot_frees_at
+    assert lane.drain_at >= first_free
+
+
+@pytest.mark.django_db(transaction=True)  # recovery runs on another connection meanwhile
+def test_a_late_answer_does_not_overwrite_a_claim_recovery_took_back(
+    business, number, provider, monkeypatch
+):
+    from messaging.providers import get_provider
+
+    monkeypatch.setattr("messaging.tasks.drain_number.apply_async", lambda *a, **k: None)
+    simulated = get_provider()
+    real = simulated.send_many
+
+    def recover_later():
+        from django.db import connection
+
+        try:
+            dispatch.recover(now=timezone.now() + timedelta(hours=1))
+        finally:
+            connection.close()  # this thread's own connection
+
+    async def stalled(items):
+        # the worker stalls past the grace: recovery re-queues its claim meanwhile
+        from asgiref.sync import sync_to_async
+
+        await sync_to_async(recover_later, thread_sensitive=False)()
+        return await real(items)
+
+    monkeypatch.setattr(simulated, "send_many", stalled)
+    [m] = _enqueue(business, number, 1)
+    totals = dispatch.drain_number(number.pk)
+    m.refresh_from_db()
+    assert m.status == S.QUEUED and m.provider_id == ""  # recovery's, not the late answer's
+    assert totals["sent"] == 0

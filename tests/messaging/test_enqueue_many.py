@@ -189,3 +189,44 @@ def test_a_single_send_kicks_on_the_urgent_queue(
             from_number=number,
         )
     assert sent == [((number.pk,), {"eta": None, "queue": settings.MESSAGING_URGENT_QUEUE})]
+
+
+def test_a_key_taken_by_a_concurrent_request_resolves_to_its_first_message(business, monkeypatch):
+    from consent import selectors as consent_selectors
+
+    number = sending_number(business=business)
+    people = [consenting_contact(business=business, number=number) for _ in range(3)]
+    real = consent_selectors.consent_check_many
+
+    def another_request_wins_the_second_key(**kw):
+        # between this batch's key lookup and its INSERT, a single send takes key 1
+        services.message_enqueue(
+            business=business,
+            body=OK_BODY,
+            kind="transactional",
+            contact=people[1],
+            idempotency_key="k1",
+        )
+        monkeypatch.setattr(consent_selectors, "consent_check_many", real)
+        return real(**kw)
+
+    monkeypatch.setattr(
+        consent_selectors, "consent_check_many", another_request_wins_the_second_key
+    )
+    out = services.message_enqueue_many(
+        business=business,
+        items=[
+            services.Outgoing(
+                contact=p,
+                body=OK_BODY,
+                kind="transactional",
+                from_number=number,
+                idempotency_key=f"k{i}",
+            )
+            for i, p in enumerate(people)
+        ],
+    )
+    first = Message.objects.get(idempotency_key="k1")
+    assert [m.idempotency_key for m in out] == ["k0", "k1", "k2"]
+    assert out[1].pk == first.pk
+    assert Message.objects.filter(business=business).count() == 3

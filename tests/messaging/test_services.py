@@ -588,3 +588,49 @@ def test_a_broadcast_completes_once_no_message_is_on_its_way(business, number):
 def test_send_at_local_keeps_an_aware_time(business, contact):
     when = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
     assert services.send_at_local(business=business, local=when, contact=contact) is when
+
+
+def test_a_key_taken_by_a_concurrent_request_returns_its_message(
+    business, number, contact, monkeypatch
+):
+    real = services.message_gates
+
+    def another_request_wins(**kw):
+        # after this request found no message with the key, another one inserts it
+        monkeypatch.setattr(services, "message_gates", real)
+        services.message_enqueue(
+            business=business,
+            body="Hi",
+            kind="transactional",
+            contact=contact,
+            idempotency_key="retry-1",
+        )
+        return real(**kw)
+
+    monkeypatch.setattr(services, "message_gates", another_request_wins)
+    m = services.message_enqueue(
+        business=business,
+        body="Hi",
+        kind="transactional",
+        contact=contact,
+        idempotency_key="retry-1",
+    )
+    assert Message.objects.filter(business=business).count() == 1
+    assert m.pk == Message.objects.get(idempotency_key="retry-1").pk
+
+
+def test_a_cancel_before_the_last_partial_batch_stops_the_fan_out(business, number, monkeypatch):
+    monkeypatch.setattr(services, "FANOUT_BATCH", 3)
+    b = _broadcast(business, number, 4)
+    real = services.message_enqueue_many
+
+    def cancel_after_first(**kw):
+        out = real(**kw)
+        services.broadcast_cancel(broadcast=b)
+        return out
+
+    monkeypatch.setattr(services, "message_enqueue_many", cancel_after_first)
+    services.broadcast_start(broadcast=b)
+    b.refresh_from_db()
+    assert Message.objects.filter(broadcast=b).count() == 3
+    assert b.status == Broadcast.Status.CANCELED and b.fanned_out_at is None
