@@ -227,3 +227,53 @@ def test_an_erased_contact_cannot_be_corrected(api_client, business):
     )
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "contact_erased"
+
+
+def test_another_business_form_import_and_campaign_are_404_like_missing_ones(
+    api_client, other_api_client, business, owner
+):
+    from consent import services
+    from tests.factories.consent import OptInFormFactory
+
+    form = OptInFormFactory(business=business)
+    imp = services.contact_import_create(
+        business=business, filename="a.csv", content=b"phone\n3125550330\n", actor=owner.user
+    )
+    campaign = CampaignFactory(business=business)
+    assert api_client.get(reverse("api-optin-forms")).json()["results"][0]["uuid"] == str(form.uuid)
+    assert len(api_client.get(reverse("api-imports")).json()["results"]) == 1
+    urls = [
+        reverse("api-optin-form", kwargs={"form_uuid": form.uuid}),
+        reverse("api-import", kwargs={"import_uuid": imp.uuid}),
+    ]
+    for url in urls:
+        assert api_client.get(url).status_code == 200
+        foreign = other_api_client.get(url)
+        assert foreign.status_code == 404 and foreign.json()["error"]["code"] == "not_found"
+    ledger = other_api_client.get(reverse("api-consent-events"), {"campaign": str(campaign.uuid)})
+    assert ledger.status_code == 404
+    assert other_api_client.get(reverse("api-optin-forms")).json()["results"] == []
+    assert other_api_client.get(reverse("api-imports")).json()["results"] == []
+
+
+def test_ledger_and_contact_filters(api_client, business):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    tagged = opted_in_contact(business=business, kind="marketing", tags=["vip"])
+    opted_in_contact(business=business, kind="marketing")
+    contacts = api_client.get(reverse("api-contacts"), {"tag": "vip"}).json()["results"]
+    assert [c["uuid"] for c in contacts] == [str(tagged.uuid)]
+    now = timezone.now()
+    ledger = reverse("api-consent-events")
+    day_before = (now - timedelta(days=1)).isoformat()
+    day_after = (now + timedelta(days=1)).isoformat()
+    assert len(api_client.get(ledger, {"since": day_before}).json()["results"]) == 2
+    assert api_client.get(ledger, {"since": day_after}).json()["results"] == []
+    assert api_client.get(ledger, {"until": day_before}).json()["results"] == []
+
+
+def test_data_subject_request_for_a_number_that_is_not_a_phone_is_404(api_client):
+    response = api_client.post(reverse("api-subject-export"), {"phone": "hello"}, format="json")
+    assert response.status_code == 404
