@@ -634,3 +634,27 @@ def test_a_cancel_before_the_last_partial_batch_stops_the_fan_out(business, numb
     b.refresh_from_db()
     assert Message.objects.filter(broadcast=b).count() == 3
     assert b.status == Broadcast.Status.CANCELED and b.fanned_out_at is None
+
+
+def test_a_broadcast_to_chosen_contacts_reaches_only_this_business_s_live_ones(
+    business, other_business, number
+):
+    from consent.services import contact_erase
+
+    chosen = consenting_contact(business=business, number=number)
+    erased = contact_erase(
+        business=business, contact=consenting_contact(business=business, number=number)
+    )
+    consenting_contact(business=business, number=number)  # not chosen
+    foreign = ContactFactory(business=other_business)
+    b = services.broadcast_create(
+        business=business,
+        name="Chosen",
+        body="Bright Smile: we are closed on Friday. Reply STOP to opt out.",
+        kind="transactional",
+        from_number=number,
+        contact_uuids=[chosen.uuid, erased.uuid, foreign.uuid],
+    )
+    assert b.recipient_count == 1
+    services.broadcast_start(broadcast=b)
+    assert [m.contact_id for m in Message.objects.filter(broadcast=b)] == [chosen.pk]
