@@ -628,6 +628,8 @@ def consent_record_reply_opt_in(
     With a campaign (the number texted belongs to it) only that campaign and a business-wide
     opt-out are lifted; without one, everything confirmed before is restored.
     """
+    if contact.business_id != business.pk:
+        raise NotFound("Contact not found.")
     if contact.erased_at:
         raise ContactErased()
     _check_campaign(business, campaign)

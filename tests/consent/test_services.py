@@ -302,6 +302,9 @@ FOREIGN_CALLS = {
         scope_all=False,
         campaign=other["campaign"],
     ),
+    "START from another's contact": lambda b, own, other: services.consent_record_reply_opt_in(
+        business=b, contact=other["contact"], evidence={}
+    ),
     "START for another's campaign": lambda b, own, other: services.consent_record_reply_opt_in(
         business=b, contact=own["contact"], campaign=other["campaign"], evidence={}
     ),
