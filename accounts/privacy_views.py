@@ -29,7 +29,7 @@ from .privacy_forms import (
     ProfileForm,
 )
 from .roles import Cap
-from .tenancy import TenantMixin, client_ip
+from .tenancy import TenantMixin, client_ip, signed_in_user
 
 
 def _form_errors_from(exc: ApplicationError, form) -> None:
@@ -69,7 +69,9 @@ class CookieSettingsView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         choice = cookies.current_choice(self.request)
-        initial = {c: bool(choice and choice.allows(c)) for c in cookies.OPTIONAL}
+        initial: dict[str, bool | str] = {
+            c: bool(choice and choice.allows(c)) for c in cookies.OPTIONAL
+        }
         initial["next"] = _safe_next(self.request, self.request.GET.get("next"), self.request.path)
         context["form"] = kwargs.get("form") or CookieChoiceForm(initial=initial)
         context["choice"] = choice
@@ -164,7 +166,7 @@ class MyAccountView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        user = self.request.user
+        user = signed_in_user(self.request)
         context["profile_form"] = kwargs.get("profile_form") or ProfileForm(
             initial={"full_name": user.full_name}
         )
@@ -245,7 +247,7 @@ class AccountDeleteView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["form"] = kwargs.get("form") or DeleteAccountForm()
-        context["blocking"] = privacy._blocking_businesses(self.request.user)
+        context["blocking"] = privacy._blocking_businesses(signed_in_user(self.request))
         return context
 
     def post(self, request):

@@ -1,13 +1,14 @@
 """The public site: landing, policy pages, glossary, book a call, support."""
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.views.generic import FormView, TemplateView
 
 from . import help_terms, public_services
 from .errors import ApplicationError
+from .models import User
 from .public_forms import AppointmentForm, SupportForm
 from .tenancy import client_ip
 
@@ -33,6 +34,11 @@ def official_documents() -> list[tuple[str, str]]:
         except NoReverseMatch:
             continue
     return out
+
+
+def _user_or_none(request: HttpRequest) -> User | None:
+    """The signed-in user, or None for a visitor (the services record either)."""
+    return request.user if isinstance(request.user, User) else None
 
 
 def _form_errors(exc: ApplicationError, form) -> None:
@@ -93,7 +99,7 @@ class AppointmentView(FormView):
         data = form.cleaned_data
         try:
             appt = public_services.appointment_request_create(
-                user=self.request.user, ip=client_ip(self.request), **data
+                user=_user_or_none(self.request), ip=client_ip(self.request), **data
             )
         except ApplicationError as exc:
             _form_errors(exc, form)
@@ -130,7 +136,7 @@ class SupportView(FormView):
     def form_valid(self, form):
         try:
             req = public_services.support_request_create(
-                user=self.request.user,
+                user=_user_or_none(self.request),
                 business=getattr(self.request, "business", None),
                 ip=client_ip(self.request),
                 **form.cleaned_data,

@@ -4,25 +4,47 @@ The business comes from the member's session (never from a URL parameter); ids i
 are resolved by selectors that take that business, so another tenant's object is a 404.
 """
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.shortcuts import redirect
 
 from .errors import NotFound
+from .models import Business, Membership, User
 from .roles import Cap, role_can
+
+if TYPE_CHECKING:
+    from django.views.generic.base import ContextMixin
+
+    # The mixin's get_context_data extends the view's; at run time the view class
+    # (a TemplateView) supplies it, later in the MRO.
+    _ContextBase = ContextMixin
+else:
+    _ContextBase = object
 
 
 def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
 
-class TenantMixin(LoginRequiredMixin):
+def signed_in_user(request: HttpRequest) -> User:
+    """``request.user`` in a view behind a login check (TenantMixin, LoginRequiredMixin),
+    where it cannot be the AnonymousUser."""
+    user = request.user
+    assert isinstance(user, User), "reached only behind a login check"
+    return user
+
+
+class TenantMixin(LoginRequiredMixin, _ContextBase):
     """Login required, a membership required, and the role must carry ``required_cap``.
 
     ``write_cap`` (if set) is needed for POST/PUT/PATCH/DELETE.
     """
 
+    business: Business  # set by dispatch
+    membership: Membership
     required_cap: Cap = Cap.VIEW
     write_cap: Cap | None = None
 

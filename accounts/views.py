@@ -23,7 +23,7 @@ from .forms import (
 from .middleware import SESSION_KEY
 from .readiness import steps_for
 from .roles import ROLE_CAPS, Cap, Role
-from .tenancy import TenantMixin, client_ip
+from .tenancy import TenantMixin, client_ip, signed_in_user
 
 
 def _form_errors_from(exc: ApplicationError, form) -> None:
@@ -319,7 +319,7 @@ class BusinessProfileView(TenantMixin, FormView):
     def form_valid(self, form):
         services.business_update_profile(
             business=self.business,
-            actor=self.request.user,
+            actor=signed_in_user(self.request),
             ip=client_ip(self.request),
             **form.cleaned_data,
         )

@@ -4,6 +4,8 @@
 it. Errors from services (ApplicationError) become the one error shape.
 """
 
+from typing import TYPE_CHECKING
+
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import generics
 from rest_framework.views import APIView
@@ -21,7 +23,15 @@ ERROR_RESPONSES = {
 }
 
 
-class TenantMixin:
+if TYPE_CHECKING:
+    # The mixin's initial extends the view's; at run time the APIView it is mixed into
+    # supplies it, later in the MRO.
+    _APIViewBase = APIView
+else:
+    _APIViewBase = object
+
+
+class TenantMixin(_APIViewBase):
     required_cap: Cap = Cap.VIEW
     write_cap: Cap | None = None
 

@@ -25,12 +25,16 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import requests
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.http import HttpResponse
 from django.urls import include, path
+
+if TYPE_CHECKING:
+    from django.core.handlers.wsgi import WSGIHandler
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -59,7 +63,7 @@ def application(environ, start_response):
     return _app(environ, start_response)
 
 
-_app = None
+_app: "WSGIHandler | None" = None
 
 LUA_COMMON = """
 local threads = {}
