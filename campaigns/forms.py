@@ -157,8 +157,8 @@ class CampaignForm(forms.ModelForm):
     def __init__(self, *args, business, frozen: frozenset[str] = frozenset(), **kwargs):
         super().__init__(*args, **kwargs)
         brand = self.fields["brand"]
-        # the model's foreign key: a ModelChoiceField, which Form.fields does not say
-        brand.queryset = Brand.objects.filter(business=business)  # type: ignore[attr-defined]
+        assert isinstance(brand, forms.ModelChoiceField)  # the model's foreign key
+        brand.queryset = Brand.objects.filter(business=business)
         brand.help_text = "The registered brand this campaign belongs to."
         for name, field in self.fields.items():
             # Conditional rules (opt-out text except 2FA, ...) are the services' to judge.
@@ -213,6 +213,6 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, business, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["campaign"].queryset = Campaign.objects.filter(
-            business=business, status=Campaign.Status.APPROVED
-        )
+        field = self.fields["campaign"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Campaign.objects.filter(business=business, status=Campaign.Status.APPROVED)

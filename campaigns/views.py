@@ -182,12 +182,13 @@ class CampaignCreateView(_CampaignFormMixin, TenantMixin, TemplateView):
 
     def get(self, request):
         brands = selectors.brand_list(business=self.business)
-        if not brands.exists():
+        newest = brands.first()
+        if newest is None:
             messages.info(request, "First register your brand: who is texting.")
             return redirect("campaigns:brand-new")
         chosen = request.GET.get("brand")
         brand = brands.filter(uuid=chosen).first() if chosen else None
-        brand = brand or brands.filter(status=Brand.Status.OK).first() or brands.first()
+        brand = brand or brands.filter(status=Brand.Status.OK).first() or newest
         form = CampaignForm(business=self.business, initial={"brand": brand.uuid})
         return self.render_to_response(self.get_context_data(**self.form_context(form)))
 

@@ -42,7 +42,9 @@ class ConsentRecordForm(forms.Form):
 
     def __init__(self, *args, campaigns=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["campaign"].choices = [("", "—")] + [(str(c.uuid), str(c)) for c in campaigns]
+        field = self.fields["campaign"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "—")] + [(str(c.uuid), str(c)) for c in campaigns]
 
 
 class OptOutForm(forms.Form):
@@ -51,7 +53,9 @@ class OptOutForm(forms.Form):
 
     def __init__(self, *args, campaigns=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["campaign"].choices = [("", "All of this business's texts")] + [
+        field = self.fields["campaign"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "All of this business's texts")] + [
             (str(c.uuid), str(c)) for c in campaigns
         ]
 
@@ -96,7 +100,9 @@ class OptInFormForm(forms.Form):
 
     def __init__(self, *args, campaigns=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["campaigns"].choices = [(str(c.uuid), str(c)) for c in campaigns]
+        field = self.fields["campaigns"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [(str(c.uuid), str(c)) for c in campaigns]
 
 
 class ImportUploadForm(forms.Form):
@@ -127,7 +133,9 @@ class ImportMappingForm(forms.Form):
             widget=forms.CheckboxSelectMultiple,
             help_text="Other columns to keep as custom fields.",
         )
-        self.fields["campaign"].choices = [("", "—")] + [(str(c.uuid), str(c)) for c in campaigns]
+        campaign = self.fields["campaign"]
+        assert isinstance(campaign, forms.ChoiceField)
+        campaign.choices = [("", "—")] + [(str(c.uuid), str(c)) for c in campaigns]
         # keep the attestation last, next to the button
         self.fields["attest"] = self.fields.pop("attest")
 
@@ -139,7 +147,9 @@ class ProofForm(forms.Form):
 
     def __init__(self, *args, campaigns=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["campaign"].choices = [("", "All campaigns and kinds")] + [
+        field = self.fields["campaign"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "All campaigns and kinds")] + [
             (str(c.uuid), str(c)) for c in campaigns
         ]
 

@@ -269,11 +269,12 @@ def _rows(reader, cols: dict[str, int], custom, width: int, reading: Reading) ->
         tags: tuple[str, ...] = ()
         if col_tags is not None:
             raw_tags = record[col_tags]
-            tags = tag_sets.get(raw_tags)  # type: ignore[assignment]
-            if tags is None:
-                tags = tag_sets[raw_tags] = tuple(
+            cached = tag_sets.get(raw_tags)
+            if cached is None:
+                cached = tag_sets[raw_tags] = tuple(
                     sorted({t.strip()[:50] for t in raw_tags.replace(";", ",").split(",")} - {""})
                 )
+            tags = cached
         c_date = record[col_date].strip() if col_date is not None else ""
         c_source = record[col_source].strip() if col_source is not None else ""
         c_method = record[col_method].strip() if col_method is not None else ""

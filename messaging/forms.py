@@ -58,10 +58,13 @@ class ComposeForm(forms.Form):
 
     def __init__(self, *args, numbers=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["from_number"].choices = _number_choices(numbers)
+        field = self.fields["from_number"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = _number_choices(numbers)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("to") and not data.get("contact"):
             self.add_error("to", "Enter a phone number.")
         if data.get("when") == "later" and not data.get("send_at"):
@@ -113,7 +116,9 @@ class BroadcastForm(forms.Form):
 
     def __init__(self, *args, numbers=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["from_number"].choices = _number_choices(numbers, automatic=False)
+        field = self.fields["from_number"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = _number_choices(numbers, automatic=False)
 
     def clean_tags(self):
         tags = [t.strip() for t in self.cleaned_data["tags"].split(",") if t.strip()]
@@ -135,7 +140,9 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, members=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["member"].choices = [("", "Nobody")] + [
+        field = self.fields["member"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "Nobody")] + [
             (str(m.uuid), m.user.full_name or m.user.email) for m in members
         ]
 

@@ -11,7 +11,7 @@ import json
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -510,11 +510,11 @@ class ThreadView(TenantMixin, TemplateView):
         return context
 
     def get(self, request, *args, **kwargs):
-        response = super().get(request, *args, **kwargs)
-        ui_services.conversation_mark_read(
-            business=self.business, contact=response.context_data["contact"]
-        )
-        return response
+        # TemplateView.get, with the thread marked read once its context is built (the
+        # response renders lazily, after this returns, as before).
+        context = self.get_context_data(**kwargs)
+        ui_services.conversation_mark_read(business=self.business, contact=context["contact"])
+        return self.render_to_response(context)
 
 
 class ThreadReplyView(TenantMixin, View):
@@ -676,6 +676,9 @@ class _WebhookAction(TenantMixin, View):
             business=self.business, endpoint_uuid=endpoint_uuid
         )
         return self.act(request, endpoint)
+
+    def act(self, request, endpoint) -> HttpResponse:
+        raise NotImplementedError  # each action's subclass
 
 
 class WebhookToggleView(_WebhookAction):

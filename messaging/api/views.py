@@ -586,8 +586,13 @@ class BroadcastDetailApi(TenantAPIView):
             business=self.business, broadcast_uuid=broadcast_uuid
         )
         broadcast = _refresh(broadcast)
-        broadcast.progress = ui_selectors.broadcast_progress(broadcast=broadcast)
-        return Response(self.OutputSerializer(broadcast).data)
+        return Response(_with_progress(broadcast))
+
+
+def _with_progress(broadcast: Broadcast) -> dict:
+    """The broadcast and its progress, as the views' OutputSerializer documents them."""
+    progress = ui_selectors.broadcast_progress(broadcast=broadcast)
+    return {**BroadcastSerializer(broadcast).data, "progress": ProgressSerializer(progress).data}
 
 
 def _refresh(broadcast: Broadcast) -> Broadcast:
@@ -625,8 +630,7 @@ class BroadcastStartApi(TenantAPIView):
         broadcast = ui_selectors.broadcast_get(
             business=self.business, broadcast_uuid=broadcast_uuid
         )
-        broadcast.progress = ui_selectors.broadcast_progress(broadcast=broadcast)
-        return Response(self.OutputSerializer(broadcast).data)
+        return Response(_with_progress(broadcast))
 
 
 class BroadcastCancelApi(TenantAPIView):
@@ -654,8 +658,7 @@ class BroadcastCancelApi(TenantAPIView):
         broadcast = ui_selectors.broadcast_get(
             business=self.business, broadcast_uuid=broadcast_uuid
         )
-        broadcast.canceled_messages = n
-        return Response(self.OutputSerializer(broadcast).data)
+        return Response({**BroadcastSerializer(broadcast).data, "canceled_messages": n})
 
 
 class BroadcastRecipientsApi(TenantListAPIView):
