@@ -2,6 +2,7 @@
 review queue of flagged businesses, strikes and holds, and the decisions log."""
 
 import re
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -37,7 +38,14 @@ def _snapshot(obj) -> dict:
     }
 
 
-class RuleAdminMixin:
+if TYPE_CHECKING:
+    # The mixin extends the ModelAdmin it is mixed into, later in the MRO at run time.
+    _ModelAdminBase = admin.ModelAdmin[Any]
+else:
+    _ModelAdminBase = object
+
+
+class RuleAdminMixin(_ModelAdminBase):
     """Every save and delete bumps the rule revision and lands in the rule history."""
 
     def _name(self, obj) -> str:
@@ -99,7 +107,8 @@ class TermForm(forms.ModelForm):
         )
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         phrase = (data.get("phrase") or "").lower()
         for line in (data.get("exceptions") or "").splitlines():
             if line.strip() and phrase and phrase not in line.lower():

@@ -159,7 +159,8 @@ class PenaltyForm(forms.ModelForm):
         )
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         errors = penalties.penalty_validate(
             business=data.get("business"),
             kind=data.get("kind", ""),
@@ -249,13 +250,16 @@ class RestrictionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         from campaigns.models import Campaign  # interface layer reads campaigns
 
-        self.fields["campaign"].queryset = Campaign.objects.select_related("business").order_by(
+        campaign = self.fields["campaign"]
+        assert isinstance(campaign, forms.ModelChoiceField)
+        campaign.queryset = Campaign.objects.select_related("business").order_by(
             "business__display_name"
         )
         self.fields["window"].initial = 60
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         business = data.get("business")
         kind = data.get("kind", "")
         campaign = data.get("campaign")

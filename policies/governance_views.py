@@ -14,7 +14,7 @@ from django.views.generic import TemplateView
 
 from accounts.errors import NotFound
 from accounts.roles import Cap
-from accounts.tenancy import TenantMixin, client_ip
+from accounts.tenancy import TenantMixin, client_ip, signed_in_user
 
 from . import documents, penalties
 from .models import Strike
@@ -86,8 +86,9 @@ class AcceptView(TenantMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["pending"] = documents.documents_pending_for(user=self.request.user)
-        context["accepted"] = documents.acceptances_for(user=self.request.user)[:20]
+        user = signed_in_user(self.request)
+        context["pending"] = documents.documents_pending_for(user=user)
+        context["accepted"] = documents.acceptances_for(user=user)[:20]
         context["next"] = self._next()
         return context
 
