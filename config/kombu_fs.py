@@ -26,7 +26,9 @@ class Channel(filesystem.Channel):
         if self.store_processed:
             Path(self.processed_folder).mkdir(parents=True, exist_ok=True)
 
-    def _put(self, queue, payload, **kwargs):
+    # kombu's own filesystem.Channel renames the base's `message` to `payload` (and passes it
+    # by position); this keeps filesystem's name.
+    def _put(self, queue, payload, **kwargs):  # type: ignore[override]
         name = f"{round(monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
         final = os.path.join(self.data_folder_out, name)
         # A leading dot keeps the partial file out of every queue's pattern.

@@ -104,7 +104,8 @@ def healthz(request):
 
 def readyz(request):
     """Readiness: the database, the broker and the carrier answer."""
-    checks, ok = {}, True
+    checks: dict[str, dict[str, str | float]] = {}
+    ok = True
     for name, check in (
         ("database", _check_database),
         ("broker", _check_broker),

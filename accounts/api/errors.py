@@ -83,8 +83,10 @@ def exception_handler(exc, context):
     code = codes if isinstance(codes, str) else "error"
     message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
     detail = {}
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        detail["retry_after_seconds"] = int(exc.wait)
+    if isinstance(exc, exceptions.Throttled):
+        wait = exc.wait  # type: ignore[attr-defined]  # Throttled.__init__ sets it; stubs miss it
+        if wait is not None:
+            detail["retry_after_seconds"] = int(wait)
     headers = {k: v for k, v in response.items() if k in ("WWW-Authenticate", "Retry-After")}
     return error_response(
         status=response.status_code, code=code, message=str(message), detail=detail, headers=headers
