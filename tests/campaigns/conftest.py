@@ -3,7 +3,10 @@
 import pytest
 
 from campaigns.models import Campaign
+from tests.campaigns.fake_registry import FakeRegistry
 from tests.factories.campaigns import BrandFactory
+
+REGISTRY_WEBHOOK_SECRET = "webhook-secret-for-tests"
 
 
 def brand_input(**overrides) -> dict:
@@ -70,3 +73,16 @@ def draft(business, brand, owner):
 @pytest.fixture
 def approved_statuses():
     return Campaign.Status
+
+
+@pytest.fixture
+def registry(settings):
+    """A local CSP (tcr registrar) that the campaigns services talk to over HTTP."""
+    fake = FakeRegistry().start()
+    settings.CAMPAIGNS_REGISTRAR = "tcr"
+    settings.CAMPAIGNS_TCR_URL = fake.url
+    settings.CAMPAIGNS_TCR_API_KEY = fake.api_key
+    settings.CAMPAIGNS_TCR_TIMEOUT = 0.5
+    settings.CAMPAIGNS_TCR_WEBHOOK_SECRET = REGISTRY_WEBHOOK_SECRET
+    yield fake
+    fake.stop()

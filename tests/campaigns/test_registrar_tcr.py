@@ -8,24 +8,12 @@ from django.urls import reverse
 
 from campaigns import services, tasks
 from campaigns.models import Brand, Campaign
-from tests.campaigns.conftest import brand_input, campaign_input
+from tests.campaigns.conftest import REGISTRY_WEBHOOK_SECRET, brand_input, campaign_input
 from tests.campaigns.fake_registry import FakeRegistry
 
 S = Campaign.Status
-SECRET = "webhook-secret-for-tests"
+SECRET = REGISTRY_WEBHOOK_SECRET
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def registry(settings):
-    fake = FakeRegistry().start()
-    settings.CAMPAIGNS_REGISTRAR = "tcr"
-    settings.CAMPAIGNS_TCR_URL = fake.url
-    settings.CAMPAIGNS_TCR_API_KEY = fake.api_key
-    settings.CAMPAIGNS_TCR_TIMEOUT = 0.5
-    settings.CAMPAIGNS_TCR_WEBHOOK_SECRET = SECRET
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture
