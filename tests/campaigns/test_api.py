@@ -122,3 +122,34 @@ def test_list_endpoints_do_not_grow_queries(api_client, business, django_assert_
         assert len(api_client.get("/api/v1/numbers/").json()["results"]) == 3
     with django_assert_max_num_queries(6):
         assert len(api_client.get("/api/v1/brands/").json()["results"]) == 3
+
+
+def test_update_retry_and_appeal_answer_the_campaign(api_client, business, draft, registry):
+    url = f"/api/v1/campaigns/{draft.uuid}/"
+    response = api_client.patch(url, {"name": "Renamed"}, format="json")
+    assert response.status_code == 200 and response.json()["name"] == "Renamed"
+
+    pending = CampaignFactory(business=business, status="SUBMITTED", submission="FAILED")
+    response = api_client.post(f"/api/v1/campaigns/{pending.uuid}/retry/", format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "SUBMITTED"
+
+    rejected = CampaignFactory(business=business, status="REJECTED", registrar="manual")
+    response = api_client.post(
+        f"/api/v1/campaigns/{rejected.uuid}/appeal/", {"explanation": "Fixed."}, format="json"
+    )
+    assert response.status_code == 200 and response.json()["status"] == "APPEALED"
+
+
+def test_number_search_limit_and_foreign_campaign_are_field_errors(
+    api_client, business, other_business
+):
+    body = _error(api_client.get("/api/v1/numbers/available/?area_code=720&limit=ten"), 400)
+    assert body["fields"] == {"limit": ["A whole number."]}
+    number = PhoneNumberFactory(business=business)
+    foreign = CampaignFactory(business=other_business)
+    url = f"/api/v1/numbers/{number.uuid}/assign/"
+    body = _error(api_client.post(url, {"campaign": str(foreign.uuid)}, format="json"), 400)
+    assert body["fields"] == {"campaign": ["No such campaign in this business."]}
+    number.refresh_from_db()
+    assert number.campaign.business == business
