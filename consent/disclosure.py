@@ -2,18 +2,6 @@
 
 from dataclasses import dataclass
 
-REQUIRED = {
-    "brand": "the brand or program name",
-    "what": "what messages are sent",
-    "frequency": "how often",
-    "rates": '"Msg & data rates may apply"',
-    "stop": "how to stop (STOP)",
-    "help": "how to get help (HELP)",
-    "terms": "a link to the terms",
-    "privacy": "a link to the privacy policy",
-    "no_purchase": "consent is not a condition of purchase",
-}
-
 
 @dataclass(frozen=True)
 class Disclosure:
@@ -44,20 +32,6 @@ def build(
     if extra.strip():
         text += f" {extra.strip()}"
     return Disclosure(text=text, program=program, terms_url=terms_url, privacy_url=privacy_url)
-
-
-def missing_elements(text: str) -> list[str]:
-    """Which required elements a disclosure text lacks (for texts written by hand)."""
-    lower = text.lower()
-    checks = {
-        "rates": "msg & data rates may apply" in lower or "message and data rates" in lower,
-        "stop": "stop" in lower,
-        "help": "help" in lower,
-        "terms": "terms" in lower and "http" in lower,
-        "privacy": "privacy" in lower,
-        "no_purchase": "not a condition of purchase" in lower,
-    }
-    return [REQUIRED[k] for k, ok in checks.items() if not ok]
 
 
 def for_form(form) -> Disclosure:

@@ -277,3 +277,77 @@ def test_ledger_and_contact_filters(api_client, business):
 def test_data_subject_request_for_a_number_that_is_not_a_phone_is_404(api_client):
     response = api_client.post(reverse("api-subject-export"), {"phone": "hello"}, format="json")
     assert response.status_code == 404
+
+
+def _error(response, status):
+    assert response.status_code == status, response.content
+    body = response.json()["error"]
+    assert set(body) == {"code", "message", "fields", "detail"}
+    return body
+
+
+def test_api_double_opt_in_texts_reply_yes(api_client, business):
+    from messaging.models import Message
+    from tests.factories.campaigns import PhoneNumberFactory
+
+    number = PhoneNumberFactory(business=business)
+    contact = ContactFactory(business=business)
+    url = reverse("api-contact-consent", kwargs={"contact_uuid": contact.uuid})
+    body = {
+        "action": "opt_in",
+        "campaign": str(number.campaign.uuid),
+        "evidence": {"disclosure_text": "Web form: reminders, 4/month, STOP, HELP."},
+    }
+    response = api_client.post(url, body, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["kind"] == "OPT_IN"
+    (text,) = Message.objects.filter(business=business, contact=contact)
+    assert "YES" in text.body
+    again = api_client.post(url, body, format="json")  # pending already: no second text
+    assert again.status_code == 200
+    assert Message.objects.filter(business=business, contact=contact).count() == 1
+
+
+def test_proof_for_one_contact_and_foreign_contact_is_404(api_client, business, other_business):
+    mine = opted_in_contact(business=business, kind="marketing", phone="+13125550320")
+    opted_in_contact(business=business, kind="marketing", phone="+13125550321")
+    proof = api_client.get(reverse("api-consent-proof"), {"contact": str(mine.uuid)}).json()
+    assert [r["phone"] for r in proof] == ["+13125550320"]
+    foreign = ContactFactory(business=other_business)
+    body = _error(api_client.get(reverse("api-consent-proof"), {"contact": str(foreign.uuid)}), 404)
+    assert body["code"] == "not_found"
+
+
+def test_form_campaigns_change_and_foreign_campaign_is_404(api_client, business, other_business):
+    from tests.factories.consent import OptInFormFactory
+
+    form = OptInFormFactory(business=business)
+    campaign = CampaignFactory(business=business)
+    url = reverse("api-optin-form", kwargs={"form_uuid": form.uuid})
+    response = api_client.patch(url, {"campaigns": [str(campaign.uuid)]}, format="json")
+    assert response.status_code == 200, response.content
+    assert list(form.campaigns.all()) == [campaign]
+    foreign = CampaignFactory(business=other_business)
+    _error(api_client.patch(url, {"campaigns": [str(foreign.uuid)]}, format="json"), 404)
+    assert list(form.campaigns.all()) == [campaign]
+
+
+def test_import_upload_multipart_and_bad_base64(api_client, business):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from consent.models import ContactImport
+
+    upload = SimpleUploadedFile("list.csv", b"phone,name\n3125550330,Ann\n", "text/csv")
+    response = api_client.post(reverse("api-imports"), {"file": upload}, format="multipart")
+    assert response.status_code == 201, response.content
+    assert response.json()["headers"] == ["phone", "name"]
+    body = _error(
+        api_client.post(
+            reverse("api-imports"), {"filename": "a.csv", "content_base64": "%%%"}, format="json"
+        ),
+        400,
+    )
+    assert body["fields"] == {"content_base64": ["Not base64."]}
+    body = _error(api_client.post(reverse("api-imports"), ["a.csv"], format="json"), 400)
+    assert body["message"] == "Send a JSON object with filename and content_base64."
+    assert ContactImport.objects.filter(business=business).count() == 1

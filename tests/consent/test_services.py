@@ -534,3 +534,28 @@ def test_form_origins_are_normalised_and_the_extra_text_capped(business):
         "https://brightsmile.example:8443",
     ]
     assert len(form.disclosure_extra) == 1000
+
+
+def test_rate_limit_counter_that_expires_between_add_and_incr_starts_again(monkeypatch):
+    """The public form's limiter: a window ending mid-call counts as a fresh window."""
+    from django.core.cache import cache
+
+    from consent import ratelimit
+
+    assert ratelimit.hit("race", "1/60") is True
+    assert ratelimit.hit("race", "1/60") is False
+    real_add = cache.add
+    calls = []
+
+    def add_after_expiry(key, *args, **kwargs):
+        calls.append(key)
+        if len(calls) == 1:  # the key still existed here ...
+            cache.delete(key)  # ... and expires before the incr
+            return False
+        return real_add(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "add", add_after_expiry)
+    assert ratelimit.hit("race", "1/60") is True
+    assert len(calls) == 2
+    monkeypatch.undo()
+    assert ratelimit.hit("race", "1/60") is False

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from accounts.models import AuditEvent
 from consent import services
-from consent.models import ConsentEvent, Contact, Method, OptInForm
+from consent.models import ConsentEvent, Contact, ContactImport, Method, OptInForm
 from tests.factories.campaigns import CampaignFactory
 from tests.factories.consent import ContactFactory, OptInFormFactory, opted_in_contact
 
@@ -368,3 +368,169 @@ def test_public_submit_fills_in_a_known_contact_name_and_email_only_when_blank(c
     named.refresh_from_db()
     assert (blank.name, blank.email) == ("Someone Else", "else@example.com")
     assert (named.name, named.email) == ("Ann", "a@x.com")
+
+
+# --- error paths: a field error or a message, nothing written, never a 500 ------------------
+
+
+def _message(response) -> str:
+    from django.contrib.messages import get_messages
+
+    return [str(m) for m in get_messages(response.wsgi_request)][-1]
+
+
+def test_add_a_contact_with_errors_next_to_the_phone(owner_client, business):
+    url = reverse("consent:contact-create")
+    assert b'name="phone"' in owner_client.get(url).content
+    response = owner_client.post(url, {"phone": "12", "name": "Ann"})
+    assert response.status_code == 400 and response.context["form"].errors["phone"]
+    assert not Contact.objects.filter(business=business).exists()
+
+    response = owner_client.post(url, {"phone": "3125550111", "name": "Ann", "tags": "vip, spring"})
+    contact = Contact.objects.get(business=business)
+    assert response["Location"] == reverse("consent:contact", args=[contact.uuid])
+    assert contact.name == "Ann" and contact.tags == ["spring", "vip"]
+
+    response = owner_client.post(url, {"phone": "+13125550111", "name": "Other"})
+    assert response.status_code == 400
+    assert response.context["form"].errors["phone"] == [
+        "A contact with this phone number already exists."
+    ]
+    assert Contact.objects.filter(business=business).count() == 1
+
+
+def test_record_consent_needs_a_scope_and_is_not_recorded_twice(owner_client, business):
+    contact = ContactFactory(business=business)
+    url = reverse("consent:contact-consent", args=[contact.uuid])
+    assert owner_client.get(url)["Location"] == reverse("consent:contact", args=[contact.uuid])
+    data = {"method": "PORTAL", "disclosure_text": "Paper form: reminders, 4/month, STOP."}
+    response = owner_client.post(url, {**data, "campaign": "", "kind": ""})
+    assert response.status_code == 400
+    assert response.context["consent_form"].errors["campaign"] == ["Choose a campaign or a kind."]
+    assert not ConsentEvent.objects.filter(contact=contact).exists()
+
+    response = owner_client.post(url, {**data, "kind": "marketing"})
+    assert _message(response) == "Consent recorded."
+    response = owner_client.post(url, {**data, "kind": "marketing"})
+    assert _message(response) == "This consent was already recorded; nothing changed."
+    assert ConsentEvent.objects.filter(contact=contact).count() == 1
+
+
+def test_record_consent_with_double_opt_in_texts_reply_yes(owner_client, business):
+    from messaging.models import Message
+    from tests.factories.campaigns import PhoneNumberFactory
+
+    number = PhoneNumberFactory(business=business)
+    contact = ContactFactory(business=business)
+    response = owner_client.post(
+        reverse("consent:contact-consent", args=[contact.uuid]),
+        {
+            "method": "PORTAL",
+            "campaign": str(number.campaign.uuid),
+            "disclosure_text": "Paper form: reminders, 4/month, STOP.",
+            "double_opt_in": "on",
+        },
+    )
+    assert _message(response) == 'Recorded; "Reply YES to confirm" was texted.'
+    assert ConsentEvent.objects.get(contact=contact).kind == "OPT_IN"
+    (text,) = Message.objects.filter(business=business, contact=contact)
+    assert "YES" in text.body and text.from_number_id == number.pk
+
+
+def test_an_erased_contact_refuses_consent_and_opt_out(owner_client, business):
+    contact = ContactFactory(business=business)
+    owner_client.post(reverse("consent:contact-erase", args=[contact.uuid]))
+    response = owner_client.post(
+        reverse("consent:contact-consent", args=[contact.uuid]),
+        {"method": "PORTAL", "kind": "marketing", "disclosure_text": "Paper form."},
+    )
+    assert response.status_code == 400
+    assert response.context["consent_form"].non_field_errors() == ["This contact was erased."]
+    response = owner_client.post(reverse("consent:contact-opt-out", args=[contact.uuid]), {})
+    assert _message(response) == "This contact was erased."
+    assert not ConsentEvent.objects.filter(contact=contact).exists()
+
+
+def test_proof_for_a_date_range(owner_client, business):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    opted_in_contact(business=business, kind="marketing", name="Inside")
+    today = timezone.localdate()
+    url = reverse("consent:proof")
+    response = owner_client.get(url, {"since": today.isoformat(), "until": today.isoformat()})
+    assert response.status_code == 200 and b"Inside" in response.content
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    response = owner_client.get(url, {"since": tomorrow})
+    assert response.status_code == 200 and b"Inside" not in response.content
+
+
+def test_subject_lookup_finds_a_contact_and_the_suppression(owner_client, business):
+    contact = opted_in_contact(business=business, kind="marketing", phone="+13125550180")
+    url = reverse("consent:subject")
+    response = owner_client.get(url, {"phone": "(312) 555-0180"})
+    assert response.context["contact"] == contact and response.context["suppressed"] is False
+    response = owner_client.get(url, {"phone": "+13125550181"})
+    assert response.context["searched"] and response.context["contact"] is None
+
+
+def test_form_builder_edit_with_a_bad_origin_keeps_the_saved_form(owner_client, business):
+    optin = OptInFormFactory(business=business, name="Front desk", disclosure_extra="Age 18+.")
+    page = owner_client.get(reverse("consent:form", args=[optin.uuid])).content.decode()
+    assert "Consent is not a condition of purchase. Terms:" in page and "Age 18+." in page
+    data = {
+        "name": "Changed",
+        "headline": "Texts",
+        "scope_kind": "marketing",
+        "program_name": "Smile Alerts",
+        "message_description": "reminders",
+        "frequency": "2 msgs/month",
+        "terms_url": "https://brightsmile.example/terms",
+        "privacy_url": "https://brightsmile.example/privacy",
+        "allowed_origins": "https://brightsmile.example/path",
+        "success_message": "Thanks",
+        "is_active": "on",
+    }
+    response = owner_client.post(reverse("consent:form", args=[optin.uuid]), data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "give only the origin (scheme, host and port), no path" in html
+    assert 'value="Changed"' in html  # the input is kept
+    optin.refresh_from_db()
+    assert optin.name == "Front desk"
+
+
+def test_upload_errors_are_next_to_the_file(owner_client, business):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = reverse("consent:import-create")
+    assert b'name="file"' in owner_client.get(url).content
+    response = owner_client.post(url, {})
+    assert response.status_code == 400 and response.context["form"].errors["file"]
+    response = owner_client.post(
+        url, {"file": SimpleUploadedFile("list.csv", b"\x00\x01\x02", content_type="text/csv")}
+    )
+    assert response.status_code == 400 and response.context["form"].errors["file"]
+    assert not ContactImport.objects.filter(business=business).exists()
+
+
+def test_import_mapping_without_a_scope_is_refused(owner_client, business):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    content = b"Phone,Name\n3125550201,Ann\n"
+    owner_client.post(
+        reverse("consent:import-create"),
+        {"file": SimpleUploadedFile("list.csv", content, content_type="text/csv")},
+    )
+    imp = ContactImport.objects.get(business=business)
+    url = reverse("consent:import", args=[imp.uuid])
+    response = owner_client.post(
+        url, {"map_phone": "Phone", "campaign": "", "scope_kind": "", "attest": "on"}
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["scope_kind"] == [
+        "Choose a campaign or a message kind for the consents."
+    ]
+    imp.refresh_from_db()
+    assert imp.status == "UPLOADED" and not Contact.objects.filter(business=business).exists()
