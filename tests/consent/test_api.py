@@ -351,3 +351,8 @@ def test_import_upload_multipart_and_bad_base64(api_client, business):
     body = _error(api_client.post(reverse("api-imports"), ["a.csv"], format="json"), 400)
     assert body["message"] == "Send a JSON object with filename and content_base64."
     assert ContactImport.objects.filter(business=business).count() == 1
+
+
+def test_a_malformed_contact_id_is_a_400_in_the_error_shape(api_client, business):
+    body = _error(api_client.get(reverse("api-consent-proof"), {"contact": "not-a-uuid"}), 400)
+    assert body["code"] == "invalid" and "not a valid UUID" in body["message"]
