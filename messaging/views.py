@@ -10,6 +10,7 @@ import json
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
@@ -108,7 +109,7 @@ class ComposeView(TenantMixin, TemplateView):
             return None
         try:
             return contact_get(business=self.business, contact_uuid=value)
-        except (NotFound, ValueError):  # a bad id in the link: no prefill
+        except (NotFound, ValueError, DjangoValidationError):  # a bad id in the link: no prefill
             return None
 
     def _resolve(self, form, numbers):

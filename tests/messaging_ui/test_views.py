@@ -361,3 +361,152 @@ def test_webhook_pages(owner_client, business, settings):
         "webhook.update",
         "webhook.delete",
     } <= actions
+
+
+# --- error paths and the remaining branches -------------------------------------------------
+
+
+def _message(response) -> str:
+    from django.contrib.messages import get_messages
+
+    return [str(m) for m in get_messages(response.wsgi_request)][-1]
+
+
+def test_compose_link_prefills_only_this_business_contact_and_a_bad_id_is_no_500(
+    owner_client, contact, other_business
+):
+    form = owner_client.get("/app/compose/", {"contact": str(contact.uuid)}).context["form"]
+    assert form.initial == {"to": contact.phone_e164, "contact": contact.uuid}
+    foreign = ContactFactory(business=other_business)
+    for value in (str(foreign.uuid), "not-a-uuid"):
+        response = owner_client.get("/app/compose/", {"contact": value})
+        assert response.status_code == 200 and response.context["form"].initial == {}
+        assert foreign.phone_e164 not in response.content.decode()
+    # the hidden contact field of a posted form, tampered with: refused, nothing sent
+    response = _compose(owner_client, to=contact.phone_e164, contact="not-a-uuid", action="send")
+    assert response.status_code == 400 and response.context["form"].errors["contact"]
+    assert not Message.objects.exists()
+
+
+def test_compose_to_another_number_than_the_linked_contact(owner_client, business, contact, number):
+    other = consenting_contact(business=business, number=number)
+    response = _compose(
+        owner_client,
+        to=other.phone_e164,
+        contact=str(contact.uuid),
+        from_number=str(number.uuid),
+        action="send",
+    )
+    assert response.status_code == 302
+    message = Message.objects.get()
+    assert message.contact == other and message.from_number == number
+
+
+def test_compose_schedule_in_the_business_zone(owner_client, business, contact):
+    business.time_zone = "America/Denver"
+    business.save(update_fields=["time_zone"])
+    day = (timezone.now() + timedelta(days=3)).date()
+    response = _compose(
+        owner_client,
+        to=contact.phone_e164,
+        action="send",
+        when="later",
+        send_at=f"{day.isoformat()}T09:30",
+        zone_basis="business",
+    )
+    assert "Scheduled for" in _message(response)
+    local = Message.objects.get().send_after.astimezone(ZoneInfo("America/Denver"))
+    assert (local.date(), local.hour, local.minute) == (day, 9, 30)
+
+
+def test_compose_held_for_review_says_so(owner_client, contact, monkeypatch):
+    from policies.decisions import Decision, Reason
+
+    review = Decision((Reason("content.test", "lending", "review", "Looks like a loan offer."),))
+    monkeypatch.setattr("policies.services.message_check", lambda **kw: review)
+    response = _compose(owner_client, to=contact.phone_e164, action="send")
+    assert _message(response).startswith("Held for review by our compliance team:")
+    assert Message.objects.get().status == Message.Status.HELD
+
+
+def test_compose_check_json_edge_cases(owner_client, business, number, other_business):
+    from tests.factories.messaging import sending_number
+
+    url = "/app/compose/check/"
+    listed = owner_client.post(url, ["not", "an", "object"], content_type="application/json")
+    assert listed.status_code == 400  # read as an empty form: the fields are missing
+    assert set(listed.json()["error"]["fields"]) >= {"to", "body"}
+    bad_kind = owner_client.post(url, {"kind": "spam"}, content_type="application/json")
+    assert bad_kind.status_code == 400
+    assert bad_kind.json()["error"]["fields"] == {"kind": ["Unknown."]}
+    body = {"to": "+16465550100", "body": "Hi", "kind": "transactional"}
+    mine = owner_client.post(url, {**body, "from_number": str(number.uuid)}, "application/json")
+    assert mine.status_code == 200
+    foreign = sending_number(business=other_business)
+    theirs = owner_client.post(url, {**body, "from_number": str(foreign.uuid)}, "application/json")
+    assert theirs.status_code == 200 and foreign.e164 not in theirs.content.decode()
+    assert not Message.objects.exists()
+
+
+def test_broadcast_scheduled_and_an_audience_error(owner_client, business, number, contact):
+    day = (timezone.now() + timedelta(days=2)).date()
+    data = {
+        "name": "Later",
+        "tags": "patients",
+        "from_number": str(number.uuid),
+        "kind": "transactional",
+        "body": BODY,
+        "send_at": f"{day.isoformat()}T10:00",
+    }
+    response = owner_client.post("/app/broadcasts/new/", data)
+    assert response.status_code == 302
+    broadcast = Broadcast.objects.get()
+    local = timezone.localtime(broadcast.send_at, ZoneInfo(business.time_zone))
+    assert (local.date(), local.hour) == (day, 10)
+
+    response = owner_client.post("/app/broadcasts/new/", {**data, "body": "x" * 1601})
+    assert response.status_code == 400
+    assert response.context["form"].errors["body"]
+    assert Broadcast.objects.count() == 1
+
+
+def test_broadcast_start_and_cancel_in_the_wrong_state(owner_client, business, number, contact):
+    broadcast = Broadcast.objects.create(
+        business=business, name="Done", body=BODY, kind="transactional", from_number=number,
+        tags=["patients"], status=Broadcast.Status.CANCELED,
+    )  # fmt: skip
+    page = owner_client.get(f"/app/broadcasts/{broadcast.uuid}/", {"outcome": "bogus"})
+    assert page.status_code == 200 and page.context["outcome"] == ""
+    response = owner_client.post(f"/app/broadcasts/{broadcast.uuid}/start/")
+    assert _message(response) == "Only a draft can be started."
+    response = owner_client.post(f"/app/broadcasts/{broadcast.uuid}/cancel/")
+    assert _message(response) == "This broadcast has already ended."
+    broadcast.refresh_from_db()
+    assert broadcast.status == Broadcast.Status.CANCELED and not Message.objects.exists()
+
+
+def test_inbox_unknown_filter_shows_everything(owner_client, business, contact):
+    _inbound(business, contact, "Hello there")
+    response = owner_client.get("/app/inbox/", {"assigned": "bogus"})
+    assert response.context["assigned"] == "" and "Hello there" in response.content.decode()
+
+
+def test_reply_refusals_keep_nothing(owner_client, business, contact):
+    _inbound(business, contact, "Are you open?")
+    url = f"/app/inbox/{contact.uuid}/reply/"
+    response = owner_client.post(url, {"body": ""})
+    assert _message(response) == "Write a reply first (at most 1600 characters)."
+    owner_client.post(f"/app/contacts/{contact.uuid}/erase/")
+    response = owner_client.post(url, {"body": "We are open."})
+    assert "This contact has no phone number (erased?)." in _message(response)
+    assert not Message.objects.filter(direction="outbound").exists()
+
+
+def test_quick_reply_needs_a_name_and_a_text(owner_client, business, contact):
+    response = owner_client.post(
+        "/app/inbox/quick-replies/",
+        {"qr-title": "", "qr-body": "9 to 5.", "next": f"/app/inbox/{contact.uuid}/"},
+    )
+    assert response["Location"] == f"/app/inbox/{contact.uuid}/"
+    assert _message(response).startswith("A quick reply needs a name and a text")
+    assert not QuickReply.objects.exists()
