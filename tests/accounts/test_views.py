@@ -167,3 +167,80 @@ class TestBusinessSwitch:
         assert (
             client.post("/app/switch/", {"business": str(other_business.uuid)}).status_code == 404
         )
+
+
+def _message(response) -> str:
+    from django.contrib.messages import get_messages
+
+    return [str(m) for m in get_messages(response.wsgi_request)][-1]
+
+
+@pytest.mark.django_db
+class TestRefusals:
+    def test_a_blocked_industry_is_an_error_next_to_it(self, client):
+        data = {
+            **SIGNUP,
+            "legal_name": "QuickCash Lending LLC",
+            "display_name": "QuickCash Lending",
+            "industry_description": "Payday loans and cash advances approved in minutes.",
+            "website": "https://quickcashloans.com",
+        }
+        response = client.post("/signup/", data)
+        assert response.status_code == 200
+        (error,) = response.context["form"].errors["industry_description"]
+        assert error.startswith("We cannot accept this business on our platform:")
+        assert not Business.objects.exists() and not User.objects.exists()
+
+    def test_signed_in_people_skip_signup_and_home(self, owner_client):
+        assert owner_client.get("/signup/")["Location"] == "/app/"
+        assert owner_client.get("/")["Location"] == "/app/"
+
+    def test_inviting_a_member_again_or_an_owner_as_admin(self, client, login, members):
+        login(client, members[Role.OWNER])
+        agent = members[Role.AGENT]
+        response = client.post("/app/team/", {"email": agent.user.email, "role": "viewer"})
+        assert response.status_code == 400
+        assert response.context["invite_form"].errors["email"] == [
+            "This person is already a member."
+        ]
+        login(client, members[Role.ADMIN])
+        response = client.post("/app/team/", {"email": "boss@example.com", "role": "owner"})
+        assert response.status_code == 400
+        assert response.context["invite_form"].non_field_errors() == [
+            "Only an owner can invite another owner."
+        ]
+        assert not members[Role.OWNER].business.invitations.exists()
+        assert not mail.outbox
+
+    def test_an_unknown_role_changes_nothing(self, client, login, members):
+        login(client, members[Role.OWNER])
+        agent = members[Role.AGENT]
+        response = client.post(f"/app/team/{agent.uuid}/role/", {"role": "emperor"})
+        assert response["Location"] == "/app/team/"
+        assert _message(response) == "Choose a role from the list."
+        agent.refresh_from_db()
+        assert agent.role == Role.AGENT
+
+    def test_accepting_an_unknown_invitation_is_404(self, client):
+        response = client.post("/invitations/no-such-token/", {"full_name": "X"})
+        assert response.status_code == 404
+        assert response.templates[0].name == "accounts/invitation_invalid.html"
+
+    def test_accepting_as_a_stranger_with_an_existing_account_says_log_in(
+        self, client, login, owner, django_capture_on_commit_callbacks
+    ):
+        from tests.factories.accounts import UserFactory
+
+        existing = UserFactory(email="known@example.com")
+        login(client, owner)
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post("/app/team/", {"email": existing.email, "role": "agent"})
+        path = re.search(r"https?://[^/\s]+(/invitations/\S+/)", mail.outbox[-1].body).group(1)
+        client.logout()
+        data = {"full_name": "Someone", "password": "another-long-passphrase-7"}
+        response = client.post(path, {**data, "age_confirmed": "on"})
+        assert response.status_code == 400
+        assert response.context["form"].non_field_errors() == [
+            "An account with this email exists: log in first, then open the link again."
+        ]
+        assert not Membership.objects.filter(business=owner.business, user=existing).exists()
