@@ -4,7 +4,6 @@ from django import forms
 from django.contrib import admin, messages
 
 from . import public_services
-from .errors import ApplicationError
 from .public_models import AppointmentRequest, SupportRequest
 
 
@@ -105,16 +104,12 @@ class SupportRequestAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if "answer" in form.changed_data and obj.answer.strip():
-            try:
-                public_services.support_request_answer(
-                    request=obj,
-                    answer=obj.answer,
-                    actor=request.user,
-                    ip=request.META.get("REMOTE_ADDR"),
-                )
-            except ApplicationError as exc:
-                self.message_user(request, exc.message, level=messages.ERROR)
-                return
+            public_services.support_request_answer(
+                request=obj,
+                answer=obj.answer,
+                actor=request.user,
+                ip=request.META.get("REMOTE_ADDR"),
+            )
             if obj.notified_at:
                 self.message_user(request, f"Answer emailed to {obj.email}.")
             else:

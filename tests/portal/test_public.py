@@ -147,3 +147,49 @@ def test_staff_list_and_schedule_appointments(client, staff_client):
 def test_admin_refuses_members(owner_client):
     response = owner_client.get(reverse("admin:accounts_supportrequest_changelist"))
     assert response.status_code == 302  # to the admin login
+
+
+def _admin_message(response) -> str:
+    from django.contrib.messages import get_messages
+
+    return " | ".join(str(m) for m in get_messages(response.wsgi_request))
+
+
+def test_staff_note_alone_and_bulk_actions_on_appointments(client, staff_client):
+    client.post(reverse("public:book"), BOOK)
+    client.post(reverse("public:book"), {**BOOK, "name": "Ana Ruiz"})
+    first, second = AppointmentRequest.objects.order_by("id")
+    url = reverse("admin:accounts_appointmentrequest_change", args=[first.pk])
+    response = staff_client.post(
+        url, {"status": "NEW", "scheduled_for_0": "", "scheduled_for_1": "", "staff_note": "VM"}
+    )
+    assert response.status_code == 302
+    first.refresh_from_db()
+    assert first.staff_note == "VM" and first.status == "NEW"
+    assert not AuditEvent.objects.filter(action="appointment.status").exists()
+
+    changelist = reverse("admin:accounts_appointmentrequest_changelist")
+    for action, status in (("mark_done", "DONE"), ("mark_canceled", "CANCELED")):
+        response = staff_client.post(
+            changelist, {"action": action, "_selected_action": [first.pk, second.pk]}
+        )
+        assert "2 request(s) marked" in _admin_message(response)
+        assert set(AppointmentRequest.objects.values_list("status", flat=True)) == {status}
+    assert AuditEvent.objects.filter(action="appointment.status").count() == 4
+
+
+def test_support_status_alone_and_an_answer_whose_email_fails(client, staff_client, settings):
+    client.post(reverse("public:support"), SUPPORT)
+    req = SupportRequest.objects.get()
+    url = reverse("admin:accounts_supportrequest_change", args=[req.pk])
+    response = staff_client.post(url, {"answer": "", "status": "CLOSED"})
+    assert response.status_code == 302
+    req.refresh_from_db()
+    assert req.status == "CLOSED" and req.answered_at is None
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
+    response = staff_client.post(url, {"answer": "Resubmit with STOP.", "status": "CLOSED"})
+    assert "the email to rosa@salon.example failed: send it by hand" in _admin_message(response)
+    req.refresh_from_db()
+    assert req.answer == "Resubmit with STOP." and req.notified_at is None  # the answer is kept
