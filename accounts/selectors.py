@@ -1,5 +1,6 @@
 """Reads of the accounts app. Ids from requests are resolved here, scoped by business."""
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from .errors import NotFound
@@ -18,7 +19,10 @@ def membership_for(*, user: User, business_uuid: str | None) -> Membership | Non
     """The user's membership in the chosen business, else their first one."""
     qs = memberships_for_user(user=user)
     if business_uuid:
-        chosen = qs.filter(business__uuid=business_uuid).first()
+        try:
+            chosen = qs.filter(business__uuid=business_uuid).first()
+        except ValidationError:  # not a UUID: no such business
+            chosen = None
         if chosen is not None:
             return chosen
     return qs.first()
@@ -37,7 +41,7 @@ def membership_get(*, business: Business, membership_uuid) -> Membership:
         return Membership.objects.select_related("user", "business").get(
             business=business, uuid=membership_uuid
         )
-    except (Membership.DoesNotExist, ValueError):
+    except (Membership.DoesNotExist, ValueError, ValidationError):
         raise NotFound() from None
 
 
@@ -50,7 +54,7 @@ def invitation_list_open(*, business: Business) -> QuerySet[Invitation]:
 def invitation_get(*, business: Business, invitation_uuid) -> Invitation:
     try:
         return Invitation.objects.get(business=business, uuid=invitation_uuid)
-    except (Invitation.DoesNotExist, ValueError):
+    except (Invitation.DoesNotExist, ValueError, ValidationError):
         raise NotFound() from None
 
 
@@ -61,7 +65,7 @@ def api_key_list(*, business: Business) -> QuerySet[ApiKey]:
 def api_key_get(*, business: Business, key_uuid) -> ApiKey:
     try:
         return ApiKey.objects.get(business=business, uuid=key_uuid)
-    except (ApiKey.DoesNotExist, ValueError):
+    except (ApiKey.DoesNotExist, ValueError, ValidationError):
         raise NotFound() from None
 
 

@@ -1,5 +1,7 @@
 """Portal pages: the brand and campaign registration wizard, campaign status, numbers."""
 
+import uuid
+
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect
@@ -186,7 +188,10 @@ class CampaignCreateView(_CampaignFormMixin, TenantMixin, TemplateView):
         if newest is None:
             messages.info(request, "First register your brand: who is texting.")
             return redirect("campaigns:brand-new")
-        chosen = request.GET.get("brand")
+        try:
+            chosen = uuid.UUID(request.GET.get("brand") or "")
+        except ValueError:  # none or a bad id in the link: the default brand
+            chosen = None
         brand = brands.filter(uuid=chosen).first() if chosen else None
         brand = brand or brands.filter(status=Brand.Status.OK).first() or newest
         form = CampaignForm(business=self.business, initial={"brand": brand.uuid})

@@ -168,6 +168,11 @@ class TestBusinessSwitch:
             client.post("/app/switch/", {"business": str(other_business.uuid)}).status_code == 404
         )
 
+    def test_a_malformed_business_id_is_404_and_keeps_the_current_one(self, client, owner):
+        client.force_login(owner.user)
+        assert client.post("/app/switch/", {"business": "not-a-uuid"}).status_code == 404
+        assert client.get("/app/").context["business"] == owner.business
+
 
 def _message(response) -> str:
     from django.contrib.messages import get_messages

@@ -449,3 +449,9 @@ def test_assign_puts_the_number_on_the_chosen_campaign(owner_client, business):
     assert _message(response) == f"{number.e164} now sends for Reminders."
     number.refresh_from_db()
     assert number.campaign == campaign
+
+
+def test_a_malformed_brand_in_the_new_campaign_link_is_ignored(owner_client, brand):
+    response = owner_client.get(reverse("campaigns:campaign-new"), {"brand": "not-a-uuid"})
+    assert response.status_code == 200
+    assert response.context["form"].initial == {"brand": brand.uuid}

@@ -323,6 +323,13 @@ def test_assign_to_a_stranger_is_refused(owner_client, contact):
     assert not Conversation.objects.filter(assigned_to__isnull=False).exists()
 
 
+def test_assign_to_a_malformed_member_id_is_refused(owner_client, contact):
+    response = owner_client.post(f"/app/inbox/{contact.uuid}/assign/", {"member": "not-a-uuid"})
+    assert response.status_code == 302
+    assert _message(response) == "Choose a member of this business."
+    assert not Conversation.objects.filter(assigned_to__isnull=False).exists()
+
+
 def test_inbox_empty_state(owner_client):
     assert "No conversations yet" in owner_client.get("/app/inbox/").content.decode()
 
