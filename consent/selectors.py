@@ -1,5 +1,6 @@
 """Reads of the consent app. Every selector takes the business."""
 
+import uuid
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -255,8 +256,20 @@ def consent_check_many(*, business: Business, queries: list[ConsentQuery]) -> li
     return out
 
 
+def _uuid(value, not_found: str) -> uuid.UUID:
+    """An id from a request as a UUID; anything else is "not found", like a missing one."""
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise NotFound(not_found) from None
+
+
 def contact_get(*, business: Business, contact_uuid) -> Contact:
-    contact = Contact.objects.filter(business=business, uuid=contact_uuid).first()
+    contact = Contact.objects.filter(
+        business=business, uuid=_uuid(contact_uuid, "Contact not found.")
+    ).first()
     if contact is None:
         raise NotFound("Contact not found.")
     return contact
@@ -355,7 +368,9 @@ def consent_events(
 
 def consent_event_get(*, business: Business, event_uuid) -> ConsentEvent:
     event = (
-        ConsentEvent.objects.filter(business=business, uuid=event_uuid)
+        ConsentEvent.objects.filter(
+            business=business, uuid=_uuid(event_uuid, "Consent event not found.")
+        )
         .select_related("contact", "campaign", "form", "evidence")
         .first()
     )
@@ -369,7 +384,9 @@ def optin_form_list(*, business: Business) -> QuerySet[OptInForm]:
 
 
 def optin_form_get(*, business: Business, form_uuid) -> OptInForm:
-    form = OptInForm.objects.filter(business=business, uuid=form_uuid).first()
+    form = OptInForm.objects.filter(
+        business=business, uuid=_uuid(form_uuid, "Form not found.")
+    ).first()
     if form is None:
         raise NotFound("Form not found.")
     return form
@@ -378,7 +395,7 @@ def optin_form_get(*, business: Business, form_uuid) -> OptInForm:
 def optin_form_public(*, form_uuid) -> OptInForm:
     """The public form: looked up by its unguessable UUID, active only."""
     form = (
-        OptInForm.objects.filter(uuid=form_uuid, is_active=True)
+        OptInForm.objects.filter(uuid=_uuid(form_uuid, "Form not found."), is_active=True)
         .select_related("business")
         .prefetch_related("campaigns")
         .first()
@@ -393,7 +410,9 @@ def contact_import_list(*, business: Business) -> QuerySet[ContactImport]:
 
 
 def contact_import_get(*, business: Business, import_uuid) -> ContactImport:
-    imp = ContactImport.objects.filter(business=business, uuid=import_uuid).first()
+    imp = ContactImport.objects.filter(
+        business=business, uuid=_uuid(import_uuid, "Import not found.")
+    ).first()
     if imp is None:
         raise NotFound("Import not found.")
     return imp
@@ -403,7 +422,9 @@ def campaign_for_business(*, business: Business, campaign_uuid):
     """Resolve a campaign uuid from a request within the business (or NotFound)."""
     from campaigns.models import Campaign
 
-    campaign = Campaign.objects.filter(business=business, uuid=campaign_uuid).first()
+    campaign = Campaign.objects.filter(
+        business=business, uuid=_uuid(campaign_uuid, "Campaign not found.")
+    ).first()
     if campaign is None:
         raise NotFound("Campaign not found.")
     return campaign

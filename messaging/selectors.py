@@ -4,6 +4,7 @@ from collections import Counter
 from datetime import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Max, QuerySet, Sum
 from django.utils import timezone
 
@@ -42,7 +43,7 @@ def message_get(*, business: Business, message_uuid) -> Message:
         return Message.objects.select_related("contact", "from_number", "broadcast").get(
             business=business, uuid=message_uuid
         )
-    except (Message.DoesNotExist, ValueError, TypeError):
+    except (Message.DoesNotExist, ValueError, TypeError, ValidationError):  # not a uuid
         raise NotFound() from None
 
 
@@ -109,7 +110,7 @@ def broadcast_get(*, business: Business, broadcast_uuid) -> Broadcast:
         return Broadcast.objects.select_related("from_number").get(
             business=business, uuid=broadcast_uuid
         )
-    except (Broadcast.DoesNotExist, ValueError, TypeError):
+    except (Broadcast.DoesNotExist, ValueError, TypeError, ValidationError):  # not a uuid
         raise NotFound() from None
 
 

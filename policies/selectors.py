@@ -1,5 +1,6 @@
 """Reads for the portal and the admin: a business's decisions, strikes and hold."""
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from accounts.errors import NotFound
@@ -14,7 +15,7 @@ def decision_list(*, business) -> QuerySet[PolicyDecision]:
 def decision_get(*, business, decision_uuid) -> PolicyDecision:
     try:
         return PolicyDecision.objects.get(business=business, uuid=decision_uuid)
-    except (PolicyDecision.DoesNotExist, ValueError) as exc:
+    except (PolicyDecision.DoesNotExist, ValueError, ValidationError) as exc:  # not a uuid
         raise NotFound("No such decision.") from exc
 
 

@@ -494,3 +494,25 @@ RETURN_OWN_ROWS = {
     "policies.selectors.decision_list",
     "policies.selectors.strike_list",
 }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("bad", ["not-a-uuid", "", "12345", 12345, None], ids=repr)
+def test_getters_answer_a_malformed_id_with_the_not_found_error(worlds, bad):
+    """Ids come from links and form fields: anything that is not a uuid is "not found", never
+    a 500 (Django raises ValidationError, not ValueError, for a malformed uuid)."""
+    a, world_a, *_ = worlds
+    wrong = []
+    for name in sorted(GETTERS):
+        fn = SELECTORS[name]
+        kwargs = _arguments(fn, a, world_a)
+        for key in [k for k in kwargs if k.endswith("_uuid")]:
+            try:
+                fn(**{**kwargs, key: bad})
+            except (ApplicationError, Http404):
+                continue
+            except Exception as exc:
+                wrong.append(f"{name}({key}={bad!r}) raised {type(exc).__name__}: {exc}")
+            else:
+                wrong.append(f"{name}({key}={bad!r}) answered")
+    assert not wrong, "\n".join(wrong)

@@ -6,6 +6,7 @@ validation) come out in the one error shape.
 
 import base64
 import binascii
+import uuid
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -31,10 +32,20 @@ def _ip(request):
     return request.META.get("REMOTE_ADDR")
 
 
+def _uuid_param(value, name: str):
+    """A query parameter that must be a uuid: a malformed one is a 400 naming it."""
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise ValidationFailed(fields={name: ["Not a valid UUID."]}) from None
+
+
 def _campaign(business, value):
     if not value:
         return None
-    return selectors.campaign_for_business(business=business, campaign_uuid=value)
+    return selectors.campaign_for_business(
+        business=business, campaign_uuid=_uuid_param(value, "campaign")
+    )
 
 
 # --- serializers ---------------------------------------------------------------------------
@@ -324,7 +335,9 @@ class ConsentProofApi(TenantAPIView):
         params = request.query_params
         contact = None
         if params.get("contact"):
-            contact = selectors.contact_get(business=self.business, contact_uuid=params["contact"])
+            contact = selectors.contact_get(
+                business=self.business, contact_uuid=_uuid_param(params["contact"], "contact")
+            )
         events = list(
             selectors.consent_events(
                 business=self.business,

@@ -355,4 +355,6 @@ def test_import_upload_multipart_and_bad_base64(api_client, business):
 
 def test_a_malformed_contact_id_is_a_400_in_the_error_shape(api_client, business):
     body = _error(api_client.get(reverse("api-consent-proof"), {"contact": "not-a-uuid"}), 400)
-    assert body["code"] == "invalid" and "not a valid UUID" in body["message"]
+    assert body["fields"] == {"contact": ["Not a valid UUID."]}
+    body = _error(api_client.get(reverse("api-consent-proof"), {"campaign": "x"}), 400)
+    assert body["fields"] == {"campaign": ["Not a valid UUID."]}
