@@ -43,11 +43,11 @@ HONEYPOT = "website"
 def _origin_of(url: str) -> str:
     try:
         parts = urlsplit(url)
+        port = f":{parts.port}" if parts.port else ""  # raises for "host:abc", "host:99999"
     except ValueError:
         return ""
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return ""
-    port = f":{parts.port}" if parts.port else ""
     return f"{parts.scheme}://{parts.hostname.lower()}{port}"
 
 
@@ -184,7 +184,10 @@ class PublicFormConfigView(View):
     """GET /f/<uuid>/config.json: the form and a token for the embed script (CORS)."""
 
     def options(self, request, form_uuid):
-        form = selectors.optin_form_public(form_uuid=form_uuid)
+        try:
+            form = selectors.optin_form_public(form_uuid=form_uuid)
+        except NotFound as exc:
+            return JsonResponse(_error_json(exc), status=404)
         return _cors(HttpResponse(status=204), request_origin(request), form)
 
     def get(self, request, form_uuid):
@@ -219,7 +222,10 @@ class PublicFormSubmitView(View):
     """POST /f/<uuid>/submit/: form-encoded (iframe, plain HTML) or JSON (script)."""
 
     def options(self, request, form_uuid):
-        form = selectors.optin_form_public(form_uuid=form_uuid)
+        try:
+            form = selectors.optin_form_public(form_uuid=form_uuid)
+        except NotFound as exc:
+            return JsonResponse(_error_json(exc), status=404)
         return _cors(HttpResponse(status=204), request_origin(request), form)
 
     def get(self, request, form_uuid):
@@ -372,12 +378,10 @@ def send_double_opt_in(*, form, contact, event) -> None:
 
 
 def send_double_opt_in_for_event(*, business, contact, event) -> None:
-    """The "Reply YES" text for an opt-in recorded in the portal or the API."""
+    """The "Reply YES" text for an opt-in recorded in the portal or the API (such an event
+    has no form: the public form sends its own text)."""
     from types import SimpleNamespace
 
-    if event.form_id:
-        send_double_opt_in(form=event.form, contact=contact, event=event)
-        return
     about = event.campaign.description[:80].rstrip(".") if event.campaign_id else "our texts"
     stand_in = SimpleNamespace(  # what double_opt_in_text reads of a form
         business=business,
