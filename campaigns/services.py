@@ -103,10 +103,7 @@ def _normalize(fields: dict[str, Any]) -> dict[str, Any]:
     if isinstance(out.get("ein"), str) and out["ein"].strip():
         from stdnum.us import ein as us_ein
 
-        try:
-            out["ein"] = us_ein.format(us_ein.compact(out["ein"]))
-        except Exception:
-            out["ein"] = out["ein"].strip()
+        out["ein"] = us_ein.format(us_ein.compact(out["ein"]))  # never raises: only strips
     for key in ("phone", "mobile_phone"):
         if isinstance(out.get(key), str) and out[key].strip():
             out[key] = rules.normalize_e164(out[key].strip()) or out[key].strip()
@@ -123,10 +120,6 @@ def _unknown(fields: dict, allowed: list[str]) -> None:
 
 
 # --- brands -------------------------------------------------------------------------------
-
-
-def brand_validate(*, data: dict[str, Any]) -> dict[str, list[str]]:
-    return rules.brand_errors(_normalize(data))
 
 
 @transaction.atomic
@@ -357,17 +350,6 @@ def campaign_update(
                 f"Saved here, but the registry did not take the change: {exc.message}"
             ) from None
     return campaign
-
-
-@transaction.atomic
-def campaign_delete(*, campaign: Campaign, actor: User | None, ip: str | None = None) -> None:
-    if campaign.status != S.DRAFT:
-        raise Conflict("Only a draft can be deleted; deactivate a submitted campaign instead.")
-    audit_record(
-        action="campaigns.campaign.delete", obj=campaign, actor=actor,
-        business=campaign.business, ip=ip,
-    )  # fmt: skip
-    campaign.delete()
 
 
 # --- campaigns: states --------------------------------------------------------------------
