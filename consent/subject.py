@@ -1,8 +1,7 @@
 """Data-subject export and consent proof as data, CSV and printable HTML (interface layer).
 
-Messages live in messaging (above consent): their section comes from exporters registered
-in ``consent.erasure``; until messaging registers one, this module reads its Message table
-lazily, read-only.
+Messages live in messaging (above consent): their section comes from the exporter that
+messaging registers in ``consent.erasure`` when the app is ready.
 """
 
 import csv
@@ -104,19 +103,6 @@ def snapshots_for(business, events) -> dict[str, str]:
     )
 
 
-def _messages(business, contact) -> list[dict]:
-    try:
-        from messaging.models import Message
-    except ImportError:  # pragma: no cover - messaging is always installed here
-        return []
-    fields = ["uuid", "direction", "to_phone", "body", "kind", "purpose", "status", "created_at"]
-    rows = Message.objects.filter(business=business, contact=contact).order_by("created_at")
-    return [
-        {k: (str(v) if k in ("uuid", "created_at") else v) for k, v in row.items()}
-        for row in rows.values(*fields)
-    ]
-
-
 def export_bundle(*, business, contact) -> dict:
     """Everything held about one contact in one business."""
     events = list(selectors.consent_events(business=business, contact=contact))
@@ -147,9 +133,6 @@ def export_bundle(*, business, contact) -> dict:
         "suppressed": bool(contact.phone)
         and selectors.is_suppressed(business=business, phone=contact.phone_e164),
     }
-    exporters = erasure.exporters()
-    for name, fn in exporters.items():
+    for name, fn in erasure.exporters().items():
         bundle[name] = fn(business=business, contact=contact)
-    if "messages" not in exporters:
-        bundle["messages"] = _messages(business, contact)
     return bundle

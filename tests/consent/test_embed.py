@@ -252,3 +252,21 @@ def test_the_reply_yes_text_goes_from_the_forms_campaign_number(client, business
     text = Message.objects.get(business=business, purpose="double_opt_in")
     assert text.from_number == number
     assert text.idempotency_key == f"doi:{event.uuid}"
+
+
+def test_the_data_subject_export_holds_the_contacts_own_messages(owner_client, business):
+    # the messages section comes from messaging's registered exporter
+    from tests.factories.consent import ContactFactory
+    from tests.factories.messaging import MessageFactory
+
+    contact = ContactFactory(business=business, phone="+13125550171")
+    other = ContactFactory(business=business, phone="+13125550172")
+    MessageFactory(business=business, contact=contact, to_phone=contact.phone, body="Hi Ann")
+    MessageFactory(business=business, contact=other, to_phone=other.phone, body="Hi Bob")
+    response = owner_client.get(
+        reverse("consent:contact-export", kwargs={"contact_uuid": contact.uuid})
+    )
+    assert response.status_code == 200
+    messages = json.loads(response.content)["messages"]
+    assert [m["body"] for m in messages] == ["Hi Ann"]
+    assert messages[0]["to_phone"] == "+13125550171"
