@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.http import Http404, HttpRequest
 from django.shortcuts import redirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.generic import FormView, TemplateView
 
 from . import help_terms, public_services
@@ -18,7 +18,7 @@ LEGAL_PAGES = {
     "sms": "SMS terms for people who receive our customers' texts",
     "acceptable-use": "Acceptable use: what cannot be sent",
 }
-# The versioned policy documents (policies app), linked when their pages exist.
+# The versioned policy documents (policies app, always in config/urls.py).
 OFFICIAL = (
     ("governance:legal-terms", "Terms of service (full, versioned)"),
     ("governance:legal-privacy", "Privacy policy (full, versioned)"),
@@ -27,26 +27,12 @@ OFFICIAL = (
 
 
 def official_documents() -> list[tuple[str, str]]:
-    out = []
-    for name, label in OFFICIAL:
-        try:
-            out.append((reverse(name), label))
-        except NoReverseMatch:
-            continue
-    return out
+    return [(reverse(name), label) for name, label in OFFICIAL]
 
 
 def _user_or_none(request: HttpRequest) -> User | None:
     """The signed-in user, or None for a visitor (the services record either)."""
     return request.user if isinstance(request.user, User) else None
-
-
-def _form_errors(exc: ApplicationError, form) -> None:
-    for field, errors in exc.fields.items():
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
-    if not exc.fields:
-        form.add_error(None, exc.message)
 
 
 class LegalIndexView(TemplateView):
@@ -102,7 +88,8 @@ class AppointmentView(FormView):
                 user=_user_or_none(self.request), ip=client_ip(self.request), **data
             )
         except ApplicationError as exc:
-            _form_errors(exc, form)
+            # Only the throttle gets past the form, and it concerns no one field.
+            form.add_error(None, exc.message)
             return self.render_to_response(self.get_context_data(form=form), status=400)
         self.request.session["public_appt"] = str(appt.uuid)
         return redirect("public:book-thanks")
@@ -142,7 +129,8 @@ class SupportView(FormView):
                 **form.cleaned_data,
             )
         except ApplicationError as exc:
-            _form_errors(exc, form)
+            # Only the throttle gets past the form, and it concerns no one field.
+            form.add_error(None, exc.message)
             return self.render_to_response(self.get_context_data(form=form), status=400)
         messages.success(
             self.request,

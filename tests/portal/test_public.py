@@ -81,6 +81,15 @@ def test_book_a_call_errors_are_next_to_the_field(client):
     assert mail.outbox == []
 
 
+@pytest.mark.parametrize(("field", "value"), [("phone", "call me"), ("topic", "PIZZA")])
+def test_book_a_call_refuses_a_non_number_and_an_unknown_topic(client, field, value):
+    response = client.post(reverse("public:book"), {**BOOK, field: value})
+    assert response.status_code == 400
+    assert f'id="id_{field}_error"' in response.content.decode()
+    assert not AppointmentRequest.objects.exists()
+    assert mail.outbox == []
+
+
 def test_forms_are_throttled_per_ip_with_a_visible_message(client):
     for _ in range(FORM_LIMIT):
         assert client.post(reverse("public:support"), SUPPORT).status_code == 302
@@ -88,6 +97,51 @@ def test_forms_are_throttled_per_ip_with_a_visible_message(client):
     assert response.status_code == 400
     assert b"several requests in the last hour" in response.content
     assert SupportRequest.objects.count() == FORM_LIMIT
+
+
+def test_book_a_call_is_throttled_with_a_message_above_the_form(client):
+    for _ in range(FORM_LIMIT):
+        assert client.post(reverse("public:book"), BOOK).status_code == 302
+    mail.outbox.clear()
+    response = client.post(reverse("public:book"), BOOK)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "several requests in the last hour" in html
+    assert 'value="Rosa@Salon.example"' in html  # what they typed is kept
+    assert AppointmentRequest.objects.count() == FORM_LIMIT
+    assert mail.outbox == []
+
+
+def test_support_errors_are_next_to_the_field(client):
+    response = client.post(reverse("public:support"), {**SUPPORT, "subject": "", "email": "nope"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="id_subject_error"' in html and 'id="id_email_error"' in html
+    assert "My campaign was rejected, what do I change?" in html  # the body is kept
+    assert not SupportRequest.objects.exists()
+    assert mail.outbox == []
+
+
+# Valid by Django's EmailValidator (up to 320 characters) but longer than the column (254).
+LONG_EMAIL = "a" * 60 + "@" + ".".join(["b" * 60] * 4) + ".com"
+
+
+@pytest.mark.parametrize(
+    ("url", "data", "model"),
+    [("public:book", BOOK, AppointmentRequest), ("public:support", SUPPORT, SupportRequest)],
+)
+def test_an_overlong_email_is_refused_next_to_the_field(client, url, data, model):
+    response = client.post(reverse(url), {**data, "email": LONG_EMAIL})
+    assert response.status_code == 400
+    assert 'id="id_email_error"' in response.content.decode()
+    assert not model.objects.exists()
+    assert mail.outbox == []
+
+
+def test_legal_index_links_the_versioned_documents(client):
+    html = client.get(reverse("public:legal")).content.decode()
+    for name in ("governance:legal-terms", "governance:legal-privacy", "governance:legal-sms"):
+        assert f'href="{reverse(name)}"' in html
 
 
 def test_support_from_a_member_is_linked_to_the_business(owner_client, owner):
