@@ -134,3 +134,85 @@ def test_policy_stoplist_without_a_database_rule_set_says_so(tmp_path):
         call_command("policy_stoplist", str(words))
     assert not RuleSet.objects.exists()
     assert not RuleChange.objects.filter(rule="fuzzy_stoplist").exists()
+
+
+def _small_fixture(tmp_path, **changes):
+    """The shipped fixture cut to a few rules (the rest count as dropped), with changes."""
+    from policies import engine
+
+    data = engine.load_fixture()
+    data = {
+        **data,
+        "version": "2099.1.1",
+        "terms": data["terms"][:2],
+        "industries": [],
+        "marketing_phrases": data["marketing_phrases"][:2],
+        **changes,
+    }
+    path = tmp_path / "rules.json"
+    path.write_text(json.dumps(data))
+    return data, path
+
+
+@pytest.mark.django_db
+def test_policy_rules_load_updates_rules_and_keeps_staff_edits(tmp_path, staff_user, business):
+    from policies import engine
+    from policies.models import RuleChange, RuleSet, Term
+
+    shipped = engine.load_fixture()
+    first, second, dropped = (t["id"] for t in shipped["terms"][:3])
+    Term.objects.filter(rule_id=second).update(phrase="staff phrase", updated_by=staff_user)
+    Term.objects.filter(rule_id="conformance.marketing.0").update(
+        phrase="staff sale", updated_by=staff_user
+    )
+    terms = [
+        {**shipped["terms"][0], "phrase": "zorblax loan"},
+        {**shipped["terms"][1], "phrase": "fixture phrase"},
+    ]
+    _data, path = _small_fixture(tmp_path, terms=terms, marketing_phrases=["new sale", "new event"])
+    before = RuleSet.objects.get().revision
+
+    call_command("policy_rules_load", str(path))
+
+    phrases = dict(Term.objects.values_list("rule_id", "phrase"))
+    assert phrases[first] == "zorblax loan"
+    assert phrases[second] == "staff phrase"
+    assert phrases["conformance.marketing.0"] == "staff sale"
+    assert phrases["conformance.marketing.1"] == "new event"
+    assert not Term.objects.get(rule_id=dropped).enabled
+    rs = RuleSet.objects.get()
+    assert rs.version == "2099.1.1" and rs.revision > before
+    assert RuleChange.objects.filter(kind="RuleSet", action="load").exists()
+    # the engine recompiled on the loaded rules
+    decision = services.message_check(
+        business=business, body="Get your zorblax loan today", kind="conversational"
+    )
+    assert not decision.allowed
+
+    call_command("policy_rules_load", str(path), "--overwrite-edited")
+    phrases = dict(Term.objects.values_list("rule_id", "phrase"))
+    assert phrases[second] == "fixture phrase"
+    assert phrases["conformance.marketing.0"] == "new sale"
+
+
+@pytest.mark.django_db
+def test_policy_rules_load_refuses_a_broken_fixture_and_changes_nothing(tmp_path):
+    from policies import engine
+    from policies.models import RuleSet, Term
+
+    first = engine.load_fixture()["terms"][0]
+    _data, path = _small_fixture(
+        tmp_path, terms=[{**first, "phrase": "changed", "category": "no_such_category"}]
+    )
+    before = RuleSet.objects.get().revision
+    with pytest.raises(CommandError, match="no_such_category"):
+        call_command("policy_rules_load", str(path))
+    assert Term.objects.get(rule_id=first["id"]).phrase == first["phrase"]
+    assert RuleSet.objects.get().revision == before
+    assert Term.objects.filter(enabled=True).count() > 100  # nothing switched off
+
+    with pytest.raises(CommandError, match="Cannot read"):
+        call_command("policy_rules_load", str(tmp_path / "missing.json"))
+    (tmp_path / "list.json").write_text("[1, 2]")
+    with pytest.raises(CommandError, match="not a rules fixture"):
+        call_command("policy_rules_load", str(tmp_path / "list.json"))

@@ -31,14 +31,19 @@ class Command(BaseCommand):
             data = json.loads(p.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise CommandError(f"Cannot read {p}: {exc}") from exc
-        with transaction.atomic():
-            counts = fixture_load(apps.get_model, data, overwrite_edited=overwrite_edited)
-            rule_change_record(
-                kind="RuleSet",
-                rule=str(p.name),
-                action="load",
-                before=None,
-                after={"version": data.get("version"), **counts},
-            )
+        if not isinstance(data, dict):
+            raise CommandError(f"{p} is not a rules fixture: expected a JSON object.")
+        try:
+            with transaction.atomic():
+                counts = fixture_load(apps.get_model, data, overwrite_edited=overwrite_edited)
+                rule_change_record(
+                    kind="RuleSet",
+                    rule=str(p.name),
+                    action="load",
+                    before=None,
+                    after={"version": data.get("version"), **counts},
+                )
+        except (KeyError, TypeError) as exc:  # a missing field, an unknown category, a bad row
+            raise CommandError(f"{p} is not a rules fixture: bad or missing {exc}.") from exc
         rules_reset()
         self.stdout.write(f"Loaded {p.name} (version {data.get('version')}): {counts}")
