@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from . import hashing, phones
 from .models import ChainHead, Contact, ContactImport, EventKind, Method, Suppression
+from .services import email_fits
 
 TARGETS = (
     "phone",
@@ -262,8 +263,8 @@ def _rows(reader, cols: dict[str, int], custom, width: int, reading: Reading) ->
         name = record[col_name].strip()[:200] if col_name is not None else ""
         email = ""
         if col_email is not None:
-            email = record[col_email].strip()[:254]
-            if email and ("@" not in email or " " in email):
+            email = record[col_email].strip()
+            if email and not email_fits(email):  # never cut short: a cut address is wrong
                 rejected.append({"line": start, "reason": f"invalid email {email[:40]!r}"})
                 continue
         tags: tuple[str, ...] = ()

@@ -303,6 +303,15 @@ def _active_suppression(*, business, e164: str, campaign=None) -> bool:
 CONTACT_FIELDS = ("name", "email", "time_zone", "tags", "custom_fields", "source")
 
 
+def email_fits(email: str) -> bool:
+    """An address we can store: one @, no spaces, at most 254 characters (RFC 5321's limit,
+    and the column's; Django's own validator lets 320 through)."""
+    return "@" in email and " " not in email and len(email) <= EMAIL_MAX
+
+
+EMAIL_MAX = 254
+
+
 def _clean_contact_fields(fields: dict) -> dict:
     out = {k: v for k, v in fields.items() if k in CONTACT_FIELDS and v is not None}
     if "tags" in out:
@@ -314,6 +323,12 @@ def _clean_contact_fields(fields: dict) -> dict:
         raise ValidationFailed(fields={"custom_fields": ["Must be an object."]})
     if "name" in out:
         out["name"] = str(out["name"])[:200]
+    if out.get("email"):
+        out["email"] = str(out["email"]).strip()
+        if not email_fits(out["email"]):
+            raise ValidationFailed(
+                "Invalid email address.", fields={"email": ["Enter a valid email address."]}
+            )
     if out.get("time_zone"):
         out["time_zone"] = str(out["time_zone"]).strip()
         if out["time_zone"] not in _time_zones():
@@ -1054,7 +1069,7 @@ def optin_form_submit(
         e164 = phones.normalize(phone)
     except phones.InvalidPhone:
         errors["phone"] = ["Enter a valid mobile number."]
-    if email and ("@" not in email or " " in email.strip()):
+    if email and not email_fits(email.strip()):
         errors["email"] = ["Enter a valid email address."]
     if errors:
         raise ValidationFailed("Please correct the marked fields.", fields=errors)

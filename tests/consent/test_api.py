@@ -358,3 +358,21 @@ def test_a_malformed_contact_id_is_a_400_in_the_error_shape(api_client, business
     assert body["fields"] == {"contact": ["Not a valid UUID."]}
     body = _error(api_client.get(reverse("api-consent-proof"), {"campaign": "x"}), 400)
     assert body["fields"] == {"campaign": ["Not a valid UUID."]}
+
+
+def test_an_overlong_email_is_a_400_naming_it(api_client, business):
+    long_email = "a" * 60 + "@" + ".".join(["b" * 60] * 4) + ".com"  # 310 characters
+    created = api_client.post(
+        reverse("api-contacts"), {"phone": "(312) 555-0345", "email": long_email}, format="json"
+    )
+    assert created.status_code == 400 and "email" in created.json()["error"]["fields"]
+    assert not Contact.objects.filter(business=business).exists()
+    contact = ContactFactory(business=business, phone="+13125550346", email="a@example.com")
+    patched = api_client.patch(
+        reverse("api-contact", kwargs={"contact_uuid": contact.uuid}),
+        {"email": long_email},
+        format="json",
+    )
+    assert patched.status_code == 400 and "email" in patched.json()["error"]["fields"]
+    contact.refresh_from_db()
+    assert contact.email == "a@example.com"

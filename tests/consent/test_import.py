@@ -570,3 +570,21 @@ def test_import_start_with_another_business_object_is_not_found(
     imp.refresh_from_db()
     assert imp.status == "UPLOADED"
     assert not Contact.objects.exists()
+
+
+def test_an_overlong_email_is_a_rejected_row_never_cut_short(business, owner):
+    long_email = "a" * 60 + "@" + ".".join(["b" * 60] * 4) + ".com"  # 310 characters
+    imp = start(
+        business,
+        owner,
+        make_csv(
+            f"2025550181,Long,{long_email},,2026-01-15,Form,web_form,A",
+            "2025550182,Fine,fine@example.com,,2026-01-15,Form,web_form,A",
+        ),
+        use_copy=True,
+    )
+    assert imp.status == "DONE", imp.error
+    assert [(r["line"], r["reason"][:13]) for r in imp.report] == [(2, "invalid email")]
+    assert list(Contact.objects.filter(business=business).values_list("email", flat=True)) == [
+        "fine@example.com"
+    ]

@@ -534,3 +534,33 @@ def test_import_mapping_without_a_scope_is_refused(owner_client, business):
     ]
     imp.refresh_from_db()
     assert imp.status == "UPLOADED" and not Contact.objects.filter(business=business).exists()
+
+
+# valid by Django's validator (320 characters allowed) but longer than the 254 we store
+LONG_EMAIL = "a" * 60 + "@" + ".".join(["b" * 60] * 4) + ".com"
+
+
+def test_public_submit_with_an_overlong_email_is_a_field_error_not_a_500(client, business):
+    form = OptInFormFactory(
+        business=business, allowed_origins=["https://brightsmile.example"], collect_email=True
+    )
+    submit = reverse("consent:public-form-submit", kwargs={"form_uuid": form.uuid})
+    response = client.post(
+        submit,
+        {"phone": "+1 312 555 0191", "email": LONG_EMAIL, "consent": "1", "age_confirmed": "1"},
+        HTTP_ORIGIN="https://brightsmile.example",
+    )
+    assert response.status_code == 400
+    assert "Enter a valid email address" in response.content.decode()
+    assert not Contact.objects.filter(business=business).exists()
+    assert not ConsentEvent.objects.filter(business=business).exists()
+
+
+def test_contact_form_with_an_overlong_email_is_a_field_error(owner_client, business):
+    response = owner_client.post(
+        reverse("consent:contact-create"), {"phone": "+1 312 555 0192", "email": LONG_EMAIL}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'id="id_email_error"' in page
+    assert not Contact.objects.filter(business=business).exists()
