@@ -19,7 +19,7 @@ US_TIME_ZONES = [
 
 class SignupForm(forms.Form):
     full_name = forms.CharField(label="Your name", max_length=200)
-    email = forms.EmailField(label="Work email")
+    email = forms.EmailField(label="Work email", max_length=254)
     password = forms.CharField(
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text="At least 10 characters, not a common password.",
@@ -73,7 +73,7 @@ class SignupForm(forms.Form):
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField()
+    email = forms.EmailField(max_length=254)
     role = forms.ChoiceField(choices=ROLE_CHOICES, initial=Role.AGENT.value)
 
 

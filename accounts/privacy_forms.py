@@ -10,7 +10,7 @@ class ProfileForm(forms.Form):
 
 
 class EmailChangeForm(forms.Form):
-    email = forms.EmailField(label="New email address")
+    email = forms.EmailField(label="New email address", max_length=254)
     password = forms.CharField(
         label="Your current password",
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),

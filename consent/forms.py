@@ -8,7 +8,7 @@ from .models import KIND_CHOICES, Method
 class ContactForm(forms.Form):
     phone = forms.CharField(max_length=40, help_text="Any format; US numbers without +1 work.")
     name = forms.CharField(max_length=200, required=False)
-    email = forms.EmailField(required=False)
+    email = forms.EmailField(required=False, max_length=254)
     time_zone = forms.CharField(
         max_length=64, required=False, help_text="Leave empty to derive it from the number."
     )

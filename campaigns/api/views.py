@@ -49,8 +49,11 @@ class BrandInputSerializer(serializers.Serializer):
     company_name = serializers.CharField(max_length=255, required=False, allow_blank=True)
     ein = serializers.CharField(max_length=20, required=False, allow_blank=True)
     country = serializers.CharField(max_length=2, required=False, default="US")
-    email = serializers.EmailField()
-    business_contact_email = serializers.EmailField(required=False, allow_blank=True)
+    # 254: what the columns hold (DRF's validator would let longer ones through to a 500)
+    email = serializers.EmailField(max_length=254)
+    business_contact_email = serializers.EmailField(
+        required=False, allow_blank=True, max_length=254
+    )
     phone = serializers.CharField(max_length=20)
     mobile_phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
     first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)

@@ -249,3 +249,42 @@ class TestRefusals:
             "An account with this email exists: log in first, then open the link again."
         ]
         assert not Membership.objects.filter(business=owner.business, user=existing).exists()
+
+
+# valid by Django's validator (it allows 320 characters) but longer than the 254 we store
+LONG_EMAIL = "a" * 60 + "@" + ".".join(["b" * 60] * 4) + ".com"
+
+
+@pytest.mark.django_db
+def test_an_overlong_email_is_a_field_error_on_signup_invite_and_email_change(owner_client, owner):
+    from django.test import Client
+    from django.urls import reverse
+
+    from accounts.models import Invitation
+
+    signup = Client().post(
+        "/signup/",
+        {
+            "email": LONG_EMAIL,
+            "password": "correct-horse-battery-9",
+            "full_name": "Nina Owner",
+            "legal_name": "Bright Nails LLC",
+            "display_name": "Bright Nails",
+            "website": "https://brightnails.example",
+            "industry_description": "Nail salon: manicures, pedicures and gel polish.",
+            "time_zone": "America/Chicago",
+            "age_confirmed": "on",
+            "accept_terms": "on",
+        },
+    )
+    assert "at most 254 characters" in signup.context["form"].errors["email"][0]
+    assert not User.objects.filter(full_name="Nina Owner").exists()
+    invite = owner_client.post("/app/team/", {"email": LONG_EMAIL, "role": "agent"})
+    assert invite.status_code == 400 and 'id="id_email_error"' in invite.content.decode()
+    assert not Invitation.objects.exists()
+    change = owner_client.post(
+        reverse("portal:my-account-email"),
+        {"email-email": LONG_EMAIL, "email-password": "whatever-it-is"},
+    )
+    assert change.status_code == 400 and "at most 254 characters" in change.content.decode()
+    assert not mail.outbox

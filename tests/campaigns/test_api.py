@@ -153,3 +153,15 @@ def test_number_search_limit_and_foreign_campaign_are_field_errors(
     assert body["fields"] == {"campaign": ["No such campaign in this business."]}
     number.refresh_from_db()
     assert number.campaign.business == business
+
+
+@pytest.mark.parametrize("field", ["email", "business_contact_email"])
+def test_an_overlong_brand_email_is_a_400_naming_it(api_client, business, field):
+    from campaigns.models import Brand
+
+    long_email = "a" * 60 + "@" + ".".join(["b" * 60] * 4) + ".com"  # 310: valid, too long
+    response = api_client.post(
+        "/api/v1/brands/", {**brand_input(), field: long_email}, format="json"
+    )
+    assert field in _error(response, 400)["fields"]
+    assert not Brand.objects.filter(business=business).exists()
