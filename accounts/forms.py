@@ -1,9 +1,8 @@
-import zoneinfo
-
 from django import forms
 from django.contrib.auth import password_validation
 from django.utils.html import format_html
 
+from .models import TIME_ZONES
 from .roles import ROLE_CHOICES, Role
 
 US_TIME_ZONES = [
@@ -67,7 +66,7 @@ class SignupForm(forms.Form):
 
     def clean_time_zone(self):
         value = self.cleaned_data["time_zone"]
-        if value not in zoneinfo.available_timezones():
+        if value not in TIME_ZONES:
             raise forms.ValidationError("Choose a time zone from the list.")
         return value
 

@@ -11,7 +11,9 @@ from django.utils import timezone
 
 from .roles import ROLE_CHOICES, Role
 
-TIME_ZONE_CHOICES = sorted((tz, tz) for tz in zoneinfo.available_timezones() if "/" in tz)
+# every zone zoneinfo can load (read from disk once: available_timezones() scans tzdata)
+TIME_ZONES = frozenset(zoneinfo.available_timezones())
+TIME_ZONE_CHOICES = sorted((tz, tz) for tz in TIME_ZONES if "/" in tz)
 
 
 class UserManager(BaseUserManager["User"]):

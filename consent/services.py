@@ -5,7 +5,6 @@ events of one business are strictly ordered and each carries the previous one's 
 ConsentState rows are written in the same transaction as the event they reflect.
 """
 
-import functools
 import hashlib
 import logging
 from datetime import UTC, datetime
@@ -18,7 +17,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from accounts.errors import NotFound, ValidationFailed
-from accounts.models import Business
+from accounts.models import TIME_ZONES, Business
 from accounts.services import audit_record
 
 from . import erasure, hashing, phones
@@ -331,20 +330,13 @@ def _clean_contact_fields(fields: dict) -> dict:
             )
     if out.get("time_zone"):
         out["time_zone"] = str(out["time_zone"]).strip()
-        if out["time_zone"] not in _time_zones():
+        if out["time_zone"] not in TIME_ZONES:
             # quiet hours are computed in it: a name zoneinfo cannot load would stop sends
             raise ValidationFailed(
                 "Unknown time zone.",
                 fields={"time_zone": ["Not a time zone; use a name like America/Chicago."]},
             )
     return out
-
-
-@functools.cache
-def _time_zones() -> frozenset[str]:
-    import zoneinfo
-
-    return frozenset(zoneinfo.available_timezones())
 
 
 def contact_get_or_create(*, business: Business, phone: str, **defaults) -> tuple[Contact, bool]:

@@ -7,6 +7,7 @@ from django.core import mail
 
 from accounts.models import ApiKey, AuditEvent, Business, Membership, User
 from accounts.roles import Role
+from tests.factories.accounts import LONG_EMAIL, signup_data
 
 SIGNUP = {
     "full_name": "Maria Lopez",
@@ -251,10 +252,6 @@ class TestRefusals:
         assert not Membership.objects.filter(business=owner.business, user=existing).exists()
 
 
-# valid by Django's validator (it allows 320 characters) but longer than the 254 we store
-LONG_EMAIL = "a" * 60 + "@" + ".".join(["b" * 60] * 4) + ".com"
-
-
 @pytest.mark.django_db
 def test_an_overlong_email_is_a_field_error_on_signup_invite_and_email_change(owner_client, owner):
     from django.test import Client
@@ -262,21 +259,7 @@ def test_an_overlong_email_is_a_field_error_on_signup_invite_and_email_change(ow
 
     from accounts.models import Invitation
 
-    signup = Client().post(
-        "/signup/",
-        {
-            "email": LONG_EMAIL,
-            "password": "correct-horse-battery-9",
-            "full_name": "Nina Owner",
-            "legal_name": "Bright Nails LLC",
-            "display_name": "Bright Nails",
-            "website": "https://brightnails.example",
-            "industry_description": "Nail salon: manicures, pedicures and gel polish.",
-            "time_zone": "America/Chicago",
-            "age_confirmed": "on",
-            "accept_terms": "on",
-        },
-    )
+    signup = Client().post("/signup/", signup_data(email=LONG_EMAIL))
     assert "at most 254 characters" in signup.context["form"].errors["email"][0]
     assert not User.objects.filter(full_name="Nina Owner").exists()
     invite = owner_client.post("/app/team/", {"email": LONG_EMAIL, "role": "agent"})

@@ -4,6 +4,7 @@ import pytest
 
 from campaigns.models import Campaign, PhoneNumber
 from tests.campaigns.conftest import brand_input, campaign_input
+from tests.factories.accounts import LONG_EMAIL
 from tests.factories.campaigns import BrandFactory, CampaignFactory, PhoneNumberFactory
 
 pytestmark = pytest.mark.django_db
@@ -159,9 +160,8 @@ def test_number_search_limit_and_foreign_campaign_are_field_errors(
 def test_an_overlong_brand_email_is_a_400_naming_it(api_client, business, field):
     from campaigns.models import Brand
 
-    long_email = "a" * 60 + "@" + ".".join(["b" * 60] * 4) + ".com"  # 310: valid, too long
     response = api_client.post(
-        "/api/v1/brands/", {**brand_input(), field: long_email}, format="json"
+        "/api/v1/brands/", {**brand_input(), field: LONG_EMAIL}, format="json"
     )
     assert field in _error(response, 400)["fields"]
     assert not Brand.objects.filter(business=business).exists()

@@ -4,6 +4,7 @@ import pytest
 
 from consent import selectors, services
 from consent.models import ConsentEvent, ConsentState, Contact, Method
+from tests.factories.accounts import LONG_EMAIL
 from tests.factories.campaigns import CampaignFactory
 from tests.factories.consent import ContactFactory, opted_in_contact
 
@@ -573,12 +574,11 @@ def test_import_start_with_another_business_object_is_not_found(
 
 
 def test_an_overlong_email_is_a_rejected_row_never_cut_short(business, owner):
-    long_email = "a" * 60 + "@" + ".".join(["b" * 60] * 4) + ".com"  # 310 characters
     imp = start(
         business,
         owner,
         make_csv(
-            f"2025550181,Long,{long_email},,2026-01-15,Form,web_form,A",
+            f"2025550181,Long,{LONG_EMAIL},,2026-01-15,Form,web_form,A",
             "2025550182,Fine,fine@example.com,,2026-01-15,Form,web_form,A",
         ),
         use_copy=True,

@@ -9,6 +9,7 @@ from django.urls import reverse
 from accounts.models import AuditEvent
 from consent import services
 from consent.models import ConsentEvent, Contact, ContactImport, Method, OptInForm
+from tests.factories.accounts import LONG_EMAIL
 from tests.factories.campaigns import CampaignFactory
 from tests.factories.consent import ContactFactory, OptInFormFactory, opted_in_contact
 
@@ -534,10 +535,6 @@ def test_import_mapping_without_a_scope_is_refused(owner_client, business):
     ]
     imp.refresh_from_db()
     assert imp.status == "UPLOADED" and not Contact.objects.filter(business=business).exists()
-
-
-# valid by Django's validator (320 characters allowed) but longer than the 254 we store
-LONG_EMAIL = "a" * 60 + "@" + ".".join(["b" * 60] * 4) + ".com"
 
 
 def test_public_submit_with_an_overlong_email_is_a_field_error_not_a_500(client, business):

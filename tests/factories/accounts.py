@@ -5,6 +5,26 @@ from accounts.models import Business, Membership, User
 from accounts.roles import Role
 
 PASSWORD = "correct-horse-battery-9"
+# valid by Django's and DRF's validators (they allow 320 characters), longer than the 254
+# every email column holds: must be a field error, never a 500
+LONG_EMAIL = "a" * 60 + "@" + ".".join(["b" * 60] * 4) + ".com"
+
+
+def signup_data(**overrides) -> dict:
+    """What a person fills in on /signup/ for a nail salon the sign-up gate accepts."""
+    return {
+        "email": "new.owner@brightnails.example",
+        "password": PASSWORD,
+        "full_name": "Nina Owner",
+        "legal_name": "Bright Nails LLC",
+        "display_name": "Bright Nails",
+        "website": "https://brightnails.example",
+        "industry_description": "Nail salon: manicures, pedicures and gel polish.",
+        "time_zone": "America/Chicago",
+        "age_confirmed": "on",
+        "accept_terms": "on",
+        **overrides,
+    }
 
 
 class UserFactory(DjangoModelFactory):

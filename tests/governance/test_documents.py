@@ -16,7 +16,7 @@ from accounts.roles import Role
 from policies import documents
 from policies.governance_views import register_hooks
 from policies.models import PolicyAcceptance, PolicyDocument
-from tests.factories.accounts import MembershipFactory, UserFactory
+from tests.factories.accounts import MembershipFactory, UserFactory, signup_data
 
 pytestmark = pytest.mark.django_db
 
@@ -304,18 +304,7 @@ def test_no_banner_on_public_pages(client, login, owner):
 def test_signup_records_acceptance_of_the_versions_in_effect(client):
     response = client.post(
         "/signup/",
-        {
-            "email": "new.owner@brightnails.example",
-            "password": "correct-horse-battery-9",
-            "full_name": "Nina Owner",
-            "legal_name": "Bright Nails LLC",
-            "display_name": "Bright Nails",
-            "website": "https://brightnails.example",
-            "industry_description": "Nail salon: manicures, pedicures and gel polish.",
-            "time_zone": "America/Chicago",
-            "age_confirmed": "on",
-            "accept_terms": "on",
-        },
+        signup_data(),
         REMOTE_ADDR="203.0.113.50",
     )
     assert response.status_code == 302, response.content.decode()[:2000]

@@ -7,6 +7,7 @@ from django.urls import reverse
 from accounts.models import AuditEvent
 from accounts.public_models import AppointmentRequest, SupportRequest
 from accounts.public_services import FORM_LIMIT
+from tests.factories.accounts import LONG_EMAIL
 
 pytestmark = pytest.mark.django_db
 
@@ -123,7 +124,6 @@ def test_support_errors_are_next_to_the_field(client):
 
 
 # Valid by Django's EmailValidator (up to 320 characters) but longer than the column (254).
-LONG_EMAIL = "a" * 60 + "@" + ".".join(["b" * 60] * 4) + ".com"
 
 
 @pytest.mark.parametrize(
