@@ -17,6 +17,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from messaging.workers import worker_argv
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
@@ -90,20 +92,7 @@ def celery_procs(tmp_path):
 
     def start(kind: str = "worker", name: str = "w", concurrency: int = 2) -> Proc:
         if kind == "worker":
-            cmd = [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                f"--concurrency={concurrency}",
-                "--loglevel=INFO",
-                "-n",
-                f"{name}-{os.getpid()}@%h",
-                "--without-gossip",
-                "--without-mingle",
-            ]
+            cmd = worker_argv(concurrency=concurrency, name=f"{name}-{os.getpid()}@%h")
             ready = "ready."
         else:
             cmd = [

@@ -22,6 +22,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from messaging.workers import worker_argv
+
 ROOT = Path(settings.BASE_DIR)
 
 
@@ -335,21 +337,12 @@ class Command(BaseCommand):
 
         def celery_worker(queue: str, concurrency: int, name: str, nice: int = 0):
             return subprocess.Popen(  # noqa: S603 - fixed argv, no user input
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "config",
-                    "worker",
-                    f"--concurrency={concurrency}",
-                    "--loglevel=WARNING",
-                    "--without-gossip",
-                    "--without-mingle",
-                    f"--queues={queue}",
-                    "-n",
-                    f"{name}-{os.getpid()}@%h",
-                ],
+                worker_argv(
+                    concurrency=concurrency,
+                    loglevel="WARNING",
+                    queues=queue,
+                    name=f"{name}-{os.getpid()}@%h",
+                ),
                 cwd=ROOT,
                 env=env,
                 stdout=worker_log,

@@ -15,6 +15,8 @@ import sys
 
 from django.core.management.base import BaseCommand
 
+from messaging.workers import worker_argv
+
 
 class Command(BaseCommand):
     help = "Run a Celery worker (graceful shutdown on SIGTERM / SIGINT)."
@@ -32,20 +34,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, concurrency, loglevel, pool, queues, **options):
-        cmd = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            f"--concurrency={concurrency}",
-            f"--loglevel={loglevel}",
-            f"--pool={pool}",
-            "--without-gossip",
-            "--without-mingle",
-            *([f"--queues={queues}"] if queues else []),
-        ]
+        cmd = worker_argv(concurrency=concurrency, loglevel=loglevel, pool=pool, queues=queues)
         child = subprocess.Popen(cmd, start_new_session=True)  # noqa: S603 - fixed argv
 
         def forward(signum, frame):
