@@ -4,7 +4,10 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
+
+from django.conf import settings
 
 GENESIS = "0" * 64
 
@@ -37,3 +40,48 @@ def phone_hasher(key: bytes, business_uuid: str) -> Callable[[str], str]:
         return h.hexdigest()
 
     return digest
+
+
+def suppression_key() -> bytes:
+    """The key of the suppression list's phone hashes (``CONSENT_SUPPRESSION_KEY``)."""
+    key = getattr(settings, "CONSENT_SUPPRESSION_KEY", "") or ""
+    if not key:
+        # Derived, not stored: a deployment sets CONSENT_SUPPRESSION_KEY explicitly.
+        key = hashlib.sha256(b"consent-suppression|" + settings.SECRET_KEY.encode()).hexdigest()
+    return key.encode()
+
+
+def iso(value: datetime | None) -> str:
+    """A moment as the chain stores it: ISO 8601 in UTC, "" for none."""
+    return value.astimezone(UTC).isoformat() if value else ""
+
+
+def chain_fields(
+    event: Any,  # a ConsentEvent, or a row of values() when verifying
+    *,
+    business_uuid,
+    contact_uuid,
+    campaign_uuid,
+    form_uuid,
+) -> dict[str, str]:
+    """The strings the chained hash covers (used when appending and when verifying)."""
+    return {
+        "uuid": str(event.uuid),
+        "business": str(business_uuid),
+        "seq": str(event.seq),
+        "contact": str(contact_uuid),
+        "kind": event.kind,
+        "method": event.method,
+        "campaign": str(campaign_uuid or ""),
+        "scope_kind": event.scope_kind,
+        "disclosure_text": event.disclosure_text,
+        "policy_version": event.policy_version,
+        "form": str(form_uuid or ""),
+        "form_snapshot_sha256": event.form_snapshot_sha256,
+        "page_url": event.page_url,
+        "source": event.source,
+        "consented_at": iso(event.consented_at),
+        "recorded_by_label": event.recorded_by_label,
+        "evidence_sha256": event.evidence_sha256,
+        "created_at": iso(event.created_at),
+    }

@@ -1,9 +1,14 @@
-"""Phone parsing for contacts: E.164, fast for US numbers, phonenumbers for the rest."""
+"""Phones of contacts: E.164 (fast for US numbers, phonenumbers for the rest), their time
+zone, and the keyed hash the suppression list stores. Pure, no ORM."""
 
 import re
 
 import phonenumbers
 from phonenumbers import timezone as pn_timezone
+
+from accounts.errors import ValidationFailed
+
+from . import hashing
 
 # NANP: area code and exchange start 2-9. The fast path keeps 100k-row imports cheap.
 _NANP = re.compile(r"^\+1[2-9]\d{2}[2-9]\d{6}$")
@@ -59,3 +64,16 @@ def time_zone_for(e164: str) -> str:
             _ZONES[key] = zone
         return zone
     return _ZONES[key]
+
+
+def phone_normalize(phone: str) -> str:
+    """``normalize`` for services and forms: a bad number is a field error on ``phone``."""
+    try:
+        return normalize(phone)
+    except InvalidPhone as exc:
+        raise ValidationFailed(str(exc), fields={"phone": [str(exc)]}) from exc
+
+
+def phone_hash(*, business, e164: str) -> str:
+    """The number's entry on the business's suppression list (keyed, not reversible)."""
+    return hashing.phone_hash(hashing.suppression_key(), str(business.uuid), e164)

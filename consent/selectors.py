@@ -8,9 +8,21 @@ from django.db.models import Q, QuerySet
 
 from accounts.errors import NotFound
 from accounts.models import Business
+from campaigns.models import Campaign
 
-from . import phones
-from .models import ConsentEvent, ConsentState, Contact, ContactImport, OptInForm, Suppression
+from . import hashing, phones
+from .models import (
+    ChainHead,
+    ConsentEvent,
+    ConsentEvidence,
+    ConsentState,
+    Contact,
+    ContactImport,
+    OptInForm,
+    Suppression,
+)
+from .phones import phone_hash
+from .scopes import ALL, decision_keys, scope_key
 
 SYSTEM_ALWAYS = {"opt_out_confirmation", "help_reply"}
 CHAIN_COLUMNS = (
@@ -57,8 +69,6 @@ def _decision(code: str, message: str = "") -> ConsentDecision:
 
 def is_suppressed(*, business: Business, phone: str, campaign=None) -> bool:
     """Is the number on the business's suppression list (business-wide, or for ``campaign``)?"""
-    from .services import phone_hash
-
     try:
         e164 = phones.normalize(phone)
     except phones.InvalidPhone:
@@ -75,19 +85,12 @@ def is_suppressed(*, business: Business, phone: str, campaign=None) -> bool:
     )
 
 
-def _scope_keys(campaign) -> list[str]:
-    keys = ["all"]
-    if campaign is not None:
-        keys.append(f"c:{campaign.uuid}")
-    return [*keys, "k:marketing", "k:informational"]
-
-
 def _decide(
     *, contact, kind: str, campaign, is_reply: bool, purpose: str, states: dict, suppressed
 ) -> ConsentDecision:
     """The rules, given the contact's ConsentState rows by scope key (``states``) and a
     ``suppressed()`` callable; shared by ``consent_check`` and ``consent_check_many``."""
-    keys = _scope_keys(campaign)
+    keys = decision_keys(campaign)
     revoked = max(
         (
             states[k].event_seq
@@ -97,9 +100,9 @@ def _decide(
         default=0,
     )
     if kind == "marketing":
-        grant_keys = [f"c:{campaign.uuid}"] if campaign is not None else ["k:marketing"]
+        grant_keys = [scope_key(campaign=campaign, kind="marketing")]
     else:
-        grant_keys = [k for k in keys if k != "all"]
+        grant_keys = [k for k in keys if k != ALL]
 
     def live(status):
         return [
@@ -157,7 +160,7 @@ def consent_check(
     states = {
         s.scope_key: s
         for s in ConsentState.objects.filter(
-            business_id=business.pk, contact_id=contact.pk, scope_key__in=_scope_keys(campaign)
+            business_id=business.pk, contact_id=contact.pk, scope_key__in=decision_keys(campaign)
         ).only("scope_key", "status", "event_seq")
     }
     return _decide(
@@ -198,14 +201,12 @@ def consent_check_many(*, business: Business, queries: list[ConsentQuery]) -> li
     """``consent_check`` for many messages of one business in two queries in all (the
     states of every contact, the live suppressions of every number): the batch form the
     drain and bulk sends use. Same rules (``_decide``), same answers."""
-    from .services import phone_hash
-
     usable = [
         q
         for q in queries
         if q.purpose not in SYSTEM_ALWAYS and not _unusable(business, q.contact, q.phone)
     ]
-    keys = {k for q in usable for k in _scope_keys(q.campaign)}
+    keys = {k for q in usable for k in decision_keys(q.campaign)}
     states: dict[int, dict] = {}
     if usable:
         # plain tuples, not model instances: this runs for every message the drain sends
@@ -308,7 +309,7 @@ def contact_list(
     if status == "opted_in":
         qs = qs.filter(
             pk__in=states.filter(status=ConsentState.Status.OPTED_IN)
-            .exclude(scope_key="all")
+            .exclude(scope_key=ALL)
             .values("contact_id")
         )
     elif status == "pending":
@@ -420,8 +421,6 @@ def contact_import_get(*, business: Business, import_uuid) -> ContactImport:
 
 def campaign_for_business(*, business: Business, campaign_uuid):
     """Resolve a campaign uuid from a request within the business (or NotFound)."""
-    from campaigns.models import Campaign
-
     campaign = Campaign.objects.filter(
         business=business, uuid=_uuid(campaign_uuid, "Campaign not found.")
     ).first()
@@ -431,8 +430,6 @@ def campaign_for_business(*, business: Business, campaign_uuid):
 
 
 def campaigns_for_business(*, business: Business):
-    from campaigns.models import Campaign
-
     return Campaign.objects.filter(business=business).order_by("id")
 
 
@@ -447,10 +444,6 @@ class ChainReport:
 
 def ledger_verify(*, business: Business) -> ChainReport:
     """Recompute the business's hash chain; name the first event that does not fit."""
-    from . import hashing
-    from .models import ChainHead, ConsentEvidence
-    from .services import chain_fields
-
     prev = hashing.GENESIS
     expected_seq = 1
     checked = 0
@@ -492,7 +485,7 @@ def ledger_verify(*, business: Business) -> ChainReport:
             )
         if event.prev_hash != prev:
             return broken(event, "prev_hash does not match the previous event's hash")
-        fields = chain_fields(
+        fields = hashing.chain_fields(
             event,
             business_uuid=business.uuid,
             contact_uuid=event.contact__uuid,
@@ -523,7 +516,7 @@ def ledger_verify(*, business: Business) -> ChainReport:
 
 def contact_status_summary(*, business: Business, contacts) -> dict[int, str]:
     """contact id -> opted_in | pending | opted_out (one query for a page of contacts)."""
-    qs = ConsentState.objects.filter(business=business).exclude(scope_key="all")
+    qs = ConsentState.objects.filter(business=business).exclude(scope_key=ALL)
     if contacts is not None:
         qs = qs.filter(contact_id__in=[c.pk for c in contacts])
     rank = {"OPTED_IN": 3, "PENDING": 2, "OPTED_OUT": 1}
@@ -532,7 +525,7 @@ def contact_status_summary(*, business: Business, contacts) -> dict[int, str]:
     for contact_id, status in qs.values_list("contact_id", "status"):
         best[contact_id] = max(best.get(contact_id, 0), rank[status])
     all_out = ConsentState.objects.filter(
-        business=business, scope_key="all", status=ConsentState.Status.OPTED_OUT
+        business=business, scope_key=ALL, status=ConsentState.Status.OPTED_OUT
     )
     out = {cid: names[r] for cid, r in best.items()}
     if contacts is None or contacts:

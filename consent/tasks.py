@@ -5,6 +5,7 @@ from celery import shared_task
 
 @shared_task(acks_late=True)
 def consent_import_run(import_id: int) -> None:
+    # here, not at the top: services.imports enqueues this task (a task <-> service cycle)
     from .services import contact_import_run
 
     contact_import_run(import_id=import_id)

@@ -15,9 +15,10 @@ from django.views.generic import TemplateView
 
 from accounts.errors import ApplicationError
 from accounts.roles import Cap
+from accounts.services import audit_record
 from accounts.tenancy import TenantMixin, client_ip
 
-from . import disclosure, importer, selectors, services, subject
+from . import disclosure, selectors, services, subject
 from .embed import render_fragment, send_double_opt_in_for_event
 from .forms import (
     ConsentRecordForm,
@@ -31,6 +32,7 @@ from .forms import (
     SubjectLookupForm,
 )
 from .models import EventKind, Method
+from .services import importer
 
 
 def _form_errors_from(exc: ApplicationError, form) -> None:
@@ -196,7 +198,7 @@ class ContactConsentView(ContactDetailView):
             except ApplicationError as exc:
                 _form_errors_from(exc, form)
             else:
-                services.audit_record(
+                audit_record(
                     action="consent.opt_in_record",
                     obj=contact,
                     actor=request.user,
@@ -241,7 +243,7 @@ class ContactOptOutView(TenantMixin, View):
             except ApplicationError as exc:
                 messages.error(request, exc.message)
             else:
-                services.audit_record(
+                audit_record(
                     action="consent.opt_out_record",
                     obj=contact,
                     actor=request.user,
@@ -307,7 +309,7 @@ class ContactProofView(TenantMixin, View):
 
 def _proof_response(request, business, events, *, title: str, filename: str):
     fmt = request.GET.get("format", "html")
-    services.audit_record(
+    audit_record(
         action="consent.proof_export",
         actor=request.user,
         business=business,
@@ -412,7 +414,7 @@ class ContactsExportView(TenantMixin, View):
             ]
             for c in qs.iterator(chunk_size=2000)
         )
-        services.audit_record(
+        audit_record(
             action="consent.contacts_export",
             actor=request.user,
             business=self.business,

@@ -18,9 +18,11 @@ from rest_framework.response import Response
 from accounts.api.base import ERROR_RESPONSES, TenantAPIView, TenantListAPIView
 from accounts.errors import NotFound, ValidationFailed
 from accounts.roles import Cap
-from consent import importer, selectors, services, subject
+from accounts.services import audit_record
+from consent import selectors, services, subject
 from consent.embed import send_double_opt_in_for_event
 from consent.models import EventKind, Method
+from consent.services import importer
 
 
 def _actor(request):
@@ -261,7 +263,7 @@ class ContactConsentApi(TenantAPIView):
             created = event.was_created
             if created and event.kind == EventKind.OPT_IN:
                 send_double_opt_in_for_event(business=self.business, contact=contact, event=event)
-        services.audit_record(
+        audit_record(
             action=f"consent.{d['action']}_record",
             obj=contact,
             actor=_actor(request),
@@ -347,7 +349,7 @@ class ConsentProofApi(TenantAPIView):
                 until=_when(params.get("until"), "until"),
             )[:20000]
         )
-        services.audit_record(
+        audit_record(
             action="consent.proof_export",
             actor=_actor(request),
             business=self.business,

@@ -320,7 +320,7 @@ def test_a_contact_added_during_the_import_is_merged_not_a_failure(
     of the numbers: the import merges into it instead of failing. A business with no contacts
     at the start skips the look-up (nothing to find), so the race comes right after that
     check."""
-    from consent import importer
+    from consent.services import importer
 
     def someone_adds_one():
         ContactFactory(business=business, phone="+12025550172", name="Raced", tags=["web"])
@@ -389,7 +389,7 @@ def test_import_rows_are_a_verifiable_chain_that_shows_tampering(business, owner
 def test_generated_uuids_are_random_version_4():
     import uuid
 
-    from consent import importer
+    from consent.services import importer
 
     values = list(importer._uuid4s(2000))
     parsed = [uuid.UUID(v) for v in values]
@@ -434,7 +434,7 @@ CHUNKED = [f"20255503{i:02d},P{i},,,2026-01-15,Form,web_form,A" for i in range(3
 def test_a_file_is_written_chunk_by_chunk_with_progress_and_one_chain(
     business, owner, monkeypatch, use_copy
 ):
-    from consent import importer
+    from consent.services import importer
 
     monkeypatch.setattr(importer, "CHUNK", 7)
     imp = _queued(business, owner, make_csv(*CHUNKED))
@@ -455,7 +455,7 @@ def test_a_file_is_written_chunk_by_chunk_with_progress_and_one_chain(
 def test_a_failure_in_a_later_chunk_leaves_nothing_of_the_earlier_ones(
     business, owner, monkeypatch
 ):
-    from consent import importer
+    from consent.services import importer
 
     monkeypatch.setattr(importer, "CHUNK", 7)
     real = importer._write_consents
@@ -479,7 +479,7 @@ def test_a_failure_in_a_later_chunk_leaves_nothing_of_the_earlier_ones(
 def test_progress_is_reported_while_an_import_runs(api_client, business, owner, monkeypatch):
     from django.urls import reverse
 
-    from consent import importer
+    from consent.services import importer
 
     monkeypatch.setattr(importer, "CHUNK", 7)
     real = importer._write_consents

@@ -2,13 +2,13 @@
 
 Validation is pure Python (fast paths for US numbers); rows are read as they are written,
 ``CHUNK`` at a time, so memory stays flat whatever the size of the file. Writing is one
-transaction: on PostgreSQL each chunk is COPY'd into a temporary staging table, contacts
-are updated and inserted from it with set-based SQL, and the ledger events, their
-evidence and the consent state are COPY'd as preformatted text (the hash chain is computed
-in Python, in order, under the business's chain lock, while the events stream to the
-server); elsewhere the same result is produced row by row through the services. Nothing
-is half-imported: every row is either imported or named in the report with its line
-number and reason.
+transaction: each chunk is COPY'd into a temporary staging table, contacts are updated
+and inserted from it with set-based SQL, and the ledger events, their evidence and the
+consent state are COPY'd as preformatted text (the hash chain is computed in Python, in
+order, under the business's chain lock, while the events stream to the server).
+``use_copy=False`` produces the same result row by row through the ledger services: the
+reference the tests hold the COPY path to. Nothing is half-imported: every row is either
+imported or named in the report with its line number and reason.
 """
 
 import codecs
@@ -25,11 +25,15 @@ from functools import partial
 from itertools import islice
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from . import hashing, phones
-from .models import ChainHead, Contact, ContactImport, EventKind, Method, Suppression
-from .services import email_fits
+from .. import hashing, phones
+from ..inputs import email_fits
+from ..models import Contact, ContactImport, EventKind, Method, Suppression
+from ..scopes import scope_key
+from .contacts import contact_get_or_create
+from .ledger import chain_head, consent_record_opt_in
 
 TARGETS = (
     "phone",
@@ -347,10 +351,6 @@ class Outcome:
 
 def _suppressed(imp: ContactImport) -> Callable[[str], bool] | None:
     """Whether a number opted out earlier (business-wide, or of the import's campaign)."""
-    from django.db.models import Q
-
-    from .services import suppression_key
-
     qs = Suppression.objects.filter(business=imp.business, lifted_at=None)
     if imp.campaign_id:
         qs = qs.filter(Q(campaign=None) | Q(campaign_id=imp.campaign_id))
@@ -359,7 +359,7 @@ def _suppressed(imp: ContactImport) -> Callable[[str], bool] | None:
     hashes = set(qs.values_list("phone_hash", flat=True))
     if not hashes:
         return None
-    phone_hash = hashing.phone_hasher(suppression_key(), str(imp.business.uuid))
+    phone_hash = hashing.phone_hasher(hashing.suppression_key(), str(imp.business.uuid))
     return lambda phone: phone_hash(phone) in hashes
 
 
@@ -380,8 +380,9 @@ def _split_suppressed(rows: list[Row], suppressed, outcome: Outcome) -> list[Row
 
 def _scope(imp: ContactImport) -> tuple[str, str]:
     if imp.campaign is not None:
-        return f"c:{imp.campaign.uuid}", ""
-    return f"k:{imp.scope_kind or 'informational'}", imp.scope_kind or "informational"
+        return scope_key(campaign=imp.campaign), ""
+    kind = imp.scope_kind or "informational"
+    return scope_key(kind=kind), kind
 
 
 def _evidence_data(imp: ContactImport, row: Row) -> dict:
@@ -401,14 +402,12 @@ def write_rows(
     written: Callable[[], None] | None = None,
 ) -> Outcome:
     """Write validated rows in one transaction, ``CHUNK`` at a time (``written()`` after
-    each). COPY + set-based SQL on PostgreSQL, the services row by row elsewhere."""
+    each). COPY + set-based SQL; ``use_copy=False``: the ledger services row by row."""
     outcome = Outcome()
-    if use_copy is None:
-        use_copy = connection.vendor == "postgresql"
     rows = iter(rows)
     with transaction.atomic():
         write = _write_orm
-        if use_copy:
+        if use_copy is not False:
             merge = Contact.objects.filter(business=imp.business).exists()
             write = partial(_write_copy, merge=merge)
         suppressed = _suppressed(imp)
@@ -420,9 +419,6 @@ def write_rows(
 
 
 def _write_orm(imp: ContactImport, rows: list[Row], outcome: Outcome) -> None:
-    from . import services
-    from .models import Contact
-
     existing = {
         c.phone_e164: c
         for c in Contact.objects.filter(business=imp.business, phone__in=[r.phone for r in rows])
@@ -430,7 +426,7 @@ def _write_orm(imp: ContactImport, rows: list[Row], outcome: Outcome) -> None:
     for row in rows:
         contact = existing.get(row.phone)
         if contact is None:
-            contact, _ = services.contact_get_or_create(
+            contact, _ = contact_get_or_create(
                 business=imp.business,
                 phone=row.phone,
                 name=row.name,
@@ -453,7 +449,7 @@ def _write_orm(imp: ContactImport, rows: list[Row], outcome: Outcome) -> None:
         if not row.method:
             outcome.no_evidence += 1
             continue
-        event = services.consent_record_opt_in(
+        event = consent_record_opt_in(
             business=imp.business,
             contact=contact,
             method=Method.IMPORT_ATTESTED,
@@ -657,14 +653,9 @@ def _write_copy(imp: ContactImport, rows: list[Row], outcome: Outcome, *, merge:
 
 def _write_consents(cursor, imp: ContactImport, todo: list[Row], contacts, now, outcome) -> None:
     """Append one confirmed opt-in per row to the chain, with its evidence and state."""
-    from .services import iso
-
     business = imp.business
     key, scope_kind = _scope(imp)
-    head = ChainHead.objects.select_for_update().filter(business=business).first()
-    if head is None:
-        ChainHead.objects.get_or_create(business=business)
-        head = ChainHead.objects.select_for_update().get(business=business)
+    head = chain_head(business)
     # Consent on record, read under the chain lock (every writer of ConsentState holds it).
     # A contact this import created has none.
     known = [contacts[r.phone][0] for r in todo if not contacts[r.phone][2]]
@@ -742,7 +733,7 @@ def _write_consents(cursor, imp: ContactImport, todo: list[Row], contacts, now, 
                 )
             consented = dates.get(r.consented_at)
             if consented is None:
-                consented = dates[r.consented_at] = iso(r.consented_at)
+                consented = dates[r.consented_at] = hashing.iso(r.consented_at)
             data = f'{{"consent_method":"{r.method}","import":"{import_uuid}","line":{r.line}}}'
             digest = sha256(f'{{"data":{data},"ip":"","ua":""}}'.encode()).hexdigest()
             h = sha256(

@@ -1,0 +1,186 @@
+"""Cleaning what callers hand the consent services (contact fields, evidence, opt-in form
+settings): pure, no ORM. Errors are the ``ValidationFailed`` / ``NotFound`` the services
+raise."""
+
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from accounts.errors import NotFound, ValidationFailed
+from accounts.models import TIME_ZONES
+
+from .scopes import KINDS
+
+# --- contacts -------------------------------------------------------------------------------
+
+CONTACT_FIELDS = ("name", "email", "time_zone", "tags", "custom_fields", "source")
+EMAIL_MAX = 254
+
+
+def email_fits(email: str) -> bool:
+    """An address we can store: one @, no spaces, at most 254 characters (RFC 5321's limit,
+    and the column's; Django's own validator lets 320 through)."""
+    return "@" in email and " " not in email and len(email) <= EMAIL_MAX
+
+
+def clean_contact_fields(fields: dict) -> dict:
+    out = {k: v for k, v in fields.items() if k in CONTACT_FIELDS and v is not None}
+    if "tags" in out:
+        tags = out["tags"]
+        if isinstance(tags, str):
+            tags = [t for t in (p.strip() for p in tags.split(",")) if t]
+        out["tags"] = sorted({str(t)[:50] for t in tags})
+    if "custom_fields" in out and not isinstance(out["custom_fields"], dict):
+        raise ValidationFailed(fields={"custom_fields": ["Must be an object."]})
+    if "name" in out:
+        out["name"] = str(out["name"])[:200]
+    if out.get("email"):
+        out["email"] = str(out["email"]).strip()
+        if not email_fits(out["email"]):
+            raise ValidationFailed(
+                "Invalid email address.", fields={"email": ["Enter a valid email address."]}
+            )
+    if out.get("time_zone"):
+        out["time_zone"] = str(out["time_zone"]).strip()
+        if out["time_zone"] not in TIME_ZONES:
+            # quiet hours are computed in it: a name zoneinfo cannot load would stop sends
+            raise ValidationFailed(
+                "Unknown time zone.",
+                fields={"time_zone": ["Not a time zone; use a name like America/Chicago."]},
+            )
+    return out
+
+
+# --- evidence -------------------------------------------------------------------------------
+
+EVIDENCE_KEYS = {
+    "disclosure_text",
+    "policy_version",
+    "form",
+    "form_snapshot_sha256",
+    "page_url",
+    "source",
+    "consented_at",
+    "ip",
+    "user_agent",
+    "data",
+    "recorded_by_label",
+}
+
+
+def actor_label(actor) -> str:
+    """How the ledger names who recorded an event: the signed-in user, else ""."""
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        return str(actor)
+    return ""
+
+
+def check_campaign(business, campaign) -> None:
+    """Another business's campaign is not found, like a missing one."""
+    if campaign is not None and campaign.business_id != business.pk:
+        raise NotFound("Campaign not found.")
+
+
+def parse_when(value: Any) -> datetime | None:
+    if value in (None, ""):
+        return None
+    when: datetime | None
+    if isinstance(value, datetime):
+        when = value
+    else:
+        when = parse_datetime(str(value))
+        if when is None:
+            try:
+                when = datetime.fromisoformat(str(value))
+            except ValueError as exc:
+                raise ValidationFailed(
+                    "consented_at is not a date.", fields={"consented_at": ["Not a date."]}
+                ) from exc
+    if timezone.is_naive(when):
+        when = timezone.make_aware(when, UTC)
+    return when.astimezone(UTC)
+
+
+def clean_evidence(evidence: dict | None) -> dict[str, Any]:
+    evidence = dict(evidence or {})
+    data = dict(evidence.pop("data", None) or {})
+    for key in list(evidence):
+        if key not in EVIDENCE_KEYS:
+            data[key] = evidence.pop(key)
+    return {
+        "disclosure_text": str(evidence.get("disclosure_text") or "")[:5000],
+        "policy_version": str(evidence.get("policy_version") or "")[:120],
+        "form": evidence.get("form"),
+        "form_snapshot_sha256": str(evidence.get("form_snapshot_sha256") or ""),
+        "page_url": str(evidence.get("page_url") or "")[:1000],
+        "source": str(evidence.get("source") or "")[:300],
+        "consented_at": parse_when(evidence.get("consented_at")),
+        "ip": evidence.get("ip") or None,
+        "user_agent": str(evidence.get("user_agent") or "")[:500],
+        "data": data,
+        "recorded_by_label": str(evidence.get("recorded_by_label") or "")[:255],
+    }
+
+
+# --- opt-in forms ---------------------------------------------------------------------------
+
+FORM_FIELDS = (
+    "name",
+    "headline",
+    "scope_kind",
+    "collect_name",
+    "collect_email",
+    "program_name",
+    "message_description",
+    "frequency",
+    "terms_url",
+    "privacy_url",
+    "disclosure_extra",
+    "allowed_origins",
+    "double_opt_in",
+    "success_message",
+    "is_active",
+)
+
+
+def origin_normalize(value: str) -> str:
+    """``scheme://host[:port]`` in lower case, or ValueError."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{value!r} is not an origin like https://www.example.com")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        raise ValueError(f"{value!r}: give only the origin (scheme, host and port), no path")
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname.lower()}{port}"
+
+
+def clean_form_fields(fields: dict) -> dict:
+    out = {k: v for k, v in fields.items() if k in FORM_FIELDS}
+    errors: dict[str, list[str]] = {}
+    if "allowed_origins" in out:
+        origins = out["allowed_origins"]
+        if isinstance(origins, str):
+            origins = [o for o in origins.replace(",", "\n").split() if o]
+        cleaned = []
+        for origin in origins:
+            try:
+                cleaned.append(origin_normalize(origin))
+            except ValueError as exc:
+                errors.setdefault("allowed_origins", []).append(str(exc))
+        out["allowed_origins"] = sorted(set(cleaned))
+    if "scope_kind" in out and out["scope_kind"] not in KINDS:
+        errors["scope_kind"] = ["Choose marketing or informational."]
+    for key in ("program_name", "message_description", "frequency", "terms_url", "privacy_url"):
+        if key in out and not str(out[key]).strip():
+            errors[key] = ["Required: carriers check the disclosure for it."]
+    for key in ("terms_url", "privacy_url"):
+        if out.get(key) and not str(out[key]).startswith(("https://", "http://")):
+            errors[key] = ["Give a full link (https://…)."]
+    if out.get("disclosure_extra"):
+        out["disclosure_extra"] = str(out["disclosure_extra"])[:1000]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    return out

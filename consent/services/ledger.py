@@ -1,0 +1,438 @@
+"""The consent ledger: opt-ins, double opt-in confirmations, opt-outs, re-subscriptions,
+and the suppression list they keep.
+
+The ledger is appended only through ``_append``: it locks the business's ChainHead row
+(``chain_head``), so events of one business are strictly ordered and each carries the
+previous one's hash. ConsentState rows are written in the same transaction as the event
+they reflect.
+"""
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.errors import NotFound, ValidationFailed
+from accounts.models import Business
+
+from .. import hashing
+from ..errors import ContactErased, EvidenceMissing, PhoneSuppressed
+from ..inputs import actor_label, check_campaign, clean_evidence
+from ..models import (
+    ChainHead,
+    ConsentEvent,
+    ConsentEvidence,
+    ConsentState,
+    Contact,
+    EventKind,
+    Method,
+    Suppression,
+)
+from ..phones import phone_hash
+from ..scopes import ALL, KINDS, scope_key
+from ..selectors import is_suppressed
+
+
+def chain_head(business: Business) -> ChainHead:
+    """The business's chain head, locked: every writer of its ledger and states holds it."""
+    head = ChainHead.objects.select_for_update().filter(business=business).first()
+    if head is None:
+        ChainHead.objects.get_or_create(business=business)
+        head = ChainHead.objects.select_for_update().get(business=business)
+    return head
+
+
+def _append(
+    *,
+    business: Business,
+    contact: Contact,
+    kind: str,
+    method: str,
+    campaign=None,
+    scope_kind: str = "",
+    evidence: dict[str, Any],
+    actor=None,
+) -> ConsentEvent:
+    """Append one event to the business's chain. Call inside a transaction."""
+    head = chain_head(business)
+    now = timezone.now()
+    form = evidence.get("form")
+    event = ConsentEvent(
+        business=business,
+        seq=head.seq + 1,
+        contact=contact,
+        kind=kind,
+        method=method,
+        campaign=campaign,
+        scope_kind=scope_kind,
+        disclosure_text=evidence["disclosure_text"],
+        policy_version=evidence["policy_version"] or (form.policy_version if form else ""),
+        form=form,
+        form_snapshot_sha256=evidence["form_snapshot_sha256"],
+        page_url=evidence["page_url"],
+        source=evidence["source"],
+        consented_at=evidence["consented_at"] or now,
+        recorded_by=actor if actor_label(actor) else None,
+        recorded_by_label=evidence["recorded_by_label"] or actor_label(actor) or "system",
+        evidence_sha256=hashing.evidence_digest(
+            ip=evidence["ip"], user_agent=evidence["user_agent"], data=evidence["data"]
+        ),
+        created_at=now,
+        prev_hash=head.hash,
+    )
+    event.hash = hashing.event_hash(
+        hashing.chain_fields(
+            event,
+            business_uuid=business.uuid,
+            contact_uuid=contact.uuid,
+            campaign_uuid=campaign.uuid if campaign else "",
+            form_uuid=form.uuid if form else "",
+        ),
+        head.hash,
+    )
+    event.save(force_insert=True)
+    ConsentEvidence.objects.create(
+        event=event,
+        business=business,
+        ip=evidence["ip"],
+        user_agent=evidence["user_agent"],
+        data=evidence["data"],
+    )
+    head.seq = event.seq
+    head.hash = event.hash
+    head.save(update_fields=["seq", "hash"])
+    return event
+
+
+def _state_set(*, business, contact, key, campaign, scope_kind, status, event) -> ConsentState:
+    defaults = {
+        "campaign": campaign,
+        "scope_kind": scope_kind,
+        "status": status,
+        "last_event": event,
+        "event_seq": event.seq,
+        "updated_at": event.created_at,
+    }
+    if status == ConsentState.Status.OPTED_IN:
+        defaults["confirmed_at"] = event.created_at
+    state, _ = ConsentState.objects.update_or_create(
+        business=business, contact=contact, scope_key=key, defaults=defaults
+    )
+    return state
+
+
+def suppression_add(*, business, e164: str, campaign=None, reason: str, when=None) -> None:
+    """Put the number on the business's suppression list (or renew its entry)."""
+    when = when or timezone.now()
+    digest = phone_hash(business=business, e164=e164)
+    existing = Suppression.objects.filter(
+        business=business, phone_hash=digest, campaign=campaign
+    ).first()
+    if existing is None:
+        Suppression.objects.create(
+            business=business,
+            phone_hash=digest,
+            campaign=campaign,
+            opted_out_at=when,
+            reason=reason,
+        )
+    elif existing.lifted_at is not None or existing.reason != reason:
+        existing.lifted_at = None
+        existing.opted_out_at = when
+        existing.reason = reason
+        existing.save(update_fields=["lifted_at", "opted_out_at", "reason"])
+
+
+def _lift(*, business, e164: str, campaigns=None, everything: bool = False) -> int:
+    qs = Suppression.objects.filter(
+        business=business, phone_hash=phone_hash(business=business, e164=e164), lifted_at=None
+    )
+    if not everything:
+        cond = Q(campaign=None)
+        if campaigns:
+            cond |= Q(campaign__in=campaigns)
+        qs = qs.filter(cond)
+    return qs.update(lifted_at=timezone.now())
+
+
+def _require_evidence(method: str, ev: dict) -> None:
+    if not (ev["disclosure_text"] or ev["source"] or ev["page_url"]):
+        raise EvidenceMissing(
+            fields={"evidence": ["Give the disclosure text shown, the source or the page URL."]}
+        )
+    if method == Method.VERBAL_SCRIPT and not ev["disclosure_text"]:
+        raise EvidenceMissing(
+            "A verbal opt-in needs the full script read to the person.",
+            fields={"evidence": ["disclosure_text must hold the verbatim script."]},
+        )
+
+
+def consent_record_opt_in(
+    *,
+    business: Business,
+    contact: Contact,
+    method: str,
+    campaign=None,
+    kind: str | None = None,
+    evidence: dict,
+    double_opt_in: bool,
+    actor=None,
+) -> ConsentEvent:
+    """Record an opt-in for a campaign (or a message kind). Never downgrades or duplicates.
+
+    An already confirmed scope returns its confirming event; a pending one returns the
+    pending event when double opt-in is asked again. A suppressed number is never
+    confirmed directly: it goes through double opt-in (imports refuse it).
+    The returned event has ``was_created`` telling whether a row was appended.
+    """
+    if method not in Method.values:
+        raise ValidationFailed(f"Unknown method {method!r}.", fields={"method": ["Unknown."]})
+    if contact.business_id != business.pk:
+        raise NotFound("Contact not found.")
+    if contact.erased_at:
+        raise ContactErased()
+    check_campaign(business, campaign)
+    if campaign is None and kind not in KINDS:
+        raise ValidationFailed(
+            "Choose a campaign or a message kind (marketing or informational).",
+            fields={"campaign": ["Choose a campaign or a kind."]},
+        )
+    ev = clean_evidence(evidence)
+    _require_evidence(method, ev)
+    # a campaign scope has no kind; without a campaign, kind is one of KINDS (checked above)
+    kind_value = "" if campaign is not None else kind or ""
+    key = scope_key(campaign=campaign, kind=kind_value)
+    with transaction.atomic():
+        chain_head(business)  # serialises writers of this business's ledger
+        state = (
+            ConsentState.objects.select_for_update(of=("self",))
+            .select_related("last_event")
+            .filter(business=business, contact=contact, scope_key=key)
+            .first()
+        )
+        revoked_after = _latest_revocation_seq(business, contact, campaign)
+        if state is not None and state.event_seq > revoked_after:
+            if state.status == ConsentState.Status.OPTED_IN:
+                state.last_event.was_created = False
+                return state.last_event
+            if state.status == ConsentState.Status.PENDING and double_opt_in:
+                state.last_event.was_created = False
+                return state.last_event
+        if is_suppressed(business=business, phone=contact.phone_e164, campaign=campaign):
+            if method == Method.IMPORT_ATTESTED:
+                raise PhoneSuppressed()
+            double_opt_in = True  # only the person's own YES can lift an opt-out
+        event_kind = EventKind.OPT_IN if double_opt_in else EventKind.OPT_IN_CONFIRMED
+        event = _append(
+            business=business,
+            contact=contact,
+            kind=event_kind,
+            method=method,
+            campaign=campaign,
+            scope_kind=kind_value,
+            evidence=ev,
+            actor=actor,
+        )
+        _state_set(
+            business=business,
+            contact=contact,
+            key=key,
+            campaign=campaign,
+            scope_kind=kind_value,
+            status=ConsentState.Status.PENDING if double_opt_in else ConsentState.Status.OPTED_IN,
+            event=event,
+        )
+    event.was_created = True
+    return event
+
+
+def _latest_revocation_seq(business, contact, campaign) -> int:
+    keys = [ALL] + ([scope_key(campaign=campaign)] if campaign is not None else [])
+    seqs = ConsentState.objects.filter(
+        business=business,
+        contact=contact,
+        scope_key__in=keys,
+        status=ConsentState.Status.OPTED_OUT,
+    ).values_list("event_seq", flat=True)
+    return max(seqs, default=0)
+
+
+def consent_confirm_double_opt_in(
+    *, business: Business, contact: Contact, evidence: dict
+) -> ConsentEvent | None:
+    """The YES reply: every pending scope becomes confirmed. None when nothing was pending."""
+    ev = clean_evidence(evidence)
+    ev["source"] = ev["source"] or "YES"
+    last = None
+    with transaction.atomic():
+        chain_head(business)
+        pending = list(
+            ConsentState.objects.select_for_update(of=("self",))
+            .select_related("campaign", "last_event", "last_event__form")
+            .filter(business=business, contact=contact, status=ConsentState.Status.PENDING)
+            .order_by("event_seq")
+        )
+        for state in pending:
+            pending_event = state.last_event
+            this = dict(ev)
+            this["disclosure_text"] = this["disclosure_text"] or pending_event.disclosure_text
+            this["policy_version"] = this["policy_version"] or pending_event.policy_version
+            this["form"] = pending_event.form
+            this["form_snapshot_sha256"] = pending_event.form_snapshot_sha256
+            this["page_url"] = this["page_url"] or pending_event.page_url
+            this["data"] = {**ev["data"], "confirms_event": str(pending_event.uuid)}
+            last = _append(
+                business=business,
+                contact=contact,
+                kind=EventKind.OPT_IN_CONFIRMED,
+                method=Method.DOUBLE_OPT_IN_REPLY,
+                campaign=state.campaign,
+                scope_kind=state.scope_kind,
+                evidence=this,
+            )
+            _state_set(
+                business=business,
+                contact=contact,
+                key=state.scope_key,
+                campaign=state.campaign,
+                scope_kind=state.scope_kind,
+                status=ConsentState.Status.OPTED_IN,
+                event=last,
+            )
+        if last is not None:
+            # The person's own YES lifts an earlier opt-out for what they confirmed.
+            _lift(
+                business=business,
+                e164=contact.phone_e164,
+                campaigns=[s.campaign for s in pending if s.campaign is not None],
+            )
+    return last
+
+
+def consent_record_opt_out(
+    *,
+    business: Business,
+    contact: Contact,
+    method: str,
+    scope_all: bool,
+    campaign=None,
+    evidence: dict | None = None,
+    actor=None,
+) -> ConsentEvent:
+    """Revoke: a campaign's every scope, or (scope_all / no campaign) the whole business.
+
+    Always appended (each revocation is evidence) and always suppresses the number.
+    """
+    if contact.business_id != business.pk:
+        raise NotFound("Contact not found.")
+    if contact.erased_at:
+        raise ContactErased()
+    check_campaign(business, campaign)
+    ev = clean_evidence(evidence)
+    whole = scope_all or campaign is None
+    with transaction.atomic():
+        event = _append(
+            business=business,
+            contact=contact,
+            kind=EventKind.OPT_OUT,
+            method=method if method in Method.values else Method.KEYWORD,
+            campaign=None if whole else campaign,
+            evidence=ev,
+            actor=actor,
+        )
+        if whole:
+            _state_set(
+                business=business,
+                contact=contact,
+                key=ALL,
+                campaign=None,
+                scope_kind="",
+                status=ConsentState.Status.OPTED_OUT,
+                event=event,
+            )
+            ConsentState.objects.filter(business=business, contact=contact).exclude(
+                scope_key=ALL
+            ).update(
+                status=ConsentState.Status.OPTED_OUT,
+                last_event=event,
+                event_seq=event.seq,
+                updated_at=event.created_at,
+            )
+        else:
+            _state_set(
+                business=business,
+                contact=contact,
+                key=scope_key(campaign=campaign),
+                campaign=campaign,
+                scope_kind="",
+                status=ConsentState.Status.OPTED_OUT,
+                event=event,
+            )
+        suppression_add(
+            business=business,
+            e164=contact.phone_e164,
+            campaign=None if whole else campaign,
+            reason="opt_out",
+            when=event.created_at,
+        )
+    return event
+
+
+def consent_record_reply_opt_in(
+    *,
+    business: Business,
+    contact: Contact,
+    evidence: dict,
+    campaign=None,
+    method: str = Method.KEYWORD,
+) -> ConsentEvent | None:
+    """START / UNSTOP: restore what was confirmed before the opt-out. None if not opted out.
+
+    With a campaign (the number texted belongs to it) only that campaign and a business-wide
+    opt-out are lifted; without one, everything confirmed before is restored.
+    """
+    if contact.business_id != business.pk:
+        raise NotFound("Contact not found.")
+    if contact.erased_at:
+        raise ContactErased()
+    check_campaign(business, campaign)
+    ev = clean_evidence(evidence)
+    ev["source"] = ev["source"] or "START"
+    with transaction.atomic():
+        chain_head(business)
+        states = list(
+            ConsentState.objects.select_for_update(of=("self",))
+            .select_related("campaign")
+            .filter(business=business, contact=contact, status=ConsentState.Status.OPTED_OUT)
+        )
+        if campaign is not None:
+            keys = {ALL, scope_key(campaign=campaign)}
+            states = [s for s in states if s.scope_key in keys]
+        suppressed = is_suppressed(business=business, phone=contact.phone_e164, campaign=campaign)
+        if not states and not suppressed:
+            return None
+        event = _append(
+            business=business,
+            contact=contact,
+            kind=EventKind.OPT_IN_CONFIRMED,
+            method=method,
+            campaign=campaign,
+            evidence=ev,
+        )
+        for state in states:
+            if state.scope_key == ALL or state.confirmed_at is not None:
+                _state_set(
+                    business=business,
+                    contact=contact,
+                    key=state.scope_key,
+                    campaign=state.campaign,
+                    scope_kind=state.scope_kind,
+                    status=ConsentState.Status.OPTED_IN,
+                    event=event,
+                )
+        if campaign is not None:
+            _lift(business=business, e164=contact.phone_e164, campaigns=[campaign])
+        else:
+            _lift(business=business, e164=contact.phone_e164, everything=True)
+    return event
