@@ -143,7 +143,52 @@ def business_set_vetting(
         detail={"from": from_status, "to": to_status, "reason": reason},
         ip=ip,
     )
+    notice = _vetting_notice(business=business, from_status=from_status, reason=reason)
+    # an owner closing their own business gets the closing email (accounts.privacy) instead
+    self_service = (
+        actor is not None and Membership.objects.filter(business=business, user=actor).exists()
+    )
+    if notice and not self_service:
+        owners = list(
+            Membership.objects.filter(business=business, role=Role.OWNER).values_list(
+                "user__email", flat=True
+            )
+        )
+        subject, body = notice
+        transaction.on_commit(
+            lambda: send_mail(subject=subject, message=body, from_email=None, recipient_list=owners)
+        )
     return business
+
+
+def _vetting_notice(*, business: Business, from_status: str, reason: str) -> tuple[str, str] | None:
+    """The email telling the owners what the compliance team decided (subject, body)."""
+    name = business.display_name
+    dashboard = settings.SITE_URL + reverse("portal:dashboard")
+    why = f"\n\nThe reason given: {reason.strip()}" if reason.strip() else ""
+    status = business.vetting_status
+    if status == Business.Vetting.APPROVED:
+        verb = "reinstated" if from_status == Business.Vetting.SUSPENDED else "approved"
+        return (
+            f"{name} is {verb} on Contact Your Client",
+            f"Our compliance team {verb} {name}. Once your campaign is approved and a number "
+            f"is on it, you can send texts.{why}\n\nYour dashboard: {dashboard}",
+        )
+    if status == Business.Vetting.SUSPENDED:
+        return (
+            f"Sending is suspended for {name}",
+            f"Our compliance team suspended sending for {name}; nothing is sent until it is "
+            f"reinstated.{why}\n\nTo discuss it, answer this email or write to support.",
+        )
+    if status == Business.Vetting.TERMINATED:
+        refused = from_status == Business.Vetting.PENDING_REVIEW
+        return (
+            f"{name} was {'not approved' if refused else 'closed'} on Contact Your Client",
+            f"Our compliance team {'could not approve' if refused else 'closed'} {name}: "
+            f"it cannot send texts through Contact Your Client.{why}\n\n"
+            f"To discuss it, answer this email or write to support.",
+        )
+    return None
 
 
 @transaction.atomic
