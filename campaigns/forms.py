@@ -4,7 +4,6 @@ from django import forms
 
 from . import rules, tcr
 from .models import Brand, Campaign
-from .services import BRAND_FIELDS, CAMPAIGN_FIELDS
 
 BRAND_HELP = {
     "entity_type": "What kind of organisation you are. A sole proprietor has no EIN; everyone "
@@ -101,7 +100,7 @@ class BrandForm(forms.ModelForm):
 
     class Meta:
         model = Brand
-        fields = BRAND_FIELDS
+        fields = tcr.BRAND_FIELDS
         help_texts = BRAND_HELP
         labels = {"ein": "EIN", "display_name": "Brand name", "company_name": "Legal name"}
 
@@ -134,7 +133,7 @@ class CampaignForm(forms.ModelForm):
 
     class Meta:
         model = Campaign
-        fields = ["brand", *CAMPAIGN_FIELDS]
+        fields = ["brand", *tcr.CAMPAIGN_FIELDS]
         help_texts = CAMPAIGN_HELP
         labels = {
             "usecase": "Use case",

@@ -121,6 +121,39 @@ def is_e164(value: str) -> bool:
     return bool(re.fullmatch(r"\+[1-9]\d{7,14}", value or "")) and normalize_e164(value) == value
 
 
+# --- what a business typed ----------------------------------------------------------------
+
+
+def _clean_keywords(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        value = ",".join(str(v) for v in value)
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+def normalize(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """What a business typed, as stored: keywords, codes and phones in their one form."""
+    out = dict(fields)
+    for key in ("help_keywords", "optin_keywords", "optout_keywords"):
+        if key in out:
+            out[key] = _clean_keywords(out[key])
+    for key in ("state", "country", "stock_symbol"):
+        if isinstance(out.get(key), str):
+            out[key] = out[key].strip().upper()
+    if isinstance(out.get("ein"), str) and out["ein"].strip():
+        out["ein"] = us_ein.format(us_ein.compact(out["ein"]))  # never raises: only strips
+    for key in ("phone", "mobile_phone"):
+        if isinstance(out.get(key), str) and out[key].strip():
+            out[key] = normalize_e164(out[key].strip()) or out[key].strip()
+    for key, value in list(out.items()):
+        if isinstance(value, str) and key not in ("help_keywords",):
+            out[key] = value.strip()
+    return out
+
+
+def unknown_field_errors(fields: Mapping[str, Any], allowed: list[str]) -> Errors:
+    return {f: ["Unknown field."] for f in sorted(set(fields) - set(allowed))}
+
+
 # --- brand --------------------------------------------------------------------------------
 
 

@@ -80,6 +80,30 @@ IDENTITY_STATUSES = [
 # Bandwidth/TCR: a campaign needs a brand whose identity is one of these.
 IDENTITY_OK_FOR_CAMPAIGN = {"SELF_DECLARED", "VERIFIED", "VETTED_VERIFIED"}
 
+# TCR's brand fields in snake_case (``registrars.tcr.camel`` gives TCR's names): what a
+# brand holds, what the business fills in and what the registrar sends.
+BRAND_FIELDS = [
+    "entity_type", "display_name", "company_name", "ein", "country", "email",
+    "business_contact_email", "phone", "mobile_phone", "first_name", "last_name", "street",
+    "city", "state", "postal_code", "website", "vertical", "stock_symbol", "stock_exchange",
+    "alt_business_id", "alt_business_id_type",
+]  # fmt: skip
+# What a business fills in for a campaign: TCR's campaign fields in snake_case, and ours that
+# the registrar does not send (OWN_CAMPAIGN_FIELDS). The order is the wizard's and the API's.
+CAMPAIGN_FIELDS = [
+    "name", "usecase", "sub_usecases", "description", "message_flow", "sample1", "sample2",
+    "sample3", "sample4", "sample5", "help_message", "optin_message", "optout_message",
+    "help_keywords", "optin_keywords", "optout_keywords", "subscriber_optin",
+    "subscriber_optout", "subscriber_help", "number_pool", "direct_lending", "embedded_link",
+    "embedded_link_sample", "embedded_phone", "age_gated", "affiliate_marketing",
+    "auto_renewal", "terms_and_conditions", "terms_and_conditions_link",
+    "privacy_policy_link", "automated",
+]  # fmt: skip
+# Ours, not TCR's: the campaign's name in the portal; the affiliate-marketing attestation
+# (no field in the current CSP APIs: the compliance reference, §1.3); automated sending.
+OWN_CAMPAIGN_FIELDS = frozenset({"name", "affiliate_marketing", "automated"})
+
+
 # Message kinds (contracts.md) and what each use case may carry.
 MARKETING = "marketing"
 INFORMATIONAL = "informational"

@@ -223,7 +223,7 @@ class CampaignEditView(_CampaignFormMixin, TenantMixin, TemplateView):
     def _frozen(self, campaign) -> frozenset[str]:
         if campaign.status == S.DRAFT:
             return frozenset()
-        return frozenset(services.CAMPAIGN_FIELDS) - rules.MUTABLE_AFTER_SUBMISSION
+        return frozenset(tcr.CAMPAIGN_FIELDS) - rules.MUTABLE_AFTER_SUBMISSION
 
     def get(self, request, campaign_uuid):
         campaign = selectors.campaign_get(business=self.business, campaign_uuid=campaign_uuid)
@@ -298,7 +298,7 @@ class CampaignDetailView(TenantMixin, TemplateView):
         context["check"] = (
             services.campaign_validate(
                 brand=campaign.brand,
-                data={f: getattr(campaign, f) for f in services.CAMPAIGN_FIELDS},
+                data={f: getattr(campaign, f) for f in tcr.CAMPAIGN_FIELDS},
             )
             if campaign.status in (S.DRAFT, S.REJECTED)
             else {}

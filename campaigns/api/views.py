@@ -36,7 +36,7 @@ class BrandOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Brand
         fields = [
-            "uuid", *services.BRAND_FIELDS, "identity_status", "vetting_score", "status",
+            "uuid", *tcr.BRAND_FIELDS, "identity_status", "vetting_score", "status",
             "failure_reasons", "reference_id", "registrar", "registry_brand_id",
             "registry_error", "created_at", "updated_at",
         ]  # fmt: skip
@@ -161,7 +161,7 @@ class CampaignOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Campaign
         fields = [
-            "uuid", "brand", *services.CAMPAIGN_FIELDS, "kinds", "status", "status_reason",
+            "uuid", "brand", *tcr.CAMPAIGN_FIELDS, "kinds", "status", "status_reason",
             "failure_reasons", "policy_decision", "registrar", "reference_id", "submission",
             "registry_campaign_id", "registry_status", "registry_error", "submitted_at",
             "approved_at", "created_at", "updated_at",

@@ -17,20 +17,6 @@ from django.conf import settings
 from .. import tcr
 from . import BrandResult, CampaignResult, RegistryError, RegistryTimeout
 
-BRAND_FIELDS = [
-    "entity_type", "display_name", "company_name", "ein", "country", "email",
-    "business_contact_email", "phone", "mobile_phone", "first_name", "last_name", "street",
-    "city", "state", "postal_code", "website", "vertical", "stock_symbol", "stock_exchange",
-    "alt_business_id", "alt_business_id_type",
-]  # fmt: skip
-CAMPAIGN_FIELDS = [
-    "usecase", "sub_usecases", "description", "message_flow", "sample1", "sample2", "sample3",
-    "sample4", "sample5", "help_message", "optin_message", "optout_message", "help_keywords",
-    "optin_keywords", "optout_keywords", "subscriber_optin", "subscriber_optout",
-    "subscriber_help", "number_pool", "direct_lending", "embedded_link", "embedded_link_sample",
-    "embedded_phone", "age_gated", "auto_renewal", "terms_and_conditions",
-    "terms_and_conditions_link", "privacy_policy_link",
-]  # fmt: skip
 SIGNATURE_HEADER = "X-Registry-Signature"
 TIMESTAMP_HEADER = "X-Registry-Timestamp"
 WEBHOOK_TOLERANCE_SECONDS = 300
@@ -65,7 +51,7 @@ def verify_webhook(
     return hmac.compare_digest(sign(secret, timestamp, body), signature)
 
 
-def _brand_result(data: dict) -> BrandResult:
+def brand_result(data: dict) -> BrandResult:
     return BrandResult(
         registry_id=str(data.get("brandId") or ""),
         status={"OK": "OK", "REGISTRATION_FAILED": "REGISTRATION_FAILED"}.get(
@@ -171,12 +157,12 @@ class TcrRegistrar:
     # --- brands ----------------------------------------------------------------------------
 
     def brand_create(self, brand) -> BrandResult:
-        body = {camel(f): getattr(brand, f) for f in BRAND_FIELDS if getattr(brand, f) != ""}
+        body = {camel(f): getattr(brand, f) for f in tcr.BRAND_FIELDS if getattr(brand, f) != ""}
         body["referenceId"] = brand.reference_id
         if self.webhook_url:
             body["webhookURL"] = self.webhook_url
         try:
-            return _brand_result(self._request("POST", "/10dlc/brand", json=body))
+            return brand_result(self._request("POST", "/10dlc/brand", json=body))
         except RegistryError as exc:
             if exc.status == 409:
                 found = self.brand_find(brand)
@@ -187,18 +173,20 @@ class TcrRegistrar:
     def brand_find(self, brand) -> BrandResult | None:
         data = self._request("GET", "/10dlc/brand", params={"referenceId": brand.reference_id})
         records = data.get("records") or []
-        return _brand_result(records[0]) if records else None
+        return brand_result(records[0]) if records else None
 
     def brand_fetch(self, brand) -> BrandResult | None:
         if not brand.registry_brand_id:
             return self.brand_find(brand)
-        return _brand_result(self._request("GET", f"/10dlc/brand/{brand.registry_brand_id}"))
+        return brand_result(self._request("GET", f"/10dlc/brand/{brand.registry_brand_id}"))
 
     # --- campaigns -------------------------------------------------------------------------
 
     def campaign_body(self, campaign) -> dict:
         body = {}
-        for f in CAMPAIGN_FIELDS:
+        for f in tcr.CAMPAIGN_FIELDS:
+            if f in tcr.OWN_CAMPAIGN_FIELDS:
+                continue
             value = getattr(campaign, f)
             if value in ("", None) or (f == "sub_usecases" and not value):
                 continue
