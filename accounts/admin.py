@@ -1,69 +1,50 @@
 """Compliance staff: vet businesses, see members and keys, read the audit trail."""
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.template.response import TemplateResponse
+from django_otp import devices_for_user
+from django_otp.admin import OTPAdminAuthenticationForm
 
 from . import services
-from .errors import ApplicationError
+from .admin_actions import reason_action
 from .models import ApiKey, AuditEvent, Business, BusinessStatusChange, Invitation, Membership, User
 from .privacy_admin import erase_under_13  # also registers the privacy models
 
 
-class ReasonForm(forms.Form):
-    _selected_action = forms.CharField(widget=forms.MultipleHiddenInput)
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), required=False)
+class StaffLoginForm(OTPAdminAuthenticationForm):
+    """django-otp's admin login (password and code), except that a staff member with one
+    device need not choose it: django-otp answers "Please select a device" even then, since
+    it never guesses among several (a wrong guess counts as a failure on each)."""
+
+    def _chosen_device(self, user):
+        device = super()._chosen_device(user)
+        if device is None:
+            # locked like django-otp's own choice; clean_otp runs this in a transaction
+            devices = list(devices_for_user(user, for_verify=True))
+            if len(devices) == 1:
+                device = devices[0]
+        return device
 
 
-def reason_action(
-    *, to_status: str, label: str, reason_required: bool = True, name: str | None = None
-):
-    """An admin action that asks for a reason on an intermediate page, then applies it."""
+# config/urls.py makes the site an OTPAdminSite; its login uses this form
+admin.site.login_form = StaffLoginForm
 
-    def action(modeladmin, request, queryset):
-        if "apply" in request.POST:
-            form = ReasonForm(request.POST)
-            if form.is_valid() and (form.cleaned_data["reason"].strip() or not reason_required):
-                done = 0
-                for business in queryset:
-                    try:
-                        services.business_set_vetting(
-                            business=business,
-                            to_status=to_status,
-                            reason=form.cleaned_data["reason"],
-                            actor=request.user,
-                            ip=request.META.get("REMOTE_ADDR"),
-                        )
-                        done += 1
-                    except ApplicationError as exc:
-                        modeladmin.message_user(
-                            request, f"{business}: {exc.message}", messages.ERROR
-                        )
-                if done:
-                    modeladmin.message_user(
-                        request, f"{label}: {done} business(es).", messages.SUCCESS
-                    )
-                return None
-            messages.error(request, "A reason is required.")
-        else:
-            form = ReasonForm(initial={"_selected_action": queryset.values_list("pk", flat=True)})
-        return TemplateResponse(
-            request,
-            "admin/accounts/reason_action.html",
-            {
-                **modeladmin.admin_site.each_context(request),
-                "title": f"{label}: give a reason",
-                "objects": queryset,
-                "form": form,
-                "action": request.POST.get("action"),
-                "opts": modeladmin.model._meta,
-                "reason_required": reason_required,
-            },
+
+def vetting_action(*, to_status: str, label: str, reason_required: bool = True, name: str = ""):
+    """Move the selected businesses to ``to_status`` (vetting), with a reason."""
+
+    def apply(business, *, reason, actor, ip):
+        services.business_set_vetting(
+            business=business, to_status=to_status, reason=reason, actor=actor, ip=ip
         )
 
-    action.__name__ = name or f"set_{to_status.lower()}"
-    return admin.action(description=label)(action)
+    return reason_action(
+        label=label,
+        name=name or f"set_{to_status.lower()}",
+        apply=apply,
+        noun="business(es)",
+        reason_required=reason_required,
+    )
 
 
 class StatusHistoryInline(admin.TabularInline):
@@ -100,11 +81,11 @@ class BusinessAdmin(admin.ModelAdmin):
     )
     inlines = [MembershipInline, StatusHistoryInline]
     actions = [
-        reason_action(to_status="APPROVED", label="Approve", reason_required=False),
-        reason_action(to_status="SUSPENDED", label="Suspend"),
+        vetting_action(to_status="APPROVED", label="Approve", reason_required=False),
+        vetting_action(to_status="SUSPENDED", label="Suspend"),
         # its own name: Approve and Reinstate share a target state
-        reason_action(to_status="APPROVED", label="Reinstate", name="reinstate"),
-        reason_action(to_status="TERMINATED", label="Terminate"),
+        vetting_action(to_status="APPROVED", label="Reinstate", name="reinstate"),
+        vetting_action(to_status="TERMINATED", label="Terminate"),
     ]
 
     def save_model(self, request, obj, form, change):

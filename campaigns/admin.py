@@ -3,11 +3,10 @@ brands, numbers. Every decision goes through services, so it is recorded and aud
 
 from typing import ClassVar
 
-from django import forms
 from django.contrib import admin, messages
-from django.template.response import TemplateResponse
 from django.utils.html import format_html_join
 
+from accounts.admin_actions import reason_action
 from accounts.errors import ApplicationError
 
 from . import services
@@ -16,59 +15,19 @@ from .models import Brand, Campaign, CampaignReview, CampaignStatusChange, Phone
 S = Campaign.Status
 
 
-class ReasonForm(forms.Form):
-    _selected_action = forms.CharField(widget=forms.MultipleHiddenInput)
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), required=False)
-
-
-def _ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
-
-
 def status_action(*, to_status: str, label: str, name: str, reason_required: bool):
-    """An admin action that asks for a reason (shown to the business), then applies it."""
+    """Move the selected campaigns to ``to_status`` (staff), with a reason shown to the
+    business."""
 
-    def action(modeladmin, request, queryset):
-        if "apply" in request.POST:
-            form = ReasonForm(request.POST)
-            reason = form.data.get("reason", "").strip()
-            if not reason_required or reason:
-                done = 0
-                for campaign in queryset:
-                    try:
-                        services.campaign_set_status(
-                            campaign=campaign, to_status=to_status, reason=reason,
-                            actor=request.user, ip=_ip(request), source="staff",
-                        )  # fmt: skip
-                        done += 1
-                    except ApplicationError as exc:
-                        modeladmin.message_user(
-                            request, f"{campaign}: {exc.message}", messages.ERROR
-                        )
-                if done:
-                    modeladmin.message_user(
-                        request, f"{label}: {done} campaign(s).", messages.SUCCESS
-                    )
-                return None
-            messages.error(request, "A reason is required.")
-        else:
-            form = ReasonForm(initial={"_selected_action": queryset.values_list("pk", flat=True)})
-        return TemplateResponse(
-            request,
-            "admin/accounts/reason_action.html",
-            {
-                **modeladmin.admin_site.each_context(request),
-                "title": f"{label}: give a reason",
-                "objects": queryset,
-                "form": form,
-                "action": request.POST.get("action"),
-                "opts": modeladmin.model._meta,
-                "reason_required": reason_required,
-            },
-        )
+    def apply(campaign, *, reason, actor, ip):
+        services.campaign_set_status(
+            campaign=campaign, to_status=to_status, reason=reason, actor=actor, ip=ip,
+            source="staff",
+        )  # fmt: skip
 
-    action.__name__ = name
-    return admin.action(description=label)(action)
+    return reason_action(
+        label=label, name=name, apply=apply, noun="campaign(s)", reason_required=reason_required
+    )
 
 
 CAMPAIGN_ACTIONS = [
