@@ -1,4 +1,7 @@
-"""The one error family. Services raise these; the API and portal translate them."""
+"""The one error family. Services raise these; the API and portal translate them.
+
+The generic errors are here, at the bottom of the stack; each app's ``errors.py`` holds its
+own, all subclasses of ``ApplicationError``."""
 
 from typing import Any
 
@@ -52,7 +55,9 @@ class Conflict(ApplicationError):
     default_message = "This conflicts with the current state."
 
 
-class BusinessNotActive(ApplicationError):
-    code = "business_not_active"
-    status_code = 403
-    default_message = "This business is not approved to send."
+class RateLimited(ApplicationError):
+    """Too many attempts from one visitor, number or key: try again later."""
+
+    code = "rate_limited"
+    status_code = 429
+    default_message = "Too many attempts. Please wait a few minutes and try again."

@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.core.mail import send_mail
 from django.utils import timezone
 
-from .errors import ApplicationError, ValidationFailed
+from .errors import RateLimited, ValidationFailed
 from .models import Business, User
 from .public_models import AppointmentRequest, SupportRequest
 from .services import audit_record
@@ -19,16 +19,11 @@ FORM_LIMIT = 5
 FORM_WINDOW = 3600
 
 
-class TooManyRequests(ApplicationError):
-    code = "too_many_requests"
-    status_code = 429
-
-
 def _throttle(*, form: str, ip: str | None) -> None:
     key = f"public-form:{form}:{ip or 'unknown'}"
     count = cache.get_or_set(key, 0, FORM_WINDOW) or 0
     if count >= FORM_LIMIT:
-        raise TooManyRequests(
+        raise RateLimited(
             "You have sent several requests in the last hour. Please wait an hour, or write "
             "to us by email."
         )

@@ -29,10 +29,11 @@ from django.views import View
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 
-from accounts.errors import ApplicationError, NotFound, ValidationFailed
+from accounts.errors import ApplicationError, NotFound, RateLimited, ValidationFailed
+from messaging.services import double_opt_in_send
 
 from . import disclosure, ratelimit, selectors, services
-from .errors import FormRefused, RateLimited
+from .errors import FormRefused
 from .models import EventKind
 
 logger = logging.getLogger(__name__)
@@ -288,7 +289,7 @@ class PublicFormSubmitView(View):
             return self.failure(request, form, is_json, origin, exc, values, embedder)
         pending = [e for e in events if e.kind == EventKind.OPT_IN]
         if any(e.was_created for e in pending):
-            send_double_opt_in(form=form, contact=contact, event=pending[0])
+            double_opt_in_send(form=form, contact=contact, event=pending[0])
         return self.success(
             request, form, is_json, origin, status="pending" if pending else "confirmed"
         )
@@ -350,47 +351,3 @@ def _truthy(value) -> bool:
     if isinstance(value, bool):
         return value
     return str(value).lower() in ("1", "true", "on", "yes")
-
-
-def send_double_opt_in(*, form, contact, event) -> None:
-    """Text "Reply YES" from the campaign's number (messaging sits above consent)."""
-    from campaigns.selectors import phone_numbers_for_sending
-    from messaging.services import message_enqueue
-
-    numbers = phone_numbers_for_sending(business=form.business)
-    if event.campaign_id:
-        numbers = numbers.filter(campaign_id=event.campaign_id)
-    number = numbers.order_by("id").first()
-    try:
-        message_enqueue(
-            business=form.business,
-            body=services.double_opt_in_text(form=form),
-            kind="transactional",
-            contact=contact,
-            from_number=number,
-            automated=True,
-            purpose="double_opt_in",
-            idempotency_key=f"doi:{event.uuid}",
-        )
-    except ApplicationError:
-        # the pending consent stays recorded; staff see the failure in the logs
-        logger.exception("double opt-in text for form %s could not be queued", form.uuid)
-
-
-def send_double_opt_in_for_event(*, business, contact, event) -> None:
-    """The "Reply YES" text for an opt-in recorded in the portal or the API (such an event
-    has no form: the public form sends its own text)."""
-    from types import SimpleNamespace
-
-    about = event.campaign.description[:80].rstrip(".") if event.campaign_id else "our texts"
-    stand_in = SimpleNamespace(  # what double_opt_in_text reads of a form
-        business=business,
-        uuid=event.uuid,
-        program_name=business.display_name,
-        message_description=about,
-        frequency="Msg frequency varies",
-        terms_url="",
-        privacy_url="",
-        disclosure_extra="",
-    )
-    send_double_opt_in(form=stand_in, contact=contact, event=event)

@@ -3,12 +3,6 @@
 from accounts.errors import ApplicationError, Conflict, ValidationFailed
 
 
-class ConsentMissing(ApplicationError):
-    code = "consent_missing"
-    status_code = 403
-    default_message = "This contact has not consented to this kind of message."
-
-
 class PhoneSuppressed(Conflict):
     code = "suppressed"
     default_message = "This number opted out earlier; it cannot be re-subscribed this way."
@@ -22,12 +16,6 @@ class EvidenceMissing(ValidationFailed):
 class ContactErased(Conflict):
     code = "contact_erased"
     default_message = "This contact was erased."
-
-
-class RateLimited(ApplicationError):
-    code = "rate_limited"
-    status_code = 429
-    default_message = "Too many attempts. Please wait a few minutes and try again."
 
 
 class FormRefused(ApplicationError):
