@@ -17,9 +17,10 @@ from accounts.errors import ApplicationError
 from accounts.roles import Cap
 from accounts.services import audit_record
 from accounts.tenancy import TenantMixin, client_ip
+from messaging.services import double_opt_in_send_for_event
 
 from . import disclosure, selectors, services, subject
-from .embed import render_fragment, send_double_opt_in_for_event
+from .embed import render_fragment
 from .forms import (
     ConsentRecordForm,
     ContactEditForm,
@@ -207,7 +208,7 @@ class ContactConsentView(ContactDetailView):
                     detail={"event": str(event.uuid), "method": event.method},
                 )
                 if event.was_created and event.kind == EventKind.OPT_IN:
-                    send_double_opt_in_for_event(
+                    double_opt_in_send_for_event(
                         business=self.business, contact=contact, event=event
                     )
                     messages.success(request, 'Recorded; "Reply YES to confirm" was texted.')

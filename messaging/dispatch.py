@@ -16,16 +16,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Field, Min, Q, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
+from campaigns.models import PhoneNumber
+from policies.penalties import rate_limit_for
+
 from . import ratecap
+from .gates import DISPATCH_GATES, Candidate, message_gates
 from .models import Message, SendLane
 from .providers import Outbound, get_provider
-from .providers.base import ACCEPTED, PERMANENT, THROTTLED, run_async
-from .services import _report, quiet_hours_defer
+from .providers.base import ACCEPTED, PERMANENT, THROTTLED, TRANSIENT, SendResult, run_async
+from .services import broadcast_fanouts_resume, lane_kick, outcome_report
 
 log = logging.getLogger(__name__)
 S = Message.Status
@@ -45,89 +49,57 @@ def _status_callback_url() -> str:
     return f"{settings.MESSAGING_WEBHOOK_BASE_URL}/webhooks/carrier/status/"
 
 
-def _block(m: Message, gate: str, code: str, text: str, now: datetime) -> None:
-    m.status = S.BLOCKED
-    m.reasons = [*m.reasons, {"gate": gate, "code": code, "message": text, "at": "dispatch"}]
-    m.status_changed_at = now
-
-
 def _recheck(rows: list[Message], number, now: datetime) -> tuple[list[Message], list[Message]]:
-    """DESIGN step 4. Returns (sendable, changed-but-not-sendable). Consent and
-    suppression for the whole batch in two queries (``consent_check_many``)."""
-    from campaigns.selectors import SendPermission, number_send_permission
-    from consent.selectors import ConsentQuery, consent_check_many
-
-    sendable, changed, candidates = [], [], []
-    permissions: dict[tuple[str, bool], SendPermission] = {}
-    business = number.business
-    for m in rows:
-        if m.expires_at and m.expires_at <= now:
-            m.status = S.EXPIRED
-            m.status_changed_at = now
-            m.reasons = [
-                *m.reasons,
-                {
-                    "gate": "validity",
-                    "code": "expired",
-                    "message": "Validity period ended before it could be sent.",
-                },
-            ]
-            changed.append(m)
-            continue
-        key = (m.kind, m.automated)
-        if key not in permissions:
-            permissions[key] = number_send_permission(
-                business=business, number=number, kind=m.kind, automated=m.automated
+    """DESIGN step 4: the gates that can change while a message waits
+    (``DISPATCH_GATES``: validity, number, consent, quiet hours), asked of the whole claim
+    at once by the one gate function. Returns (sendable, changed-but-not-sendable); a row
+    that fails is expired, blocked with its first failing gate, or deferred."""
+    decisions = message_gates(
+        business=number.business,
+        items=[
+            Candidate(
+                # None (a contact deleted since) is answered "no_consent"
+                contact=m.contact,
+                body=m.body,
+                kind=m.kind,
+                from_number=number,
+                automated=m.automated,
+                purpose=m.purpose,
+                is_reply=m.reply_to_id is not None,
+                to_phone=m.to_phone,
+                phone=m.to_phone,
+                expires_at=m.expires_at,
             )
-        perm = permissions[key]
-        if not perm.allowed:
-            _block(m, "number", perm.code, perm.message, now)
-            changed.append(m)
-            continue
-        candidates.append((m, perm.campaign))
-    decisions = consent_check_many(
-        business=business,
-        queries=[
-            ConsentQuery(
-                # None (a contact deleted since) is answered "no_consent" (consent._unusable)
-                m.contact,  # type: ignore[arg-type]
-                m.kind,
-                campaign,
-                m.reply_to_id is not None,
-                m.purpose,
-                m.to_phone,
-            )
-            for m, campaign in candidates
+            for m in rows
         ],
+        gates=DISPATCH_GATES,
+        now=now,
+        all_reasons=False,
     )
-    for (m, _campaign), decision in zip(candidates, decisions, strict=True):
-        if not decision.allowed:
-            _block(m, "consent", decision.code, decision.message, now)
-            changed.append(m)
+    sendable, changed = [], []
+    for m, decision in zip(rows, decisions, strict=True):
+        verdict = decision.verdict
+        if verdict == "allow":
+            sendable.append(m)
             continue
-        deferred = quiet_hours_defer(business=business, message=m, contact=m.contact, now=now)
-        if deferred is not None:
+        m.status_changed_at = now
+        if verdict == "expire":
+            m.status = S.EXPIRED
+            m.reasons = [*m.reasons, *decision.reasons]
+        elif verdict == "defer":
             m.status = S.SCHEDULED
-            m.send_after = deferred
-            m.status_changed_at = now
-            m.reasons = [
-                *m.reasons,
-                {
-                    "gate": "quiet_hours",
-                    "code": "quiet_hours_deferred",
-                    "message": "Deferred to the end of quiet hours in the recipient's time zone.",
-                    "detail": {"until": deferred.isoformat()},
-                },
-            ]
-            changed.append(m)
-            continue
-        sendable.append(m)
+            m.send_after = decision.defer_until
+            m.reasons = [*m.reasons, *decision.reasons]
+        else:  # blocked by its first failing gate
+            m.status = S.BLOCKED
+            m.reasons = [*m.reasons, {**decision.failed[0].as_dict(), "at": "dispatch"}]
+        changed.append(m)
     return sendable, changed
 
 
 def _schedule(lane: SendLane, when: datetime | None, now: datetime) -> None:
     """Record when this number needs its next drain and send the task if it is near."""
-    from .tasks import drain_number
+    from .tasks import drain_number  # not at the top: the tasks call the drain
 
     lane.drain_at = when
     lane.task_eta = None
@@ -142,8 +114,6 @@ def _schedule(lane: SendLane, when: datetime | None, now: datetime) -> None:
 
 def _claim(number_id: int) -> tuple[list[Message], dict]:
     """Step (1). Returns the claimed rows (SENDING, slot reserved) and facts for logging."""
-    from campaigns.models import PhoneNumber
-
     limit = settings.MESSAGING_RATE_LIMIT
     window = settings.MESSAGING_RATE_WINDOW
     with transaction.atomic():
@@ -281,8 +251,6 @@ def _claim(number_id: int) -> tuple[list[Message], dict]:
 
 
 def _effective_cap(business_id: int, limit: int, window: float) -> tuple[int, float]:
-    from policies.penalties import rate_limit_for
-
     restricted = rate_limit_for(business_id=business_id)
     if restricted is None:
         return limit, window
@@ -316,8 +284,6 @@ def _write_answers(rows: list[Message], claimed_at: datetime) -> set[int]:
     the ids written. Replaces a SELECT … FOR UPDATE plus Django's bulk_update (a CASE per
     field and row, the costliest Python on the send path); one array per column keeps the
     parameters at eleven whatever the batch size."""
-    from django.db import connection
-
     table = connection.ops.quote_name(Message._meta.db_table)
     cols = [_column(name) for name, _ in _FINISH_COLUMNS]
     arrays = ", ".join(f"%s::{t}[]" for _, t in _FINISH_COLUMNS)
@@ -416,9 +382,9 @@ def _finish(claimed: list[Message], results, number, window: float) -> dict:
                 throttled_until=throttle_until, throttle_count=F("throttle_count") + 1
             )
     if counts["sent"]:
-        _report(number.business, "sent", {"count": counts["sent"], "number": number.e164})
+        outcome_report(number.business, "sent", {"count": counts["sent"], "number": number.e164})
     if failed_events:
-        _report(
+        outcome_report(
             number.business, "failed", {"count": len(failed_events), "items": failed_events[:100]}
         )
     counts["again"] = again
@@ -439,7 +405,7 @@ def _wake_when_free(number_id: int, facts: dict, claimed: list[Message]) -> None
     """Set the lane's next drain to when a useful batch of slots frees and send that task.
     Only a wake-up time is decided here; the cap itself is re-counted under the lane lock
     by the next claim, so a race with another drainer can cost a delay, never a slot."""
-    from .tasks import drain_number as task
+    from .tasks import drain_number as task  # not at the top: the tasks call the drain
 
     now = time.time()
     limit, window = facts["limit"], facts["window"]
@@ -481,8 +447,6 @@ def drain_number(number_id: int, *, max_seconds: float = 20.0) -> dict:
             )
         except Exception:  # the batch as a whole failed: treat every item as ambiguous
             log.exception("send batch failed for number %s", number_id)
-            from .providers.base import TRANSIENT, SendResult
-
             results = [SendResult(TRANSIENT, code="batch", done_at=time.time()) for _ in items]
         counts = _finish(claimed, results, facts["number"], facts["window"])
         again = counts.pop("again")
@@ -496,8 +460,6 @@ def drain_number(number_id: int, *, max_seconds: float = 20.0) -> dict:
             break
         if facts.get("done"):
             if again is not None:  # the lane was settled at claim time: wake it for these
-                from .services import lane_kick
-
                 lane_kick(
                     business_id=facts["number"].business_id,
                     number_id=number_id,
@@ -507,7 +469,7 @@ def drain_number(number_id: int, *, max_seconds: float = 20.0) -> dict:
             break
     else:
         # Out of time with work left: hand over to a fresh task (fairness).
-        from .tasks import drain_number as task
+        from .tasks import drain_number as task  # not at the top: the tasks call the drain
 
         task.delay(number_id)
     return totals
@@ -516,8 +478,7 @@ def drain_number(number_id: int, *, max_seconds: float = 20.0) -> dict:
 def recover(*, now: datetime | None = None) -> dict:
     """The beat task's body: re-queue claims whose worker died, re-kick lanes whose drain
     is overdue, and send ETA tasks for drains coming due within the horizon."""
-    from .services import lane_kick
-    from .tasks import drain_number
+    from .tasks import drain_number  # not at the top: the tasks call the drain
 
     now = now or timezone.now()
     grace = timedelta(seconds=settings.MESSAGING_RECOVERY_GRACE)
@@ -563,6 +524,4 @@ def recover(*, now: datetime | None = None) -> dict:
         ).update(task_eta=when):
             drain_number.apply_async((number_id,), eta=when if when > now else None)
             kicked += 1
-    from .services import broadcast_fanouts_resume
-
     return {"requeued": len(stuck), "kicked": kicked, "fanouts": broadcast_fanouts_resume(now=now)}

@@ -3,9 +3,8 @@ services' job; forms check shape and show errors next to their fields."""
 
 from django import forms
 
-from .models import KIND_CHOICES, Message
+from .models import KIND_CHOICES, WEBHOOK_EVENTS, Message
 from .services import MAX_BODY
-from .webhook_models import WEBHOOK_EVENTS
 
 KIND_HELP = (
     "Marketing needs written consent for offers; informational (reminders, updates) and "

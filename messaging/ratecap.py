@@ -87,6 +87,14 @@ def max_in_window(events: Iterable[tuple[float, int]], *, window: float) -> int:
     return best
 
 
+def drain_seconds(*, segments: int, limit: int, window: float) -> float:
+    """How long ``segments`` queued on one idle number take to go under the cap: the first
+    ``limit`` at once, then ``limit`` more every window."""
+    if segments <= limit:
+        return 0.0
+    return ((segments - 1) // limit) * window
+
+
 def retry_delay(*, attempt: int, base: float, cap: float) -> float:
     """Exponential backoff for transient errors: base, 2·base, 4·base … at most ``cap``."""
     return min(cap, base * (2 ** max(0, attempt - 1)))

@@ -24,6 +24,8 @@ from django.utils import timezone
 from accounts.errors import ValidationFailed
 
 from .models import Message, StatusCallback
+from .services.outcomes import outcomes_report
+from .tenant_webhooks import message_status_event, webhook_emit_many
 
 S = Message.Status
 # a receipt's status (any provider, lower-cased) -> the message's
@@ -193,9 +195,6 @@ def receipts_apply(*, limit: int = APPLY_LIMIT) -> Applied:
     move each message forward only, write every change with one UPDATE, emit the tenants'
     "message.status" webhooks, delete the receipts; then one outcome report per business
     and event."""
-    from .services import outcomes_report
-    from .tenant_webhooks import message_status_event, webhook_emit_many
-
     with transaction.atomic():
         batch = list(
             StatusCallback.objects.select_for_update(skip_locked=True)
@@ -275,7 +274,7 @@ def receipts_schedule_apply() -> None:
     (the flag), however many requests arrive; the task clears the flag when it starts, so
     a receipt stored after that start schedules the next run and is never left behind."""
     if cache.add(APPLY_KEY, 1, timeout=APPLY_FLAG_TTL):
-        from .tasks import apply_status_callbacks
+        from .tasks import apply_status_callbacks  # not at the top: the task calls this
 
         apply_status_callbacks.apply_async(countdown=APPLY_COUNTDOWN)
 

@@ -1,171 +1,287 @@
-"""Reads of messaging, always scoped by business (another business's object is NotFound)."""
+"""Reads of messaging, for the API, the portal and other apps. Every selector takes the
+business; an id from a request that is missing or someone else's is the same NotFound."""
 
-from collections import Counter
-from datetime import datetime
+import contextlib
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db.models import Max, QuerySet, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
-from accounts.errors import NotFound
 from accounts.models import Business
+from campaigns.selectors import phone_number_get, phone_numbers_for_sending
+from consent.models import Contact
+from consent.phones import InvalidPhone, normalize
+from consent.selectors import (
+    consent_check,
+    contact_for_phone,
+    contact_states,
+    contacts_for_audience,
+)
 
-from .models import Broadcast, Message
+from . import quiet_hours, ratecap
+from .errors import NotFound, ValidationFailed
+from .gates import Candidate, message_gates
+from .models import Broadcast, Conversation, Message, QuickReply
+from .segments import segment_info
 
 S = Message.Status
+OUTBOUND, INBOUND = Message.Direction.OUTBOUND, Message.Direction.INBOUND
 
-# What a broadcast recipient's message status means for the business.
-OUTCOME: dict[str, str] = {
-    S.QUEUED: "queued",
-    S.SCHEDULED: "scheduled",
-    S.SENDING: "sending",
-    S.SENT: "sent",
-    S.DELIVERED: "delivered",
-    S.UNDELIVERED: "undelivered",
-    S.FAILED: "failed",
-    S.HELD: "held_for_review",
-    S.CANCELED: "canceled",
-    S.EXPIRED: "expired",
-}
-# BLOCKED recipients are "skipped" with the reason code of the gate that stopped them.
-SKIP_REASONS = {
-    "no_consent": "no_consent",
-    "pending_double_opt_in": "no_consent",
-    "conversation_only": "no_consent",
-    "opted_out": "opted_out",
-    "suppressed": "suppressed",
-}
+
+def _uuid_or_404(value, what: str):
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError):
+        raise NotFound(f"{what} not found.") from None
+
+
+# --- messages -------------------------------------------------------------------------------------
 
 
 def message_get(*, business: Business, message_uuid) -> Message:
-    try:
-        return Message.objects.select_related("contact", "from_number", "broadcast").get(
-            business=business, uuid=message_uuid
-        )
-    except (Message.DoesNotExist, ValueError, TypeError, ValidationError):  # not a uuid
-        raise NotFound() from None
+    message = (
+        Message.objects.select_related("contact", "from_number", "broadcast")
+        .filter(business=business, uuid=_uuid_or_404(message_uuid, "Message"))
+        .first()
+    )
+    if message is None:
+        raise NotFound("Message not found.")
+    return message
+
+
+def message_by_idempotency_key(*, business: Business, key: str) -> Message | None:
+    return (
+        Message.objects.select_related("contact", "from_number", "broadcast")
+        .filter(business=business, idempotency_key=key)
+        .first()
+    )
+
+
+def _day_start(value, zone) -> datetime:
+    if isinstance(value, datetime):
+        return value if timezone.is_aware(value) else value.replace(tzinfo=zone)
+    return datetime.combine(value, time.min, tzinfo=zone)
 
 
 def message_list(
     *,
     business: Business,
-    direction: str | None = None,
-    status: str | None = None,
-    kind: str | None = None,
+    direction: str = "",
+    statuses: list[str] | None = None,
+    kind: str = "",
     contact=None,
-    phone: str | None = None,
+    phone: str = "",
     broadcast: Broadcast | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: date | datetime | None = None,
+    until: date | datetime | None = None,
 ) -> QuerySet[Message]:
-    """The message log, newest first (index message_biz_time / message_biz_peer)."""
-    qs = Message.objects.filter(business=business).select_related("contact", "from_number")
+    """Messages newest first with filters; ``until`` as a date includes that whole day (in
+    the business's time zone)."""
+    qs = Message.objects.filter(business=business).select_related(
+        "contact", "from_number", "broadcast"
+    )
     if direction:
         qs = qs.filter(direction=direction)
-    if status:
-        qs = qs.filter(status=status)
+    if statuses:
+        qs = qs.filter(status__in=statuses)
     if kind:
         qs = qs.filter(kind=kind)
     if contact is not None:
         qs = qs.filter(contact=contact)
     if phone:
-        qs = qs.filter(to_phone=phone)
+        digits = "".join(c for c in phone if c.isdigit())
+        qs = qs.filter(to_phone__contains=digits) if digits else qs.none()
     if broadcast is not None:
         qs = qs.filter(broadcast=broadcast)
+    zone = business_zone(business)
     if since:
-        qs = qs.filter(created_at__gte=since)
+        qs = qs.filter(created_at__gte=_day_start(since, zone))
     if until:
-        qs = qs.filter(created_at__lt=until)
+        if isinstance(until, datetime):
+            qs = qs.filter(created_at__lte=_day_start(until, zone))
+        else:
+            qs = qs.filter(created_at__lt=_day_start(until, zone) + timedelta(days=1))
     return qs.order_by("-created_at", "-id")
 
 
-def inbound_list(*, business: Business) -> QuerySet[Message]:
-    return message_list(business=business, direction=Message.Direction.INBOUND)
+@dataclass(frozen=True)
+class Outcome:
+    label: str  # sent, delivered, failed, skipped, deferred, waiting, held, canceled, expired
+    tone: str  # ok / bad / warn / "" (badge class)
+    reason: str  # a sentence, empty when there is nothing to explain
 
 
-def conversation(*, business: Business, phone: str) -> QuerySet[Message]:
-    """Both directions with one person, oldest first (the inbox thread)."""
-    return (
-        Message.objects.filter(business=business, to_phone=phone)
-        .select_related("from_number", "created_by")
-        .order_by("created_at", "id")
-    )
+_OUTCOME: dict[str, tuple[str, str]] = {
+    S.SENT: ("sent", "ok"),
+    S.DELIVERED: ("delivered", "ok"),
+    S.SENDING: ("sending", ""),
+    S.QUEUED: ("waiting", ""),
+    S.SCHEDULED: ("scheduled", ""),
+    S.HELD: ("held for review", "warn"),
+    S.BLOCKED: ("skipped", "bad"),
+    S.UNDELIVERED: ("undelivered", "bad"),
+    S.FAILED: ("failed", "bad"),
+    S.CANCELED: ("canceled", ""),
+    S.EXPIRED: ("expired", "warn"),
+    S.RECEIVED: ("received", ""),
+}
 
 
-def inbox_threads(*, business: Business) -> list[dict]:
-    """One row per person who texted in: phone, last message time, count (newest first)."""
-    rows = (
-        Message.objects.filter(business=business, direction=Message.Direction.INBOUND)
-        .values("to_phone", "contact_id")
-        .annotate(last_at=Max("created_at"))
-        .order_by("-last_at")
-    )
-    # values() rows are dicts; the plugin types them as a TypedDict, which is not a dict
-    return list(rows)  # type: ignore[arg-type]
+def message_outcome(message: Message) -> Outcome:
+    """What happened to a message, in words: its fate and the reason, if any."""
+    label, tone = _OUTCOME.get(message.status, (message.status.lower(), ""))
+    reasons = message.reasons or []
+    if message.status == S.SCHEDULED and any(
+        r.get("code") == "quiet_hours_deferred" for r in reasons
+    ):
+        label, tone = "deferred (quiet hours)", "warn"
+    text = "; ".join(r.get("message") or r.get("code", "") for r in reasons if r)
+    if message.status in (S.FAILED, S.UNDELIVERED) and message.error_code:
+        text = f"{text}; carrier code {message.error_code}".strip("; ")
+        if message.error_message:
+            text = f"{text}: {message.error_message}"
+    return Outcome(label, tone, text)
+
+
+# --- broadcasts -----------------------------------------------------------------------------------
 
 
 def broadcast_get(*, business: Business, broadcast_uuid) -> Broadcast:
-    try:
-        return Broadcast.objects.select_related("from_number").get(
-            business=business, uuid=broadcast_uuid
-        )
-    except (Broadcast.DoesNotExist, ValueError, TypeError, ValidationError):  # not a uuid
-        raise NotFound() from None
+    broadcast = (
+        Broadcast.objects.select_related("from_number")
+        .filter(business=business, uuid=_uuid_or_404(broadcast_uuid, "Broadcast"))
+        .first()
+    )
+    if broadcast is None:
+        raise NotFound("Broadcast not found.")
+    return broadcast
 
 
 def broadcast_list(*, business: Business) -> QuerySet[Broadcast]:
-    return Broadcast.objects.filter(business=business).order_by("-created_at", "-id")
+    return (
+        Broadcast.objects.filter(business=business)
+        .select_related("from_number")
+        .order_by("-created_at", "-id")
+    )
 
 
-def recipient_outcome(message: Message) -> tuple[str, str]:
-    """(outcome, reason) of one broadcast recipient."""
-    if message.status == S.BLOCKED:
-        reason = message.reasons[-1] if message.reasons else {}
-        code = reason.get("code", "")
-        if reason.get("gate") == "policy":
-            return "skipped", "blocked_by_policy"
-        return "skipped", SKIP_REASONS.get(code, code or "blocked")
-    if message.status == S.SCHEDULED and any(
-        r.get("code") == "quiet_hours_deferred" for r in message.reasons
-    ):
-        return "deferred", "quiet_hours_deferred"
-    return OUTCOME.get(message.status, message.status.lower()), ""
+PENDING_STATUSES = (S.QUEUED, S.SCHEDULED, S.SENDING, S.HELD)
+SENT_STATUSES = (S.SENT, S.DELIVERED)
+SKIPPED_STATUSES = (S.BLOCKED, S.CANCELED, S.EXPIRED)
+FAILED_STATUSES = (S.FAILED, S.UNDELIVERED)
 
 
-def broadcast_recipients(*, business: Business, broadcast: Broadcast) -> QuerySet[Message]:
-    """The per-recipient messages; use recipient_outcome() on each for outcome and reason."""
-    return message_list(business=business, broadcast=broadcast).select_related("contact")
-
-
-def broadcast_progress(*, business: Business, broadcast: Broadcast) -> dict:
-    """Counts by outcome and reason, how much is done, and the time left under the cap."""
-    counts: Counter = Counter()
-    reasons: Counter = Counter()
-    waiting_segments = 0
-    for m in Message.objects.filter(business=business, broadcast=broadcast).only(
-        "status", "reasons", "segments"
-    ):
-        outcome, reason = recipient_outcome(m)
-        counts[outcome] += 1
-        if reason:
-            reasons[reason] += 1
-        if m.status in (S.QUEUED, S.SCHEDULED, S.SENDING):
-            waiting_segments += m.segments
-    total = sum(counts.values())
-    pending = counts["queued"] + counts["scheduled"] + counts["sending"] + counts["deferred"]
-    limit, window = settings.MESSAGING_RATE_LIMIT, settings.MESSAGING_RATE_WINDOW
+def broadcast_progress(*, broadcast: Broadcast) -> dict:
+    """Counts of the broadcast's messages by status, one aggregate query (the broadcast
+    comes from ``broadcast_get``, which took the business)."""
+    counts = dict(
+        Message.objects.filter(business_id=broadcast.business_id, broadcast=broadcast)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    created = sum(counts.values())
+    pending = sum(counts.get(s, 0) for s in PENDING_STATUSES)
+    sent = sum(counts.get(s, 0) for s in SENT_STATUSES)
+    skipped = sum(counts.get(s, 0) for s in SKIPPED_STATUSES)
+    failed = sum(counts.get(s, 0) for s in FAILED_STATUSES)
+    recipients = max(broadcast.recipient_count, created)
+    done = created - pending
     return {
         "status": broadcast.status,
-        "recipients": broadcast.recipient_count,
-        "messages": total,
-        "done": total - pending,
-        "by_outcome": dict(counts),
-        "skipped_reasons": dict(reasons),
-        "seconds_left": 0.0
-        if waiting_segments <= limit
-        else ((waiting_segments - 1) // limit) * window,
+        "recipients": recipients,
+        "created": created,
+        "pending": pending,
+        "sent": sent,
+        "delivered": counts.get(S.DELIVERED, 0),
+        "skipped": skipped,
+        "failed": failed,
+        "deferred": counts.get(S.SCHEDULED, 0),
+        "held": counts.get(S.HELD, 0),
+        "done": done,
+        "percent": round(100 * done / recipients, 1) if recipients else 0.0,
+        "by_status": counts,
     }
+
+
+def broadcast_recipients(*, broadcast: Broadcast, outcome: str = "") -> QuerySet[Message]:
+    """The broadcast's messages (one per recipient), newest first; ``outcome`` narrows them
+    to sent, skipped, failed or pending (the broadcast comes from ``broadcast_get``)."""
+    qs = Message.objects.filter(
+        business_id=broadcast.business_id, broadcast=broadcast
+    ).select_related("contact")
+    groups = {
+        "sent": SENT_STATUSES,
+        "skipped": SKIPPED_STATUSES,
+        "failed": FAILED_STATUSES,
+        "pending": PENDING_STATUSES,
+    }
+    if outcome in groups:
+        qs = qs.filter(status__in=groups[outcome])
+    return qs.order_by("-created_at", "-id")
+
+
+def broadcast_estimate(*, recipients: int, segments: int, backlog_segments: int = 0) -> float:
+    """Seconds a broadcast needs on one number under the cap (after what is queued there)."""
+    return ratecap.drain_seconds(
+        segments=recipients * segments + backlog_segments,
+        limit=settings.MESSAGING_RATE_LIMIT,
+        window=settings.MESSAGING_RATE_WINDOW,
+    )
+
+
+def broadcast_preview(
+    *, business: Business, body: str, from_number, tags=None, contact_uuids=None
+) -> dict:
+    """Audience size and the time it will take under the cap, without writing."""
+    recipients = contacts_for_audience(
+        business=business, tags=tags or None, contact_uuids=contact_uuids or None
+    ).count()
+    info = segment_info(body or "")
+    backlog = 0
+    if from_number is not None:
+        backlog = sum(
+            Message.objects.filter(
+                business=business, from_number=from_number, status__in=Message.WAITING
+            ).values_list("segments", flat=True)
+        )
+    return {
+        "recipients": recipients,
+        "segments_per_message": info.segments,
+        "encoding": info.encoding,
+        "backlog_segments": backlog,
+        "estimate_seconds": broadcast_estimate(
+            recipients=recipients, segments=info.segments, backlog_segments=backlog
+        ),
+    }
+
+
+def duration_words(seconds: float | None) -> str:
+    if seconds is None:
+        return "unknown"
+    seconds = round(seconds)
+    if seconds < 60:
+        return "under a minute"
+    minutes = -(-seconds // 60)
+    if minutes < 90:
+        return f"about {minutes} minute{'s' if minutes != 1 else ''}"
+    hours, rest = divmod(minutes, 60)
+    return f"about {hours} h {rest} min"
+
+
+# --- sending numbers, time zones ------------------------------------------------------------------
+
+
+def sending_numbers(*, business: Business):
+    return phone_numbers_for_sending(business=business).order_by("e164")
+
+
+def sending_number_get(*, business: Business, number_uuid):
+    return phone_number_get(business=business, number_uuid=number_uuid)
 
 
 def number_queue(*, business: Business, number) -> dict:
@@ -176,9 +292,201 @@ def number_queue(*, business: Business, number) -> dict:
         business=business, from_number=number, status__in=Message.WAITING
     )
     due = waiting.filter(send_after__lte=timezone.now()).aggregate(s=Sum("segments"))["s"] or 0
-    limit, window = settings.MESSAGING_RATE_LIMIT, settings.MESSAGING_RATE_WINDOW
     return {
         "waiting": waiting.count(),
         "due_segments": due,
-        "seconds_to_drain": 0.0 if due <= limit else ((due - 1) // limit) * window,
+        "seconds_to_drain": ratecap.drain_seconds(
+            segments=due,
+            limit=settings.MESSAGING_RATE_LIMIT,
+            window=settings.MESSAGING_RATE_WINDOW,
+        ),
     }
+
+
+def business_zone(business: Business) -> ZoneInfo:
+    try:
+        return ZoneInfo(business.time_zone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def recipient_zone(*, business: Business, contact=None, phone: str = "") -> ZoneInfo:
+    """The contact's own zone, else the area code's first zone, else the business's."""
+    candidates = []
+    if contact is not None and contact.time_zone:
+        candidates.append(contact.time_zone)
+    if phone:
+        # a phone the library cannot place simply adds no candidate
+        with contextlib.suppress(Exception):
+            candidates += quiet_hours.zones_for(phone)
+    for name in candidates:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            continue
+    return business_zone(business)
+
+
+def localize(value: datetime, zone: ZoneInfo) -> datetime:
+    """A wall-clock time read in ``zone`` (aware values are kept as they are)."""
+    if timezone.is_aware(value):
+        return value
+    return value.replace(tzinfo=zone)
+
+
+# --- compose pre-check ----------------------------------------------------------------------------
+
+
+def compose_precheck(
+    *,
+    business: Business,
+    body: str,
+    kind: str,
+    phone: str = "",
+    contact=None,
+    from_number=None,
+    send_at: datetime | None = None,
+) -> dict:
+    """A dry run of the send gates for the compose page: nothing is written (a contact
+    that does not exist yet is checked as having no consent)."""
+    info = segment_info(body or "")
+    result: dict = {"segments": info.as_dict(), "gates": [], "verdict": "allow", "to": ""}
+    errors: dict[str, list[str]] = {}
+    if contact is None and phone:
+        try:
+            phone = normalize(phone)
+        except InvalidPhone as exc:
+            errors["to"] = [str(exc)]
+        else:
+            contact = contact_for_phone(business=business, phone=phone)
+    elif contact is not None:
+        phone = contact.phone_e164
+    if not phone and "to" not in errors:
+        errors["to"] = ["Enter a phone number or choose a contact."]
+    if not (body or "").strip():
+        errors["body"] = ["Write the message."]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    if from_number is None:
+        from_number = sending_numbers(business=business).first()
+    result["to"] = phone
+    result["from_number"] = from_number.e164 if from_number is not None else ""
+    now = timezone.now()
+    (decision,) = message_gates(
+        business=business,
+        items=[
+            Candidate(
+                contact=contact,
+                body=body,
+                kind=kind,
+                from_number=from_number,
+                to_phone=phone,
+                due=max(send_at, now) if send_at else now,
+            )
+        ],
+        now=now,
+    )
+    out = []
+    for g in decision.gates:
+        message = g.message
+        if g.verdict == "defer" and decision.defer_until is not None:
+            zone = recipient_zone(business=business, contact=contact, phone=phone)
+            message = (
+                "Quiet hours where the recipient lives: it will wait until "
+                f"{decision.defer_until.astimezone(zone):%Y-%m-%d %H:%M %Z}."
+            )
+        out.append(
+            {
+                "gate": g.gate,
+                "ok": g.ok,
+                "code": g.code,
+                "message": message,
+                "verdict": g.verdict,
+                "detail": g.detail,
+            }
+        )
+    result["gates"] = out
+    result["verdict"] = decision.verdict
+    return result
+
+
+# --- inbox ----------------------------------------------------------------------------------------
+
+
+def inbox_threads(*, business: Business, assigned: str = "", user=None) -> QuerySet:
+    """One row per contact who texted in: last message time and text, unread inbound count
+    (since the thread was last opened), assignee. ``assigned``: "me", "none" or ""."""
+    conv = Conversation.objects.filter(business=business, contact=OuterRef("pk"))
+    last = Message.objects.filter(business=business, contact=OuterRef("pk")).order_by(
+        "-created_at", "-id"
+    )
+    qs = (
+        Contact.objects.filter(business=business)
+        .filter(Exists(Message.objects.filter(contact=OuterRef("pk"), direction=INBOUND)))
+        .annotate(
+            read_at=Subquery(conv.values("last_read_at")[:1]),
+            assignee_id=Subquery(conv.values("assigned_to")[:1]),
+            assignee_email=Subquery(conv.values("assigned_to__email")[:1]),
+        )
+        .annotate(
+            last_at=Max("messages__created_at"),
+            unread=Count(
+                "messages",
+                filter=Q(messages__direction=INBOUND)
+                & (Q(read_at__isnull=True) | Q(messages__created_at__gt=F("read_at"))),
+            ),
+            last_body=Subquery(last.values("body")[:1]),
+            last_direction=Subquery(last.values("direction")[:1]),
+        )
+    )
+    if assigned == "me" and user is not None:
+        qs = qs.filter(assignee_id=user.pk)
+    elif assigned == "none":
+        qs = qs.filter(assignee_id__isnull=True)
+    return qs.order_by("-last_at", "-id")
+
+
+def thread_messages(*, business: Business, contact, limit: int = 200) -> list[Message]:
+    rows = list(
+        Message.objects.filter(business=business, contact=contact)
+        .select_related("from_number", "created_by")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    rows.reverse()
+    return rows
+
+
+def conversation_for(*, business: Business, contact) -> Conversation | None:
+    return (
+        Conversation.objects.select_related("assigned_to")
+        .filter(business=business, contact=contact)
+        .first()
+    )
+
+
+def quick_reply_list(*, business: Business) -> QuerySet[QuickReply]:
+    return QuickReply.objects.filter(business=business).order_by("title", "id")
+
+
+def quick_reply_get(*, business: Business, reply_uuid) -> QuickReply:
+    reply = QuickReply.objects.filter(
+        business=business, uuid=_uuid_or_404(reply_uuid, "Quick reply")
+    ).first()
+    if reply is None:
+        raise NotFound("Quick reply not found.")
+    return reply
+
+
+def consent_summary(*, business: Business, contact) -> dict:
+    """The person's consent beside the thread: per-scope states and what may be sent now."""
+    states = contact_states(business=business, contact=contact)
+    numbers = sending_numbers(business=business)
+    number = numbers.first()
+    campaign = number.campaign if number is not None else None
+    marketing = consent_check(
+        business=business, contact=contact, kind="marketing", campaign=campaign
+    )
+    reply = consent_check(
+        business=business, contact=contact, kind="conversational", campaign=campaign, is_reply=True
+    )
+    return {"states": states, "marketing": marketing, "reply": reply}

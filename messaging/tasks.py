@@ -1,32 +1,41 @@
-"""Celery tasks of messaging: thin; they call dispatch and services."""
+"""Celery tasks of messaging: thin; they take ids and call dispatch and services. The
+names are fixed (the beat schedule and the workers' routes use them)."""
 
 from celery import shared_task
+
+from . import dispatch, services, tenant_webhooks
+from .models import Broadcast
+from .receipts import receipts_apply_all
 
 
 @shared_task(name="messaging.tasks.drain_number", ignore_result=True, acks_late=True)
 def drain_number(number_id: int) -> dict:
-    from .dispatch import drain_number as drain
-
-    return drain(number_id)
+    return dispatch.drain_number(number_id)
 
 
 @shared_task(name="messaging.tasks.recover", ignore_result=True)
 def recover() -> dict:
-    from .dispatch import recover as run
-
-    return run()
+    return dispatch.recover()
 
 
 @shared_task(name="messaging.tasks.apply_status_callbacks", ignore_result=True)
 def apply_status_callbacks() -> int:
-    from .receipts import receipts_apply_all
-
     return receipts_apply_all()
 
 
 @shared_task(name="messaging.tasks.broadcast_start", ignore_result=True)
 def broadcast_start(broadcast_id: int) -> None:
-    from .models import Broadcast
-    from .services import broadcast_start as start
+    services.broadcast_start(broadcast=Broadcast.objects.get(pk=broadcast_id))
 
-    start(broadcast=Broadcast.objects.get(pk=broadcast_id))
+
+# --- outbound webhooks to tenants ---------------------------------------------------------------
+
+
+@shared_task(name="messaging.webhooks.deliver", ignore_result=True, acks_late=True)
+def webhook_deliver_task(delivery_id: int) -> None:
+    tenant_webhooks.webhook_deliver(delivery_id=delivery_id)
+
+
+@shared_task(name="messaging.webhooks.retry_due", ignore_result=True)
+def webhook_retry_due_task() -> int:
+    return tenant_webhooks.webhook_retry_due()

@@ -1,4 +1,5 @@
-"""Outbound webhooks to tenants: signed events about their messages, delivered by Celery
+"""Outbound webhooks to tenants (from us, to the business's URLs; the webhooks providers
+call in are messaging.provider_webhooks): signed events about their messages, delivered by Celery
 with retries, every attempt in a delivery log.
 
 Events: "message.status" (an outbound message changed status) and "message.inbound" (a
@@ -36,7 +37,6 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import requests
-from celery import shared_task
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -45,7 +45,7 @@ from django.utils import timezone
 from accounts.errors import NotFound, ValidationFailed
 from accounts.models import Business
 
-from .webhook_models import WEBHOOK_EVENTS, WebhookDelivery, WebhookEndpoint
+from .models import WEBHOOK_EVENTS, WebhookDelivery, WebhookEndpoint
 
 log = logging.getLogger(__name__)
 
@@ -238,6 +238,8 @@ def webhook_delivery_list(*, business: Business, endpoint: WebhookEndpoint):
 
 
 def _queue(delivery_ids: list[int]) -> None:
+    from .tasks import webhook_deliver_task  # not at the top: the task calls webhook_deliver
+
     if not delivery_ids:
         return
 
@@ -349,6 +351,8 @@ def webhook_body(delivery: WebhookDelivery) -> bytes:
 
 def webhook_deliver(*, delivery_id: int) -> WebhookDelivery | None:
     """One attempt. Returns the delivery; schedules the next attempt when it failed."""
+    from .tasks import webhook_deliver_task  # not at the top: the task calls this
+
     with transaction.atomic():
         delivery = (
             WebhookDelivery.objects.select_for_update(skip_locked=True)
@@ -430,6 +434,8 @@ def webhook_deliver(*, delivery_id: int) -> WebhookDelivery | None:
 
 def webhook_retry_due(*, limit: int = 500) -> int:
     """Re-queue deliveries whose attempt is overdue (their task was lost); for beat."""
+    from .tasks import webhook_deliver_task  # not at the top: the task calls this
+
     grace = timezone.now() - timedelta(seconds=60)
     ids = list(
         WebhookDelivery.objects.filter(
@@ -442,13 +448,3 @@ def webhook_retry_due(*, limit: int = 500) -> int:
     for pk in ids:
         webhook_deliver_task.apply_async((pk,))
     return len(ids)
-
-
-@shared_task(name="messaging.webhooks.deliver", ignore_result=True, acks_late=True)
-def webhook_deliver_task(delivery_id: int) -> None:
-    webhook_deliver(delivery_id=delivery_id)
-
-
-@shared_task(name="messaging.webhooks.retry_due", ignore_result=True)
-def webhook_retry_due_task() -> int:
-    return webhook_retry_due()

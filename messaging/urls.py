@@ -4,18 +4,26 @@ from django.urls import path
 
 from . import (
     nav,  # noqa: F401 - registers the portal navigation entries
+    provider_webhooks,
     views,
-    webhooks,
 )
 
 app_name = "messaging"
 
 urlpatterns: list = [
     # Provider webhooks: public, authenticated by their signatures.
-    path("webhooks/carrier/status/", webhooks.carrier_status, name="webhook-carrier-status"),
-    path("webhooks/carrier/inbound/", webhooks.carrier_inbound, name="webhook-carrier-inbound"),
-    path("webhooks/twilio/status/", webhooks.twilio_status, name="webhook-twilio-status"),
-    path("webhooks/twilio/inbound/", webhooks.twilio_inbound, name="webhook-twilio-inbound"),
+    path(
+        "webhooks/carrier/status/", provider_webhooks.carrier_status, name="webhook-carrier-status"
+    ),
+    path(
+        "webhooks/carrier/inbound/",
+        provider_webhooks.carrier_inbound,
+        name="webhook-carrier-inbound",
+    ),
+    path("webhooks/twilio/status/", provider_webhooks.twilio_status, name="webhook-twilio-status"),
+    path(
+        "webhooks/twilio/inbound/", provider_webhooks.twilio_inbound, name="webhook-twilio-inbound"
+    ),
     # Portal
     path("app/compose/", views.ComposeView.as_view(), name="compose"),
     path("app/compose/check/", views.ComposeCheckView.as_view(), name="compose-check"),

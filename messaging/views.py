@@ -23,7 +23,7 @@ from accounts.errors import ApplicationError, NotFound
 from accounts.roles import Cap
 from accounts.tenancy import TenantMixin
 
-from . import services, tenant_webhooks, ui_selectors, ui_services
+from . import selectors, services, tenant_webhooks
 from .forms import (
     AssignForm,
     BroadcastForm,
@@ -66,7 +66,7 @@ def _error_json(exc: ApplicationError) -> JsonResponse:
 
 def _outcome_sentence(message: Message) -> tuple[str, str]:
     """(level, sentence) for the flash after a send."""
-    outcome = ui_selectors.message_outcome(message)
+    outcome = selectors.message_outcome(message)
     if message.status == Message.Status.BLOCKED:
         return "error", f"Not sent: {outcome.reason or 'a send rule stopped it'}."
     if message.status == Message.Status.HELD:
@@ -86,7 +86,7 @@ class ComposeView(TenantMixin, TemplateView):
     required_cap = Cap.SEND
 
     def _numbers(self):
-        return list(ui_selectors.sending_numbers(business=self.business))
+        return list(selectors.sending_numbers(business=self.business))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -127,12 +127,12 @@ class ComposeView(TenantMixin, TemplateView):
         send_at = None
         if data.get("when") == "later" and data.get("send_at"):
             if data.get("zone_basis") == "business":
-                zone = ui_selectors.business_zone(self.business)
+                zone = selectors.business_zone(self.business)
             else:
-                zone = ui_selectors.recipient_zone(
+                zone = selectors.recipient_zone(
                     business=self.business, contact=contact, phone=data.get("to", "")
                 )
-            send_at = ui_selectors.localize(data["send_at"].replace(tzinfo=None), zone)
+            send_at = selectors.localize(data["send_at"].replace(tzinfo=None), zone)
         return contact, number, send_at
 
     def post(self, request):
@@ -152,7 +152,7 @@ class ComposeView(TenantMixin, TemplateView):
             )
         try:
             if action != "send":
-                check = ui_selectors.compose_precheck(
+                check = selectors.compose_precheck(
                     business=self.business,
                     body=data["body"],
                     kind=data["kind"],
@@ -204,13 +204,13 @@ class ComposeCheckView(TenantMixin, View):
         number = None
         if data.get("from_number"):
             try:
-                number = ui_selectors.sending_number_get(
+                number = selectors.sending_number_get(
                     business=self.business, number_uuid=data["from_number"]
                 )
             except NotFound:
                 number = None
         try:
-            result = ui_selectors.compose_precheck(
+            result = selectors.compose_precheck(
                 business=self.business,
                 body=str(data.get("body", "")),
                 kind=kind,
@@ -233,7 +233,7 @@ class MessageListView(TenantMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         form = MessageFilterForm(self.request.GET or None)
         filters = form.cleaned_data if form.is_valid() else {}
-        qs = ui_selectors.message_list(
+        qs = selectors.message_list(
             business=self.business,
             direction=filters.get("direction", ""),
             statuses=[filters["status"]] if filters.get("status") else None,
@@ -243,7 +243,7 @@ class MessageListView(TenantMixin, TemplateView):
             until=filters.get("date_to"),
         )
         page = Paginator(qs, PAGE).get_page(self.request.GET.get("page"))
-        context["rows"] = [(m, ui_selectors.message_outcome(m)) for m in page.object_list]
+        context["rows"] = [(m, selectors.message_outcome(m)) for m in page.object_list]
         context["page"] = page
         context["form"] = form
         query = self.request.GET.copy()
@@ -259,11 +259,11 @@ class MessageDetailView(TenantMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        message = ui_selectors.message_get(
+        message = selectors.message_get(
             business=self.business, message_uuid=self.kwargs["message_uuid"]
         )
         context["m"] = message
-        context["outcome"] = ui_selectors.message_outcome(message)
+        context["outcome"] = selectors.message_outcome(message)
         context["cancelable"] = message.status in (
             Message.Status.QUEUED,
             Message.Status.SCHEDULED,
@@ -276,7 +276,7 @@ class MessageCancelView(TenantMixin, View):
     required_cap = Cap.SEND
 
     def post(self, request, message_uuid):
-        message = ui_selectors.message_get(business=self.business, message_uuid=message_uuid)
+        message = selectors.message_get(business=self.business, message_uuid=message_uuid)
         try:
             services.message_cancel(business=self.business, message=message, actor=request.user)
         except ApplicationError as exc:
@@ -295,11 +295,11 @@ class BroadcastListView(TenantMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        page = Paginator(ui_selectors.broadcast_list(business=self.business), PAGE).get_page(
+        page = Paginator(selectors.broadcast_list(business=self.business), PAGE).get_page(
             self.request.GET.get("page")
         )
         context["page"] = page
-        context["has_numbers"] = ui_selectors.sending_numbers(business=self.business).exists()
+        context["has_numbers"] = selectors.sending_numbers(business=self.business).exists()
         return context
 
 
@@ -309,24 +309,22 @@ class BroadcastCreateView(TenantMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        numbers = kwargs.get("numbers") or list(
-            ui_selectors.sending_numbers(business=self.business)
-        )
+        numbers = kwargs.get("numbers") or list(selectors.sending_numbers(business=self.business))
         context["numbers"] = numbers
         context.setdefault("form", BroadcastForm(numbers=numbers))
         context["limits"] = {"single": SINGLE, "multi": MULTI}
         return context
 
     def post(self, request):
-        numbers = list(ui_selectors.sending_numbers(business=self.business))
+        numbers = list(selectors.sending_numbers(business=self.business))
         form = BroadcastForm(request.POST, numbers=numbers)
         if form.is_valid():
             data = form.cleaned_data
             number = next((n for n in numbers if str(n.uuid) == data["from_number"]), None)
             send_at = None
             if data.get("send_at"):
-                send_at = ui_selectors.localize(
-                    data["send_at"].replace(tzinfo=None), ui_selectors.business_zone(self.business)
+                send_at = selectors.localize(
+                    data["send_at"].replace(tzinfo=None), selectors.business_zone(self.business)
                 )
             try:
                 broadcast = services.broadcast_create(
@@ -372,7 +370,7 @@ class BroadcastDetailView(TenantMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         broadcast = _refreshed(
-            ui_selectors.broadcast_get(
+            selectors.broadcast_get(
                 business=self.business, broadcast_uuid=self.kwargs["broadcast_uuid"]
             )
         )
@@ -380,12 +378,12 @@ class BroadcastDetailView(TenantMixin, TemplateView):
         if outcome not in ("", "sent", "skipped", "failed", "pending"):
             outcome = ""
         page = Paginator(
-            ui_selectors.broadcast_recipients(broadcast=broadcast, outcome=outcome), PAGE
+            selectors.broadcast_recipients(broadcast=broadcast, outcome=outcome), PAGE
         ).get_page(self.request.GET.get("page"))
         preview = None
         if broadcast.status == Broadcast.Status.DRAFT:
             # the audience may have changed since the draft was saved: count it again
-            preview = ui_selectors.broadcast_preview(
+            preview = selectors.broadcast_preview(
                 business=self.business,
                 body=broadcast.body,
                 from_number=broadcast.from_number,
@@ -396,9 +394,9 @@ class BroadcastDetailView(TenantMixin, TemplateView):
             broadcast.estimate_seconds = preview["estimate_seconds"]
         context.update(
             b=broadcast,
-            progress=ui_selectors.broadcast_progress(broadcast=broadcast),
-            estimate=ui_selectors.duration_words(broadcast.estimate_seconds),
-            rows=[(m, ui_selectors.message_outcome(m)) for m in page.object_list],
+            progress=selectors.broadcast_progress(broadcast=broadcast),
+            estimate=selectors.duration_words(broadcast.estimate_seconds),
+            rows=[(m, selectors.message_outcome(m)) for m in page.object_list],
             page=page,
             outcome=outcome,
             query=f"outcome={outcome}" if outcome else "",
@@ -413,23 +411,21 @@ class BroadcastProgressView(TenantMixin, View):
 
     def get(self, request, broadcast_uuid):
         broadcast = _refreshed(
-            ui_selectors.broadcast_get(business=self.business, broadcast_uuid=broadcast_uuid)
+            selectors.broadcast_get(business=self.business, broadcast_uuid=broadcast_uuid)
         )
-        return JsonResponse(ui_selectors.broadcast_progress(broadcast=broadcast))
+        return JsonResponse(selectors.broadcast_progress(broadcast=broadcast))
 
 
 class BroadcastStartView(TenantMixin, View):
     required_cap = Cap.SEND
 
     def post(self, request, broadcast_uuid):
-        broadcast = ui_selectors.broadcast_get(
-            business=self.business, broadcast_uuid=broadcast_uuid
-        )
+        broadcast = selectors.broadcast_get(business=self.business, broadcast_uuid=broadcast_uuid)
         if broadcast.status != Broadcast.Status.DRAFT:
             messages.error(request, "Only a draft can be started.")
         else:
             try:
-                ui_services.broadcast_launch(broadcast=broadcast, actor=request.user)
+                services.broadcast_launch(broadcast=broadcast, actor=request.user)
             except ApplicationError as exc:
                 messages.error(request, exc.message)
             else:
@@ -445,9 +441,7 @@ class BroadcastCancelView(TenantMixin, View):
     required_cap = Cap.SEND
 
     def post(self, request, broadcast_uuid):
-        broadcast = ui_selectors.broadcast_get(
-            business=self.business, broadcast_uuid=broadcast_uuid
-        )
+        broadcast = selectors.broadcast_get(business=self.business, broadcast_uuid=broadcast_uuid)
         if broadcast.status not in (Broadcast.Status.DRAFT, Broadcast.Status.RUNNING):
             messages.error(request, "This broadcast has already ended.")
         else:
@@ -468,7 +462,7 @@ class InboxView(TenantMixin, TemplateView):
         assigned = self.request.GET.get("assigned", "")
         if assigned not in ("", "me", "none"):
             assigned = ""
-        threads = ui_selectors.inbox_threads(
+        threads = selectors.inbox_threads(
             business=self.business, assigned=assigned, user=self.request.user
         )
         page = Paginator(threads, PAGE).get_page(self.request.GET.get("page"))
@@ -491,7 +485,7 @@ class ThreadView(TenantMixin, TemplateView):
 
         context = super().get_context_data(**kwargs)
         contact = _contact_or_404(self.business, self.kwargs["contact_uuid"])
-        conversation = ui_selectors.conversation_for(business=self.business, contact=contact)
+        conversation = selectors.conversation_for(business=self.business, contact=contact)
         members = list(membership_list(business=self.business))
         assigned_uuid = ""
         if conversation is not None and conversation.assigned_to_id:
@@ -500,12 +494,12 @@ class ThreadView(TenantMixin, TemplateView):
             )
         context.update(
             contact=contact,
-            thread=ui_selectors.thread_messages(business=self.business, contact=contact),
+            thread=selectors.thread_messages(business=self.business, contact=contact),
             conversation=conversation,
-            consent=ui_selectors.consent_summary(business=self.business, contact=contact),
+            consent=selectors.consent_summary(business=self.business, contact=contact),
             reply_form=kwargs.get("reply_form") or ReplyForm(),
             assign_form=AssignForm(initial={"member": assigned_uuid}, members=members),
-            quick_replies=ui_selectors.quick_reply_list(business=self.business),
+            quick_replies=selectors.quick_reply_list(business=self.business),
             quick_form=QuickReplyForm(prefix="qr"),
         )
         return context
@@ -514,7 +508,7 @@ class ThreadView(TenantMixin, TemplateView):
         # TemplateView.get, with the thread marked read once its context is built (the
         # response renders lazily, after this returns, as before).
         context = self.get_context_data(**kwargs)
-        ui_services.conversation_mark_read(business=self.business, contact=context["contact"])
+        services.conversation_mark_read(business=self.business, contact=context["contact"])
         return self.render_to_response(context)
 
 
@@ -552,7 +546,7 @@ class ThreadReplyView(TenantMixin, View):
             return redirect(url)
         level, sentence = _outcome_sentence(message)
         getattr(messages, level)(request, sentence)
-        ui_services.conversation_mark_read(business=self.business, contact=contact)
+        services.conversation_mark_read(business=self.business, contact=contact)
         return redirect(url)
 
 
@@ -562,7 +556,7 @@ class ThreadAssignView(TenantMixin, View):
     def post(self, request, contact_uuid):
         contact = _contact_or_404(self.business, contact_uuid)
         try:
-            conversation = ui_services.conversation_assign(
+            conversation = services.conversation_assign(
                 business=self.business,
                 contact=contact,
                 member_uuid=request.POST.get("member") or None,
@@ -591,7 +585,7 @@ class QuickReplyCreateView(TenantMixin, View):
             messages.error(request, "A quick reply needs a name and a text (640 characters max).")
             return redirect(back)
         try:
-            ui_services.quick_reply_create(
+            services.quick_reply_create(
                 business=self.business, actor=request.user, **form.cleaned_data
             )
         except ApplicationError as exc:
@@ -605,8 +599,8 @@ class QuickReplyDeleteView(TenantMixin, View):
     required_cap = Cap.SEND
 
     def post(self, request, reply_uuid):
-        reply = ui_selectors.quick_reply_get(business=self.business, reply_uuid=reply_uuid)
-        ui_services.quick_reply_delete(reply=reply, actor=request.user)
+        reply = selectors.quick_reply_get(business=self.business, reply_uuid=reply_uuid)
+        services.quick_reply_delete(reply=reply, actor=request.user)
         messages.success(request, "Quick reply removed.")
         back = request.POST.get("next", "")
         return redirect(back if back.startswith("/app/") else reverse("messaging:inbox"))

@@ -217,7 +217,6 @@ SELECTOR_MODULES = [
     "campaigns.selectors",
     "consent.selectors",
     "messaging.selectors",
-    "messaging.ui_selectors",
     "policies.selectors",
 ]
 
@@ -241,8 +240,7 @@ def _world(business):
     from accounts.roles import Role
     from consent.models import ConsentEvent, ContactImport
     from messaging import services as messaging_services
-    from messaging.models import Broadcast, Message
-    from messaging.webhook_models import QuickReply
+    from messaging.models import Broadcast, Message, QuickReply
     from tests.factories.accounts import MembershipFactory
     from tests.factories.messaging import MessageFactory, consenting_contact, sending_number
     from tests.factories.policies import PolicyDecisionFactory, StrikeFactory
@@ -466,9 +464,9 @@ RETURN_OWN_ROWS = {
     "campaigns.selectors.campaigns_assignable",
     "consent.selectors.campaign_for_business",
     "consent.selectors.campaigns_for_business",
-    "messaging.ui_selectors.consent_summary",
-    "messaging.ui_selectors.inbox_threads",
-    "messaging.ui_selectors.sending_numbers",
+    "messaging.selectors.consent_summary",
+    "messaging.selectors.inbox_threads",
+    "messaging.selectors.sending_numbers",
     "accounts.selectors.invitation_list_open",
     "accounts.selectors.membership_list",
     "campaigns.selectors.brand_list",
@@ -483,14 +481,9 @@ RETURN_OWN_ROWS = {
     "consent.selectors.contacts_for_audience",
     "consent.selectors.optin_form_list",
     "messaging.selectors.broadcast_list",
-    "messaging.selectors.broadcast_recipients",
-    "messaging.selectors.conversation",
-    "messaging.selectors.inbound_list",
     "messaging.selectors.message_list",
-    "messaging.ui_selectors.broadcast_list",
-    "messaging.ui_selectors.message_list",
-    "messaging.ui_selectors.quick_reply_list",
-    "messaging.ui_selectors.thread_messages",
+    "messaging.selectors.quick_reply_list",
+    "messaging.selectors.thread_messages",
     "policies.selectors.decision_list",
     "policies.selectors.strike_list",
 }

@@ -20,9 +20,9 @@ from accounts.errors import NotFound, ValidationFailed
 from accounts.roles import Cap
 from accounts.services import audit_record
 from consent import selectors, services, subject
-from consent.embed import send_double_opt_in_for_event
 from consent.models import EventKind, Method
 from consent.services import importer
+from messaging.services import double_opt_in_send_for_event
 
 
 def _actor(request):
@@ -262,7 +262,7 @@ class ContactConsentApi(TenantAPIView):
             )
             created = event.was_created
             if created and event.kind == EventKind.OPT_IN:
-                send_double_opt_in_for_event(business=self.business, contact=contact, event=event)
+                double_opt_in_send_for_event(business=self.business, contact=contact, event=event)
         audit_record(
             action=f"consent.{d['action']}_record",
             obj=contact,

@@ -17,9 +17,8 @@ from accounts.api.base import ERROR_RESPONSES, TenantAPIView, TenantListAPIView
 from accounts.api.errors import ErrorSerializer
 from accounts.errors import Conflict, NotFound, ValidationFailed
 from accounts.roles import Cap
-from messaging import services, tenant_webhooks, ui_selectors, ui_services
-from messaging.models import KINDS, Broadcast, Message
-from messaging.webhook_models import WEBHOOK_EVENTS
+from messaging import selectors, services, tenant_webhooks
+from messaging.models import KINDS, WEBHOOK_EVENTS, Broadcast, Message
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
@@ -74,7 +73,7 @@ class MessageSerializer(serializers.Serializer):
     status_changed_at = serializers.DateTimeField()
 
     def get_outcome(self, obj) -> dict:
-        outcome = ui_selectors.message_outcome(obj)
+        outcome = selectors.message_outcome(obj)
         return {"label": outcome.label, "reason": outcome.reason}
 
 
@@ -129,15 +128,15 @@ BLOCKED_EXAMPLE = {
 
 def _zone_for(business, basis: str, contact=None, phone: str = ""):
     if basis == "business":
-        return ui_selectors.business_zone(business)
-    return ui_selectors.recipient_zone(business=business, contact=contact, phone=phone)
+        return selectors.business_zone(business)
+    return selectors.recipient_zone(business=business, contact=contact, phone=phone)
 
 
 def _number(business, number_uuid):
     if not number_uuid:
         return None
     try:
-        return ui_selectors.sending_number_get(business=business, number_uuid=number_uuid)
+        return selectors.sending_number_get(business=business, number_uuid=number_uuid)
     except (NotFound, ValueError):  # a malformed id or not ours: the same field error
         raise ValidationFailed(fields={"from_number": ["Not one of your numbers."]}) from None
 
@@ -196,11 +195,11 @@ def _filtered_messages(view, direction: str = ""):
     data = params.validated_data
     broadcast = None
     if data.get("broadcast"):
-        broadcast = ui_selectors.broadcast_get(
+        broadcast = selectors.broadcast_get(
             business=view.business, broadcast_uuid=data["broadcast"]
         )
     day = data.get("date")
-    return ui_selectors.message_list(
+    return selectors.message_list(
         business=view.business,
         direction=direction or data.get("direction", ""),
         statuses=data.get("status"),
@@ -323,7 +322,7 @@ class MessageListCreateApi(TenantListAPIView):
         if len(key) > 100:
             raise ValidationFailed(fields={"idempotency_key": ["At most 100 characters."]})
         if key:
-            existing = ui_selectors.message_by_idempotency_key(business=self.business, key=key)
+            existing = selectors.message_by_idempotency_key(business=self.business, key=key)
             if existing is not None:
                 if _differs(existing, data):
                     raise Conflict(
@@ -336,7 +335,7 @@ class MessageListCreateApi(TenantListAPIView):
         send_at = data.get("send_at")
         if send_at is not None:
             zone = _zone_for(self.business, data["time_zone_basis"], contact, data.get("to", ""))
-            send_at = ui_selectors.localize(send_at, zone)
+            send_at = selectors.localize(send_at, zone)
         message = services.message_enqueue(
             business=self.business,
             body=data["body"],
@@ -348,7 +347,7 @@ class MessageListCreateApi(TenantListAPIView):
             expires_at=data.get("expires_at"),
             idempotency_key=key or None,
         )
-        message = ui_selectors.message_get(business=self.business, message_uuid=message.uuid)
+        message = selectors.message_get(business=self.business, message_uuid=message.uuid)
         return Response(self.OutputSerializer(message).data, status=status.HTTP_201_CREATED)
 
 
@@ -365,7 +364,7 @@ class MessageDetailApi(TenantAPIView):
         examples=[OpenApiExample("Blocked", value=BLOCKED_EXAMPLE, response_only=True)],
     )
     def get(self, request, message_uuid):
-        message = ui_selectors.message_get(business=self.business, message_uuid=message_uuid)
+        message = selectors.message_get(business=self.business, message_uuid=message_uuid)
         return Response(self.OutputSerializer(message).data)
 
 
@@ -386,9 +385,9 @@ class MessageCancelApi(TenantAPIView):
         },
     )
     def post(self, request, message_uuid):
-        message = ui_selectors.message_get(business=self.business, message_uuid=message_uuid)
+        message = selectors.message_get(business=self.business, message_uuid=message_uuid)
         services.message_cancel(business=self.business, message=message)
-        message = ui_selectors.message_get(business=self.business, message_uuid=message_uuid)
+        message = selectors.message_get(business=self.business, message_uuid=message_uuid)
         return Response(self.OutputSerializer(message).data)
 
 
@@ -467,7 +466,7 @@ class AudienceInputSerializer(serializers.Serializer):
 def _broadcast_number(business, number_uuid):
     number = _number(business, number_uuid)
     if number is None:
-        number = ui_selectors.sending_numbers(business=business).first()
+        number = selectors.sending_numbers(business=business).first()
     if number is None:
         raise ValidationFailed(
             "No number can send yet: get a number on an approved campaign first.",
@@ -490,7 +489,7 @@ class BroadcastListCreateApi(TenantListAPIView):
     serializer_class = OutputSerializer
 
     def get_queryset(self):
-        return ui_selectors.broadcast_list(business=self.business)
+        return selectors.broadcast_list(business=self.business)
 
     @extend_schema(
         operation_id="broadcasts_list",
@@ -560,7 +559,7 @@ class BroadcastEstimateApi(TenantAPIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        preview = ui_selectors.broadcast_preview(
+        preview = selectors.broadcast_preview(
             business=self.business,
             body=data["body"],
             from_number=_broadcast_number(self.business, data.get("from_number")),
@@ -582,16 +581,14 @@ class BroadcastDetailApi(TenantAPIView):
         responses={200: OutputSerializer, **ERROR_RESPONSES},
     )
     def get(self, request, broadcast_uuid):
-        broadcast = ui_selectors.broadcast_get(
-            business=self.business, broadcast_uuid=broadcast_uuid
-        )
+        broadcast = selectors.broadcast_get(business=self.business, broadcast_uuid=broadcast_uuid)
         broadcast = _refresh(broadcast)
         return Response(_with_progress(broadcast))
 
 
 def _with_progress(broadcast: Broadcast) -> dict:
     """The broadcast and its progress, as the views' OutputSerializer documents them."""
-    progress = ui_selectors.broadcast_progress(broadcast=broadcast)
+    progress = selectors.broadcast_progress(broadcast=broadcast)
     return {**BroadcastSerializer(broadcast).data, "progress": ProgressSerializer(progress).data}
 
 
@@ -623,13 +620,9 @@ class BroadcastStartApi(TenantAPIView):
         responses={200: OutputSerializer, **ERROR_RESPONSES},
     )
     def post(self, request, broadcast_uuid):
-        broadcast = ui_selectors.broadcast_get(
-            business=self.business, broadcast_uuid=broadcast_uuid
-        )
-        ui_services.broadcast_launch(broadcast=broadcast)
-        broadcast = ui_selectors.broadcast_get(
-            business=self.business, broadcast_uuid=broadcast_uuid
-        )
+        broadcast = selectors.broadcast_get(business=self.business, broadcast_uuid=broadcast_uuid)
+        services.broadcast_launch(broadcast=broadcast)
+        broadcast = selectors.broadcast_get(business=self.business, broadcast_uuid=broadcast_uuid)
         return Response(_with_progress(broadcast))
 
 
@@ -646,18 +639,14 @@ class BroadcastCancelApi(TenantAPIView):
         responses={200: OutputSerializer, **ERROR_RESPONSES},
     )
     def post(self, request, broadcast_uuid):
-        broadcast = ui_selectors.broadcast_get(
-            business=self.business, broadcast_uuid=broadcast_uuid
-        )
+        broadcast = selectors.broadcast_get(business=self.business, broadcast_uuid=broadcast_uuid)
         if broadcast.status not in (Broadcast.Status.DRAFT, Broadcast.Status.RUNNING):
             raise Conflict(
                 f"This broadcast is already {broadcast.get_status_display().lower()}.",
                 detail={"status": broadcast.status},
             )
         n = services.broadcast_cancel(broadcast=broadcast)
-        broadcast = ui_selectors.broadcast_get(
-            business=self.business, broadcast_uuid=broadcast_uuid
-        )
+        broadcast = selectors.broadcast_get(business=self.business, broadcast_uuid=broadcast_uuid)
         return Response({**BroadcastSerializer(broadcast).data, "canceled_messages": n})
 
 
@@ -675,19 +664,19 @@ class BroadcastRecipientsApi(TenantListAPIView):
         sent_at = serializers.DateTimeField(allow_null=True)
 
         def get_outcome(self, obj) -> dict:
-            outcome = ui_selectors.message_outcome(obj)
+            outcome = selectors.message_outcome(obj)
             return {"label": outcome.label, "reason": outcome.reason}
 
     serializer_class = OutputSerializer
 
     def get_queryset(self):
-        broadcast = ui_selectors.broadcast_get(
+        broadcast = selectors.broadcast_get(
             business=self.business, broadcast_uuid=self.kwargs["broadcast_uuid"]
         )
         outcome = self.request.query_params.get("outcome", "")
         if outcome and outcome not in ("sent", "skipped", "failed", "pending"):
             raise ValidationFailed(fields={"outcome": ["Use sent, skipped, failed or pending."]})
-        return ui_selectors.broadcast_recipients(broadcast=broadcast, outcome=outcome)
+        return selectors.broadcast_recipients(broadcast=broadcast, outcome=outcome)
 
     @extend_schema(
         operation_id="broadcasts_recipients",

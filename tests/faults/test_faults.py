@@ -30,7 +30,7 @@ import pytest
 import requests
 from django.db import connection
 
-from messaging import services, ui_services
+from messaging import services
 from messaging.models import Broadcast, Message
 from messaging.providers import signing
 from tests.faults import scenario as sc
@@ -379,7 +379,7 @@ def test_duplicate_and_out_of_order_callbacks(
 
 def test_sigkill_worker_fanning_out_a_broadcast(business, fault_settings, carrier, procs):
     # A broadcast above MESSAGING_BROADCAST_INLINE_MAX recipients is fanned out by a Celery
-    # task (ui_services.broadcast_launch, as the portal and the API start it). The worker
+    # task (services.broadcast_launch, as the portal and the API start it). The worker
     # running that task is SIGKILLed after its first batch of 500 is committed. The cap is
     # raised for this one: what is judged is whether every recipient gets a message.
     fault_settings.MESSAGING_RATE_LIMIT = 500
@@ -394,7 +394,7 @@ def test_sigkill_worker_fanning_out_a_broadcast(business, fault_settings, carrie
         tags=["fault-0"],
     )
     b.broadcasts.append(draft)
-    ui_services.broadcast_launch(broadcast=draft)
+    services.broadcast_launch(broadcast=draft)
     sc.wait(lambda: b.messages().count() >= 500, 60, "the fan-out's first batch", b)
     running["w1"].kill()
     killed_at, at_kill = time.monotonic(), b.messages().count()

@@ -64,8 +64,8 @@ def test_without_a_restriction_the_platform_cap_applies(business, number, provid
 
 
 def test_status_changes_and_inbound_texts_reach_tenant_webhooks(business, number, owner):
+    from messaging.models import WebhookDelivery
     from messaging.tenant_webhooks import webhook_endpoint_create
-    from messaging.webhook_models import WebhookDelivery
 
     webhook_endpoint_create(
         business=business, url="https://hooks.example.com/sms",

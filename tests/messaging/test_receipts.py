@@ -13,9 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from messaging import receipts, services
-from messaging.models import Message, StatusCallback
+from messaging.models import Message, StatusCallback, WebhookDelivery, WebhookEndpoint
 from messaging.providers import signing
-from messaging.webhook_models import WebhookDelivery, WebhookEndpoint
 from policies.models import RiskCounter
 from tests.factories.messaging import MessageFactory, sending_number
 
@@ -61,7 +60,7 @@ def _post(client, payload, **signed):
 
 @pytest.fixture
 def no_apply(monkeypatch):
-    monkeypatch.setattr("messaging.webhooks._schedule_apply", lambda: None)
+    monkeypatch.setattr("messaging.provider_webhooks._schedule_apply", lambda: None)
 
 
 def _wait(predicate, timeout: float, what: str):

@@ -9,8 +9,9 @@ from accounts.errors import Conflict, ValidationFailed
 from accounts.models import AuditEvent
 from campaigns.models import Campaign
 from consent.selectors import consent_check
-from messaging import services
+from messaging import selectors, services
 from messaging.models import Broadcast, Message, SendLane, StatusCallback
+from messaging.services import broadcasts, enqueue
 from policies.decisions import Decision, Reason
 from tests.factories.consent import ContactFactory
 from tests.factories.messaging import consenting_contact, sending_number
@@ -339,7 +340,7 @@ def _broadcast(business, number, n):
 
 
 def test_an_interrupted_fan_out_resumes_from_its_cursor(business, number, monkeypatch):
-    monkeypatch.setattr(services, "FANOUT_BATCH", 3)
+    monkeypatch.setattr(broadcasts, "FANOUT_BATCH", 3)
     sent = []
     monkeypatch.setattr("messaging.tasks.broadcast_start.delay", lambda pk: sent.append(pk))
     b = _broadcast(business, number, 8)
@@ -352,7 +353,7 @@ def test_an_interrupted_fan_out_resumes_from_its_cursor(business, number, monkey
             raise RuntimeError("worker killed")
         return real(**kw)
 
-    monkeypatch.setattr(services, "message_enqueue_many", dies_on_the_second_batch)
+    monkeypatch.setattr(broadcasts, "message_enqueue_many", dies_on_the_second_batch)
     with pytest.raises(RuntimeError):
         services.broadcast_start(broadcast=b)
     b.refresh_from_db()
@@ -377,7 +378,7 @@ def test_an_interrupted_fan_out_resumes_from_its_cursor(business, number, monkey
 
 
 def test_a_fan_out_stops_at_the_next_batch_once_canceled(business, number, monkeypatch):
-    monkeypatch.setattr(services, "FANOUT_BATCH", 3)
+    monkeypatch.setattr(broadcasts, "FANOUT_BATCH", 3)
     b = _broadcast(business, number, 9)
     real = services.message_enqueue_many
 
@@ -386,7 +387,7 @@ def test_a_fan_out_stops_at_the_next_batch_once_canceled(business, number, monke
         Broadcast.objects.filter(pk=b.pk).update(status=Broadcast.Status.CANCELED)
         return out
 
-    monkeypatch.setattr(services, "message_enqueue_many", cancel_after_first)
+    monkeypatch.setattr(broadcasts, "message_enqueue_many", cancel_after_first)
     services.broadcast_start(broadcast=b)
     assert Message.objects.filter(broadcast=b).count() == 3
 
@@ -419,7 +420,6 @@ def test_status_callbacks_apply_in_batches(business, number, contact):
 
 def test_selectors_scope_by_business_and_report_outcomes(business, other_business, number):
     from accounts.errors import NotFound
-    from messaging import selectors
 
     ok = consenting_contact(business=business, number=number, tags=["t"])
     ContactFactory(business=business, phone="+16465550166", tags=["t"])  # no consent
@@ -432,14 +432,15 @@ def test_selectors_scope_by_business_and_report_outcomes(business, other_busines
         tags=["t"],
     )
     services.broadcast_start(broadcast=b)
-    progress = selectors.broadcast_progress(business=business, broadcast=b)
-    assert progress["by_outcome"] == {"queued": 1, "skipped": 1}
-    assert progress["skipped_reasons"] == {"no_consent": 1}
+    progress = selectors.broadcast_progress(broadcast=b)
+    assert (progress["pending"], progress["skipped"]) == (1, 1)
     outcomes = {
-        m.contact_id: selectors.recipient_outcome(m)
-        for m in selectors.broadcast_recipients(business=business, broadcast=b)
+        m.contact_id: selectors.message_outcome(m)
+        for m in selectors.broadcast_recipients(broadcast=b)
     }
-    assert outcomes[ok.pk] == ("queued", "")
+    assert (outcomes[ok.pk].label, outcomes[ok.pk].reason) == ("waiting", "")
+    (skipped,) = (o for contact_id, o in outcomes.items() if contact_id != ok.pk)
+    assert skipped.label == "skipped" and "has not consented" in skipped.reason
     with pytest.raises(NotFound):
         selectors.broadcast_get(business=other_business, broadcast_uuid=b.uuid)
     m = Message.objects.filter(contact=ok).first()
@@ -462,9 +463,13 @@ def test_selectors_scope_by_business_and_report_outcomes(business, other_busines
 def test_send_at_local_time_zones(business, zone, contact_zone, expected_utc_hour):
     contact = ContactFactory(business=business, time_zone=contact_zone)
     business.time_zone = "America/New_York"
-    at = services.send_at_local(
-        business=business, contact=contact, local=datetime(2026, 3, 3, 9, 0), zone=zone
+    # the compose page and the API read a wall-clock time in one of these two zones
+    in_zone = (
+        selectors.recipient_zone(business=business, contact=contact)
+        if zone == "recipient"
+        else selectors.business_zone(business)
     )
+    at = selectors.localize(datetime(2026, 3, 3, 9, 0), in_zone)
     assert at.astimezone(UTC).hour == expected_utc_hour
 
 
@@ -587,17 +592,18 @@ def test_a_broadcast_completes_once_no_message_is_on_its_way(business, number):
 
 def test_send_at_local_keeps_an_aware_time(business, contact):
     when = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
-    assert services.send_at_local(business=business, local=when, contact=contact) is when
+    zone = selectors.recipient_zone(business=business, contact=contact)
+    assert selectors.localize(when, zone) is when
 
 
 def test_a_key_taken_by_a_concurrent_request_returns_its_message(
     business, number, contact, monkeypatch
 ):
-    real = services.message_gates
+    real = enqueue.message_gates
 
     def another_request_wins(**kw):
         # after this request found no message with the key, another one inserts it
-        monkeypatch.setattr(services, "message_gates", real)
+        monkeypatch.setattr(enqueue, "message_gates", real)
         services.message_enqueue(
             business=business,
             body="Hi",
@@ -607,7 +613,7 @@ def test_a_key_taken_by_a_concurrent_request_returns_its_message(
         )
         return real(**kw)
 
-    monkeypatch.setattr(services, "message_gates", another_request_wins)
+    monkeypatch.setattr(enqueue, "message_gates", another_request_wins)
     m = services.message_enqueue(
         business=business,
         body="Hi",
@@ -620,7 +626,7 @@ def test_a_key_taken_by_a_concurrent_request_returns_its_message(
 
 
 def test_a_cancel_before_the_last_partial_batch_stops_the_fan_out(business, number, monkeypatch):
-    monkeypatch.setattr(services, "FANOUT_BATCH", 3)
+    monkeypatch.setattr(broadcasts, "FANOUT_BATCH", 3)
     b = _broadcast(business, number, 4)
     real = services.message_enqueue_many
 
@@ -629,7 +635,7 @@ def test_a_cancel_before_the_last_partial_batch_stops_the_fan_out(business, numb
         services.broadcast_cancel(broadcast=b)
         return out
 
-    monkeypatch.setattr(services, "message_enqueue_many", cancel_after_first)
+    monkeypatch.setattr(broadcasts, "message_enqueue_many", cancel_after_first)
     services.broadcast_start(broadcast=b)
     b.refresh_from_db()
     assert Message.objects.filter(broadcast=b).count() == 3

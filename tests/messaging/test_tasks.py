@@ -53,7 +53,7 @@ def test_recover_requeues_a_claim_whose_worker_died(business, number, settings, 
 
 
 def test_apply_status_callbacks_moves_a_sent_message(client, business, number, monkeypatch):
-    monkeypatch.setattr("messaging.webhooks._schedule_apply", lambda: None)
+    monkeypatch.setattr("messaging.provider_webhooks._schedule_apply", lambda: None)
     message = MessageFactory(
         business=business, from_number=number, status=S.SENT, provider="simulated",
         provider_id=f"SM{uuid.uuid4().hex}", sent_at=timezone.now(),

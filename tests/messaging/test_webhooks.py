@@ -44,7 +44,7 @@ def _signed(client, url, payload: dict, *, secret=None, ts=None):
 
 
 def test_carrier_status_webhook_stores_raw_then_applies(client, business, number, monkeypatch):
-    monkeypatch.setattr("messaging.webhooks._schedule_apply", lambda: None)
+    monkeypatch.setattr("messaging.provider_webhooks._schedule_apply", lambda: None)
     contact = consenting_contact(business=business, number=number)
     m = services.message_enqueue(
         business=business, body="Hi", kind="transactional", contact=contact
@@ -168,7 +168,7 @@ def test_twilio_signature_validation_rejects_forged_webhook(
 
 
 def test_twilio_status_callback(client, business, number, twilio_settings, monkeypatch):
-    monkeypatch.setattr("messaging.webhooks._schedule_apply", lambda: None)
+    monkeypatch.setattr("messaging.provider_webhooks._schedule_apply", lambda: None)
     contact = consenting_contact(business=business, number=number)
     m = services.message_enqueue(
         business=business, body="Hi", kind="transactional", contact=contact

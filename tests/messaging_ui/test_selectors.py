@@ -10,9 +10,9 @@ from django.utils import timezone
 from accounts.errors import NotFound
 from accounts.models import Business
 from consent.models import Contact
-from messaging import ui_selectors
+from messaging import selectors
 from messaging.models import Broadcast, Message, QuickReply
-from messaging.ui_services import conversation_assign
+from messaging.services import conversation_assign
 from policies.models import PolicyHold
 from tests.factories.consent import ContactFactory
 from tests.factories.messaging import MessageFactory, consenting_contact, sending_number
@@ -30,9 +30,9 @@ NEW_YORK = ZoneInfo("America/New_York")
 @pytest.mark.parametrize(
     ("selector", "argument"),
     [
-        (ui_selectors.message_get, "message_uuid"),
-        (ui_selectors.broadcast_get, "broadcast_uuid"),
-        (ui_selectors.quick_reply_get, "reply_uuid"),
+        (selectors.message_get, "message_uuid"),
+        (selectors.broadcast_get, "broadcast_uuid"),
+        (selectors.quick_reply_get, "reply_uuid"),
     ],
 )
 @pytest.mark.parametrize("value", ["not-a-uuid", None, 42])
@@ -140,21 +140,21 @@ def test_send_at_with_an_offset_is_kept_whatever_the_basis(api_client, contact):
     ],
 )
 def test_duration_words(seconds, words):
-    assert ui_selectors.duration_words(seconds) == words
+    assert selectors.duration_words(seconds) == words
 
 
 def test_a_stored_zone_that_no_longer_loads_falls_back(business, number):
     # A zone saved before a tzdata update removed it (forms refuse unknown names today).
     Business.objects.filter(pk=business.pk).update(time_zone="US/Pacific-New-Gone")
     business.refresh_from_db()
-    assert ui_selectors.business_zone(business) == ZoneInfo("UTC")
+    assert selectors.business_zone(business) == ZoneInfo("UTC")
 
     contact = consenting_contact(business=business, number=number, phone="+13105550123")
     Contact.objects.filter(pk=contact.pk).update(time_zone="Mars/Olympus")
     contact.refresh_from_db()
-    zone = ui_selectors.recipient_zone(business=business, contact=contact, phone="+13105550123")
+    zone = selectors.recipient_zone(business=business, contact=contact, phone="+13105550123")
     assert zone == ZoneInfo("America/Los_Angeles")  # the number's, not the broken one
-    assert ui_selectors.recipient_zone(business=business, contact=contact) == ZoneInfo("UTC")
+    assert selectors.recipient_zone(business=business, contact=contact) == ZoneInfo("UTC")
 
 
 # --- compose pre-check ----------------------------------------------------------------------------
@@ -178,7 +178,7 @@ def test_precheck_under_a_policy_hold_is_review(owner_client, business, contact)
 def test_precheck_at_night_where_the_recipient_lives_is_defer(business, number, contact):
     tomorrow = timezone.now().astimezone(NEW_YORK).date() + timedelta(days=1)
     night = datetime.combine(tomorrow, time(3, 0), tzinfo=NEW_YORK)
-    result = ui_selectors.compose_precheck(
+    result = selectors.compose_precheck(
         business=business,
         body=BODY,
         kind="marketing",

@@ -1,4 +1,6 @@
-"""Provider webhooks: delivery receipts and inbound texts, signed, on the leanest path.
+"""Provider webhooks (inbound to us, from the carrier or Twilio): delivery receipts and
+inbound texts, signed, on the leanest path. Webhooks we send out to tenants are
+messaging.tenant_webhooks.
 
 Status callbacks arrive once per message (833/s at full load), so the carrier batches them
 (``{"receipts": [...]}``, up to 1,000 a request) and the view verifies the signature once,

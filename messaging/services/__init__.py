@@ -1,0 +1,72 @@
+"""Every write of messaging, by subject; the public names are re-exported here, so callers
+import ``messaging.services``:
+
+- ``enqueue`` — ``message_enqueue`` / ``message_enqueue_many`` (every gate decided by
+  ``messaging.gates.message_gates``), cancel, staff review;
+- ``lanes`` — telling a drainer there is work;
+- ``broadcasts`` — create, start (fan-out), launch, cancel, refresh, resume;
+- ``inbound`` — inbound texts and keywords;
+- ``inbox`` — read markers, assignment, quick replies;
+- ``double_opt_in`` — the "Reply YES" text;
+- ``statuses`` — delivery receipts; ``outcomes`` — risk signals reported to policies.
+
+The drain itself is ``messaging.dispatch``; outbound webhooks to tenants are
+``messaging.tenant_webhooks``."""
+
+from .broadcasts import (
+    FANOUT_BATCH,
+    broadcast_cancel,
+    broadcast_create,
+    broadcast_fanouts_resume,
+    broadcast_launch,
+    broadcast_refresh,
+    broadcast_start,
+)
+from .double_opt_in import double_opt_in_send, double_opt_in_send_for_event
+from .enqueue import (
+    MAX_BODY,
+    Outgoing,
+    message_cancel,
+    message_enqueue,
+    message_enqueue_many,
+    message_review,
+)
+from .inbound import inbound_receive
+from .inbox import (
+    conversation_assign,
+    conversation_mark_read,
+    quick_reply_create,
+    quick_reply_delete,
+)
+from .lanes import lane_kick, lane_kick_many
+from .outcomes import outcome_report, outcomes_report
+from .statuses import status_callback_store, status_callbacks_apply
+
+__all__ = [
+    "FANOUT_BATCH",
+    "MAX_BODY",
+    "Outgoing",
+    "broadcast_cancel",
+    "broadcast_create",
+    "broadcast_fanouts_resume",
+    "broadcast_launch",
+    "broadcast_refresh",
+    "broadcast_start",
+    "conversation_assign",
+    "conversation_mark_read",
+    "double_opt_in_send",
+    "double_opt_in_send_for_event",
+    "inbound_receive",
+    "lane_kick",
+    "lane_kick_many",
+    "message_cancel",
+    "message_enqueue",
+    "message_enqueue_many",
+    "message_review",
+    "outcome_report",
+    "outcomes_report",
+    "quick_reply_create",
+    "quick_reply_delete",
+    "status_callback_store",
+    "status_callbacks_apply",
+]

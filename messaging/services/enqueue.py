@@ -1,0 +1,448 @@
+"""Creating outbound messages: one (``message_enqueue``) or many (``message_enqueue_many``),
+every gate decided by ``gates.message_gates``; cancelling; staff review of held ones."""
+
+from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Business
+from accounts.services import audit_record
+from campaigns.selectors import phone_numbers_for_sending
+from consent.phones import InvalidPhone, normalize
+from consent.services import contact_get_or_create
+
+from ..errors import MessageStateConflict, ValidationFailed
+from ..gates import SYSTEM_PURPOSES, Candidate, Decision, message_gates
+from ..models import (
+    KINDS,
+    PRIORITY_BULK,
+    PRIORITY_REPLY,
+    PRIORITY_SYSTEM,
+    PRIORITY_TRANSACTIONAL,
+    PURPOSES,
+    Broadcast,
+    Message,
+)
+from ..segments import segment_info
+from .lanes import lane_kick, lane_kick_many
+from .outcomes import outcome_report
+
+MAX_BODY = 1600
+S = Message.Status
+
+
+def _default_priority(kind: str, purpose: str, is_reply: bool) -> int:
+    if purpose in SYSTEM_PURPOSES or purpose == "double_opt_in":
+        return PRIORITY_SYSTEM
+    if is_reply or kind == "conversational":
+        return PRIORITY_REPLY
+    if kind == "transactional":
+        return PRIORITY_TRANSACTIONAL
+    return PRIORITY_BULK
+
+
+def _pick_number(*, business: Business, reply_to: Message | None, contact):
+    if reply_to is not None and reply_to.from_number_id:
+        return reply_to.from_number
+    if contact is not None:
+        last = (
+            Message.objects.filter(business=business, contact=contact, from_number__isnull=False)
+            .select_related("from_number")
+            .order_by("-created_at")
+            .first()
+        )
+        if last is not None:
+            return last.from_number
+    return phone_numbers_for_sending(business=business).order_by("e164").first()
+
+
+def _validate(*, business, body, kind, purpose, contact, to_phone) -> tuple[str, Any]:
+    errors: dict[str, list[str]] = {}
+    if kind not in KINDS:
+        errors["kind"] = [f"Unknown kind; use one of {', '.join(KINDS)}."]
+    if purpose not in PURPOSES:
+        errors["purpose"] = ["Unknown purpose."]
+    if not body or not body.strip():
+        errors["body"] = ["The message is empty."]
+    elif len(body) > MAX_BODY:
+        errors["body"] = [f"At most {MAX_BODY} characters."]
+    elif segment_info(body).segments > settings.MESSAGING_RATE_LIMIT:
+        errors["body"] = ["Too many segments to ever fit the per-number cap."]
+    phone = ""
+    if contact is not None:
+        if contact.business_id != business.pk:
+            errors["contact"] = ["Unknown contact."]
+        else:
+            phone = contact.phone_e164
+            if not phone:
+                errors["contact"] = ["This contact has no phone number (erased?)."]
+    elif to_phone:
+        try:
+            phone = normalize(to_phone)
+        except InvalidPhone as exc:
+            errors["to_phone"] = [str(exc)]
+    else:
+        errors["to"] = ["A contact or a phone number is required."]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    return phone, contact
+
+
+def _build(
+    *,
+    business,
+    contact,
+    phone,
+    body,
+    kind,
+    from_number,
+    automated,
+    purpose,
+    reply_to,
+    priority,
+    expires_at,
+    idempotency_key,
+    actor,
+    broadcast,
+    due,
+    decision: Decision,
+    now,
+) -> Message:
+    """The Message row for a decided enqueue (not saved): status and reasons from the
+    decision, its send time (``due``, or the end of quiet hours) and validity."""
+    is_reply = reply_to is not None
+    info = segment_info(body)
+    message = Message(
+        business=business,
+        contact=contact,
+        direction=Message.Direction.OUTBOUND,
+        from_number=from_number,
+        to_phone=phone,
+        body=body,
+        kind=kind,
+        purpose=purpose,
+        automated=automated,
+        priority=_default_priority(kind, purpose, is_reply) if priority is None else priority,
+        encoding=info.encoding,
+        segments=info.segments,
+        idempotency_key=idempotency_key or None,
+        reply_to=reply_to,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        broadcast=broadcast,
+        created_at=now,
+        status_changed_at=now,
+        reasons=decision.reasons,
+    )
+    verdict = decision.verdict
+    if verdict == "block":
+        message.status = S.BLOCKED
+    elif verdict == "review":
+        message.status = S.HELD
+    else:
+        due = decision.defer_until or due
+        message.status = S.SCHEDULED if due > now else S.QUEUED
+        message.send_after = due
+        message.queued_at = now
+        validity = timedelta(hours=settings.MESSAGING_VALIDITY_HOURS)
+        message.expires_at = expires_at or (due + validity)
+    return message
+
+
+def message_enqueue(
+    *,
+    business: Business,
+    body: str,
+    kind: str,
+    contact=None,
+    to_phone: str | None = None,
+    from_number=None,
+    automated: bool = False,
+    purpose: str = "",
+    reply_to: Message | None = None,
+    priority: int | None = None,
+    send_at: datetime | None = None,
+    expires_at: datetime | None = None,
+    idempotency_key: str | None = None,
+    actor=None,
+    broadcast: Broadcast | None = None,
+) -> Message:
+    """Create an outbound message after every gate; returns it whatever the decision
+    (QUEUED, SCHEDULED, HELD or BLOCKED with reasons). Raises only for invalid input."""
+    if idempotency_key:
+        existing = Message.objects.filter(
+            business=business, idempotency_key=idempotency_key
+        ).first()
+        if existing is not None:
+            return existing
+    phone, contact = _validate(
+        business=business, body=body, kind=kind, purpose=purpose, contact=contact, to_phone=to_phone
+    )
+    if contact is None:
+        contact, _ = contact_get_or_create(business=business, phone=phone)
+    if from_number is None:
+        from_number = _pick_number(business=business, reply_to=reply_to, contact=contact)
+    now = timezone.now()
+    due = max(send_at, now) if send_at else now
+    (decision,) = message_gates(
+        business=business,
+        items=[
+            Candidate(
+                contact=contact,
+                body=body,
+                kind=kind,
+                from_number=from_number,
+                automated=automated,
+                purpose=purpose,
+                is_reply=reply_to is not None,
+                to_phone=phone,
+                due=due,
+            )
+        ],
+        now=now,
+    )
+    message = _build(
+        business=business,
+        contact=contact,
+        phone=phone,
+        body=body,
+        kind=kind,
+        from_number=from_number,
+        automated=automated,
+        purpose=purpose,
+        reply_to=reply_to,
+        priority=priority,
+        expires_at=expires_at,
+        idempotency_key=idempotency_key,
+        actor=actor,
+        broadcast=broadcast,
+        due=due,
+        decision=decision,
+        now=now,
+    )
+    try:
+        with transaction.atomic():
+            message.save(force_insert=True)
+    except Exception:
+        if idempotency_key:
+            existing = Message.objects.filter(
+                business=business, idempotency_key=idempotency_key
+            ).first()
+            if existing is not None:  # a concurrent request with the same key won
+                return existing
+        raise
+    if message.status == S.BLOCKED:
+        outcome_report(
+            business, "blocked", {"message": str(message.uuid), "reasons": message.reasons}
+        )
+    if message.status in Message.WAITING:
+        number_id, send_after = message.from_number_id, message.send_after
+        assert number_id is not None  # waiting: it passed the number gate
+        transaction.on_commit(
+            lambda: lane_kick(business_id=business.pk, number_id=number_id, due_at=send_after)
+        )
+    return message
+
+
+@dataclass
+class Outgoing:
+    """One message of ``message_enqueue_many`` (the arguments of ``message_enqueue`` that a
+    bulk send has: a known contact and a chosen number)."""
+
+    contact: Any
+    body: str
+    kind: str
+    from_number: Any
+    automated: bool = False
+    purpose: str = ""
+    priority: int | None = None
+    send_at: datetime | None = None
+    expires_at: datetime | None = None
+    idempotency_key: str | None = None
+    broadcast: Broadcast | None = None
+
+
+def message_enqueue_many(*, business: Business, items: list[Outgoing], actor=None) -> list[Message]:
+    """``message_enqueue`` for many messages at once (broadcasts, bulk API, benchmarks):
+    the same gates (``message_gates`` for the whole batch) and one INSERT for all rows.
+    Returns the messages in ``items`` order (an existing idempotency key returns the first
+    message). Raises ``ValidationFailed`` naming the item (``items[i].field``) for bad
+    input; nothing is written then."""
+    errors: dict[str, list[str]] = {}
+    phones: list[str] = []
+    for i, it in enumerate(items):
+        try:
+            phone, _ = _validate(
+                business=business,
+                body=it.body,
+                kind=it.kind,
+                purpose=it.purpose,
+                contact=it.contact,
+                to_phone=None,
+            )
+        except ValidationFailed as exc:
+            for name, msgs in (exc.fields or {}).items():
+                errors[f"items[{i}].{name}"] = msgs
+            phone = ""
+        if it.from_number is None or it.from_number.business_id != business.pk:
+            errors[f"items[{i}].from_number"] = ["Choose one of your numbers."]
+        phones.append(phone)
+    if errors:
+        raise ValidationFailed(fields=errors)
+    keys = [it.idempotency_key for it in items if it.idempotency_key]
+    existing = (
+        {
+            m.idempotency_key: m
+            for m in Message.objects.filter(business=business, idempotency_key__in=keys)
+        }
+        if keys
+        else {}
+    )
+    fresh = [
+        (i, it)
+        for i, it in enumerate(items)
+        if not (it.idempotency_key and it.idempotency_key in existing)
+    ]
+    now = timezone.now()
+    dues = [max(it.send_at, now) if it.send_at else now for _, it in fresh]
+    decisions = message_gates(
+        business=business,
+        items=[
+            Candidate(
+                contact=it.contact,
+                body=it.body,
+                kind=it.kind,
+                from_number=it.from_number,
+                automated=it.automated,
+                purpose=it.purpose,
+                to_phone=phones[i],
+                due=due,
+            )
+            for (i, it), due in zip(fresh, dues, strict=True)
+        ],
+        now=now,
+    )
+    built: dict[int, Message] = {}
+    for (i, it), due, decision in zip(fresh, dues, decisions, strict=True):
+        built[i] = _build(
+            business=business,
+            contact=it.contact,
+            phone=phones[i],
+            body=it.body,
+            kind=it.kind,
+            from_number=it.from_number,
+            automated=it.automated,
+            purpose=it.purpose,
+            reply_to=None,
+            priority=it.priority,
+            expires_at=it.expires_at,
+            idempotency_key=it.idempotency_key,
+            actor=actor,
+            broadcast=it.broadcast,
+            due=due,
+            decision=decision,
+            now=now,
+        )
+    rows = list(built.values())
+    try:
+        with transaction.atomic():
+            Message.objects.bulk_create(rows, batch_size=1000)
+    except IntegrityError:
+        # a concurrent request took one of the idempotency keys: one by one, so each key
+        # resolves to its first message as message_enqueue does
+        # (Outgoing's fields are message_enqueue's own argument names)
+        return [
+            message_enqueue(
+                business=business,
+                actor=actor,
+                **{f.name: getattr(it, f.name) for f in dataclass_fields(it)},
+            )
+            for it in items
+        ]
+    blocked = [m for m in rows if m.status == S.BLOCKED]
+    if blocked:
+        outcome_report(
+            business,
+            "blocked",
+            {
+                "count": len(blocked),
+                "items": [{"message": str(m.uuid), "reasons": m.reasons} for m in blocked[:100]],
+            },
+        )
+    lane_dues: dict[int, datetime] = {}
+    for m in rows:
+        if m.status in Message.WAITING:
+            # waiting: it passed the number gate and _build gave it its send time
+            number_id, send_after = m.from_number_id, m.send_after
+            assert number_id is not None and send_after is not None
+            lane_dues[number_id] = min(lane_dues.get(number_id, send_after), send_after)
+    if lane_dues:
+        # robust: a broker that cannot be reached must not undo or stop a bulk enqueue; the
+        # lanes are marked due by then, and the recovery task re-kicks overdue lanes
+        transaction.on_commit(
+            lambda: lane_kick_many(business_id=business.pk, dues=lane_dues), robust=True
+        )
+    return [
+        existing[it.idempotency_key] if i not in built else built[i] for i, it in enumerate(items)
+    ]
+
+
+# --- cancel, hold -----------------------------------------------------------------------------
+
+
+def message_cancel(*, business: Business, message: Message, actor=None) -> Message:
+    """Cancel a message that has not been handed to the carrier yet."""
+    with transaction.atomic():
+        locked = Message.objects.select_for_update().get(pk=message.pk, business=business)
+        if locked.status not in (S.QUEUED, S.SCHEDULED, S.HELD):
+            raise MessageStateConflict(
+                f"A {locked.get_status_display().lower()} message can no longer be canceled.",
+                detail={"status": locked.status},
+            )
+        locked.status = S.CANCELED
+        locked.status_changed_at = timezone.now()
+        locked.save(update_fields=["status", "status_changed_at"])
+        audit_record(action="message.cancel", obj=locked, actor=actor, business=business)
+    return locked
+
+
+def message_review(*, message: Message, release: bool, actor=None, note: str = "") -> Message:
+    """Compliance staff decide on a HELD message: release it to the queue or block it."""
+    with transaction.atomic():
+        locked = Message.objects.select_for_update().get(pk=message.pk)
+        if locked.status != S.HELD:
+            raise MessageStateConflict("Only held messages can be reviewed.")
+        now = timezone.now()
+        locked.reasons = [
+            *locked.reasons,
+            {
+                "gate": "review",
+                "code": "released" if release else "rejected",
+                "message": note or "",
+            },
+        ]
+        locked.status_changed_at = now
+        if release:
+            locked.status = S.QUEUED
+            locked.send_after = now
+            locked.queued_at = now
+            locked.expires_at = now + timedelta(hours=settings.MESSAGING_VALIDITY_HOURS)
+        else:
+            locked.status = S.BLOCKED
+        locked.save()
+        audit_record(
+            action="message.release" if release else "message.reject",
+            obj=locked,
+            actor=actor,
+            business=locked.business,
+            detail={"note": note},
+        )
+        if release:
+            business_id, number_id = locked.business_id, locked.from_number_id
+            assert number_id is not None  # held, not blocked: it passed the number gate
+            transaction.on_commit(lambda: lane_kick(business_id=business_id, number_id=number_id))
+    return locked
