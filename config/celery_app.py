@@ -1,11 +1,12 @@
 """The Celery app. Beat's schedule lives in settings (CELERY_BEAT_SCHEDULE)."""
 
-import os
-
 from celery import Celery
 from kombu.transport import TRANSPORT_ALIASES
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+# No default settings module here: importing this package (config.wsgi and config.asgi do) must
+# not choose one for them. manage.py defaults to local, config.wsgi and config.asgi to
+# production, and `celery -A config ...` is told (the Procfile's beat says local; a deployment
+# sets DJANGO_SETTINGS_MODULE) or fails for want of settings.
 
 # kombu's filesystem transport as shipped can lose messages (a worker may read a file
 # before it is fully written, kombu#1551); ours writes to a temporary name and renames.

@@ -66,3 +66,51 @@ def test_production_refuses_to_start_without_each_secret(missing):
     result = _check(env)
     assert result.returncode != 0
     assert missing in result.stderr
+
+
+def _python(env: dict, code: str) -> subprocess.CompletedProcess:
+    """``python -c code`` in the project with only ``env`` of the settings variables."""
+    prefixes = ("DJANGO_", "DATABASE_", "CELERY_", "CONSENT_", "TWILIO_", "MESSAGING_", "METRICS_")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+INSTALLED = "from django.conf import settings; print(' '.join(settings.INSTALLED_APPS))"
+
+
+def test_production_does_not_install_the_development_tools():
+    result = _python(PRODUCTION_ENV, f"import django; django.setup(); {INSTALLED}")
+    assert result.returncode == 0, result.stderr
+    apps = result.stdout.split()
+    assert "messaging" in apps
+    assert not [app for app in apps if app.startswith("devtools")]
+
+
+@pytest.mark.parametrize("module", ["config.settings.local", "config.settings.test"])
+def test_local_and_test_settings_install_them(module):
+    result = _python({"DJANGO_SETTINGS_MODULE": module}, INSTALLED)
+    assert result.returncode == 0, result.stderr
+    assert "devtools" in result.stdout.split()
+
+
+@pytest.mark.parametrize("entry", ["config.wsgi", "config.asgi"])
+def test_the_servers_entry_points_default_to_production(entry):
+    """A server started without DJANGO_SETTINGS_MODULE gets production: it refuses to start
+    without its secrets, and with them it never runs DEBUG."""
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "DJANGO_SETTINGS_MODULE"}
+    code = f"import {entry}; from django.conf import settings; "
+    code += "print(settings.SETTINGS_MODULE, settings.DEBUG)"
+    result = _python(env, code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["config.settings.production", "False"]
+    without_secret = {k: v for k, v in env.items() if k != "DJANGO_SECRET_KEY"}
+    result = _python(without_secret, code)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr

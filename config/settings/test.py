@@ -61,3 +61,7 @@ elif REQUIRE_SERVICES:
 else:
     REDIS_URL = ""
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Development tools (benchmarks, load generators, the simulated carrier): local and test
+# settings install them, production never does (devtools/README.md).
+INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]

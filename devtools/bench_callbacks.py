@@ -28,7 +28,8 @@ from django.conf import settings
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from . import carrier as carrier_module
+from devtools import carrier as carrier_module
+from devtools.processes import free_port, tree_cpu
 
 ROOT = Path(settings.BASE_DIR)
 IN_FLIGHT = 64  # concurrent POST /v1/messages while loading the carrier
@@ -37,8 +38,7 @@ IN_FLIGHT = 64  # concurrent POST /v1/messages while loading the carrier
 def _seed(m: int):
     from accounts.models import Business
     from campaigns.models import PhoneNumber
-
-    from .models import Message
+    from messaging.models import Message
 
     tag = uuid.uuid4().hex[:8]
     business = Business.objects.create(
@@ -117,8 +117,7 @@ def _stop(procs) -> None:
 
 
 def _one_run(*, batch: int, m: int, carrier_url: str, callback: str, procs: dict, timeout: float):
-    from .management.commands.bench_dispatch import _tree_cpu
-    from .models import Message
+    from messaging.models import Message
 
     msgs = _seed(m)
     control = f"{carrier_url}/control"
@@ -131,7 +130,7 @@ def _one_run(*, batch: int, m: int, carrier_url: str, callback: str, procs: dict
         raise CommandError(f"the carrier holds {held} receipts, expected {m}")
     mine = Message.objects.filter(business_id=msgs[0].business_id, status=Message.Status.DELIVERED)
     load0 = os.getloadavg()
-    cpu0 = {name: _tree_cpu(p.pid) for name, p in procs.items()}
+    cpu0 = {name: tree_cpu(p.pid) for name, p in procs.items()}
     t0 = time.monotonic()
     requests.post(control, json={"callback_hold": False}, timeout=5)
     stored_s = applied_s = None
@@ -147,7 +146,7 @@ def _one_run(*, batch: int, m: int, carrier_url: str, callback: str, procs: dict
                 applied_s = time.monotonic() - t0
             next_db = now + 0.2
         time.sleep(0.05)
-    cpu = {name: _tree_cpu(p.pid) - cpu0[name] for name, p in procs.items()}
+    cpu = {name: tree_cpu(p.pid) - cpu0[name] for name, p in procs.items()}
     delivered = mine.count()
     total_cpu = sum(cpu.values())
     return {
@@ -172,19 +171,18 @@ def run(o: dict, *, stdout) -> dict:
     """``o``: the parsed options of bench_dispatch (messages = receipts per run, workers =
     gunicorn processes, report, timeout). Prints and writes the report; returns it."""
     from config.celery_app import app
-
-    from .management.commands.bench_dispatch import _free_port
-    from .receipts import receipts_apply_all
+    from messaging.receipts import receipts_apply_all
 
     m, web_processes = o["messages"], o["workers"]
     receipts_apply_all()  # leftovers of an interrupted run must not count in this one
     app.control.purge()
-    web_port, carrier_port = _free_port(), _free_port()
+    web_port, carrier_port = free_port(), free_port()
     web_base = f"http://127.0.0.1:{web_port}"
     carrier_url = f"http://127.0.0.1:{carrier_port}"
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.local"),
+        # the command's own settings: config.wsgi, left to itself, would load production's
+        "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE,
         "DJANGO_DEBUG": "false",  # no query log, no debug toolbar: as in production
         "CELERY_SKIP_CHECKS": "1",
         "MESSAGING_WEBHOOK_BASE_URL": web_base,

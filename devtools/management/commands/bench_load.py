@@ -18,7 +18,6 @@ the figures measure the code path, not the limiter.
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.http import HttpResponse
 from django.urls import include, path
+
+from devtools.processes import free_port
 
 if TYPE_CHECKING:
     from django.core.handlers.wsgi import WSGIHandler
@@ -84,12 +85,6 @@ end
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _lua_str(s: str) -> str:
     return json.dumps(s)  # a JSON string literal is a valid Lua string literal here
 
@@ -110,7 +105,7 @@ class Command(BaseCommand):
         if not wrk:
             raise CommandError("wrk is not installed (apt-get install -y wrk).")
         seed = self._seed()
-        port = _free_port()
+        port = free_port()
         base = f"http://127.0.0.1:{port}"
         workdir = Path(tempfile.mkdtemp(prefix="bench_load-"))
         server = self._gunicorn(port, opts["gunicorn_workers"], workdir)
@@ -194,12 +189,14 @@ class Command(BaseCommand):
             **os.environ,
             "API_THROTTLE_RATE": "100000000/min",
             "CONSENT_FORM_RATE_PER_IP": "100000000/600",
+            # the command's own settings, said outright: config.wsgi alone would mean production
+            "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE,
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "DJANGO_DEBUG": "false",  # figures without the debug machinery
         }
         cmd = [
             str(Path(sys.executable).with_name("gunicorn")),
-            "accounts.management.commands.bench_load:application",
+            "devtools.management.commands.bench_load:application",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",

@@ -22,40 +22,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from devtools.processes import free_port, tree_cpu
 from messaging.workers import worker_argv
 
 ROOT = Path(settings.BASE_DIR)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _tree_cpu(pid: int) -> float:
-    """User + system CPU seconds of a process and its live descendants (Linux /proc)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    children: dict[int, list[int]] = defaultdict(list)
-    stats: dict[int, float] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ppid = int(fields[1])
-        children[ppid].append(int(entry.name))
-        stats[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
-    total, todo = 0.0, [pid]
-    while todo:
-        p = todo.pop()
-        total += stats.get(p, 0.0)
-        todo += children.get(p, [])
-    return total
 
 
 def _named_cpu(*names: str) -> float:
@@ -236,12 +206,7 @@ class Command(BaseCommand):
 
     # --- processes ----------------------------------------------------------------------------
     def _env(self, **extra) -> dict:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": os.environ.get(
-                "DJANGO_SETTINGS_MODULE", "config.settings.local"
-            ),
-        }
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE}
         env.update({k: str(v) for k, v in extra.items()})
         return env
 
@@ -273,7 +238,7 @@ class Command(BaseCommand):
         business, numbers, probe_numbers, contacts, probe_contacts = self._seed(
             n, m, n_probe_numbers
         )
-        port = _free_port()
+        port = free_port()
         carrier_url = f"http://127.0.0.1:{port}"
         settings.CARRIER_URL = carrier_url
         log_path = Path(o["carrier_log"]).resolve()
@@ -426,10 +391,10 @@ class Command(BaseCommand):
             pace = max(1.0 / o["probe_rate"], window / max(1, limit) / max(1, len(probe_numbers)))
             deadline = time.monotonic() + o["timeout"]
             probe_i = 0
-            cpu_start = _tree_cpu(worker.pid) + _tree_cpu(urgent.pid) + _tree_cpu(carrier.pid)
+            cpu_start = tree_cpu(worker.pid) + tree_cpu(urgent.pid) + tree_cpu(carrier.pid)
             machine_start = _machine_cpu()
-            worker_start = _tree_cpu(worker.pid)
-            carrier_start = _tree_cpu(carrier.pid)
+            worker_start = tree_cpu(worker.pid)
+            carrier_start = tree_cpu(carrier.pid)
             pg_start, redis_start = _named_cpu("postgres"), _named_cpu("redis-server")
             while time.monotonic() < deadline:
                 if probe_i < len(probe_contacts) - 1 and probe_numbers:
@@ -452,11 +417,11 @@ class Command(BaseCommand):
                 if waiting == 0:
                     break
                 time.sleep(0.5)
-            cpu = _tree_cpu(worker.pid) + _tree_cpu(urgent.pid) + _tree_cpu(carrier.pid) - cpu_start
+            cpu = tree_cpu(worker.pid) + tree_cpu(urgent.pid) + tree_cpu(carrier.pid) - cpu_start
             machine_cpu = _machine_cpu() - machine_start
             parts = {
-                "workers": _tree_cpu(worker.pid) - worker_start,
-                "carrier": _tree_cpu(carrier.pid) - carrier_start,
+                "workers": tree_cpu(worker.pid) - worker_start,
+                "carrier": tree_cpu(carrier.pid) - carrier_start,
                 "postgres": _named_cpu("postgres") - pg_start,
                 "redis": _named_cpu("redis-server") - redis_start,
             }
@@ -562,7 +527,7 @@ class Command(BaseCommand):
 
     # --- callbacks ------------------------------------------------------------------------------
     def _callbacks(self, o):
-        """Delivery receipts on their own: messaging/bench_callbacks.py."""
-        from messaging.bench_callbacks import run
+        """Delivery receipts on their own: devtools/bench_callbacks.py."""
+        from devtools.bench_callbacks import run
 
         run(o, stdout=self.stdout)

@@ -5,13 +5,13 @@ from urllib.parse import urlparse
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from messaging.carrier import serve
+from devtools.carrier import serve
 from messaging.providers.signing import carrier_secret
 
 
 class Command(BaseCommand):
     requires_system_checks: list = []  # a stand-alone service; starts faster without them
-    help = "Run the simulated carrier on 127.0.0.1 (see messaging/carrier.py for its endpoints)."
+    help = "Run the simulated carrier on 127.0.0.1 (see devtools/carrier.py for its endpoints)."
 
     def add_arguments(self, parser):
         default_port = urlparse(settings.CARRIER_URL).port or 8025

@@ -25,7 +25,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
 from accounts.models import Business
-from consent import importer
+from consent.services import importer
 
 
 def _cpu_model() -> str:
