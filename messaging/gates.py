@@ -170,17 +170,8 @@ def message_gates(
                 permissions[key] = number_send_permission(
                     business=business, number=it.from_number, kind=it.kind, automated=it.automated
                 )
-            perm = permissions[key]
-            d.campaign = perm.campaign
-            d.gates.append(
-                Gate(
-                    "number",
-                    perm.allowed,
-                    perm.code,
-                    perm.message,
-                    "allow" if perm.allowed else "block",
-                )
-            )
+            d.campaign = permissions[key].campaign
+            d.gates.append(_answer("number", permissions[key]))
     if "consent" in gates:
         asked = open_items()
         answers = _consent(
@@ -193,15 +184,7 @@ def message_gates(
             ],
         )
         for (_it, d), answer in zip(asked, answers, strict=True):
-            d.gates.append(
-                Gate(
-                    "consent",
-                    answer.allowed,
-                    answer.code,
-                    answer.message,
-                    "allow" if answer.allowed else "block",
-                )
-            )
+            d.gates.append(_answer("consent", answer))
     if "policy" in gates:
         checked: dict[tuple, Gate] = {}
         for it, d in open_items():
@@ -236,6 +219,13 @@ def message_gates(
                     )
                 )
     return decisions
+
+
+def _answer(gate: str, answer) -> Gate:
+    """A yes / no answer (a number permission, a consent decision) as its gate."""
+    return Gate(
+        gate, answer.allowed, answer.code, answer.message, "allow" if answer.allowed else "block"
+    )
 
 
 def _consent(*, business: Business, queries: list) -> list:
