@@ -30,6 +30,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 # Known vulnerabilities in the installed dependencies fail; an unreachable advisory service
 # is reported as NOT CHECKED and does not (.ci/audit, docs/reliability.md).
