@@ -11,6 +11,7 @@ from accounts.errors import ApplicationError
 
 from . import services
 from .models import Brand, Campaign, CampaignReview, CampaignStatusChange, PhoneNumber
+from .selectors import campaigns_review_queue
 
 S = Campaign.Status
 
@@ -120,8 +121,6 @@ class CampaignReviewAdmin(CampaignAdmin):
     actions = CAMPAIGN_ACTIONS[:3]
 
     def get_queryset(self, request):
-        from .selectors import campaigns_review_queue
-
         return campaigns_review_queue()
 
 

@@ -5,81 +5,26 @@ admin; the default) and ``tcr`` (a CSP's 10DLC API over HTTP). Services call
 ``get_registrar(name)`` and never know which one answers.
 """
 
-from dataclasses import dataclass, field
-from typing import Protocol
+from django.conf import settings
 
+from .base import BrandResult, CampaignResult, Registrar, RegistryError, RegistryTimeout
+from .manual import ManualRegistrar
+from .tcr import TcrRegistrar
 
-class RegistryError(Exception):
-    """The registry refused or failed. ``transient`` errors are retried as they are;
-    permanent ones (``fields``) need the business to change something first."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        transient: bool,
-        status: int | None = None,
-        fields: dict[str, list[str]] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.transient = transient
-        self.status = status
-        self.fields = fields or {}
-
-
-class RegistryTimeout(RegistryError):
-    """No answer in time: the registry may or may not have acted (reconcile before retrying)."""
-
-    def __init__(self, message: str = "The registry did not answer in time.") -> None:
-        super().__init__(message, transient=True)
-
-
-@dataclass(frozen=True)
-class BrandResult:
-    registry_id: str
-    status: str  # Brand.Status value
-    identity_status: str = ""
-    vetting_score: int | None = None
-    failure_reasons: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class CampaignResult:
-    registry_id: str
-    registry_status: str  # the raw status the registry reports
-    status: str  # our Campaign.Status value it maps to
-    failure_reasons: list[str] = field(default_factory=list)
-
-
-class Registrar(Protocol):
-    name: str
-
-    def brand_create(self, brand) -> BrandResult: ...
-
-    def brand_fetch(self, brand) -> BrandResult | None: ...
-
-    def campaign_create(self, campaign) -> CampaignResult: ...
-
-    def campaign_find(self, campaign) -> CampaignResult | None: ...
-
-    def campaign_fetch(self, campaign) -> CampaignResult | None: ...
-
-    def campaign_update(self, campaign, fields: dict) -> None: ...
-
-    def campaign_appeal(self, campaign, explanation: str) -> CampaignResult | None: ...
+__all__ = [
+    "BrandResult",
+    "CampaignResult",
+    "Registrar",
+    "RegistryError",
+    "RegistryTimeout",
+    "get_registrar",
+]
 
 
 def get_registrar(name: str | None = None) -> Registrar:
-    from django.conf import settings
-
     name = name or settings.CAMPAIGNS_REGISTRAR
     if name == "manual":
-        from .manual import ManualRegistrar
-
         return ManualRegistrar()
     if name == "tcr":
-        from .tcr import TcrRegistrar
-
         return TcrRegistrar.from_settings()
     raise ValueError(f"Unknown registrar {name!r} (CAMPAIGNS_REGISTRAR is 'manual' or 'tcr').")

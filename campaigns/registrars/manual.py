@@ -1,7 +1,7 @@
 """The manual registrar: nothing leaves the building; our compliance staff decide in the
 admin (campaigns.admin's review queue), through ``services.campaign_set_status``."""
 
-from . import BrandResult, CampaignResult
+from .base import BrandResult, CampaignResult
 
 
 class ManualRegistrar:

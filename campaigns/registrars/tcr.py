@@ -15,7 +15,7 @@ import requests
 from django.conf import settings
 
 from .. import tcr
-from . import BrandResult, CampaignResult, RegistryError, RegistryTimeout
+from .base import BrandResult, CampaignResult, RegistryError, RegistryTimeout
 
 SIGNATURE_HEADER = "X-Registry-Signature"
 TIMESTAMP_HEADER = "X-Registry-Timestamp"
