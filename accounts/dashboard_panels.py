@@ -83,16 +83,11 @@ def attention_items(business) -> list[dict]:
                     "term": "",
                 }
             )
-        # Deferrals are few (scheduled rows); filter their reasons in Python, so this also
-        # runs on SQLite where JSON containment lookups do not exist.
-        scheduled = Message.objects.filter(business=business, status="SCHEDULED").values_list(
-            "reasons", flat=True
-        )[:1000]
-        deferred = sum(
-            1
-            for reasons in scheduled
-            if any(r.get("code") == "quiet_hours_deferred" for r in (reasons or []))
-        )
+        deferred = Message.objects.filter(
+            business=business,
+            status="SCHEDULED",
+            reasons__contains=[{"code": "quiet_hours_deferred"}],
+        ).count()
         if deferred:
             items.append(
                 {

@@ -3,13 +3,11 @@
 from django.db import migrations
 
 
-def append_only_operation(
-    table: str, *, nullable_fks: tuple[str, ...] = ()
-) -> migrations.RunPython:
+def append_only_operation(table: str, *, nullable_fks: tuple[str, ...] = ()) -> migrations.RunSQL:
     """A migration operation that makes ``table`` refuse UPDATE and DELETE in PostgreSQL.
 
     ``nullable_fks`` may still be set to NULL (so deleting a referenced user or business
-    can detach, not rewrite, history). Other databases rely on the model's own refusal.
+    can detach, not rewrite, history).
     """
     function = f"{table}_append_only"
     allowed = " AND ".join(
@@ -36,12 +34,4 @@ def append_only_operation(
         f"DROP TRIGGER IF EXISTS {function}_trg ON {table}; DROP FUNCTION IF EXISTS {function}();"
     )
 
-    def apply(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(forward)
-
-    def revert(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(backward)
-
-    return migrations.RunPython(apply, revert, elidable=False)
+    return migrations.RunSQL(forward, backward, elidable=False)

@@ -1,6 +1,8 @@
 """The Celery app. Beat's schedule lives in settings (CELERY_BEAT_SCHEDULE)."""
 
-from celery import Celery
+import logging
+
+from celery import Celery, signals
 from kombu.transport import TRANSPORT_ALIASES
 
 # No default settings module here: importing this package (config.wsgi and config.asgi do) must
@@ -15,3 +17,13 @@ TRANSPORT_ALIASES.setdefault("safefs", "config.kombu_fs:Transport")
 app = Celery("contactyourclient")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.after_setup_logger.connect
+def _quiet_task_lines(logger, loglevel, **kwargs):
+    """No "Task … received" / "succeeded" line per task below DEBUG: beat's housekeeping
+    runs every 2-5 s and the send path at hundreds a second, so those lines drowned the
+    log. Failures and retries still log (at WARNING and ERROR)."""
+    if loglevel > logging.DEBUG:
+        for name in ("celery.app.trace", "celery.worker.strategy"):
+            logging.getLogger(name).setLevel(logging.WARNING)

@@ -1,5 +1,6 @@
 """Demo data for ``make run``: an opt-in form and a few consenting contacts. Idempotent."""
 
+from django.conf import settings
 from django.db import transaction
 
 from . import services
@@ -34,7 +35,8 @@ def seed(*, business, owner) -> None:
             frequency="Up to 4 msgs/month",
             terms_url=f"{business.website.rstrip('/')}/terms",
             privacy_url=f"{business.website.rstrip('/')}/privacy",
-            allowed_origins=[business.website, "http://127.0.0.1:8000", "http://localhost:8000"],
+            # the business's own site, and this portal's (a page to try the form on locally)
+            allowed_origins=[business.website, settings.SITE_URL],
         )
     from . import disclosure
 

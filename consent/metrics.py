@@ -16,7 +16,6 @@ from collections.abc import Iterable
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count
 from prometheus_client.core import CounterMetricFamily, Metric
 
 from .models import ChainHead, ConsentEvent, EventKind
@@ -29,25 +28,18 @@ def _count_ranges(ranges: dict[int, tuple[int, int]]) -> dict[int, int]:
     """OPT_OUT events per business with ``lo < seq <= hi``."""
     if not ranges:
         return {}
-    if connection.vendor == "postgresql":
-        ids, los, his = zip(*((b, lo, hi) for b, (lo, hi) in ranges.items()), strict=True)
-        sql = f"""
-            SELECT e.business_id, count(*)
-            FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS w(business_id, lo, hi)
-            JOIN {ConsentEvent._meta.db_table} e
-              ON e.business_id = w.business_id AND e.seq > w.lo AND e.seq <= w.hi
-            WHERE e.kind = %s
-            GROUP BY e.business_id
-        """  # noqa: S608 - the table name from the model, values as parameters
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [list(ids), list(los), list(his), EventKind.OPT_OUT])
-            return dict(cursor.fetchall())
-    out = {}
-    for business_id, (lo, hi) in ranges.items():  # the embedded default (SQLite)
-        out[business_id] = ConsentEvent.objects.filter(
-            business_id=business_id, seq__gt=lo, seq__lte=hi, kind=EventKind.OPT_OUT
-        ).aggregate(n=Count("id"))["n"]
-    return out
+    ids, los, his = zip(*((b, lo, hi) for b, (lo, hi) in ranges.items()), strict=True)
+    sql = f"""
+        SELECT e.business_id, count(*)
+        FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS w(business_id, lo, hi)
+        JOIN {ConsentEvent._meta.db_table} e
+          ON e.business_id = w.business_id AND e.seq > w.lo AND e.seq <= w.hi
+        WHERE e.kind = %s
+        GROUP BY e.business_id
+    """  # noqa: S608 - the table name from the model, values as parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(ids), list(los), list(his), EventKind.OPT_OUT])
+        return dict(cursor.fetchall())
 
 
 def opt_outs_total() -> int:

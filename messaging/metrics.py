@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily, Metric
 
@@ -69,14 +69,6 @@ def _slots_by_number(now) -> dict[int | None, tuple[int, int]]:
     minute (test settings).
     """
     since = now - timedelta(seconds=min(60.0, settings.MESSAGING_RATE_WINDOW))
-    if connection.vendor != "postgresql":  # the embedded default (SQLite): small tables
-        rows = (
-            Message.objects.filter(slot_frees_at__gt=now)
-            .values("from_number_id")
-            .annotate(sent=Count("id", filter=Q(sent_at__gte=since)), segments=Sum("segments"))
-            .order_by()
-        )
-        return {r["from_number_id"]: (r["sent"], r["segments"] or 0) for r in rows}
     sql = f"""
         SELECT n.id, s.sent, s.segments
         FROM {PhoneNumber._meta.db_table} n

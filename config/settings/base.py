@@ -6,6 +6,7 @@ from typing import Any
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -17,7 +18,12 @@ env.read_env(str(BASE_DIR / ".env"), overwrite=False)
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The local stack's addresses, from one place: `make run` exports WEB_PORT (its PORT) and
+# every process (web, workers, beat, carrier) derives the rest from it here. Nothing reads
+# PORT: honcho gives each process a PORT of its own.
+WEB_PORT = env.int("WEB_PORT", default=8000)
+CARRIER_PORT = env.int("CARRIER_PORT", default=WEB_PORT + 25)
+SITE_URL = env("SITE_URL", default=f"http://127.0.0.1:{WEB_PORT}").rstrip("/")
 
 # --- apps -------------------------------------------------------------------
 DJANGO_APPS = [
@@ -86,9 +92,12 @@ TEMPLATES = [
 ]
 
 # --- data -------------------------------------------------------------------
-DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
-}
+# PostgreSQL only (one SQL dialect). DATABASE_URL when set; otherwise local and test
+# settings use the embedded server (config/embedded_pg.py) and production refuses to start.
+DATABASE_URL = env("DATABASE_URL", default="")
+DATABASES = {"default": env.db_url_config(DATABASE_URL) if DATABASE_URL else {}}
+if DATABASE_URL and DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("DATABASE_URL must name a PostgreSQL database (postgres://…).")
 # Persistent connections: a new connection per request costs 4-7x throughput here.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -193,7 +202,8 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
 # --- Celery -----------------------------------------------------------------
 # Default broker needs no server: kombu's filesystem transport with atomic writes
 # (config.kombu_fs); Redis or RabbitMQ when CELERY_BROKER_URL says so.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="safefs://")
+# (a hostname, though the transport needs none: kombu warns at every start without one)
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="safefs://localhost/")
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "data_folder_in": str(VAR_DIR / "broker" / "out"),
     "data_folder_out": str(VAR_DIR / "broker" / "out"),
@@ -259,7 +269,7 @@ MESSAGING_PROVIDER = env("MESSAGING_PROVIDER", default="simulated")
 # production requires one) and how many of the busiest numbers get per-number series.
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
 METRICS_TOP_NUMBERS = env.int("METRICS_TOP_NUMBERS", default=200)
-CARRIER_URL = env("CARRIER_URL", default="http://127.0.0.1:8025").rstrip("/")
+CARRIER_URL = env("CARRIER_URL", default=f"http://127.0.0.1:{CARRIER_PORT}").rstrip("/")
 # messages per POST /v1/messages/batch to the simulated carrier (1 = one request each)
 CARRIER_BATCH_SIZE = env.int("CARRIER_BATCH_SIZE", default=100)
 CARRIER_AUDIT_LOG = env("CARRIER_AUDIT_LOG", default=str(VAR_DIR / "carrier-audit.jsonl"))
@@ -348,14 +358,6 @@ POLICY_CARRIER_FILTERED_RATE = env.float("POLICY_CARRIER_FILTERED_RATE", default
 POLICY_BLOCKED_RATE = env.float("POLICY_BLOCKED_RATE", default=0.10)
 POLICY_STRIKES_HOLD = env.int("POLICY_STRIKES_HOLD", default=2)  # active strikes: hold sending
 POLICY_STRIKES_SUSPEND = env.int("POLICY_STRIKES_SUSPEND", default=3)  # active strikes: suspend
-# SQLite (make run's embedded default): take the write lock at BEGIN, so concurrent writers
-# (web, worker, beat) wait their turn instead of failing a read-to-write upgrade with
-# "database is locked" (messaging's drain reads then writes in one transaction).
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"transaction_mode": "IMMEDIATE", "timeout": 20}
-    )
-
 # --- governance (policies: documents, penalties) ---
 # A banner on portal pages until a member accepts new policy versions (policies/governance_views.py)
 MIDDLEWARE.append("policies.governance_views.PolicyNoticeMiddleware")

@@ -1,7 +1,13 @@
-"""Local development: the embedded defaults (SQLite, server-less broker, simulated carrier)."""
+"""Local development: the embedded defaults (PostgreSQL from a wheel, server-less broker,
+simulated carrier)."""
+
+from config import embedded_pg
 
 from .base import *
-from .base import env
+from .base import DATABASE_URL, DATABASES, env
+
+if not DATABASE_URL:
+    DATABASES["default"].update(embedded_pg.database())
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-only-not-secret-3f9a1c2e7b")

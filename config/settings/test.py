@@ -1,7 +1,9 @@
-"""Test settings: PostgreSQL and Redis when reachable (tests/conftest.py decides)."""
+"""Test settings: PostgreSQL (DATABASE_URL or the embedded server), Redis when reachable."""
+
+from config import embedded_pg
 
 from .base import *
-from .base import env
+from .base import DATABASE_URL, DATABASES, env
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="test-only-not-secret-9d2c4b1a")
 DEBUG = False
@@ -14,9 +16,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# --- services: PostgreSQL and Redis when reachable ---------------------------------------
-# REQUIRE_SERVICES=1 (set by .ci/run) turns an unreachable service into a failure instead
-# of a fallback to SQLite / local memory, so CI can never silently skip them.
+# --- services: PostgreSQL always; Redis when reachable ------------------------------------
+# REQUIRE_SERVICES=1 (set by .ci/run) turns an unreachable Redis into a failure instead of a
+# fallback to local memory, so CI can never silently skip it.
 import socket  # noqa: E402
 from urllib.parse import urlparse  # noqa: E402
 
@@ -36,16 +38,9 @@ def _reachable(url: str, default_port: int) -> bool:
         return False
 
 
-_pg_url = env("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/contactyourclient")
-if _pg_url.startswith("postgres") and _reachable(_pg_url, 5432):
-    DATABASES = {"default": env.db_url_config(_pg_url)}
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-elif REQUIRE_SERVICES:
-    raise ImproperlyConfigured(f"PostgreSQL is required but not reachable at {_pg_url}")
-else:
-    DATABASES = {
-        "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(VAR_DIR / "test.sqlite3")}
-    }
+if not DATABASE_URL:
+    DATABASES["default"].update(embedded_pg.database())
+DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 if _reachable(REDIS_URL, 6379):

@@ -228,13 +228,12 @@ def test_consent_records_are_append_only_in_code_and_database(client, login, own
         record.save()
     with pytest.raises(ValueError):
         record.delete()
-    if connection.vendor == "postgresql":
-        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
-            cur.execute(
-                "UPDATE accounts_cookieconsentrecord SET method = 'x' WHERE id = %s", [record.pk]
-            )
-        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
-            cur.execute("DELETE FROM accounts_cookieconsentrecord WHERE id = %s", [record.pk])
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
+        cur.execute(
+            "UPDATE accounts_cookieconsentrecord SET method = 'x' WHERE id = %s", [record.pk]
+        )
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
+        cur.execute("DELETE FROM accounts_cookieconsentrecord WHERE id = %s", [record.pk])
     # detaching the person (account deletion) is the one change allowed
     CookieConsentRecord.objects.filter(pk=record.pk).update(user=None)
     record.refresh_from_db()
