@@ -26,7 +26,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from tests.browser import LAUNCH_ARGS
 
-pytestmark = pytest.mark.smoke
+pytestmark = [pytest.mark.smoke, pytest.mark.timeout(900)]
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DEMO_NUMBER = "+12025550142"
