@@ -3,7 +3,7 @@
 from config import embedded_pg
 
 from .base import *
-from .base import DATABASE_URL, DATABASES, env
+from .base import DATABASE_URL, DATABASES, VAR_DIR, env
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="test-only-not-secret-9d2c4b1a")
 DEBUG = False
@@ -41,6 +41,7 @@ def _reachable(url: str, default_port: int) -> bool:
 if not DATABASE_URL:
     DATABASES["default"].update(embedded_pg.database())
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEMO_API_KEY_FILE = str(VAR_DIR / "test-demo-api-key")
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 if _reachable(REDIS_URL, 6379):

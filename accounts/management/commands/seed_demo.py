@@ -34,7 +34,7 @@ API_KEY_NAME = "Demo key"
 
 
 def api_key_file() -> Path:
-    return Path(settings.BASE_DIR) / "var" / "demo-api-key"
+    return Path(settings.DEMO_API_KEY_FILE)
 
 
 def demo_api_key(*, business: Business, owner: Membership) -> str:
