@@ -37,6 +37,7 @@ from typing import Any
 from django.utils import timezone
 
 from accounts.models import Business
+from accounts.text import sentences
 from campaigns.selectors import number_send_permission
 from consent import selectors as consent_selectors
 from policies import services as policy_services
@@ -96,6 +97,14 @@ class Decision:
     gates: list[Gate] = field(default_factory=list)
     campaign: Any = None
     defer_until: datetime | None = None  # the end of quiet hours, when it must wait for it
+    passed: bool = True  # no gate failed so far
+    expired: bool = False
+
+    def add(self, gate: Gate) -> None:
+        self.gates.append(gate)
+        if not gate.ok:
+            self.passed = False
+            self.expired = self.expired or gate.verdict == "expire"
 
     @property
     def failed(self) -> list[Gate]:
@@ -104,17 +113,19 @@ class Decision:
     @property
     def verdict(self) -> str:
         """expire, block, review (held for staff), defer (quiet hours) or allow."""
+        if self.passed:
+            return "allow" if self.defer_until is None else "defer"
         failed = self.failed
         for verdict in ("expire", "block"):
             if any(g.verdict == verdict for g in failed):
                 return verdict
-        if failed:
-            return "review"
-        return "defer" if self.defer_until is not None else "allow"
+        return "review"
 
     @property
     def reasons(self) -> list[dict]:
         """What is recorded on the message: the failed gates, or the deferral."""
+        if self.passed and self.defer_until is None:
+            return []
         return [g.as_dict() for g in self.gates if not g.ok or g.verdict == "defer"]
 
 
@@ -141,14 +152,13 @@ def message_gates(
         return [
             (it, d)
             for it, d in zip(items, decisions, strict=True)
-            if not any(g.verdict == "expire" for g in d.gates)
-            and not (d.failed and (passing or not all_reasons))
+            if not d.expired and (d.passed or (all_reasons and not passing))
         ]
 
     if "validity" in gates:
         for it, d in open_items():
             if it.expires_at and it.expires_at <= now:
-                d.gates.append(
+                d.add(
                     Gate(
                         "validity",
                         False,
@@ -158,20 +168,21 @@ def message_gates(
                     )
                 )
     if "number" in gates:
-        permissions: dict[tuple[int, str, bool], Any] = {}
+        permissions: dict[tuple[int, str, bool], tuple[Any, Gate]] = {}
         for it, d in open_items():
             if it.from_number is None:
-                d.gates.append(
+                d.add(
                     Gate("number", False, "no_number", "No sending number is available.", "block")
                 )
                 continue
             key = (it.from_number.pk, it.kind, it.automated)
             if key not in permissions:
-                permissions[key] = number_send_permission(
+                perm = number_send_permission(
                     business=business, number=it.from_number, kind=it.kind, automated=it.automated
                 )
-            d.campaign = permissions[key].campaign
-            d.gates.append(_answer("number", permissions[key]))
+                permissions[key] = (perm.campaign, _answer("number", perm))
+            d.campaign, gate = permissions[key]
+            d.add(gate)
     if "consent" in gates:
         asked = open_items()
         answers = _consent(
@@ -183,8 +194,11 @@ def message_gates(
                 for it, d in asked
             ],
         )
+        said: dict[Any, Gate] = {}  # one Gate per distinct answer (gates are read-only)
         for (_it, d), answer in zip(asked, answers, strict=True):
-            d.gates.append(_answer("consent", answer))
+            if answer not in said:
+                said[answer] = _answer("consent", answer)
+            d.add(said[answer])
     if "policy" in gates:
         checked: dict[tuple, Gate] = {}
         for it, d in open_items():
@@ -202,13 +216,13 @@ def message_gates(
             )
             if content not in checked:
                 checked[content] = _policy(business=business, item=it, campaign=d.campaign)
-            d.gates.append(checked[content])
+            d.add(checked[content])
     if "quiet_hours" in gates:
         for it, d in open_items(passing=True):
             until = _quiet_hours_end(business=business, item=it, now=it.due or now)
             if until is not None:
                 d.defer_until = until
-                d.gates.append(
+                d.add(
                     Gate(
                         "quiet_hours",
                         True,
@@ -258,7 +272,7 @@ def _policy(*, business: Business, item: Candidate, campaign) -> Gate:
         campaign=campaign,
         from_number=item.from_number.e164 if item.from_number is not None else None,
     )
-    message = "; ".join(r.message for r in policy.reasons) or "Content passes the policy."
+    message = sentences(r.message for r in policy.reasons) or "Content passes the policy."
     return Gate(
         "policy",
         policy.allowed,
