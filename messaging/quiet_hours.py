@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import phonenumbers
+from phonenumbers import timezone as pn_timezone
+
 FEDERAL_WINDOW = (8, 21)
 
 # State rules as data: state -> (first allowed hour, first forbidden hour).
@@ -50,9 +53,6 @@ def state_for(e164: str) -> str:
 
 def zones_for(e164: str, known_zone: str = "") -> list[str]:
     """Candidate time zones: the known one plus the number's (phonenumbers' data)."""
-    import phonenumbers
-    from phonenumbers import timezone as pn_timezone
-
     zones: list[str] = []
     if known_zone and zone_loadable(known_zone):
         zones.append(known_zone)

@@ -21,8 +21,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.errors import ValidationFailed
-
+from .errors import ValidationFailed
 from .models import Message, StatusCallback
 from .services.outcomes import outcomes_report
 from .tenant_webhooks import message_status_event, webhook_emit_many

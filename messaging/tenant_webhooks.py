@@ -42,9 +42,10 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.errors import NotFound, ValidationFailed
 from accounts.models import Business
+from accounts.services import audit_record
 
+from .errors import NotFound, ValidationFailed
 from .models import WEBHOOK_EVENTS, WebhookDelivery, WebhookEndpoint
 
 log = logging.getLogger(__name__)
@@ -145,8 +146,6 @@ def _clean_events(events) -> list[str]:
 def webhook_endpoint_create(
     *, business: Business, url: str, events: list[str], description: str = "", actor=None
 ) -> WebhookEndpoint:
-    from accounts.services import audit_record
-
     problem = webhook_url_check(url or "")
     if problem:
         raise ValidationFailed(fields={"url": [problem]})
@@ -171,8 +170,6 @@ def webhook_endpoint_create(
 def webhook_endpoint_update(
     *, endpoint: WebhookEndpoint, is_active: bool | None = None, events=None, actor=None
 ) -> WebhookEndpoint:
-    from accounts.services import audit_record
-
     fields = []
     if is_active is not None:
         endpoint.is_active = is_active
@@ -193,8 +190,6 @@ def webhook_endpoint_update(
 
 
 def webhook_endpoint_rotate_secret(*, endpoint: WebhookEndpoint, actor=None) -> WebhookEndpoint:
-    from accounts.services import audit_record
-
     endpoint.secret = new_secret()
     endpoint.secret_rotated_at = timezone.now()
     endpoint.save(update_fields=["secret", "secret_rotated_at"])
@@ -205,8 +200,6 @@ def webhook_endpoint_rotate_secret(*, endpoint: WebhookEndpoint, actor=None) -> 
 
 
 def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, actor=None) -> None:
-    from accounts.services import audit_record
-
     audit_record(
         action="webhook.delete",
         obj=endpoint,

@@ -106,8 +106,7 @@ def inbound_receive(
             )
         elif match.action == keywords.HELP:
             reasons.append({"gate": "keyword", "code": "help", "message": match.keyword})
-        if hasattr(consent_services, "contact_record_inbound"):
-            consent_services.contact_record_inbound(business=business, contact=contact)
+        consent_services.contact_record_inbound(business=business, contact=contact)
         inbound = Message.objects.create(
             business=business,
             contact=contact,
