@@ -2,7 +2,7 @@
 
 ``TWILIO_API_BASE_URL`` points the client at another server (tests run a local one that
 speaks Twilio's Messages API). Webhooks are verified with twilio's RequestValidator
-(messaging/webhooks.py). Twilio has no idempotency key on message create; a retry after
+(messaging/provider_webhooks.py). Twilio has no idempotency key on message create; a retry after
 an ambiguous failure may therefore send twice there, which the README states.
 """
 
