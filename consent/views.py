@@ -19,7 +19,7 @@ from accounts.services import audit_record
 from accounts.tenancy import TenantMixin, client_ip
 from messaging.services import double_opt_in_send_for_event
 
-from . import disclosure, selectors, services, subject
+from . import disclosure, import_file, selectors, services, subject
 from .embed import render_fragment
 from .forms import (
     ConsentRecordForm,
@@ -33,7 +33,6 @@ from .forms import (
     SubjectLookupForm,
 )
 from .models import EventKind, Method
-from .services import importer
 
 
 def _form_errors_from(exc: ApplicationError, form) -> None:
@@ -600,7 +599,7 @@ class ImportDetailView(TenantMixin, View):
             data,
             headers=imp.headers,
             campaigns=selectors.campaigns_for_business(business=self.business),
-            targets=importer.TARGETS,
+            targets=import_file.TARGETS,
             initial_map=imp.mapping.get("fields", {}),
         )
 
@@ -611,7 +610,7 @@ class ImportDetailView(TenantMixin, View):
             {
                 "imp": imp,
                 "form": form or (self.mapping_form(imp) if imp.status == "UPLOADED" else None),
-                "attestation": importer.ATTESTATION,
+                "attestation": import_file.ATTESTATION,
                 "progress": services.contact_import_progress(imp=imp),
                 "report": imp.report[:500],
             },
@@ -631,7 +630,7 @@ class ImportDetailView(TenantMixin, View):
                 imp = services.contact_import_start(
                     business=self.business,
                     imp=imp,
-                    mapping={t: data.get(f"map_{t}", "") for t in importer.TARGETS},
+                    mapping={t: data.get(f"map_{t}", "") for t in import_file.TARGETS},
                     custom_columns=data["custom"],
                     campaign=_campaign(self.business, data["campaign"]),
                     scope_kind=data["scope_kind"],

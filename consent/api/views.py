@@ -19,9 +19,8 @@ from accounts.api.base import ERROR_RESPONSES, TenantAPIView, TenantListAPIView
 from accounts.errors import NotFound, ValidationFailed
 from accounts.roles import Cap
 from accounts.services import audit_record
-from consent import selectors, services, subject
+from consent import import_file, selectors, services, subject
 from consent.models import EventKind, Method
-from consent.services import importer
 from messaging.services import double_opt_in_send_for_event
 
 
@@ -654,7 +653,7 @@ class ImportStartApi(TenantAPIView):
     class InputSerializer(serializers.Serializer):
         mapping = serializers.DictField(
             child=serializers.CharField(allow_blank=True),
-            help_text=f"field -> column; fields: {', '.join(importer.TARGETS)}",
+            help_text=f"field -> column; fields: {', '.join(import_file.TARGETS)}",
         )
         custom_columns = serializers.ListField(child=serializers.CharField(), required=False)
         campaign = serializers.UUIDField(required=False, allow_null=True)
@@ -662,7 +661,7 @@ class ImportStartApi(TenantAPIView):
             choices=["", "marketing", "informational"], required=False, default=""
         )
         tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
-        attest = serializers.BooleanField(help_text="You attest: " + importer.ATTESTATION)
+        attest = serializers.BooleanField(help_text="You attest: " + import_file.ATTESTATION)
 
     @extend_schema(
         operation_id="imports_start",

@@ -1,8 +1,8 @@
-"""CSV contact import: decode, validate row by row, write in chunks inside one transaction.
+"""Writing a contact import: the rows ``import_file`` reads, in chunks inside one
+transaction.
 
-Validation is pure Python (fast paths for US numbers); rows are read as they are written,
-``CHUNK`` at a time, so memory stays flat whatever the size of the file. Writing is one
-transaction: each chunk is COPY'd into a temporary staging table, contacts are updated
+Rows are read as they are written, ``CHUNK`` at a time, so memory stays flat whatever the
+size of the file. Each chunk is COPY'd into a temporary staging table, contacts are updated
 and inserted from it with set-based SQL, and the ledger events, their evidence and the
 consent state are COPY'd as preformatted text (the hash chain is computed in Python, in
 order, under the business's chain lock, while the events stream to the server).
@@ -11,16 +11,13 @@ reference the tests hold the COPY path to. Nothing is half-imported: every row i
 imported or named in the report with its line number and reason.
 """
 
-import codecs
-import csv
 import hashlib
-import io
 import json
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime
 from functools import partial
 from itertools import islice
 
@@ -28,315 +25,12 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .. import hashing, phones
-from ..inputs import email_fits
+from .. import hashing, import_file, phones
+from ..import_file import Row
 from ..models import Contact, ContactImport, EventKind, Method, Suppression
 from ..scopes import scope_key
 from .contacts import contact_get_or_create
 from .ledger import chain_head, consent_record_opt_in
-
-TARGETS = (
-    "phone",
-    "name",
-    "email",
-    "tags",
-    "consent_date",
-    "consent_source",
-    "consent_method",
-)
-ROW_METHODS = {
-    "WEB_FORM",
-    "PAPER_FORM",
-    "VERBAL",
-    "KEYWORD",
-    "IN_PERSON",
-    "DOUBLE_OPT_IN",
-}
-MAX_FIELD = 1000
-ATTESTATION = (
-    "I confirm that every person in this list gave us their consent to receive text "
-    "messages from us, as stated per row, and that this list was not bought, rented, "
-    "shared by a third party or scraped."
-)
-
-
-class ImportFileError(ValueError):
-    """The file as a whole cannot be read (empty, not CSV, too large)."""
-
-
-@dataclass(slots=True)
-class Row:
-    line: int
-    phone: str
-    name: str = ""
-    email: str = ""
-    tags: tuple[str, ...] = ()
-    custom: dict[str, str] = field(default_factory=dict)
-    consented_at: datetime | None = None
-    source: str = ""
-    method: str = ""
-
-
-@dataclass
-class Reading:
-    """What reading the file found so far: rows read (blank lines aside) and the rejected."""
-
-    rejected: list[dict] = field(default_factory=list)
-    total: int = 0
-
-
-def encoding_of(content: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252, else Latin-1: checked a megabyte at a
-    time, so the whole file is never held as text."""
-    if not content or content.isspace():
-        raise ImportFileError("The file is empty.")
-    if b"\x00" in content[:4096]:
-        raise ImportFileError("This is not a text CSV file (it looks like UTF-16 or binary).")
-    view = memoryview(content)
-    for encoding in ("utf-8-sig", "cp1252"):
-        decoder = codecs.getincrementaldecoder(encoding)()
-        try:
-            for i in range(0, len(view), 1 << 20):
-                decoder.decode(view[i : i + (1 << 20)])
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            continue
-        return encoding
-    return "latin-1"
-
-
-def _reader(content: bytes):
-    """A CSV reader that decodes the file as it goes (a ``StringIO`` of the whole text would
-    take 4 bytes per character), and the encoding."""
-    encoding = encoding_of(content)
-    sample = content[:4096].decode(encoding, errors="ignore")
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
-    text = io.TextIOWrapper(io.BytesIO(content), encoding=encoding, newline="")
-    return csv.reader(text, delimiter=delimiter, strict=False), encoding
-
-
-def headers_of(content: bytes) -> tuple[list[str], str]:
-    reader, encoding = _reader(content)
-    try:
-        header = next(reader)
-    except (StopIteration, csv.Error) as exc:
-        raise ImportFileError("The file has no header row.") from exc
-    header = [h.strip() for h in header]
-    if not any(header):
-        raise ImportFileError("The header row is empty.")
-    if len(set(header)) != len(header):
-        raise ImportFileError("The header row repeats a column name.")
-    return header, encoding
-
-
-def guess_mapping(headers: list[str]) -> dict[str, str]:
-    """A first guess at the mapping the uploader confirms."""
-    aliases = {
-        "phone": ("phone", "mobile", "cell", "phone number", "number", "msisdn"),
-        "name": ("name", "full name", "first name"),
-        "email": ("email", "e-mail", "email address"),
-        "tags": ("tags", "lists", "list", "groups"),
-        "consent_date": ("consent_date", "consent date", "opt-in date", "opted in", "date"),
-        "consent_source": ("consent_source", "consent source", "source"),
-        "consent_method": ("consent_method", "consent method", "method"),
-    }
-    mapping: dict[str, str] = {}
-    lower = {h.lower(): h for h in headers}
-    for target, names in aliases.items():
-        for n in names:
-            if n in lower and lower[n] not in mapping.values():
-                mapping[target] = lower[n]
-                break
-    return mapping
-
-
-def _parse_date(value: str) -> datetime:
-    value = value.strip()
-    for fmt in ("%Y-%m-%d", "%m/%d/%Y", "%Y/%m/%d", "%m/%d/%y"):
-        try:
-            return datetime.combine(datetime.strptime(value, fmt).date(), time(12), tzinfo=UTC)
-        except ValueError:
-            continue
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise ValueError(f"consent date {value[:30]!r} is not a date (use YYYY-MM-DD)") from exc
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
-# NANP numbers already in E.164, the common case: what phones.normalize would return.
-_US_E164 = re.compile(r"\+1[2-9][0-9]{2}[2-9][0-9]{6}").fullmatch
-
-
-def rows(
-    content: bytes,
-    mapping: dict[str, str],
-    reading: Reading,
-    *,
-    custom_columns: list[str] | None = None,
-) -> Iterator[Row]:
-    """Check the header and mapping now (ImportFileError), then validate row by row as the
-    rows are taken: good rows are yielded, rejected ones go to ``reading`` by line number."""
-    reader, _ = _reader(content)
-    try:
-        header = [h.strip() for h in next(reader)]
-    except (StopIteration, csv.Error) as exc:
-        raise ImportFileError("The file has no header row.") from exc
-    index = {h: i for i, h in enumerate(header)}
-    if "phone" not in mapping or mapping["phone"] not in index:
-        raise ImportFileError("Map a column to the phone number.")
-    for target, column in mapping.items():
-        if target not in TARGETS:
-            raise ImportFileError(f"Unknown field {target!r} in the mapping.")
-        if column and column not in index:
-            raise ImportFileError(f"Column {column!r} is not in the file.")
-    cols = {t: index[c] for t, c in mapping.items() if c}
-    custom = [(c[:60], index[c]) for c in custom_columns or [] if c in index]
-    return _rows(reader, cols, custom, len(header), reading)
-
-
-def _rows(reader, cols: dict[str, int], custom, width: int, reading: Reading) -> Iterator[Row]:
-    col_phone = cols["phone"]
-    col_name, col_email, col_tags = cols.get("name"), cols.get("email"), cols.get("tags")
-    col_date = cols.get("consent_date")
-    col_source = cols.get("consent_source")
-    col_method = cols.get("consent_method")
-    today = timezone.now() + timedelta(days=1)
-    rejected = reading.rejected
-    seen: dict[str, int] = {}
-    # lists repeat their dates, methods and tags: work each distinct value out once
-    dates: dict[str, datetime | str] = {}
-    methods: dict[str, str] = {}
-    tag_sets: dict[str, tuple[str, ...]] = {}
-    last_line = reader.line_num
-    records: Iterator[list[str]] = iter(reader)
-    while True:
-        try:
-            record = next(records)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            start = last_line + 1
-            last_line = reader.line_num
-            reading.total += 1
-            rejected.append({"line": start, "reason": f"unreadable CSV: {exc}"})
-            continue
-        start, last_line = last_line + 1, reader.line_num
-        joined = "".join(record)
-        if not joined or joined.isspace():
-            continue  # blank lines are not rows
-        reading.total += 1
-        if len(record) != width:
-            span = f" (lines {start}-{last_line}: unterminated quote?)" if last_line > start else ""
-            rejected.append(
-                {
-                    "line": start,
-                    "reason": f"expected {width} columns, found {len(record)}{span}",
-                }
-            )
-            continue
-        if len(joined) > MAX_FIELD and max(map(len, record)) > MAX_FIELD:
-            span = f" (lines {start}-{last_line})" if last_line > start else ""
-            rejected.append(
-                {"line": start, "reason": f"a field is too long, unterminated quote?{span}"}
-            )
-            continue
-        if "\x00" in joined:
-            rejected.append({"line": start, "reason": "a field contains a NUL character"})
-            continue
-        raw_phone = record[col_phone]
-        if _US_E164(raw_phone):
-            e164 = raw_phone
-        else:
-            try:
-                e164 = phones.normalize(raw_phone)
-            except phones.InvalidPhone:
-                rejected.append(
-                    {"line": start, "reason": f"invalid phone number {raw_phone[:30]!r}"}
-                )
-                continue
-        if e164 in seen:
-            rejected.append({"line": start, "reason": f"duplicate of line {seen[e164]}"})
-            continue
-        name = record[col_name].strip()[:200] if col_name is not None else ""
-        email = ""
-        if col_email is not None:
-            email = record[col_email].strip()
-            if email and not email_fits(email):  # never cut short: a cut address is wrong
-                rejected.append({"line": start, "reason": f"invalid email {email[:40]!r}"})
-                continue
-        tags: tuple[str, ...] = ()
-        if col_tags is not None:
-            raw_tags = record[col_tags]
-            cached = tag_sets.get(raw_tags)
-            if cached is None:
-                cached = tag_sets[raw_tags] = tuple(
-                    sorted({t.strip()[:50] for t in raw_tags.replace(";", ",").split(",")} - {""})
-                )
-            tags = cached
-        c_date = record[col_date].strip() if col_date is not None else ""
-        c_source = record[col_source].strip() if col_source is not None else ""
-        c_method = record[col_method].strip() if col_method is not None else ""
-        when: datetime | None = None
-        method = ""
-        if c_date or c_source or c_method:
-            if not (c_date and c_source and c_method):
-                missing = ", ".join(
-                    k
-                    for k, v in (
-                        ("consent_date", c_date),
-                        ("consent_method", c_method),
-                        ("consent_source", c_source),
-                    )
-                    if not v
-                )
-                rejected.append(
-                    {"line": start, "reason": f"incomplete consent evidence: missing {missing}"}
-                )
-                continue
-            parsed = dates.get(c_date)  # the date, or why it is not one
-            if parsed is None:
-                try:
-                    parsed = _parse_date(c_date)
-                except ValueError as exc:
-                    parsed = str(exc)
-                dates[c_date] = parsed
-            if isinstance(parsed, str):
-                rejected.append({"line": start, "reason": parsed})
-                continue
-            when = parsed
-            if when > today:
-                rejected.append({"line": start, "reason": "consent date is in the future"})
-                continue
-            method = methods.get(c_method, "")
-            if not method:
-                method = c_method.upper().replace(" ", "_").replace("-", "_")
-                if method not in ROW_METHODS:
-                    allowed = ", ".join(sorted(ROW_METHODS))
-                    rejected.append(
-                        {
-                            "line": start,
-                            "reason": f"unknown consent method {method[:30]!r} (one of {allowed})",
-                        }
-                    )
-                    continue
-                methods[c_method] = method
-        fields = {}
-        for column, i in custom:
-            value = record[i].strip()
-            if value:
-                fields[column] = value
-        seen[e164] = start
-        yield Row(start, e164, name, email, tags, fields, when, c_source[:300], method)
-
-
-# --- writing --------------------------------------------------------------------------------
 
 
 @dataclass
@@ -787,8 +481,8 @@ def _write_consents(cursor, imp: ContactImport, todo: list[Row], contacts, now, 
 def run(imp: ContactImport, *, use_copy: bool | None = None, progress=None) -> Outcome:
     """Read and write one import, chunk by chunk in one transaction; fills its counters and
     report; ``progress(rows read and written)`` after each chunk. No status handling."""
-    reading = Reading()
-    good = rows(
+    reading = import_file.Reading()
+    good = import_file.rows(
         bytes(imp.content),
         imp.mapping.get("fields", {}),
         reading,

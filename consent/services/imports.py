@@ -12,7 +12,7 @@ from accounts.errors import Conflict, NotFound, ValidationFailed
 from accounts.models import Business
 from accounts.services import audit_record
 
-from .. import tasks
+from .. import import_file, tasks
 from ..inputs import actor_label, check_campaign, clean_contact_fields
 from ..models import ContactImport
 from ..scopes import KINDS
@@ -38,8 +38,8 @@ def contact_import_create(*, business: Business, filename: str, content: bytes, 
             "The file is too large.", fields={"file": ["The file is too large."]}
         )
     try:
-        headers, encoding = importer.headers_of(content)
-    except importer.ImportFileError as exc:
+        headers, encoding = import_file.headers_of(content)
+    except import_file.ImportFileError as exc:
         raise ValidationFailed(str(exc), fields={"file": [str(exc)]}) from exc
     imp = ContactImport.objects.create(
         business=business,
@@ -48,7 +48,7 @@ def contact_import_create(*, business: Business, filename: str, content: bytes, 
         content=content,
         encoding=encoding,
         headers=headers,
-        mapping={"fields": importer.guess_mapping(headers), "custom": []},
+        mapping={"fields": import_file.guess_mapping(headers), "custom": []},
     )
     audit_record(
         action="consent.import_upload",
@@ -88,9 +88,9 @@ def contact_import_start(
     unknown += [c for c in custom_columns or [] if c not in imp.headers]
     if unknown:
         errors["mapping"] = [f"Not a column of the file: {', '.join(unknown)}"]
-    if set(mapping) - set(importer.TARGETS):
+    if set(mapping) - set(import_file.TARGETS):
         errors["mapping"] = [
-            f"Unknown fields: {', '.join(sorted(set(mapping) - set(importer.TARGETS)))}"
+            f"Unknown fields: {', '.join(sorted(set(mapping) - set(import_file.TARGETS)))}"
         ]
     if campaign is None and scope_kind not in KINDS:
         errors["scope_kind"] = ["Choose a campaign or a message kind for the consents."]
@@ -101,7 +101,7 @@ def contact_import_start(
     imp.campaign = campaign
     imp.scope_kind = "" if campaign is not None else scope_kind
     imp.tags = clean_contact_fields({"tags": tags or []})["tags"]
-    imp.attestation_text = importer.ATTESTATION
+    imp.attestation_text = import_file.ATTESTATION
     imp.attested_by = actor if actor_label(actor) else None
     imp.attested_at = timezone.now()
     imp.attested_ip = ip
@@ -153,7 +153,7 @@ def contact_import_run(*, import_id: int, use_copy: bool | None = None):
 
     try:
         importer.run(imp, use_copy=use_copy, progress=progress)
-    except importer.ImportFileError as exc:
+    except import_file.ImportFileError as exc:
         imp.status = ContactImport.Status.FAILED
         imp.error = str(exc)
     except Exception:  # the import is rolled back; say so instead of leaving it RUNNING

@@ -25,7 +25,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
 from accounts.models import Business
-from consent.services import importer
+from consent import import_file
 
 
 def _cpu_model() -> str:
@@ -156,7 +156,7 @@ class Command(BaseCommand):
             business=business, filename="bench.csv", content=content, actor=user
         )
         # what contact_import_start stores, then the task's work in this process
-        imp.mapping = {"fields": {t: t for t in importer.TARGETS}, "custom": []}
+        imp.mapping = {"fields": {t: t for t in import_file.TARGETS}, "custom": []}
         imp.scope_kind = "marketing"
         imp.attestation_text = "bench"
         imp.attested_by = user
