@@ -3,9 +3,11 @@
 import uuid
 
 from django.contrib import messages
+from django.core.exceptions import FieldDoesNotExist
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -13,6 +15,7 @@ from accounts.errors import ApplicationError, NotFound
 from accounts.models import Business
 from accounts.roles import Cap, role_can
 from accounts.tenancy import TenantMixin, client_ip
+from accounts.text import clause, sentences
 
 from . import rules, selectors, services, tcr
 from .forms import (
@@ -129,6 +132,18 @@ class BrandDetailView(TenantMixin, TemplateView):
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
+def _problems(exc: ApplicationError, model) -> str:
+    """The error and each field's problems, by the field's name as people read it."""
+    parts = [exc.message]
+    for name, errors in exc.fields.items():
+        try:
+            label = capfirst(model._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:
+            label = capfirst(name.replace("_", " "))
+        parts.append(f"{label}: {clause(' '.join(errors))}")
+    return sentences(parts)
+
+
 class BrandRegisterView(TenantMixin, View):
     required_cap = Cap.MANAGE_CAMPAIGNS
 
@@ -137,8 +152,7 @@ class BrandRegisterView(TenantMixin, View):
         try:
             brand = services.brand_register(brand=brand, actor=request.user, ip=client_ip(request))
         except ApplicationError as exc:
-            problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.fields.items())
-            messages.error(request, f"{exc.message} {problems}".strip())
+            messages.error(request, _problems(exc, Brand))
         else:
             if brand.status == Brand.Status.OK:
                 messages.success(request, "Your brand is registered. Next: register a campaign.")
@@ -371,8 +385,7 @@ class CampaignAppealView(_CampaignAction):
                 actor=request.user, ip=client_ip(request),
             )  # fmt: skip
         except ApplicationError as exc:
-            problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.fields.items())
-            messages.error(request, f"{exc.message} {problems}".strip())
+            messages.error(request, _problems(exc, Campaign))
         else:
             messages.success(request, "Appeal sent.")
         return self.done(campaign)

@@ -4,6 +4,7 @@ services' job; forms check shape and show errors next to their fields."""
 from django import forms
 
 from .models import KIND_CHOICES, WEBHOOK_EVENTS, Message
+from .selectors import message_status_choices
 from .services import MAX_BODY
 
 KIND_HELP = (
@@ -72,8 +73,9 @@ class ComposeForm(forms.Form):
 
 
 class MessageFilterForm(forms.Form):
+    # the words the log shows ("waiting", "skipped"), not the stored names
     status = forms.ChoiceField(
-        required=False, choices=[("", "Any status"), *Message.Status.choices]
+        required=False, choices=[("", "Any status"), *message_status_choices()]
     )
     kind = forms.ChoiceField(required=False, choices=[("", "Any kind"), *KIND_CHOICES])
     direction = forms.ChoiceField(

@@ -12,6 +12,7 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subqu
 from django.utils import timezone
 
 from accounts.models import Business
+from accounts.text import sentences
 from campaigns.selectors import phone_number_get, phone_numbers_for_sending
 from consent.models import Contact
 from consent.phones import InvalidPhone, normalize
@@ -131,6 +132,11 @@ _OUTCOME: dict[str, tuple[str, str]] = {
 }
 
 
+def message_status_choices() -> list[tuple[str, str]]:
+    """Every status with the one word the portal shows for it (the message log's filter)."""
+    return [(status, label.capitalize()) for status, (label, _) in _OUTCOME.items()]
+
+
 def message_outcome(message: Message) -> Outcome:
     """What happened to a message, in words: its fate and the reason, if any."""
     label, tone = _OUTCOME.get(message.status, (message.status.lower(), ""))
@@ -139,12 +145,11 @@ def message_outcome(message: Message) -> Outcome:
         r.get("code") == "quiet_hours_deferred" for r in reasons
     ):
         label, tone = "deferred (quiet hours)", "warn"
-    text = "; ".join(r.get("message") or r.get("code", "") for r in reasons if r)
+    parts = [r.get("message") or r.get("code", "") for r in reasons if r]
     if message.status in (S.FAILED, S.UNDELIVERED) and message.error_code:
-        text = f"{text}; carrier code {message.error_code}".strip("; ")
-        if message.error_message:
-            text = f"{text}: {message.error_message}"
-    return Outcome(label, tone, text)
+        carrier = f"Carrier code {message.error_code}"
+        parts.append(f"{carrier}: {message.error_message}" if message.error_message else carrier)
+    return Outcome(label, tone, sentences(parts))
 
 
 # --- broadcasts -----------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ urlpatterns: list = [
     # Portal
     path("app/compose/", views.ComposeView.as_view(), name="compose"),
     path("app/compose/check/", views.ComposeCheckView.as_view(), name="compose-check"),
+    path("app/compose/contacts/", views.ComposeContactsView.as_view(), name="compose-contacts"),
     path("app/messages/", views.MessageListView.as_view(), name="message-list"),
     path(
         "app/messages/<uuid:message_uuid>/",

@@ -22,6 +22,8 @@ from django.views.generic import TemplateView
 from accounts.errors import ApplicationError, NotFound
 from accounts.roles import Cap
 from accounts.tenancy import TenantMixin
+from accounts.text import clause, sentences
+from consent.selectors import contact_list
 
 from . import selectors, services, tenant_webhooks
 from .forms import (
@@ -67,15 +69,19 @@ def _error_json(exc: ApplicationError) -> JsonResponse:
 def _outcome_sentence(message: Message) -> tuple[str, str]:
     """(level, sentence) for the flash after a send."""
     outcome = selectors.message_outcome(message)
+    reason = clause(outcome.reason)  # the reasons are sentences; here they end this one
     if message.status == Message.Status.BLOCKED:
-        return "error", f"Not sent: {outcome.reason or 'a send rule stopped it'}."
+        return "error", f"Not sent: {reason or 'a send rule stopped it'}."
     if message.status == Message.Status.HELD:
-        return "warning", f"Held for review by our compliance team: {outcome.reason}."
+        return "warning", f"Held for review by our compliance team: {reason}."
     if message.status == Message.Status.SCHEDULED:
         when = timezone.localtime(message.send_after).strftime("%Y-%m-%d %H:%M %Z")
-        extra = f" ({outcome.reason})" if outcome.reason else ""
+        extra = f" ({reason})" if reason else ""
         return "success", f"Scheduled for {when}{extra}. You can cancel it until then."
-    return "success", "Queued: it goes out within the per-number limit."
+    return "success", (
+        f"Waiting to go out: each number sends at most {settings.MESSAGING_RATE_LIMIT} texts "
+        "a minute."
+    )
 
 
 # --- compose --------------------------------------------------------------------------------------
@@ -182,6 +188,27 @@ class ComposeView(TenantMixin, TemplateView):
         level, sentence = _outcome_sentence(message)
         getattr(messages, level)(request, sentence)
         return redirect("messaging:message-detail", message_uuid=message.uuid)
+
+
+class ComposeContactsView(TenantMixin, View):
+    """The compose page's contact picker (static/js/messaging.js): this business's contacts
+    whose name, email or number matches ``q``, as JSON."""
+
+    required_cap = Cap.SEND
+    limit = 8
+
+    def get(self, request):
+        q = request.GET.get("q", "").strip()[:100]
+        if len(q) < 2:
+            return JsonResponse({"results": []})
+        contacts = contact_list(business=self.business, search=q)[: self.limit]
+        return JsonResponse(
+            {
+                "results": [
+                    {"uuid": str(c.uuid), "name": c.name, "phone": c.phone_e164} for c in contacts
+                ]
+            }
+        )
 
 
 class ComposeCheckView(TenantMixin, View):
@@ -541,7 +568,7 @@ class ThreadReplyView(TenantMixin, View):
         except ApplicationError as exc:
             messages.error(
                 request,
-                exc.message + " " + "; ".join(e for errors in exc.fields.values() for e in errors),
+                sentences([exc.message, *(e for errors in exc.fields.values() for e in errors)]),
             )
             return redirect(url)
         level, sentence = _outcome_sentence(message)
@@ -563,7 +590,7 @@ class ThreadAssignView(TenantMixin, View):
                 actor=request.user,
             )
         except ApplicationError as exc:
-            messages.error(request, "; ".join(exc.fields.get("member", [exc.message])))
+            messages.error(request, sentences(exc.fields.get("member", [exc.message])))
         else:
             who = conversation.assigned_to
             messages.success(

@@ -99,7 +99,8 @@
       var ul = document.createElement("ul");
       result.gates.forEach(function (g) {
         var li = document.createElement("li");
-        li.textContent = (g.ok ? "✓ " : "✗ ") + g.gate + ": " + g.message;
+        var gate = g.gate.charAt(0).toUpperCase() + g.gate.slice(1);
+        li.textContent = (g.ok ? "✓ " : "✗ ") + gate + ": " + g.message;
         ul.appendChild(li);
       });
       live.appendChild(ul);
@@ -130,6 +131,107 @@
         timer = setTimeout(check, 500);
       });
     });
+  }
+
+  // --- compose: the contact picker (a combobox with a listbox) -------------------------------
+  // Type part of a name, email or number; pick with the arrow keys and Enter, or a click.
+  // Picking fills "To" with the number and the hidden contact field with its id.
+  var picker = document.querySelector("[data-contact-picker]");
+  if (picker && compose) {
+    var search = picker.querySelector("input[role=combobox]");
+    var listbox = document.getElementById(search.getAttribute("aria-controls"));
+    var picked = picker.querySelector("[data-picked]");
+    var toField = compose.querySelector("[name=to]");
+    var contactField = compose.querySelector("[name=contact]");
+    var options = [];
+    var active = -1;
+    var asked = 0;
+    var wait = null;
+    picker.hidden = false;
+
+    function close() {
+      listbox.hidden = true;
+      listbox.textContent = "";
+      search.setAttribute("aria-expanded", "false");
+      search.removeAttribute("aria-activedescendant");
+      options = [];
+      active = -1;
+    }
+    function highlight(index) {
+      options.forEach(function (li, i) {
+        li.setAttribute("aria-selected", i === index ? "true" : "false");
+      });
+      active = index;
+      if (index >= 0) {
+        search.setAttribute("aria-activedescendant", options[index].id);
+        options[index].scrollIntoView({ block: "nearest" });
+      } else {
+        search.removeAttribute("aria-activedescendant");
+      }
+    }
+    function pick(li) {
+      toField.value = li.getAttribute("data-phone");
+      if (contactField) { contactField.value = li.getAttribute("data-uuid"); }
+      search.value = li.getAttribute("data-name") || li.getAttribute("data-phone");
+      picked.textContent = "To: " + li.textContent + ".";
+      close();
+      toField.dispatchEvent(new Event("input"));  // the live pre-check follows
+    }
+    function show(results) {
+      listbox.textContent = "";
+      options = [];
+      active = -1;
+      if (!results.length) {
+        var none = document.createElement("li");
+        none.className = "picker-empty";
+        none.textContent = "No contact matches.";
+        listbox.appendChild(none);
+      }
+      results.forEach(function (c, i) {
+        var li = document.createElement("li");
+        li.id = "contact-option-" + i;
+        li.setAttribute("role", "option");
+        li.setAttribute("aria-selected", "false");
+        li.setAttribute("data-uuid", c.uuid);
+        li.setAttribute("data-phone", c.phone);
+        li.setAttribute("data-name", c.name);
+        li.textContent = c.name ? c.name + " · " + c.phone : c.phone;
+        // mousedown, not click: it comes before the search field loses focus
+        li.addEventListener("mousedown", function (event) { event.preventDefault(); pick(li); });
+        listbox.appendChild(li);
+        options.push(li);
+      });
+      listbox.hidden = false;
+      search.setAttribute("aria-expanded", "true");
+    }
+    function lookup() {
+      var q = search.value.trim();
+      if (q.length < 2) { close(); return; }
+      var mine = ++asked;
+      var url = picker.getAttribute("data-url") + "?q=" + encodeURIComponent(q);
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) { return response.json(); })
+        .then(function (data) { if (mine === asked) { show(data.results || []); } })
+        .catch(function () { close(); });
+    }
+    search.addEventListener("input", function () {
+      clearTimeout(wait);
+      wait = setTimeout(lookup, 150);
+    });
+    search.addEventListener("keydown", function (event) {
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        if (!options.length) { return; }
+        event.preventDefault();
+        var step = event.key === "ArrowDown" ? 1 : -1;
+        highlight((active + step + options.length) % options.length);
+      } else if (event.key === "Enter") {
+        if (!listbox.hidden) { event.preventDefault(); }  // never submits the form from here
+        if (active >= 0) { pick(options[active]); }
+      } else if (event.key === "Escape") {
+        close();
+      }
+    });
+    search.addEventListener("blur", close);
   }
 
   // --- broadcast progress: poll while running -------------------------------------------------

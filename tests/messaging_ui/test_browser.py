@@ -58,10 +58,10 @@ def test_counter_mirrors_the_server_and_the_precheck_runs(signed_in, business):
     page.fill("#id_body", "See you soon 😀 Reply STOP to opt out.")
     expect(page.locator("#compose-counter")).to_contain_text("1 segment · UCS-2")
     expect(page.locator("#live-check")).to_contain_text("Ready to send", timeout=5000)
-    expect(page.locator("#live-check")).to_contain_text("consent: Consent is in place.")
+    expect(page.locator("#live-check")).to_contain_text("Consent: Consent is in place.")
     page.click("button[value=send]")
     expect(page.locator("h1")).to_have_text("Outbound message")
-    expect(page.locator("main")).to_contain_text("Queued")
+    expect(page.locator("main .badge").first).to_have_text("Waiting")
     assert Message.objects.get().status == Message.Status.QUEUED
 
 
@@ -189,7 +189,7 @@ def test_inbox_reply_with_a_quick_reply_by_keyboard(signed_in, business):
     expect(page.locator("#reply-counter")).to_contain_text("1 segment · GSM-7")
     with page.expect_navigation():
         page.click("text=Send reply")
-    expect(page.locator(".messages")).to_contain_text("Queued")
+    expect(page.locator(".messages")).to_contain_text("Waiting to go out")
     reply = Message.objects.get(direction="outbound")
     assert reply.body == "We open 9 to 5, Mon-Sat." and reply.reply_to is not None
     page.goto("/app/inbox/")

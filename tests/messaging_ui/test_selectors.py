@@ -68,8 +68,8 @@ def test_a_message_deferred_by_quiet_hours_says_so(api_client, contact):
 @pytest.mark.parametrize(
     ("status", "error_message", "reason"),
     [
-        (Message.Status.FAILED, "Carrier filtered", "carrier code 30007: Carrier filtered"),
-        (Message.Status.UNDELIVERED, "", "carrier code 30007"),
+        (Message.Status.FAILED, "Carrier filtered", "Carrier code 30007: Carrier filtered."),
+        (Message.Status.UNDELIVERED, "", "Carrier code 30007."),
     ],
 )
 def test_a_failed_message_gives_the_carrier_code(
@@ -229,3 +229,22 @@ def test_quick_reply_delete_and_someone_elses_is_404(owner_client, business, oth
     response = owner_client.post(f"/app/inbox/quick-replies/{theirs.uuid}/delete/")
     assert response.status_code == 404
     assert QuickReply.objects.filter(pk=theirs.pk).exists()
+
+
+def test_reasons_read_as_sentences(api_client, business):
+    """Reasons are sentences: joined with a space, never "example.; next" or "out.."."""
+    m = MessageFactory(
+        business=business,
+        status=Message.Status.BLOCKED,
+        reasons=[
+            {"gate": "policy", "code": "unbranded_link",
+             "message": "Links must be on brightsmile.example."},
+            {"gate": "consent", "code": "opted_out", "message": "The contact opted out."},
+            {"gate": "hours", "code": "x", "message": "  no message ending  "},
+        ],
+    )  # fmt: skip
+    data = api_client.get(f"{SEND}{m.uuid}/").json()
+    assert data["outcome"] == {
+        "label": "skipped",
+        "reason": "Links must be on brightsmile.example. The contact opted out. No message ending.",
+    }

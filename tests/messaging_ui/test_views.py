@@ -63,7 +63,8 @@ def test_compose_send_queues_and_shows_the_fate(owner_client, contact):
     assert response["Location"] == f"/app/messages/{message.uuid}/"
     assert message.status == Message.Status.QUEUED and message.created_by is not None
     page = owner_client.get(response["Location"]).content.decode()
-    assert "Queued" in page and "Cancel this message" in page
+    assert "Waiting" in page and "Cancel this message" in page
+    assert "Queued" not in page  # one word for the state, not "waiting (Queued)"
 
 
 def test_compose_send_blocked_shows_the_reason(owner_client, business, number):

@@ -63,6 +63,7 @@ RULES = {
         method="post",
         data=lambda b, kw: {"to": "+16465550100", "body": BODY, "kind": "transactional"},
     ),
+    "messaging:compose-contacts": Rule("portal", cap=Cap.SEND),
     "messaging:message-list": Rule("portal", cap=Cap.VIEW),
     "messaging:message-detail": Rule("portal", cap=Cap.VIEW, kwargs=_message),
     "messaging:message-cancel": Rule("portal", cap=Cap.SEND, method="post", kwargs=_message),
