@@ -91,11 +91,7 @@ class SignupView(FormView):
             return self.form_invalid(form)
         login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
         self.request.session[SESSION_KEY] = str(business.uuid)
-        messages.success(
-            self.request,
-            "Your account is ready. Our compliance team will review your business; "
-            "meanwhile you can register your brand and campaign.",
-        )
+        # no "account ready" message: the waiting-for-review banner (base.html) says it once
         return redirect("portal:dashboard")
 
 

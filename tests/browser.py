@@ -2,11 +2,17 @@
 
 A pytest plugin (tests/conftest.py): the fixtures ``chromium`` and ``owner_page`` are there
 for every test module; ``guarded_page``, ``visitor_page``, ``signed_in_page``,
-``dismiss_cookie_banner`` and ``LoopbackSite`` are helpers to import.
+``dismiss_cookie_banner``, ``ConsoleWatch``, ``allow_console_errors``, ``allow_refusal``
+and ``LoopbackSite`` are helpers to import.
+
+Every page these helpers open is watched: a console error (a CSP violation such as "Refused
+to apply inline style", a failed resource such as a missing favicon) or an uncaught script
+error anywhere in the context fails the test when the context closes.
 """
 
 import contextlib
 import threading
+import weakref
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -33,11 +39,68 @@ def chromium():
         browser.close()
 
 
+class ConsoleWatch:
+    """Collects a browser context's console errors and uncaught page errors.
+
+    Chromium reports a CSP violation ("Refused to apply inline style…", "Refused to execute
+    inline script…", "Refused to load…") and a failed resource ("Failed to load resource: the
+    server responded with a status of 404") as console errors, so one list catches them all.
+    A test that provokes an error on purpose names it with ``allow_console_errors``.
+    """
+
+    def __init__(self, context) -> None:
+        self.errors: list[tuple[str, str]] = []  # (text, the URL it happened at)
+        self.allowed: list[tuple[str, str]] = []
+        context.on("console", self._console)
+        context.on("weberror", self._weberror)
+        _watches[context] = self
+
+    def _console(self, message) -> None:
+        if message.type == "error":
+            where = (message.location or {}).get("url") or (
+                message.page.url if message.page else ""
+            )
+            self.errors.append((f"console error: {message.text}", where))
+
+    def _weberror(self, web_error) -> None:
+        where = web_error.page.url if web_error.page else ""
+        self.errors.append((f"page error: {web_error.error}", where))
+
+    def unexpected(self) -> list[str]:
+        return [
+            f"{text} (at {where})"
+            for text, where in self.errors
+            if not any(t in text and u in where for t, u in self.allowed)
+        ]
+
+    def check(self) -> None:
+        unexpected = self.unexpected()
+        assert not unexpected, "console errors in the browser:\n" + "\n".join(unexpected)
+
+
+_watches: "weakref.WeakKeyDictionary[object, ConsoleWatch]" = weakref.WeakKeyDictionary()
+
+
+def allow_console_errors(page, text: str, at: str = "") -> None:
+    """Let console errors containing ``text`` that happen at a URL containing ``at`` pass,
+    for the rest of the page's context: for a test that provokes one on purpose, such as a
+    form answered 400 with its errors or a page refused with 403 (Chromium reports every
+    document answered 4xx as "Failed to load resource")."""
+    _watches[page.context].allowed.append((text, at))
+
+
+def allow_refusal(page, status: int, at: str) -> None:
+    """The page at a URL containing ``at`` is answered ``status`` on purpose."""
+    allow_console_errors(page, f"the server responded with a status of {status}", at)
+
+
 @contextlib.contextmanager
 def guarded_page(browser, *, allowed: tuple[str, ...], **context_options):
     """A page in a fresh context; a request to a URL outside the ``allowed`` prefixes is
-    aborted and fails the test. ``context_options`` go to ``new_context`` (``base_url``)."""
+    aborted and fails the test, as does any console error or uncaught script error.
+    ``context_options`` go to ``new_context`` (``base_url``)."""
     context = browser.new_context(**context_options)
+    watch = ConsoleWatch(context)
     outside = []
 
     def guard(route):
@@ -54,6 +117,7 @@ def guarded_page(browser, *, allowed: tuple[str, ...], **context_options):
     finally:
         context.close()
     assert not outside, f"requests outside {allowed}: {outside}"
+    watch.check()
 
 
 @contextlib.contextmanager
@@ -110,6 +174,10 @@ class LoopbackSite:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 body = pages.get(self.path.split("?")[0])
+                if body is None and self.path == "/favicon.ico":
+                    self.send_response(204)  # no icon, and no 404 in the console
+                    self.end_headers()
+                    return
                 if body is None:
                     self.send_response(404)
                     self.end_headers()

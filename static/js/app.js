@@ -6,6 +6,26 @@
     var button = select.form.querySelector("button");
     if (button) { button.hidden = true; }
   });
+  // Phone menu: on a narrow screen the portal and account menus fold behind one button
+  // (CSS decides the width; this only adds the button's behaviour).
+  var toggle = document.querySelector("[data-menu-toggle]");
+  if (toggle) {
+    var root = document.documentElement;
+    var setOpen = function (open) {
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      root.classList.toggle("menu-open", open);
+    };
+    root.classList.add("menu-foldable");
+    toggle.addEventListener("click", function () {
+      setOpen(toggle.getAttribute("aria-expanded") !== "true");
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && root.classList.contains("menu-open")) {
+        setOpen(false);
+        toggle.focus();
+      }
+    });
+  }
   // Confirm before anything irreversible: <form data-confirm="Really?">
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from consent import selectors
 from consent.models import ConsentEvent, Contact, FormSnapshot
-from tests.browser import LoopbackSite, guarded_page
+from tests.browser import LoopbackSite, allow_console_errors, allow_refusal, guarded_page
 from tests.factories.campaigns import PhoneNumberFactory
 from tests.factories.consent import OptInFormFactory
 
@@ -89,6 +89,7 @@ def test_embedded_form_double_opt_in_and_refusal_elsewhere(page, live_server, si
     expect(frame.locator("label[for^=cyc-consent]")).to_contain_text("Msg & data rates may apply")
     frame.locator("input[name=phone]").fill("(312) 555-0142")
     frame.locator("input[name=name]").fill("Dana Client")
+    allow_refusal(page, 400, f"/f/{form.uuid}/submit/")  # the form again, with its errors
     frame.locator("button[type=submit]").click()
     # without the boxes ticked: errors next to the fields, nothing recorded
     expect(frame.locator(".cyc-error").first).to_be_visible()
@@ -145,7 +146,11 @@ def test_embedded_form_double_opt_in_and_refusal_elsewhere(page, live_server, si
     assert event.page_url == f"{allowed.origin}/script.html"
     assert selectors.ledger_verify(business=business).ok
 
-    # 4. the same pages on a site that is not allowed: refused
+    # 4. the same pages on a site that is not allowed: refused, as the browser reports
+    allow_console_errors(page, '"frame-ancestors', "")  # Chromium names no page for it
+    allow_refusal(page, 403, "chrome-error://")  # the framed page the browser refused
+    allow_console_errors(page, "has been blocked by CORS policy", stranger.origin)
+    allow_console_errors(page, "net::ERR_FAILED", f"{live_server.url}/f/{form.uuid}/")
     page.goto(f"{stranger.origin}/iframe.html")
     stranger_frame = page.frame_locator("#signup")
     expect(stranger_frame.locator("input[name=phone]")).to_have_count(0, timeout=3000)

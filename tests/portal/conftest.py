@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import ConsoleWatch
+
 # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
 # still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -28,8 +30,11 @@ TIMEOUT_MS = 15_000  # generous for a loaded 2-core CI machine
 @pytest.fixture
 def new_page(chromium, live_server):
     """new_page(viewport=None) -> a page in a fresh context (its own cookies). Not guarded
-    like tests/browser.py's pages: journeys open a salon's site on another loopback origin."""
+    like tests/browser.py's pages: journeys open a salon's site on another loopback origin.
+    Watched like them: a console error (a CSP violation, a 404) or an uncaught script error
+    on any page fails the test when the contexts close."""
     contexts = []
+    watches = []
 
     def make(viewport: dict | None = None):
         context = chromium.new_context(
@@ -37,11 +42,14 @@ def new_page(chromium, live_server):
         )
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
+        watches.append(ConsoleWatch(context))
         return context.new_page()
 
     yield make
     for c in contexts:
         c.close()
+    for w in watches:
+        w.check()
 
 
 def shoot(page, name: str) -> Path:
@@ -66,19 +74,12 @@ def staff_login(db):
 
     def login(page):
         page.goto("/admin/login/")
-        # django-otp lists the user's devices only once it knows the user: the first
-        # submit identifies them, the second chooses the device and gives the code.
-        for _ in range(2):
-            page.fill("#id_username", user.email)
-            page.fill("#id_password", "staff-pass-1234!")
-            if page.locator(f'#id_otp_device option[value="{device.persistent_id}"]').count():
-                page.select_option("#id_otp_device", value=device.persistent_id)
-            code = totp(device.bin_key, device.step, device.t0, device.digits, device.drift)
-            page.fill("#id_otp_token", f"{code:0{device.digits}d}")
-            page.click("input[type=submit][value='Log in']")
-            page.wait_for_load_state()
-            if not page.url.endswith("/admin/login/"):
-                break
+        # one submit: with one device there is none to choose (accounts.admin.StaffLoginForm)
+        page.fill("#id_username", user.email)
+        page.fill("#id_password", "staff-pass-1234!")
+        code = totp(device.bin_key, device.step, device.t0, device.digits, device.drift)
+        page.fill("#id_otp_token", f"{code:0{device.digits}d}")
+        page.click("input[type=submit][value='Log in']")
         page.wait_for_url("**/admin/")
         return user
 
