@@ -8,7 +8,7 @@ from django_otp.admin import OTPAdminAuthenticationForm
 from . import services
 from .admin_actions import reason_action
 from .models import ApiKey, AuditEvent, Business, BusinessStatusChange, Invitation, Membership, User
-from .privacy_admin import erase_under_13  # also registers the privacy models
+from .privacy.admin import erase_under_13  # an action on businesses (privacy)
 
 
 class StaffLoginForm(OTPAdminAuthenticationForm):
@@ -191,6 +191,3 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-from .public_admin import AppointmentRequestAdmin  # noqa: E402, F401 - registers its admin

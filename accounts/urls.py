@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import privacy_urls, views
+from . import views
+from .privacy import urls as privacy_urls
 
 app_name = "portal"
 

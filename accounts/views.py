@@ -21,7 +21,7 @@ from .forms import (
     SignupForm,
 )
 from .middleware import SESSION_KEY
-from .readiness import steps_for
+from .portal.readiness import steps_for
 from .roles import ROLE_CAPS, Cap, Role
 from .tenancy import TenantMixin, client_ip, signed_in_user
 

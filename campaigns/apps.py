@@ -6,13 +6,15 @@ class CampaignsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from accounts import navigation, readiness
+        from accounts.portal import navigation, readiness
         from accounts.roles import Cap
 
+        from . import panels
         from . import readiness as steps
 
         readiness.register(steps.brand_step)
         readiness.register(steps.campaign_step)
         readiness.register(steps.number_step)
-        navigation.register(navigation.NavItem(30, "Campaigns", "campaigns:index", Cap.VIEW))
-        navigation.register(navigation.NavItem(35, "Numbers", "campaigns:numbers", Cap.VIEW))
+        navigation.register(navigation.NavItem(20, "Campaigns", "campaigns:index", Cap.VIEW))
+        navigation.register(navigation.NavItem(34, "Numbers", "campaigns:numbers", Cap.VIEW))
+        panels.register()  # dashboard: rejected or suspended campaigns

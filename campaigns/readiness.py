@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from accounts.readiness import Step
+from accounts.portal.readiness import Step
 
 from . import selectors
 from .models import Brand, Campaign

@@ -74,13 +74,18 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("app/", include("accounts.urls")),
-    path("", include("accounts.privacy_urls")),  # cookie settings, email links (privacy)
-    path("", include("policies.governance_urls")),  # /legal/<policy>/ before the public site
-    path("", include("accounts.public_urls")),  # public site: legal, help, book a call, support
-    path("", include("policies.urls")),
-    path("", include("campaigns.urls")),
-    path("", include("consent.urls")),
-    path("", include("messaging.urls")),
+    # The apps below share the root: their paths were published before each app had a
+    # prefix of its own (opt-in embeds /f/<uuid>/ on businesses' sites, links in emails,
+    # bookmarks) and must not change. No two patterns anywhere may match the same path
+    # (tests/test_url_shadowing.py::test_no_url_pattern_shadows_another), so the order of these
+    # lines decides nothing.
+    path("", include("accounts.privacy.urls")),  # /cookies/, /account/email/…, /email/…
+    path("", include("policies.governance_urls")),  # /legal/<policy>/…, /app/compliance/…
+    path("", include("accounts.public.urls")),  # /legal/, /legal/plain/…, /help/, /book/, …
+    path("", include("policies.urls")),  # /app/policy/…
+    path("", include("campaigns.urls")),  # /app/campaigns/…, /app/numbers/…
+    path("", include("consent.urls")),  # /app/contacts/…, /f/<uuid>/ (embeds)
+    path("", include("messaging.urls")),  # /app/messages/…, provider webhooks
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
 ]

@@ -6,13 +6,13 @@ class ConsentConfig(AppConfig):
     verbose_name = "Contacts and consent"
 
     def ready(self) -> None:
-        from accounts import navigation, readiness
-        from accounts.navigation import NavItem
+        from accounts.portal import navigation, readiness
+        from accounts.portal.navigation import NavItem
         from accounts.roles import Cap
 
-        navigation.register(NavItem(30, "Contacts", "consent:contacts"))
-        navigation.register(NavItem(32, "Opt-in forms", "consent:forms", Cap.MANAGE_CONTACTS))
-        navigation.register(NavItem(34, "Imports", "consent:imports", Cap.MANAGE_CONTACTS))
+        navigation.register(NavItem(22, "Contacts", "consent:contacts"))
+        navigation.register(NavItem(26, "Opt-in forms", "consent:forms", Cap.MANAGE_CONTACTS))
+        navigation.register(NavItem(30, "Imports", "consent:imports", Cap.MANAGE_CONTACTS))
         readiness.register(optin_form_step)
 
         from . import metrics
@@ -23,7 +23,7 @@ class ConsentConfig(AppConfig):
 def optin_form_step(business):
     from django.urls import NoReverseMatch, reverse
 
-    from accounts.readiness import Step
+    from accounts.portal.readiness import Step
 
     from .models import OptInForm
 

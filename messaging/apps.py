@@ -5,7 +5,18 @@ class MessagingConfig(AppConfig):
     name = "messaging"
 
     def ready(self) -> None:
-        from . import metrics, privacy
+        from accounts.portal import navigation
+        from accounts.roles import Cap
 
+        from . import metrics, panels, privacy
+
+        navigation.register(navigation.NavItem(24, "Compose", "messaging:compose", Cap.SEND))
+        navigation.register(navigation.NavItem(28, "Messages", "messaging:message-list"))
+        navigation.register(navigation.NavItem(32, "Broadcasts", "messaging:broadcast-list"))
+        navigation.register(navigation.NavItem(36, "Inbox", "messaging:inbox"))
+        navigation.register(
+            navigation.NavItem(75, "Webhooks", "messaging:webhooks", Cap.MANAGE_CAMPAIGNS)
+        )
+        panels.register()  # dashboard: held and deferred messages, activity, number queues
         privacy.register()
         metrics.register()  # /metrics: queue depth, sends, callbacks (accounts.metrics)

@@ -3,8 +3,8 @@
 - erasure of a contact (consent.erasure): their messages keep their status and times for
   the business's records, but lose the body and the phone number;
 - the contact's data export (consent.erasure exporter) and the business export
-  (accounts.exports): every message;
-- retention (accounts.retention): bodies of finished messages are anonymised after
+  (accounts.privacy.exports): every message;
+- retention (accounts.privacy.retention): bodies of finished messages are anonymised after
   RETENTION_MESSAGE_BODY_DAYS.
 """
 
@@ -54,7 +54,7 @@ def purge_message_bodies(*, now, dry_run: bool) -> dict:
 
 
 def register() -> None:
-    from accounts import exports, retention
+    from accounts.privacy import exports, retention
     from consent import erasure
 
     erasure.register(erase_contact_messages)

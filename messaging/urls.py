@@ -2,11 +2,7 @@
 
 from django.urls import path
 
-from . import (
-    nav,  # noqa: F401 - registers the portal navigation entries
-    provider_webhooks,
-    views,
-)
+from . import provider_webhooks, views
 
 app_name = "messaging"
 

@@ -6,10 +6,13 @@ class PoliciesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from accounts import navigation
+        from accounts.portal import navigation
         from accounts.roles import Cap
 
+        from . import panels
+
         navigation.register(navigation.NavItem(70, "Policy", "policies:overview", Cap.VIEW))
+        panels.register()  # dashboard: a sending hold, active strikes
 
         from .governance_views import register_hooks
 

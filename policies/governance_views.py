@@ -24,7 +24,8 @@ KIND_LABELS = dict(documents.PolicyDocument.Kind.choices)
 
 def register_hooks() -> None:
     """Navigation and export sections (idempotent)."""
-    from accounts import exports, navigation
+    from accounts.portal import navigation
+    from accounts.privacy import exports
 
     navigation.register(navigation.NavItem(72, "Compliance", "governance:compliance", Cap.VIEW))
     exports.register_user("policy_acceptances", documents.user_export_section)
@@ -32,7 +33,7 @@ def register_hooks() -> None:
 
 
 def _legal_context(doc, *, current) -> dict:
-    from accounts.public_views import LEGAL_PAGES
+    from accounts.public.views import LEGAL_PAGES
 
     return {
         "doc": doc,

@@ -46,7 +46,12 @@ THIRD_PARTY_APPS = [
     "axes",
 ]
 LOCAL_APPS = [
+    # In layer order (DESIGN.md): the tenant base, its sub-apps (the portal shell's
+    # registries, privacy, the public site; none knows a feature), then the features.
     "accounts",
+    "accounts.portal",
+    "accounts.privacy",
+    "accounts.public",
     "policies",
     "campaigns",
     "consent",
@@ -85,7 +90,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "accounts.context_processors.tenant",
+                "accounts.portal.context_processors.tenant",
             ],
         },
     },
@@ -301,17 +306,17 @@ CELERY_BEAT_SCHEDULE["messaging-apply-status"] = {  # apply stored delivery rece
     "schedule": 2.0,
 }
 
-# --- accounts: privacy (cookie consent, usage log, retention; docs/privacy.md) ---
+# --- accounts.privacy (cookie consent, usage log, retention; docs/privacy.md) ---
 COOKIE_POLICY_VERSION = env("COOKIE_POLICY_VERSION", default="2026-11-28")  # new: ask again
 COOKIE_CONSENT_COOKIE_NAME = env("COOKIE_CONSENT_COOKIE_NAME", default="cyc_cookie_consent")
 COOKIE_CONSENT_MAX_AGE_DAYS = env.int("COOKIE_CONSENT_MAX_AGE_DAYS", default=180)
 # Outermost, so it sees every cookie any layer sets and drops those not consented to.
-MIDDLEWARE.insert(0, "accounts.cookies.CookieGateMiddleware")
-MIDDLEWARE.append("accounts.privacy_middleware.UsageLogMiddleware")
+MIDDLEWARE.insert(0, "accounts.privacy.cookies.CookieGateMiddleware")
+MIDDLEWARE.append("accounts.privacy.middleware.UsageLogMiddleware")
 USAGE_LOG_SKIP_PREFIXES = ("/admin/", "/static/", "/api/")
 RETENTION_MESSAGE_BODY_DAYS = env.int("RETENTION_MESSAGE_BODY_DAYS", default=180)
 RETENTION_USAGE_LOG_DAYS = env.int("RETENTION_USAGE_LOG_DAYS", default=90)
-# At least 5 (FTC TSR recordkeeping); accounts.retention refuses lower, and so do checks.
+# At least 5 (FTC TSR recordkeeping); accounts.privacy.retention refuses lower, and so do checks.
 RETENTION_CONSENT_YEARS = env.int("RETENTION_CONSENT_YEARS", default=5)
 # A closed business's own data is anonymised after this (5 years: the TSR record period).
 RETENTION_CLOSED_BUSINESS_DAYS = env.int("RETENTION_CLOSED_BUSINESS_DAYS", default=1826)

@@ -20,7 +20,7 @@ def test_seed_is_idempotent_and_ready_to_send(business, owner):
 
 
 def test_dashboard_steps_are_done_after_the_seed(business, owner):
-    from accounts.readiness import steps_for
+    from accounts.portal.readiness import steps_for
 
     titles = {
         "Register your brand",

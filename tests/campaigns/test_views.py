@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AuditEvent
-from accounts.readiness import steps_for
+from accounts.portal.readiness import steps_for
 from accounts.roles import Role
 from campaigns.models import Brand, Campaign, PhoneNumber
 from tests.campaigns.conftest import brand_input, campaign_input

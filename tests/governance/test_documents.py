@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.errors import Conflict, NotFound, ValidationFailed
-from accounts.exports import user_export_build
 from accounts.models import AuditEvent
+from accounts.privacy.exports import user_export_build
 from accounts.roles import Role
 from policies import documents
 from policies.governance_views import register_hooks

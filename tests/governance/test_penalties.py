@@ -10,8 +10,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.errors import Conflict, ValidationFailed
-from accounts.exports import business_export_build
 from accounts.models import AuditEvent, Business
+from accounts.privacy.exports import business_export_build
 from campaigns.selectors import number_send_permission
 from policies import penalties
 from policies.governance_views import register_hooks

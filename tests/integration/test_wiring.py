@@ -99,7 +99,7 @@ def test_erasing_a_contact_blanks_their_message_bodies_and_phone(business, numbe
 
 
 def test_retention_anonymises_old_finished_bodies_only(business, number):
-    from accounts.retention import retention_run
+    from accounts.privacy.retention import retention_run
 
     contact = consenting_contact(business=business, number=number)
     old = services.message_enqueue(
@@ -121,7 +121,7 @@ def test_retention_anonymises_old_finished_bodies_only(business, number):
 
 
 def test_business_export_includes_messages(business, number):
-    from accounts.exports import business_export_build
+    from accounts.privacy.exports import business_export_build
 
     contact = consenting_contact(business=business, number=number)
     services.message_enqueue(

@@ -6,11 +6,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import dashboard, dashboard_panels
+from accounts.portal import dashboard
 from accounts.roles import Role
 from campaigns.models import Campaign
 from consent import services as consent_services
 from consent.models import Method
+from messaging import panels as messaging_panels
 from messaging.models import Message
 from tests.factories.campaigns import CampaignFactory
 from tests.factories.consent import ContactFactory
@@ -43,7 +44,7 @@ def test_registry_orders_panels_and_isolates_failures(business):
 
 def test_register_is_idempotent():
     before = len(dashboard.registered())
-    dashboard_panels.register_all()
+    messaging_panels.register()
     assert len(dashboard.registered()) == before
 
 
@@ -67,7 +68,7 @@ def test_attention_lists_rejected_campaign_held_and_quiet_hours(business, owner_
         reasons=[{"gate": "quiet_hours", "code": "quiet_hours_deferred", "message": "x"}],
     )
     MessageFactory(business=business, from_number=number, status=Message.Status.SCHEDULED)
-    items = dashboard_panels.attention_items(business)
+    items = dashboard.attention_items(business)
     titles = [i["title"] for i in items]
     assert any(t.startswith("Campaign rejected") for t in titles)
     assert "1 message held for review" in titles
@@ -80,7 +81,7 @@ def test_attention_is_scoped_to_the_business(business, other_business):
     CampaignFactory(business=other_business, status=Campaign.Status.REJECTED)
     number = sending_number(business=other_business)
     MessageFactory(business=other_business, from_number=number, status=Message.Status.HELD)
-    assert dashboard_panels.attention_items(business) == []
+    assert dashboard.attention_items(business) == []
 
 
 def test_activity_counts_per_local_day_and_opt_out_rate(business, other_business):
@@ -118,8 +119,8 @@ def test_activity_counts_per_local_day_and_opt_out_rate(business, other_business
     consent_services.consent_record_opt_out(
         business=business, contact=contact, method=Method.KEYWORD, scope_all=True
     )
-    data = dashboard_panels.activity_series(business, now=now)
-    assert len(data["labels"]) == dashboard_panels.DAYS
+    data = messaging_panels.activity_series(business, now=now)
+    assert len(data["labels"]) == messaging_panels.DAYS
     assert data["sends"][-1] == 5
     assert data["deliveries"][-1] == 4
     assert data["failures"][-1] == 1
@@ -132,7 +133,7 @@ def test_activity_counts_per_local_day_and_opt_out_rate(business, other_business
         "optouts": 1,
         "optout_rate": 25.0,
     }
-    ctx = dashboard_panels.activity_context(business)
+    ctx = messaging_panels.activity_context(business)
     assert ctx["has_data"]
     assert "<svg" in ctx["volume_chart"] and "Delivered" in ctx["volume_chart"]
 
@@ -153,7 +154,7 @@ def test_number_queue_and_rate_against_the_cap(business, owner_client, settings)
         status=Message.Status.SENT,
         sent_at=now - timedelta(minutes=5),
     )
-    rows = dashboard_panels.number_rows(business, now=now)
+    rows = messaging_panels.number_rows(business, now=now)
     assert len(rows) == 1
     row = rows[0]
     assert (row["queued"], row["recent"], row["limit"]) == (3, 7, 50)
@@ -168,7 +169,7 @@ def test_number_queries_do_not_grow_with_numbers(business, django_assert_max_num
         n = sending_number(business=business)
         MessageFactory(business=business, from_number=n, status=Message.Status.QUEUED)
     with django_assert_max_num_queries(2):
-        rows = dashboard_panels.number_rows(business)
+        rows = messaging_panels.number_rows(business)
     assert len(rows) == 5
 
 
@@ -190,12 +191,12 @@ def test_attention_lists_active_strikes_and_a_sending_hold(business, other_busin
     )
     Strike.objects.create(business=other_business, signal="blocked_rate", explanation="other")
     PolicyHold.objects.create(business=business, reason="Three strikes in a week.")
-    items = dashboard_panels.attention_items(business)
+    items = dashboard.attention_items(business)
     titles = [i["title"] for i in items]
     assert "1 policy strike on your account" in titles
     assert "Sending is held for review by our compliance team" in titles
     strike = next(i for i in items if i["title"].endswith("on your account"))
     assert "12 % of texts led to STOP." in strike["help"]
-    assert dashboard_panels.attention_items(other_business)[0]["title"] == (
+    assert dashboard.attention_items(other_business)[0]["title"] == (
         "1 policy strike on your account"
     )

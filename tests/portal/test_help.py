@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.template import Context, Template
 
-from accounts.help_terms import TERMS
+from accounts.portal.help_terms import TERMS
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
 
@@ -19,7 +19,7 @@ def test_every_help_term_used_in_a_template_exists():
     }
     assert used, "no template uses help_term"
     unknown = sorted((name, slug) for name, slug in used if slug not in TERMS)
-    assert not unknown, f"help_term slugs with no text in accounts/help_terms.py: {unknown}"
+    assert not unknown, f"help_term slugs with no text in accounts/portal/help_terms.py: {unknown}"
 
 
 @pytest.mark.parametrize("slug", ["tcr", "opt_out_language", "double_opt_in", "quiet_hours",

@@ -5,8 +5,8 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.models import AuditEvent
-from accounts.public_models import AppointmentRequest, SupportRequest
-from accounts.public_services import FORM_LIMIT
+from accounts.public.models import AppointmentRequest, SupportRequest
+from accounts.public.services import FORM_LIMIT
 from tests.factories.accounts import LONG_EMAIL
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +48,7 @@ def test_unknown_policy_page_is_404(client):
 
 
 def test_glossary_lists_every_term(client):
-    from accounts.help_terms import TERMS
+    from accounts.portal.help_terms import TERMS
 
     html = client.get(reverse("public:glossary")).content.decode()
     for term in TERMS.values():
@@ -160,9 +160,9 @@ def test_staff_answer_in_admin_emails_the_requester(client, staff_client):
     client.post(reverse("public:support"), SUPPORT)
     req = SupportRequest.objects.get()
     mail.outbox.clear()
-    listing = staff_client.get(reverse("admin:accounts_supportrequest_changelist"))
+    listing = staff_client.get(reverse("admin:public_supportrequest_changelist"))
     assert b"Campaign rejected" in listing.content
-    url = reverse("admin:accounts_supportrequest_change", args=[req.pk])
+    url = reverse("admin:public_supportrequest_change", args=[req.pk])
     response = staff_client.post(
         url, {"answer": "Add STOP language to sample 2 and resubmit.", "status": "OPEN"}
     )
@@ -179,9 +179,9 @@ def test_staff_answer_in_admin_emails_the_requester(client, staff_client):
 def test_staff_list_and_schedule_appointments(client, staff_client):
     client.post(reverse("public:book"), BOOK)
     appt = AppointmentRequest.objects.get()
-    listing = staff_client.get(reverse("admin:accounts_appointmentrequest_changelist"))
+    listing = staff_client.get(reverse("admin:public_appointmentrequest_changelist"))
     assert b"Rosa Diaz" in listing.content and b"+14155550123" in listing.content
-    url = reverse("admin:accounts_appointmentrequest_change", args=[appt.pk])
+    url = reverse("admin:public_appointmentrequest_change", args=[appt.pk])
     response = staff_client.post(
         url,
         {
@@ -199,7 +199,7 @@ def test_staff_list_and_schedule_appointments(client, staff_client):
 
 
 def test_admin_refuses_members(owner_client):
-    response = owner_client.get(reverse("admin:accounts_supportrequest_changelist"))
+    response = owner_client.get(reverse("admin:public_supportrequest_changelist"))
     assert response.status_code == 302  # to the admin login
 
 
@@ -213,7 +213,7 @@ def test_staff_note_alone_and_bulk_actions_on_appointments(client, staff_client)
     client.post(reverse("public:book"), BOOK)
     client.post(reverse("public:book"), {**BOOK, "name": "Ana Ruiz"})
     first, second = AppointmentRequest.objects.order_by("id")
-    url = reverse("admin:accounts_appointmentrequest_change", args=[first.pk])
+    url = reverse("admin:public_appointmentrequest_change", args=[first.pk])
     response = staff_client.post(
         url, {"status": "NEW", "scheduled_for_0": "", "scheduled_for_1": "", "staff_note": "VM"}
     )
@@ -222,7 +222,7 @@ def test_staff_note_alone_and_bulk_actions_on_appointments(client, staff_client)
     assert first.staff_note == "VM" and first.status == "NEW"
     assert not AuditEvent.objects.filter(action="appointment.status").exists()
 
-    changelist = reverse("admin:accounts_appointmentrequest_changelist")
+    changelist = reverse("admin:public_appointmentrequest_changelist")
     for action, status in (("mark_done", "DONE"), ("mark_canceled", "CANCELED")):
         response = staff_client.post(
             changelist, {"action": action, "_selected_action": [first.pk, second.pk]}
@@ -235,7 +235,7 @@ def test_staff_note_alone_and_bulk_actions_on_appointments(client, staff_client)
 def test_support_status_alone_and_an_answer_whose_email_fails(client, staff_client, settings):
     client.post(reverse("public:support"), SUPPORT)
     req = SupportRequest.objects.get()
-    url = reverse("admin:accounts_supportrequest_change", args=[req.pk])
+    url = reverse("admin:public_supportrequest_change", args=[req.pk])
     response = staff_client.post(url, {"answer": "", "status": "CLOSED"})
     assert response.status_code == 302
     req.refresh_from_db()

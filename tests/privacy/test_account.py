@@ -6,9 +6,12 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from accounts import exports, privacy, services
+from accounts import services
 from accounts.errors import Conflict, ValidationFailed
-from accounts.models import AuditEvent, CookieConsentRecord, Membership, UsageLogEntry, User
+from accounts.models import AuditEvent, Membership, User
+from accounts.privacy import exports
+from accounts.privacy import services as privacy
+from accounts.privacy.models import CookieConsentRecord, UsageLogEntry
 from accounts.roles import Role
 from tests.factories.accounts import PASSWORD, MembershipFactory, UserFactory
 

@@ -66,8 +66,8 @@ def test_under_13_action_never_erases_staff(staff_client):
 @pytest.mark.django_db
 def test_consent_records_and_usage_log_are_read_only_in_the_admin(staff_client, client):
     client.post(reverse("cookie-consent"), {"action": "reject_all"})
-    response = staff_client.get(reverse("admin:accounts_cookieconsentrecord_changelist"))
+    response = staff_client.get(reverse("admin:privacy_cookieconsentrecord_changelist"))
     assert response.status_code == 200 and "reject_all" in response.content.decode()
-    assert staff_client.get(reverse("admin:accounts_cookieconsentrecord_add")).status_code == 403
-    response = staff_client.get(reverse("admin:accounts_usagelogentry_changelist"))
+    assert staff_client.get(reverse("admin:privacy_cookieconsentrecord_add")).status_code == 403
+    response = staff_client.get(reverse("admin:privacy_usagelogentry_changelist"))
     assert response.status_code == 200

@@ -9,7 +9,7 @@ import os
 import pytest
 from playwright.sync_api import expect
 
-from accounts.models import CookieConsentRecord, UsageLogEntry
+from accounts.privacy.models import CookieConsentRecord, UsageLogEntry
 from tests.browser import signed_in_page, visitor_page
 from tests.factories.accounts import MembershipFactory
 

@@ -6,9 +6,11 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from accounts import exports, privacy, services
+from accounts import services
 from accounts.errors import Conflict, PermissionDenied
 from accounts.models import AuditEvent, Business, BusinessStatusChange
+from accounts.privacy import exports
+from accounts.privacy import services as privacy
 from accounts.roles import Role
 
 

@@ -8,8 +8,8 @@ from django.template import Context, Template
 from django.test import RequestFactory, override_settings
 from django.urls import reverse
 
-from accounts import cookies
-from accounts.models import CookieConsentRecord, UsageLogEntry
+from accounts.privacy import cookies
+from accounts.privacy.models import CookieConsentRecord, UsageLogEntry
 
 CONSENT = "cyc_cookie_consent"
 ESSENTIAL_NAMES = {"csrftoken", "sessionid", "messages", CONSENT}

@@ -2,8 +2,8 @@
 
 import pytest
 
-from accounts.anonymise import ip_truncate, user_agent_family, user_agent_summary
-from accounts.cookies import CookieChoice
+from accounts.privacy.anonymise import ip_truncate, user_agent_family, user_agent_summary
+from accounts.privacy.cookies import CookieChoice
 
 CHROME_LINUX = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "

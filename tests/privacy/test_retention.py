@@ -10,18 +10,19 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import privacy, retention, services
+from accounts import services
 from accounts.models import (
     ApiKey,
     AuditEvent,
     Business,
     Invitation,
     Membership,
-    RetentionRun,
-    UsageLogEntry,
 )
-from accounts.privacy_setup import consent_retention_check
-from accounts.tasks import retention_run_task
+from accounts.privacy import retention
+from accounts.privacy import services as privacy
+from accounts.privacy.models import RetentionRun, UsageLogEntry
+from accounts.privacy.retention import consent_retention_check
+from accounts.privacy.tasks import retention_run_task
 from tests.factories.accounts import MembershipFactory
 
 USAGE_RULE = "usage log deleted after RETENTION_USAGE_LOG_DAYS"
@@ -204,12 +205,12 @@ def test_the_beat_task_records_a_run(owner):
 def test_runs_are_visible_in_the_admin(staff_client):
     client = staff_client
     run = retention.retention_run(dry_run=True)
-    listing = client.get(reverse("admin:accounts_retentionrun_changelist"))
+    listing = client.get(reverse("admin:privacy_retentionrun_changelist"))
     assert listing.status_code == 200
     assert "usage_log_entries" in listing.content.decode()
-    detail = client.get(reverse("admin:accounts_retentionrun_change", args=[run.pk]))
+    detail = client.get(reverse("admin:privacy_retentionrun_change", args=[run.pk]))
     assert detail.status_code == 200 and "RETENTION_USAGE_LOG_DAYS" in detail.content.decode()
-    assert client.get(reverse("admin:accounts_retentionrun_add")).status_code == 403
+    assert client.get(reverse("admin:privacy_retentionrun_add")).status_code == 403
 
 
 @pytest.mark.django_db
