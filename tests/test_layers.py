@@ -102,6 +102,20 @@ def test_the_tree_as_it_is_keeps_every_contract(tree):
             "the policy engine imports nothing",
             "policies.engine -> accounts.models",
         ),
+        # the tenant base knows none of its sub-apps (accounts.portal, .privacy, .public)
+        (
+            "accounts.services",
+            "from accounts.portal import navigation as _shell  # noqa",
+            "inside accounts",
+            "accounts.services -> accounts.portal.navigation",
+        ),
+        # the portal shell's registries sit under privacy and the public site
+        (
+            "accounts.portal.dashboard",
+            "from accounts.privacy import exports as _above  # noqa",
+            "inside accounts",
+            "accounts.portal.dashboard -> accounts.privacy.exports",
+        ),
         # the product never imports the development tools, not even from a view
         (
             "messaging.views",
