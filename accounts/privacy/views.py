@@ -1,5 +1,5 @@
 """Privacy pages: cookie settings (public), my account and its data rights, a business's
-export and closing. Thin: they call accounts.privacy and accounts.cookies."""
+export and closing. Thin: they call services, selectors and cookies."""
 
 import json
 
