@@ -10,7 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import Business
-from accounts.public_models import AppointmentRequest, SupportRequest
+from accounts.public.models import AppointmentRequest, SupportRequest
 from tests.browser import allow_refusal, dismiss_cookie_banner
 
 from .conftest import shoot
