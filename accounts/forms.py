@@ -20,6 +20,7 @@ class SignupForm(forms.Form):
     full_name = forms.CharField(label="Your name", max_length=200)
     email = forms.EmailField(label="Work email", max_length=254)
     password = forms.CharField(
+        label="Password",
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text="At least 10 characters, not a common password.",
     )
@@ -40,7 +41,9 @@ class SignupForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="A sentence or two, e.g. 'Hair salon offering cuts, colour and styling.'",
     )
-    time_zone = forms.ChoiceField(choices=US_TIME_ZONES, initial="America/New_York")
+    time_zone = forms.ChoiceField(
+        label="Your time zone", choices=US_TIME_ZONES, initial="America/New_York"
+    )
     age_confirmed = forms.BooleanField(
         label="I am 18 or older and authorised to act for this business.",
     )
@@ -72,19 +75,20 @@ class SignupForm(forms.Form):
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(max_length=254)
-    role = forms.ChoiceField(choices=ROLE_CHOICES, initial=Role.AGENT.value)
+    email = forms.EmailField(label="Email", max_length=254)
+    role = forms.ChoiceField(label="Role", choices=ROLE_CHOICES, initial=Role.AGENT.value)
 
 
 class RoleForm(forms.Form):
-    role = forms.ChoiceField(choices=ROLE_CHOICES)
+    role = forms.ChoiceField(label="Role", choices=ROLE_CHOICES)
 
 
 class ApiKeyForm(forms.Form):
     name = forms.CharField(
-        max_length=100, help_text="Where the key is used, e.g. 'Booking system'."
+        label="Name", max_length=100, help_text="Where the key is used, e.g. 'Booking system'."
     )
     role = forms.ChoiceField(
+        label="Role",
         choices=[(r, label) for r, label in ROLE_CHOICES if r != Role.OWNER.value],
         initial=Role.AGENT.value,
         help_text="What the key may do: agents send and manage contacts; viewers only read.",
@@ -92,8 +96,10 @@ class ApiKeyForm(forms.Form):
 
 
 class AcceptInvitationForm(forms.Form):
-    full_name = forms.CharField(max_length=200)
-    password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    full_name = forms.CharField(label="Full name", max_length=200)
+    password = forms.CharField(
+        label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
     # No accounts for anyone under 13; members act for a business, so we ask for 18+.
     age_confirmed = forms.BooleanField(label="I am 18 or older.")
 
@@ -104,12 +110,20 @@ class AcceptInvitationForm(forms.Form):
 
 
 class BusinessProfileForm(forms.Form):
-    display_name = forms.CharField(max_length=255)
-    website = forms.URLField(assume_scheme="https")
-    brand_domains = forms.CharField(
-        help_text="Domains your texts may link to, separated by commas (e.g. brightsmile.com).",
+    display_name = forms.CharField(label="Name your clients know", max_length=255)
+    website = forms.URLField(label="Website", assume_scheme="https")
+    industry_description = forms.CharField(
+        label="What your business does",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="A sentence or two. A change is screened again, as at sign-up.",
     )
-    time_zone = forms.ChoiceField(choices=US_TIME_ZONES)
+    brand_domains = forms.CharField(
+        label="Your link domains",
+        help_text="Domains your texts may link to, separated by commas (e.g. brightsmile.com). "
+        "Links to a domain pass once you verify it on the Link domains page.",
+    )
+    time_zone = forms.ChoiceField(label="Time zone", choices=US_TIME_ZONES)
 
     def clean_brand_domains(self):
         raw = self.cleaned_data["brand_domains"]

@@ -83,9 +83,9 @@ CAMPAIGN_HELP = {
 }
 
 
-def _url_field(help_text: str) -> forms.URLField:
+def _url_field(label: str, help_text: str) -> forms.URLField:
     return forms.URLField(
-        max_length=500, required=False, assume_scheme="https", help_text=help_text
+        label=label, max_length=500, required=False, assume_scheme="https", help_text=help_text
     )
 
 
@@ -96,13 +96,34 @@ CAMPAIGN_REQUIRED = {"description", "message_flow", "sample1", "sample2", "help_
 
 
 class BrandForm(forms.ModelForm):
-    website = _url_field(BRAND_HELP["website"])
+    website = _url_field("Website", BRAND_HELP["website"])
 
     class Meta:
         model = Brand
         fields = tcr.BRAND_FIELDS
         help_texts = BRAND_HELP
-        labels = {"ein": "EIN", "display_name": "Brand name", "company_name": "Legal name"}
+        labels = {
+            "entity_type": "Kind of organisation",
+            "country": "Country",
+            "email": "Email",
+            "business_contact_email": "Business contact email",
+            "phone": "Phone",
+            "mobile_phone": "Mobile phone",
+            "first_name": "First name",
+            "last_name": "Last name",
+            "street": "Street",
+            "city": "City",
+            "state": "State",
+            "postal_code": "ZIP code",
+            "ein": "EIN",
+            "display_name": "Brand name",
+            "company_name": "Legal name",
+            "vertical": "Industry (vertical)",
+            "stock_symbol": "Stock symbol",
+            "stock_exchange": "Stock exchange",
+            "alt_business_id": "Other business ID",
+            "alt_business_id_type": "Kind of that ID",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -120,23 +141,43 @@ class BrandForm(forms.ModelForm):
 
 class CampaignForm(forms.ModelForm):
     sub_usecases = forms.MultipleChoiceField(
+        label="Also used for (sub use cases)",
         choices=[(c, c.replace("_", " ").title()) for c in tcr.SUB_USECASES],
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text=CAMPAIGN_HELP["sub_usecases"],
     )
     brand = forms.ModelChoiceField(
-        queryset=Brand.objects.none(), to_field_name="uuid", empty_label=None
+        label="Brand", queryset=Brand.objects.none(), to_field_name="uuid", empty_label=None
     )
-    terms_and_conditions_link = _url_field(CAMPAIGN_HELP["terms_and_conditions_link"])
-    privacy_policy_link = _url_field(CAMPAIGN_HELP["privacy_policy_link"])
+    terms_and_conditions_link = _url_field(
+        "SMS terms page", CAMPAIGN_HELP["terms_and_conditions_link"]
+    )
+    privacy_policy_link = _url_field("Privacy policy page", CAMPAIGN_HELP["privacy_policy_link"])
 
     class Meta:
         model = Campaign
         fields = ["brand", *tcr.CAMPAIGN_FIELDS]
         help_texts = CAMPAIGN_HELP
         labels = {
+            "name": "Campaign name",
+            "description": "Description",
             "usecase": "Use case",
+            "help_keywords": "HELP keywords",
+            "optin_keywords": "Opt-in keywords",
+            "optout_keywords": "Opt-out keywords",
+            "subscriber_optin": "People opt in first",
+            "subscriber_optout": "You honour STOP",
+            "subscriber_help": "You answer HELP",
+            "number_pool": "Number pool (more than 49 numbers)",
+            "direct_lending": "About loans or direct lending",
+            "embedded_link": "Messages contain links",
+            "embedded_link_sample": "A sample link",
+            "embedded_phone": "Messages contain phone numbers",
+            "age_gated": "Age-gated content",
+            "affiliate_marketing": "Affiliate marketing",
+            "auto_renewal": "Renew automatically",
+            "terms_and_conditions": "I accept the registry's and carriers' terms",
             "message_flow": "How people opt in (message flow)",
             "help_message": "HELP reply",
             "optin_message": "Opt-in confirmation text",
@@ -183,17 +224,21 @@ class CampaignForm(forms.ModelForm):
 
 class AppealForm(forms.Form):
     explanation = forms.CharField(
+        label="What you changed",
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="What you changed after the rejection, and why it now meets the rules.",
     )
 
 
 class DeactivateForm(forms.Form):
-    reason = forms.CharField(max_length=500, help_text="Why you are closing this campaign.")
+    reason = forms.CharField(
+        label="Reason", max_length=500, help_text="Why you are closing this campaign."
+    )
 
 
 class NumberSearchForm(forms.Form):
     area_code = forms.RegexField(
+        label="Area code",
         regex=r"^\d{3}$",
         max_length=3,
         help_text="A 3-digit US area code, e.g. 212.",
@@ -202,12 +247,12 @@ class NumberSearchForm(forms.Form):
 
 
 class ProvisionForm(forms.Form):
-    number = forms.CharField(max_length=20)
+    number = forms.CharField(label="Number", max_length=20)
 
 
 class AssignForm(forms.Form):
     campaign = forms.ModelChoiceField(
-        queryset=Campaign.objects.none(), to_field_name="uuid", empty_label=None
+        label="Campaign", queryset=Campaign.objects.none(), to_field_name="uuid", empty_label=None
     )
 
     def __init__(self, *args, business, **kwargs):

@@ -3,7 +3,6 @@
 import uuid
 
 from django.contrib import messages
-from django.core.exceptions import FieldDoesNotExist
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -132,14 +131,12 @@ class BrandDetailView(TenantMixin, TemplateView):
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
-def _problems(exc: ApplicationError, model) -> str:
-    """The error and each field's problems, by the field's name as people read it."""
+def _problems(exc: ApplicationError, form_class) -> str:
+    """The error and each field's problems, by the field's label on the form."""
     parts = [exc.message]
     for name, errors in exc.fields.items():
-        try:
-            label = capfirst(model._meta.get_field(name).verbose_name)
-        except FieldDoesNotExist:
-            label = capfirst(name.replace("_", " "))
+        field = form_class.base_fields.get(name)
+        label = field.label if field is not None else capfirst(name.replace("_", " "))
         parts.append(f"{label}: {clause(' '.join(errors))}")
     return sentences(parts)
 
@@ -152,7 +149,7 @@ class BrandRegisterView(TenantMixin, View):
         try:
             brand = services.brand_register(brand=brand, actor=request.user, ip=client_ip(request))
         except ApplicationError as exc:
-            messages.error(request, _problems(exc, Brand))
+            messages.error(request, _problems(exc, BrandForm))
         else:
             if brand.status == Brand.Status.OK:
                 messages.success(request, "Your brand is registered. Next: register a campaign.")
@@ -385,7 +382,7 @@ class CampaignAppealView(_CampaignAction):
                 actor=request.user, ip=client_ip(request),
             )  # fmt: skip
         except ApplicationError as exc:
-            messages.error(request, _problems(exc, Campaign))
+            messages.error(request, _problems(exc, CampaignForm))
         else:
             messages.success(request, "Appeal sent.")
         return self.done(campaign)

@@ -6,13 +6,20 @@ from .models import KIND_CHOICES, Method
 
 
 class ContactForm(forms.Form):
-    phone = forms.CharField(max_length=40, help_text="Any format; US numbers without +1 work.")
-    name = forms.CharField(max_length=200, required=False)
-    email = forms.EmailField(required=False, max_length=254)
-    time_zone = forms.CharField(
-        max_length=64, required=False, help_text="Leave empty to derive it from the number."
+    phone = forms.CharField(
+        label="Mobile number", max_length=40, help_text="Any format; US numbers without +1 work."
     )
-    tags = forms.CharField(required=False, help_text="Comma-separated lists, e.g. vip, spring")
+    name = forms.CharField(label="Name", max_length=200, required=False)
+    email = forms.EmailField(label="Email", required=False, max_length=254)
+    time_zone = forms.CharField(
+        label="Time zone",
+        max_length=64,
+        required=False,
+        help_text="Leave empty to derive it from the number.",
+    )
+    tags = forms.CharField(
+        label="Tags", required=False, help_text="Comma-separated, e.g. vip, spring"
+    )
 
 
 class ContactEditForm(ContactForm):
@@ -27,17 +34,27 @@ RECORDABLE_METHODS = [
 
 
 class ConsentRecordForm(forms.Form):
-    method = forms.ChoiceField(choices=RECORDABLE_METHODS)
-    campaign = forms.ChoiceField(required=False, help_text="Or choose a kind below.")
-    kind = forms.ChoiceField(choices=[("", "—"), *KIND_CHOICES], required=False)
+    method = forms.ChoiceField(label="How they agreed", choices=RECORDABLE_METHODS)
+    campaign = forms.ChoiceField(
+        label="Campaign", required=False, help_text="Or choose a kind below."
+    )
+    kind = forms.ChoiceField(
+        label="Kind of message", choices=[("", "—"), *KIND_CHOICES], required=False
+    )
     disclosure_text = forms.CharField(
+        label="What they were shown or read",
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Exactly what the person was shown or read (for verbal: the full script).",
     )
-    page_url = forms.URLField(required=False, assume_scheme="https")
-    source = forms.CharField(max_length=300, required=False, help_text="e.g. front desk, 3 May")
+    page_url = forms.URLField(label="Web page of the form", required=False, assume_scheme="https")
+    source = forms.CharField(
+        label="Where", max_length=300, required=False, help_text="e.g. front desk, 3 May"
+    )
     double_opt_in = forms.BooleanField(
-        required=False, initial=True, help_text='Text "Reply YES to confirm" first (recommended).'
+        label="Ask them to confirm by text (double opt-in)",
+        required=False,
+        initial=True,
+        help_text='Text "Reply YES to confirm" first (recommended).',
     )
 
     def __init__(self, *args, campaigns=(), **kwargs):
@@ -48,8 +65,12 @@ class ConsentRecordForm(forms.Form):
 
 
 class OptOutForm(forms.Form):
-    campaign = forms.ChoiceField(required=False, help_text="Empty: every campaign (STOPALL).")
-    note = forms.CharField(max_length=300, required=False, help_text="How they asked.")
+    campaign = forms.ChoiceField(
+        label="Opt out of", required=False, help_text="Empty: every campaign (STOPALL)."
+    )
+    note = forms.CharField(
+        label="Note", max_length=300, required=False, help_text="How they asked."
+    )
 
     def __init__(self, *args, campaigns=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -61,21 +82,31 @@ class OptOutForm(forms.Form):
 
 
 class OptInFormForm(forms.Form):
-    name = forms.CharField(max_length=120, help_text="Your own label.")
-    headline = forms.CharField(max_length=200, initial="Get texts from us")
+    name = forms.CharField(label="Form name", max_length=120, help_text="Your own label.")
+    headline = forms.CharField(label="Headline", max_length=200, initial="Get texts from us")
     campaigns = forms.MultipleChoiceField(
+        label="Campaigns",
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text="The campaigns people opt in to. None: the kind below.",
     )
-    scope_kind = forms.ChoiceField(choices=KIND_CHOICES, initial="marketing")
-    program_name = forms.CharField(max_length=120, help_text="Brand or program name shown.")
-    message_description = forms.CharField(
-        max_length=300, help_text="What you text, e.g. appointment reminders and offers"
+    scope_kind = forms.ChoiceField(
+        label="Kind of messages (with no campaign ticked)",
+        choices=KIND_CHOICES,
+        initial="marketing",
     )
-    frequency = forms.CharField(max_length=120, initial="Up to 4 msgs/month")
-    terms_url = forms.URLField(max_length=500, assume_scheme="https")
+    program_name = forms.CharField(
+        label="Program name", max_length=120, help_text="Brand or program name shown."
+    )
+    message_description = forms.CharField(
+        label="What you will text",
+        max_length=300,
+        help_text="What you text, e.g. appointment reminders and offers",
+    )
+    frequency = forms.CharField(label="How often", max_length=120, initial="Up to 4 msgs/month")
+    terms_url = forms.URLField(label="Terms page address", max_length=500, assume_scheme="https")
     privacy_url = forms.URLField(
+        label="Privacy policy page address",
         assume_scheme="https",
         max_length=500,
         help_text="It must say mobile opt-in data is not shared.",
@@ -83,18 +114,24 @@ class OptInFormForm(forms.Form):
     disclosure_extra = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Extra disclosure text"
     )
-    collect_name = forms.BooleanField(required=False, initial=True)
-    collect_email = forms.BooleanField(required=False)
+    collect_name = forms.BooleanField(label="Ask for their name", required=False, initial=True)
+    collect_email = forms.BooleanField(label="Ask for their email", required=False)
     allowed_origins = forms.CharField(
+        label="Sites allowed",  # the one name for it, in the list of forms too
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         help_text="One per line, e.g. https://www.example.com — only these sites can embed it.",
     )
     double_opt_in = forms.BooleanField(
-        required=False, initial=True, help_text='Text "Reply YES to confirm" (recommended).'
+        label="Ask them to confirm by text (double opt-in)",
+        required=False,
+        initial=True,
+        help_text='Text "Reply YES to confirm" (recommended).',
     )
     success_message = forms.CharField(
-        max_length=300, initial="Thanks! Check your phone and reply YES to confirm."
+        label="Thank-you message",
+        max_length=300,
+        initial="Thanks! Check your phone and reply YES to confirm.",
     )
     is_active = forms.BooleanField(required=False, initial=True, label="Active")
 
@@ -106,16 +143,20 @@ class OptInFormForm(forms.Form):
 
 
 class ImportUploadForm(forms.Form):
-    file = forms.FileField(help_text="A CSV file with a header row.")
+    file = forms.FileField(label="CSV file", help_text="A CSV file with a header row.")
 
 
 class ImportMappingForm(forms.Form):
-    campaign = forms.ChoiceField(required=False, help_text="The campaign people consented to.")
+    campaign = forms.ChoiceField(
+        label="Campaign", required=False, help_text="The campaign people consented to."
+    )
     scope_kind = forms.ChoiceField(
         choices=[("", "—"), *KIND_CHOICES], required=False, label="Or a kind of message"
     )
-    tags = forms.CharField(required=False, help_text="Added to every imported contact.")
-    attest = forms.BooleanField(required=True)
+    tags = forms.CharField(
+        label="Tags to add", required=False, help_text="Added to every imported contact."
+    )
+    attest = forms.BooleanField(label="I confirm the attestation above", required=True)
 
     def __init__(self, *args, headers=(), campaigns=(), targets=(), initial_map=None, **kw):
         super().__init__(*args, **kw)
@@ -129,6 +170,7 @@ class ImportMappingForm(forms.Form):
             )
         self.fields["custom"] = forms.MultipleChoiceField(
             choices=[(h, h) for h in headers],
+            label="Other columns",
             required=False,
             widget=forms.CheckboxSelectMultiple,
             help_text="Other columns to keep as custom fields.",
@@ -141,9 +183,13 @@ class ImportMappingForm(forms.Form):
 
 
 class ProofForm(forms.Form):
-    campaign = forms.ChoiceField(required=False)
-    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    campaign = forms.ChoiceField(label="Campaign or kind", required=False)
+    since = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args, campaigns=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -155,4 +201,4 @@ class ProofForm(forms.Form):
 
 
 class SubjectLookupForm(forms.Form):
-    phone = forms.CharField(max_length=40)
+    phone = forms.CharField(label="Mobile number", max_length=40)

@@ -75,11 +75,15 @@ class ComposeForm(forms.Form):
 class MessageFilterForm(forms.Form):
     # the words the log shows ("waiting", "skipped"), not the stored names
     status = forms.ChoiceField(
-        required=False, choices=[("", "Any status"), *message_status_choices()]
+        label="Status", required=False, choices=[("", "Any status"), *message_status_choices()]
     )
-    kind = forms.ChoiceField(required=False, choices=[("", "Any kind"), *KIND_CHOICES])
+    kind = forms.ChoiceField(
+        label="Kind", required=False, choices=[("", "Any kind"), *KIND_CHOICES]
+    )
     direction = forms.ChoiceField(
-        required=False, choices=[("", "Both directions"), *Message.Direction.choices]
+        label="Direction",
+        required=False,
+        choices=[("", "Both directions"), *Message.Direction.choices],
     )
     q = forms.CharField(label="Phone", required=False, max_length=40)
     date_from = forms.DateField(
@@ -91,7 +95,9 @@ class MessageFilterForm(forms.Form):
 
 
 class BroadcastForm(forms.Form):
-    name = forms.CharField(max_length=120, help_text="For you; recipients do not see it.")
+    name = forms.CharField(
+        label="Name", max_length=120, help_text="For you; recipients do not see it."
+    )
     tags = forms.CharField(
         label="Send to contacts tagged",
         max_length=300,
@@ -158,10 +164,11 @@ class WebhookForm(forms.Form):
         label="URL", max_length=500, assume_scheme="https", help_text="Where we POST events."
     )
     events = forms.MultipleChoiceField(
+        label="Events",
         choices=[(e, e) for e in WEBHOOK_EVENTS],
         widget=forms.CheckboxSelectMultiple,
         initial=list(WEBHOOK_EVENTS),
         help_text="message.status: a message you sent changed status. "
         "message.inbound: someone texted you.",
     )
-    description = forms.CharField(max_length=200, required=False)
+    description = forms.CharField(label="Description", max_length=200, required=False)

@@ -28,6 +28,7 @@ class MarketingForm(forms.Form):
 
 class CookieChoiceForm(forms.Form):
     action = forms.ChoiceField(
+        label="Your choice",  # the buttons' name: "Accept all", "Reject all", "Save my choices"
         choices=[
             ("accept_all", "Accept all"),
             ("reject_all", "Reject all"),

@@ -193,7 +193,7 @@ def test_registering_an_incomplete_brand_names_the_problem(owner_client, busines
     response = owner_client.post(reverse("campaigns:brand-register", args=[brand.uuid]))
     assert response["Location"] == reverse("campaigns:brand", args=[brand.uuid])
     message = _message(response)
-    assert "ein:" in message and "9 digits" in message
+    assert "EIN: The EIN must be 9 digits" in message  # the form's label, not "ein"
     brand.refresh_from_db()
     assert brand.status == Brand.Status.DRAFT
 
@@ -310,7 +310,8 @@ def test_appeal_with_open_problems_is_refused(owner_client, business):
         {"explanation": "Fixed it."},
     )
     message = _message(response)
-    assert message.startswith("Fix the fields listed") and "sub_usecases:" in message
+    assert message.startswith("Fix the fields listed")
+    assert "Also used for (sub use cases): A MIXED" in message  # the label, not "sub_usecases"
     campaign.refresh_from_db()
     assert campaign.status == "REJECTED"
 

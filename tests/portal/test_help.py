@@ -40,3 +40,27 @@ def test_help_term_renders_a_details_with_the_explanation():
 def test_unknown_term_renders_only_its_label():
     html = Template('{% load portal_help %}{% help_term "nope" "Plain" %}').render(Context())
     assert html.strip() == "Plain"
+
+
+def test_a_question_label_gets_no_second_question_mark():
+    html = Template('{% load portal_help %}{% help_term "tcr" "What is that?" %}').render(Context())
+    summary = html.split("<summary>")[1].split("</summary>")[0]
+    assert summary == "What is that?"  # not "What is that? ?" nor "(what is this?)"
+
+
+def test_a_term_label_gets_the_mark_and_a_hidden_hint():
+    html = Template('{% load portal_help %}{% help_term "opt_out_rate" "Opt-out rate" %}').render(
+        Context()
+    )
+    summary = html.split("<summary>")[1].split("</summary>")[0]
+    assert summary.startswith('Opt-out rate<span class="term-q" aria-hidden="true">?</span>')
+    assert '<span class="visually-hidden"> (what is this?)</span>' in summary
+
+
+def test_no_template_leaves_a_full_stop_after_a_help_term():
+    dangling = [
+        str(path.relative_to(TEMPLATES))
+        for path in TEMPLATES.rglob("*.html")
+        if re.search(r"{% help_term [^%]*%}\s*[.,;:]", path.read_text())
+    ]
+    assert dangling == []

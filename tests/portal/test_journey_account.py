@@ -44,6 +44,19 @@ def test_public_site_book_a_call_and_ask_support(new_page, live_server):
     page.goto("/")
     heading = page.get_by_role("heading", level=1)
     expect(heading).to_have_text("Text your clients, inside the rules.")
+    # the header's "Sign up" button: its label sits in the middle of the button
+    offset = page.get_by_role("link", name="Sign up").evaluate(
+        """(el) => { const r = document.createRange(); r.selectNodeContents(el);
+        const t = r.getBoundingClientRect(), b = el.getBoundingClientRect();
+        return [(t.top + t.bottom - b.top - b.bottom) / 2,
+                (t.left + t.right - b.left - b.right) / 2]; }"""
+    )
+    assert abs(offset[0]) <= 1.5 and abs(offset[1]) <= 1.5, offset
+    # help links read as a question, with no "?" mark or full stop left dangling after them
+    expect(page.locator("main .ticks")).to_contain_text(
+        "Registered 10DLC campaigns only. What is that?"
+    )
+    expect(page.locator('details[data-term="tcr"] .term-q')).to_have_count(0)
     # inline help opens in place, by keyboard as well as by mouse
     term = page.locator('details[data-term="tcr"]').first
     term.locator("summary").focus()
