@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 
 from accounts.errors import NotFound
 
-from .models import PolicyDecision, PolicyHold, Strike
+from .models import BusinessScreening, PolicyDecision, PolicyHold, Strike
 
 
 def decision_list(*, business) -> QuerySet[PolicyDecision]:
@@ -25,3 +25,29 @@ def strike_list(*, business) -> QuerySet[Strike]:
 
 def hold_current(*, business) -> PolicyHold | None:
     return PolicyHold.objects.filter(business=business, active=True).first()
+
+
+def screening_labels() -> list[dict]:
+    """Staff decisions on flagged sign-ups as labelled rows (the corpus format): an approved
+    business is ``allow``, a rejected one ``block`` with the category the screen gave it."""
+    rows = []
+    decided = BusinessScreening.objects.filter(
+        status__in=[BusinessScreening.Status.APPROVED, BusinessScreening.Status.REJECTED]
+    ).order_by("decided_at", "id")
+    for s in decided:
+        block = s.status == BusinessScreening.Status.REJECTED
+        cats = [c for c in (s.categories or []) if c not in ("evasion", "missing_opt_out")]
+        rows.append(
+            {
+                "id": f"staff-b-{s.uuid}",
+                "name": s.name,
+                "industry_description": s.industry_description,
+                "website": s.website,
+                "expected": "block" if block else "allow",
+                "category": (cats[0] if cats else "fraud_deceptive") if block else None,
+                "evasive": "evasion" in (s.categories or []),
+                "staff_reason": s.staff_reason,
+                "decided_at": s.decided_at.isoformat() if s.decided_at else None,
+            }
+        )
+    return rows

@@ -63,7 +63,7 @@ def rules_current() -> CompiledRules:
                 from .rules_io import rules_export
 
                 data = rules_export() if revision is not None else engine.load_fixture()
-                _rules["compiled"] = engine.compile_rules(data)
+                _rules["compiled"] = engine.with_layers(engine.compile_rules(data))
                 _rules["revision"] = revision
     _rules["checked"] = now
     return _rules["compiled"]

@@ -11,6 +11,8 @@ from pathlib import Path
 from .checks import check_campaign, check_conformance, check_links, check_message, screen_business
 from .compiler import CompiledRules, compile_rules
 from .fingerprint import fingerprint, simhash
+from .knowledge import shipped_knowledge
+from .learned import MODEL_PATH, LearnedModel, load_model
 from .normalize import normalise
 
 FIXTURE_DIR = Path(__file__).resolve().parent.parent / "fixtures"
@@ -27,8 +29,21 @@ def load_fixture(path: Path | None = None) -> dict:
 
 @lru_cache(maxsize=1)
 def shipped_rules() -> CompiledRules:
-    """The shipped fixture compiled (tests, benchmarks; the services use the database)."""
-    return compile_rules(load_fixture())
+    """The shipped fixture compiled (tests, benchmarks; the services use the database),
+    with the shipped knowledge and learned layer beside it."""
+    return with_layers(compile_rules(load_fixture()))
+
+
+def with_layers(rules: CompiledRules) -> CompiledRules:
+    """Attach the shipped knowledge and the shipped learned model (if trained) to ``rules``."""
+    rules.knowledge = shipped_knowledge()
+    rules.learned = shipped_model()
+    return rules
+
+
+@lru_cache(maxsize=1)
+def shipped_model() -> LearnedModel | None:
+    return load_model() if MODEL_PATH.exists() else None
 
 
 __all__ = [
@@ -42,6 +57,9 @@ __all__ = [
     "load_fixture",
     "normalise",
     "screen_business",
+    "shipped_knowledge",
+    "shipped_model",
     "shipped_rules",
     "simhash",
+    "with_layers",
 ]

@@ -10,6 +10,8 @@ from policies.decisions import Decision, Reason
 
 from . import links as L
 from .compiler import FUZZY_MIN_LEN, CompiledRules, Matcher, TermRule, _deletes
+from .knowledge import intents, negation_cue
+from .learned import GateModel, features
 from .normalize import ALT, OBF, TEXT, Normalised, fold, normalise
 
 # common words whose concatenation with a neighbour must not count as a split term
@@ -446,10 +448,18 @@ def check_links(
 
 
 def _content(
-    text: str, rules: CompiledRules, matcher: Matcher, skip: list[tuple[int, int]]
+    text: str,
+    rules: CompiledRules,
+    matcher: Matcher,
+    skip: list[tuple[int, int]],
+    keep: list[Normalised] | None = None,
 ) -> list[Reason]:
     norm = normalise(text, skip)
+    if keep is not None:
+        keep.append(norm)
     hits = match_terms(norm, matcher, rules.fuzzy_stoplist, text)
+    if hits and rules.knowledge is not None:
+        hits = _drop_negated(hits, text, rules)
     if matcher is rules.content and rules.patterns:
         folded = None
         for rx, rule, needs in rules.patterns:
@@ -481,6 +491,123 @@ def _content(
     return reasons
 
 
+def _drop_negated(hits: list[Hit], text: str, rules: CompiledRules) -> list[Hit]:
+    """ "we do not sell firearms", "no alcohol served", "(no THC, no CBD)": a plain term inside
+    a negation's scope is not an offer. A hit that starts at the cue ("no credit check")
+    keeps the negation for itself, so nothing after it is excused."""
+    k = rules.knowledge
+    starts = [(h.start, h.end) for h in hits]
+    out = []
+    for h in hits:
+        if not h.evasive:
+            cue = negation_cue(text, h.start, k)
+            if cue is not None and not any(s <= cue < e for s, e in starts):
+                continue
+        out.append(h)
+    return out
+
+
+# reasons about the content (what is offered), as opposed to links, opt-out and evasion
+_NOT_CONTENT = frozenset(
+    {
+        "evasion",
+        "missing_opt_out",
+        "link_shortener",
+        "unbranded_link",
+        "obfuscated_link",
+        "campaign_mismatch",
+    }
+)
+
+
+def _intent_reasons(text: str, rules: CompiledRules, have: set[str]) -> list[Reason]:
+    out = []
+    for it, span in intents(text, rules.knowledge):
+        if it.category in have:
+            continue
+        have.add(it.category)
+        s, e = span
+        out.append(
+            Reason(
+                it.rule_id,
+                it.category,
+                it.verdict,  # type: ignore[arg-type]
+                f"“{text[s:e].strip()}” reads as {it.label}: {it.explain}",
+                span,
+                text[s:e],
+            )
+        )
+    return out
+
+
+def _learned_reason(
+    text: str,
+    rules: CompiledRules,
+    model: GateModel,
+    words: list[str],
+    gate: str,
+    reasons: list[Reason],
+) -> list[Reason]:
+    """The learned layer's say: raise an unflagged text to review or block with its own
+    reason, or (for a lone plain word the model reads as another sense) overrule a rule."""
+    feats = features(text, rules.knowledge, words)
+    p = model.probability(feats)
+    th = model.thresholds
+    content = [r for r in reasons if r.category not in _NOT_CONTENT]
+    if content:
+        veto = th.get("veto", -1.0)
+        lone_words = all(r.rule_id in model_words(rules) for r in content)
+        if p < veto and lone_words and not any(r.category == "evasion" for r in reasons):
+            return [r for r in reasons if r.category in _NOT_CONTENT]
+        return reasons
+    verdict = "block" if p >= th["block"] else "review" if p >= th["review"] else None
+    if verdict is None or model.nb_allows(feats):
+        return reasons
+    cat = model.category(feats)
+    label = (rules.categories.get(cat) or {}).get("name") or cat.replace("_", " ")
+    why = _top_features(model, feats)
+    sure = "" if verdict == "block" else "; our team will review it"
+    return [
+        *reasons,
+        Reason(
+            f"learned.{gate}.{cat}",
+            cat,
+            verdict,  # type: ignore[arg-type]
+            f"This reads like an offer of {label.lower()} (probability {p:.2f}; from {why}){sure}.",
+        ),
+    ]
+
+
+def model_words(rules: CompiledRules) -> frozenset[str]:
+    """Rule ids of one-word, word-sense-prone terms the learned layer may overrule."""
+    got = getattr(rules, "_lone_word_rules", None)
+    if got is None:
+        got = frozenset(
+            r.rule_id
+            for m in (rules.content, rules.industry)
+            for rs in m.single.values()
+            for r in rs
+        )
+        object.__setattr__(rules, "_lone_word_rules", got)
+    return got
+
+
+def _top_features(model: GateModel, feats: list[str]) -> str:
+    w = model.weights
+    best = sorted({f for f in feats if w.get(f, 0.0) > 0}, key=lambda f: -w[f])[:3]
+    shown = []
+    for f in best:
+        if f.startswith("e:"):
+            shown.append(f"the {f[2:].replace('_', ' ')} symbol")
+        elif f.startswith("c:"):
+            shown.append(f"symbols standing for {f[2:]}")
+        elif f.startswith("q:"):
+            shown.append({"price": "a price", "quantity": "a quantity"}.get(f[2:], "a delivery"))
+        else:
+            shown.append(f"“{f.replace('not_', 'no ')}”")
+    return ", ".join(shown) or "the wording as a whole"
+
+
 def _order(reasons: list[Reason]) -> Decision:
     """Content categories first, evasion and missing opt-out after (the primary is first)."""
     tail = {"evasion": 1, "missing_opt_out": 2}
@@ -498,7 +625,13 @@ def check_message(
     """One outbound message. ``campaign``: {"usecase", "embedded_link", "embedded_phone"}."""
     found = L.find_links(text)
     skip = [(lk.start, lk.end) for lk in found]
-    reasons = _content(text, rules, rules.content, skip)
+    kept: list[Normalised] = []
+    reasons = _content(text, rules, rules.content, skip, kept)
+    if rules.knowledge is not None:
+        reasons += _intent_reasons(text, rules, {r.category for r in reasons})
+    if rules.learned is not None:
+        words = [w[TEXT] for w in kept[0].words]
+        reasons = _learned_reason(text, rules, rules.learned.message, words, "message", reasons)
     reasons += check_links(found, rules, list(brand_domains))
     if kind in KINDS_NEEDING_OPT_OUT and not has_opt_out(text):
         reasons.append(
@@ -598,7 +731,13 @@ def screen_business(
     """Sign-up gate: the industry the business describes, its name and its website's name."""
     reasons: list[Reason] = []
     text = f"{name}\n{industry_description}"
-    reasons += _industry_reasons(text, rules)
+    kept: list[Normalised] = []
+    reasons += _content(text, rules, rules.industry, [], kept)
+    if rules.knowledge is not None:
+        reasons += _intent_reasons(text, rules, {r.category for r in reasons})
+    if rules.learned is not None:
+        words = [w[TEXT] for w in kept[0].words]
+        reasons = _learned_reason(text, rules, rules.learned.business, words, "business", reasons)
     host = website.lower()
     host = host.split("://", 1)[-1].split("/", 1)[0].removeprefix("www.")
     if host:

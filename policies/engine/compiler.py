@@ -8,6 +8,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from policies.decisions import Verdict
 
@@ -65,6 +66,10 @@ class CompiledRules:
     fuzzy_stoplist: frozenset[str]
     patterns: list[tuple["re.Pattern[str]", TermRule, str]] = field(default_factory=list)
     marketing_patterns: list["re.Pattern[str]"] = field(default_factory=list)
+    # beside the rules (attached by the loaders, see engine.shipped_rules): what symbols and
+    # negations mean (knowledge.Knowledge) and the learned layer (learned.LearnedModel)
+    knowledge: Any = None
+    learned: Any = None
 
 
 def _deletes(word: str) -> set[str]:

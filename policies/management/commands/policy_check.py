@@ -32,6 +32,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, what, input, out, **options):
         rules = rules_current()
+        # the same content gets the same answer: each distinct (body, kind, domains) or
+        # business is checked once (bulk files repeat templates a lot)
+        self._seen: dict[tuple, dict] = {}
         try:
             src = sys.stdin if input == "-" else open(input, encoding="utf-8")  # noqa: SIM115
         except OSError as exc:
@@ -48,7 +51,7 @@ class Command(BaseCommand):
                     if not isinstance(row, dict):
                         raise ValueError("each line must be a JSON object")
                     row_id = row.get("id")
-                    result = self._check(what, row, rules)
+                    result = self._check_cached(what, row, rules)
                 except (ValueError, TypeError) as exc:
                     errors += 1
                     result = {
@@ -69,6 +72,27 @@ class Command(BaseCommand):
             self.stdout.write(f"{done} lines checked, {errors} unreadable -> {out}")
         if errors:
             raise CommandError(f"{errors} line(s) could not be checked (see the error field).")
+
+    def _check_cached(self, what: str, row: dict, rules) -> dict:
+        try:
+            key = (
+                row.get("body"),
+                row.get("kind"),
+                tuple(row.get("brand_domains") or ()),
+                row.get("name"),
+                row.get("industry_description"),
+                row.get("website"),
+            )
+            hash(key)
+        except TypeError:  # unhashable (a dict where a string belongs): no cache, same error
+            return self._check(what, row, rules)
+        got = self._seen.get(key)
+        if got is None:
+            got = self._check(what, row, rules)
+            if len(self._seen) >= 200_000:
+                self._seen.clear()
+            self._seen[key] = got
+        return got
 
     @staticmethod
     def _check(what: str, row: dict, rules) -> dict:

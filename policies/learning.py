@@ -1,0 +1,64 @@
+"""The learned layer's corpus and training, and staff decisions as new labelled examples.
+
+Where the rows come from (``corpus_paths``): the training corpus written for it
+(``policies/corpus/train/``), the old tuning sets (``tests/policies/corpus/*_dev``), and
+staff-labelled exports dropped into ``policies/corpus/labels/`` (``policy_export_labels``).
+The held-out and frozen sets are never read here.
+"""
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from django.conf import settings
+
+from .engine import learned
+from .engine.knowledge import shipped_knowledge
+from .scoring import load_jsonl
+
+BASE = Path(settings.BASE_DIR)
+TRAIN_DIR = BASE / "policies" / "corpus" / "train"
+LABELS_DIR = BASE / "policies" / "corpus" / "labels"
+OLD_DEV = BASE / "tests" / "policies" / "corpus"
+
+
+def corpus_paths() -> dict[str, list[Path]]:
+    """Training files per gate, in a fixed order (the model's hash covers exactly these)."""
+    out: dict[str, list[Path]] = {"message": [], "business": []}
+    for gate, stem in (("message", "messages"), ("business", "businesses")):
+        out[gate].append(TRAIN_DIR / f"{stem}.jsonl")
+        out[gate].append(OLD_DEV / f"{stem}_dev.jsonl")
+        out[gate] += sorted(LABELS_DIR.glob(f"{stem}_*.jsonl"))
+    return {g: [p for p in ps if p.exists()] for g, ps in out.items()}
+
+
+def corpus_hash() -> str:
+    paths = corpus_paths()
+    return learned.corpus_hash(paths["message"] + paths["business"])
+
+
+def train_from_corpus() -> tuple[learned.LearnedModel, dict]:
+    paths = corpus_paths()
+    rows = {g: [r for p in ps for r in load_jsonl(p)] for g, ps in paths.items()}
+    meta = {
+        "corpus_sha256": corpus_hash(),
+        "files": [str(p.relative_to(BASE)) for g in ("message", "business") for p in paths[g]],
+    }
+    return learned.train(rows["message"], rows["business"], shipped_knowledge(), meta)
+
+
+# --- staff decisions -> labelled rows ----------------------------------------------------
+
+# Other apps that hold a review queue (messaging's held messages) register a function that
+# yields rows in the corpus format: {"id", "body", "kind", "brand_domains", "expected",
+# "category", "evasive"}. policies sits below them and imports none of them.
+_message_label_sources: list[Callable[[], Iterable[dict]]] = []
+
+
+def message_label_source_register(fn: Callable[[], Iterable[dict]]) -> None:
+    if fn not in _message_label_sources:
+        _message_label_sources.append(fn)
+
+
+def message_labels() -> Iterable[dict]:
+    for fn in _message_label_sources:
+        yield from fn()
