@@ -3,7 +3,9 @@
 from django.conf import settings
 from django.db import transaction
 
-from . import services
+from campaigns.models import Campaign
+
+from . import disclosure, services
 from .models import Contact, Method, OptInForm
 
 PEOPLE = [
@@ -15,8 +17,6 @@ PEOPLE = [
 
 @transaction.atomic
 def seed(*, business, owner) -> None:
-    from campaigns.models import Campaign
-
     campaign = (
         Campaign.objects.filter(business=business, status=Campaign.Status.APPROVED)
         .order_by("id")
@@ -38,8 +38,6 @@ def seed(*, business, owner) -> None:
             # the business's own site, and this portal's (a page to try the form on locally)
             allowed_origins=[business.website, settings.SITE_URL],
         )
-    from . import disclosure
-
     text = disclosure.for_form(form).text
     for phone, name, tags in PEOPLE:
         if Contact.objects.filter(business=business, phone=phone).exists():
