@@ -9,7 +9,6 @@ are taken: good rows are yielded, rejected ones are named by line number and rea
 import codecs
 import csv
 import io
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
@@ -154,10 +153,6 @@ def _parse_date(value: str) -> datetime:
     return parsed.astimezone(UTC)
 
 
-# NANP numbers already in E.164, the common case: what phones.normalize would return.
-_US_E164 = re.compile(r"\+1[2-9][0-9]{2}[2-9][0-9]{6}").fullmatch
-
-
 def rows(
     content: bytes,
     mapping: dict[str, str],
@@ -235,16 +230,13 @@ def _rows(reader, cols: dict[str, int], custom, width: int, reading: Reading) ->
             rejected.append({"line": start, "reason": "a field contains a NUL character"})
             continue
         raw_phone = record[col_phone]
-        if _US_E164(raw_phone):
-            e164 = raw_phone
-        else:
-            try:
-                e164 = phones.normalize(raw_phone)
-            except phones.InvalidPhone:
-                rejected.append(
-                    {"line": start, "reason": f"invalid phone number {raw_phone[:30]!r}"}
-                )
-                continue
+        try:
+            e164 = phones.normalize(raw_phone)
+        except phones.InvalidPhone as exc:
+            rejected.append(
+                {"line": start, "reason": f"invalid phone number {raw_phone[:30]!r}: {exc}"}
+            )
+            continue
         if e164 in seen:
             rejected.append({"line": start, "reason": f"duplicate of line {seen[e164]}"})
             continue

@@ -1,9 +1,18 @@
 """Phones of contacts: E.164 (fast for US numbers, phonenumbers for the rest), their time
-zone, and the keyed hash the suppression list stores. Pure, no ORM."""
+zone, and the keyed hash the suppression list stores. Pure, no ORM.
+
+``normalize`` is the one normalisation of a recipient's number: only US numbers that can
+receive texts pass (no premium-rate, no toll-free unless allowed, no other country, no
+vanity letters, no ``tel:`` link), each refusal with its reason. ``recipient=False`` only
+parses (a sender's number on an inbound text, a look-up).
+"""
 
 import re
+from functools import lru_cache
 
 import phonenumbers
+from django.conf import settings
+from phonenumbers import PhoneNumberType
 from phonenumbers import timezone as pn_timezone
 
 from accounts.errors import ValidationFailed
@@ -13,14 +22,16 @@ from . import hashing
 # NANP: area code and exchange start 2-9. The fast path keeps 100k-row imports cheap.
 _NANP = re.compile(r"^\+1[2-9]\d{2}[2-9]\d{6}$")
 _NOT_DIGITS = re.compile(r"[^\d+]")
+_LETTERS = re.compile(r"[^\W\d_]")  # any letter, any script
+# The US and its territories: one numbering plan, US carriers, 10DLC registration.
+US_REGIONS = frozenset({"US", "PR", "VI", "GU", "AS", "MP"})
 
 
 class InvalidPhone(ValueError):
     pass
 
 
-def normalize(raw: str, region: str = "US") -> str:
-    """Return the E.164 form of ``raw`` or raise InvalidPhone."""
+def _parse(raw: str | None, region: str) -> str:
     if raw is None:
         raise InvalidPhone("A phone number is required.")
     text = str(raw).strip()
@@ -44,6 +55,72 @@ def normalize(raw: str, region: str = "US") -> str:
     if not phonenumbers.is_valid_number(parsed):
         raise InvalidPhone(f"Not a valid phone number: {text[:40]!r}.")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+@lru_cache(maxsize=4096)
+def _area_kind(prefix: str) -> tuple[str | None, int]:
+    """(region, number type) of a NANP area code, from a valid number in it. Both are
+    decided by the area code in NANP, so imports pay phonenumbers once per area code."""
+    parsed = phonenumbers.parse(prefix + "2345678")
+    return phonenumbers.region_code_for_number(parsed), phonenumbers.number_type(parsed)
+
+
+def _kind(e164: str) -> tuple[str | None, int]:
+    if _NANP.match(e164):
+        region, kind = _area_kind(e164[:5])
+        if region is not None:
+            return region, kind
+    parsed = phonenumbers.parse(e164)
+    return phonenumbers.region_code_for_number(parsed), phonenumbers.number_type(parsed)
+
+
+def recipient_refusal(e164: str, *, allow_toll_free: bool) -> str | None:
+    """Why a parsed number cannot be texted, or None when it can."""
+    region, kind = _kind(e164)
+    if kind == PhoneNumberType.PREMIUM_RATE:
+        return "Premium-rate numbers (+1 900) cannot receive texts."
+    if kind == PhoneNumberType.TOLL_FREE and not allow_toll_free:
+        return "Toll-free numbers cannot be recipients: enter the person's mobile number."
+    if region not in US_REGIONS:
+        return "Only US mobile numbers can receive texts from us."
+    if kind in (
+        PhoneNumberType.PERSONAL_NUMBER,
+        PhoneNumberType.SHARED_COST,
+        PhoneNumberType.UAN,
+        PhoneNumberType.VOICEMAIL,
+        PhoneNumberType.PAGER,
+    ):
+        return "This kind of number cannot receive texts: enter a mobile number."
+    return None
+
+
+def normalize(
+    raw: str | None,
+    region: str = "US",
+    *,
+    recipient: bool = True,
+    allow_toll_free: bool | None = None,
+) -> str:
+    """Return the E.164 form of ``raw`` or raise InvalidPhone with the reason.
+
+    As a recipient (the default) the number must be one we may text; ``allow_toll_free``
+    defaults to the CONSENT_TOLL_FREE_RECIPIENTS setting."""
+    if raw is not None and recipient:
+        text = str(raw).strip()
+        if text[:4].lower() == "tel:":
+            raise InvalidPhone("Enter the number itself, not a tel: link.")
+        if _LETTERS.search(text):
+            raise InvalidPhone(
+                "Enter the number in digits: letters (as in 1-800-FLOWERS) are not allowed."
+            )
+    e164 = _parse(raw, region)
+    if recipient:
+        if allow_toll_free is None:
+            allow_toll_free = getattr(settings, "CONSENT_TOLL_FREE_RECIPIENTS", False)
+        refusal = recipient_refusal(e164, allow_toll_free=bool(allow_toll_free))
+        if refusal:
+            raise InvalidPhone(refusal)
+    return e164
 
 
 _ZONES: dict[str, str] = {}

@@ -82,8 +82,8 @@ def optin_form_submit(
         errors["age_confirmed"] = ["You must be 13 or older to sign up."]
     try:
         e164 = phones.normalize(phone)
-    except phones.InvalidPhone:
-        errors["phone"] = ["Enter a valid mobile number."]
+    except phones.InvalidPhone as exc:
+        errors["phone"] = [f"Enter a valid mobile number. {exc}"]
     if email and not email_fits(email.strip()):
         errors["email"] = ["Enter a valid email address."]
     if errors:

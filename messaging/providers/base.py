@@ -31,8 +31,37 @@ class SendResult:
     duplicate: bool = False
 
 
+# Line types a carrier lookup answers (the names of Twilio Lookup's line_type_intelligence).
+MOBILE = "mobile"
+LANDLINE = "landline"
+NON_FIXED_VOIP = "nonFixedVoip"
+FIXED_VOIP = "fixedVoip"
+TOLL_FREE = "tollFree"
+PREMIUM = "premium"
+UNKNOWN = "unknown"
+TEXTABLE = frozenset({MOBILE, NON_FIXED_VOIP, FIXED_VOIP})
+
+
+@dataclass(frozen=True)
+class LineType:
+    """A carrier lookup's answer for one number."""
+
+    phone: str
+    line_type: str
+    carrier: str = ""
+
+    @property
+    def can_receive_texts(self) -> bool:
+        return self.line_type in TEXTABLE
+
+
 class Provider:
     name = "base"
+
+    def line_type(self, e164: str) -> LineType:
+        """The carrier's line type of ``e164`` (mobile, landline, ...): the hook for
+        refusing numbers that cannot receive texts before the first send."""
+        raise NotImplementedError
 
     async def send_many(self, items: list[Outbound]) -> list[SendResult]:
         raise NotImplementedError

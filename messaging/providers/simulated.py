@@ -9,7 +9,17 @@ import aiohttp
 from django.conf import settings
 
 from . import signing
-from .base import ACCEPTED, PERMANENT, THROTTLED, TRANSIENT, Outbound, Provider, SendResult
+from .base import (
+    ACCEPTED,
+    MOBILE,
+    PERMANENT,
+    THROTTLED,
+    TRANSIENT,
+    LineType,
+    Outbound,
+    Provider,
+    SendResult,
+)
 
 
 class SimulatedCarrier(Provider):
@@ -20,6 +30,10 @@ class SimulatedCarrier(Provider):
         self.timeout = settings.MESSAGING_SEND_TIMEOUT
         self._session: aiohttp.ClientSession | None = None
         self._sem: asyncio.Semaphore | None = None
+
+    def line_type(self, e164: str) -> LineType:
+        """Every number the simulated carrier knows is a mobile (no network call)."""
+        return LineType(phone=e164, line_type=MOBILE, carrier="Simulated Wireless")
 
     async def _ensure(self) -> tuple[aiohttp.ClientSession, asyncio.Semaphore]:
         """The session and the in-flight limit, made together (on the current event loop)."""

@@ -11,7 +11,18 @@ import time
 
 from django.conf import settings
 
-from .base import ACCEPTED, PERMANENT, THROTTLED, TRANSIENT, Outbound, Provider, SendResult
+from .base import (
+    ACCEPTED,
+    PERMANENT,
+    THROTTLED,
+    TRANSIENT,
+    UNKNOWN,
+    LineType,
+    Outbound,
+    Provider,
+    SendResult,
+    run_async,
+)
 
 # Twilio error codes that mean "try again later" rather than "never".
 TRANSIENT_CODES = {"20429", "20500", "20503", "30001", "30022"}
@@ -22,6 +33,20 @@ class TwilioProvider(Provider):
 
     def __init__(self) -> None:
         self._client = None
+
+    def line_type(self, e164: str) -> LineType:
+        """Twilio Lookup v2's line type intelligence (a paid request per number)."""
+        lookup = self._ensure().lookups.v2.phone_numbers(e164)
+        found = run_async(
+            lookup.fetch_async(fields="line_type_intelligence"),
+            timeout=settings.MESSAGING_SEND_TIMEOUT,
+        )
+        answer = found.line_type_intelligence or {}
+        return LineType(
+            phone=e164,
+            line_type=answer.get("type") or UNKNOWN,
+            carrier=answer.get("carrier_name") or "",
+        )
 
     def _ensure(self):
         if self._client is None:

@@ -33,7 +33,7 @@ def inbound_receive(
         return None
     business = number.business
     try:
-        phone = normalize(from_phone)
+        phone = normalize(from_phone, recipient=False)  # a STOP from any number counts
     except InvalidPhone:
         log.warning("inbound from invalid phone %r", from_phone)
         return None
