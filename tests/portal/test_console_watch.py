@@ -58,3 +58,15 @@ def test_portal_pages_load_clean_with_the_favicon(watched):
     assert icon.endswith("favicon.svg")
     assert page.request.get(icon).status == 200
     watch.check()
+
+
+def test_the_public_opt_in_page_loads_clean_on_its_own(watched, business):
+    """The form's own page (its strict policy, no base template) opened directly."""
+    from tests.factories.consent import OptInFormFactory
+
+    page, watch = watched
+    form = OptInFormFactory(business=business)
+    assert page.goto(f"/f/{form.uuid}/").status == 200
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(300)  # the browser asks for /favicon.ico after the load
+    watch.check()
