@@ -3,7 +3,8 @@
 One call of ``drain_number`` loops: (1) in one short transaction, lock the number's lane
 row (SKIP LOCKED: another drainer holds it → leave it the work), count the segments of
 its active slots, claim due rows in queue order with FOR UPDATE SKIP LOCKED, re-check each
-(expiry, number/campaign/business, consent and suppression, quiet hours), and mark the
+(expiry, number/campaign/business, consent and suppression, the content rules when they
+changed since it was queued, quiet hours), and mark the
 survivors SENDING with a reserved slot — all in that transaction; (2) send them
 concurrently; (3) record the answers and shrink each slot to answer + window. It stops
 when the number has no free capacity or no due rows, and schedules its own next run for
@@ -51,9 +52,20 @@ def _status_callback_url() -> str:
 
 def _recheck(rows: list[Message], number, now: datetime) -> tuple[list[Message], list[Message]]:
     """DESIGN step 4: the gates that can change while a message waits
-    (``DISPATCH_GATES``: validity, number, consent, quiet hours), asked of the whole claim
-    at once by the one gate function. Returns (sendable, changed-but-not-sendable); a row
-    that fails is expired, blocked with its first failing gate, or deferred."""
+    (``DISPATCH_GATES``: validity, number, consent, the content rules when they changed
+    since it was queued, quiet hours), asked of the whole claim at once by the one gate
+    function. Returns (sendable, changed-but-not-sendable); a row that fails is expired,
+    blocked or held with its first failing gate, or deferred."""
+    replies = [m.reply_to_id for m in rows if m.reply_to_id is not None]
+    answered = (  # when the texts these replies answer arrived (one query, replies only)
+        dict(
+            Message.objects.filter(pk__in=replies, direction=Message.Direction.INBOUND).values_list(
+                "pk", "created_at"
+            )
+        )
+        if replies
+        else {}
+    )
     decisions = message_gates(
         business=number.business,
         items=[
@@ -65,10 +77,11 @@ def _recheck(rows: list[Message], number, now: datetime) -> tuple[list[Message],
                 from_number=number,
                 automated=m.automated,
                 purpose=m.purpose,
-                is_reply=m.reply_to_id is not None,
+                reply_to_at=answered.get(m.reply_to_id),
                 to_phone=m.to_phone,
                 phone=m.to_phone,
                 expires_at=m.expires_at,
+                queued_at=m.queued_at or m.created_at,
             )
             for m in rows
         ],
@@ -90,8 +103,8 @@ def _recheck(rows: list[Message], number, now: datetime) -> tuple[list[Message],
             m.status = S.SCHEDULED
             m.send_after = decision.defer_until
             m.reasons = [*m.reasons, *decision.reasons]
-        else:  # blocked by its first failing gate
-            m.status = S.BLOCKED
+        else:  # blocked, or held for staff (content rules changed), by its first failing gate
+            m.status = S.HELD if verdict == "review" else S.BLOCKED
             m.reasons = [*m.reasons, {**decision.failed[0].as_dict(), "at": "dispatch"}]
         changed.append(m)
     return sendable, changed

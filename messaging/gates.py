@@ -10,6 +10,12 @@ run) is a batch of one; bulk sends and broadcasts (``message_enqueue_many``) ask
 batch; the drain's re-check at dispatch asks for its whole claim with the gates that can
 change while a message waits (``DISPATCH_GATES``).
 
+Before any gate, the *kind* is read from the content: a message declared transactional,
+informational or conversational whose text is promotional (``policies.promotional``) is
+judged as marketing by every gate below, with a ``kind`` note in its reasons saying why.
+Whether a message is *automated* is the caller's channel (``automated_for``), never the
+sender's word.
+
 The gates, in this order (the order is compliance-critical; README step 1 and step 4):
 
 1. ``validity`` (dispatch only) — past ``expires_at``: the message expires, nothing else
@@ -18,9 +24,14 @@ The gates, in this order (the order is compliance-critical; README step 1 and st
    and approved), the number active and on an APPROVED campaign of this business, automated
    only from an automated campaign, the kind inside the use case;
 3. ``consent`` — ``consent.selectors.consent_check_many`` (a lone question at enqueue:
-   ``consent_check``, which reads suppression only when its rules reach it);
-4. ``policy`` (enqueue only) — ``policies.services.message_check`` (content, links, opt-out
-   language, snowshoeing, a hold on the business); keyword answers skip it;
+   ``consent_check``, which reads suppression only when its rules reach it); a reply counts
+   as part of a conversation only when it is conversational and answers the contact's own
+   text within ``MESSAGING_REPLY_WINDOW_HOURS``;
+4. ``policy`` (enqueue) — ``policies.services.message_check`` (content, links, opt-out
+   language, snowshoeing, a hold on the business), plus opt-out language on every automated
+   message (``OPT_OUT_EXEMPT``); keyword answers skip it. At dispatch (``rules``) the same
+   check is asked again of messages queued before the content rules last changed; one that
+   now fails is held for staff;
 5. ``quiet_hours`` — asked only when nothing above failed: a marketing or informational
    message due inside quiet hours is deferred to their end, never dropped.
 
@@ -31,36 +42,75 @@ the snowshoe rule applies]).
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import Business
 from accounts.text import sentences
 from campaigns.selectors import number_send_permission
 from consent import selectors as consent_selectors
+from policies import promotional
 from policies import services as policy_services
+from policies.engine.checks import has_opt_out
+from policies.models import RuleSet
 
 from . import quiet_hours
 
-# Keyword answers the campaign registered; the content gate does not judge them.
+# Keyword answers the campaign registered (the first reply to STOP, HELP, START / YES or a
+# join keyword); the content gate does not judge them, and they go out on any approved
+# campaign: carriers and the FCC require them (47 CFR 64.1200(a)(12); CTIA 5.1.2.1, 5.1.3).
 SYSTEM_PURPOSES = frozenset({"opt_out_confirmation", "help_reply", "opt_in_confirmation"})
 
 SEND_GATES = ("number", "consent", "policy", "quiet_hours")  # at enqueue, every gate
-# What can change while a message waits (its content cannot): asked again at dispatch.
-DISPATCH_GATES = ("validity", "number", "consent", "quiet_hours")
+# What can change while a message waits: its number, consent and quiet hours, and the
+# content rules it was judged by ("rules": the policy gate again, only for messages queued
+# before the rules last changed).
+DISPATCH_GATES = ("validity", "number", "consent", "rules", "quiet_hours")
+
+# --- automated by channel --------------------------------------------------------------------
+# Where a message comes from. Only a person pressing send in the portal for now (compose
+# without a schedule, a reply in the inbox) is not automated (TCPA "autodialer" traffic and
+# the carriers' A2P registration: software-driven texts need a campaign registered as such).
+CHANNELS = (
+    "api",  # POST /api/v1/messages/ and any integration
+    "schedule",  # a send time in the future, whoever set it
+    "broadcast",
+    "keyword",  # an answer to a keyword the contact texted
+    "system",  # texts the platform sends itself (the "Reply YES" request)
+    "template",  # texts a template or a rule produces
+    "portal",  # a person pressing send on the compose page
+    "inbox",  # a person replying in the inbox
+)
+PERSON_CHANNELS = frozenset({"portal", "inbox"})
+
+KINDS_WITH_OWN_OPT_OUT_RULE = frozenset({"marketing", "informational"})  # the engine's check
 
 DEFERRED_MESSAGE = "Deferred to the end of quiet hours in the recipient's time zone."
+NOTED = ("defer", "reclassify")  # verdicts of passing gates that are still recorded
+
+
+def automated_for(*, channel: str, scheduled: bool = False, purpose: str = "") -> bool:
+    """Is a message from ``channel`` automated? Everything but a person's send-now in the
+    portal; a schedule or a system purpose makes even that automated."""
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
+    return channel not in PERSON_CHANNELS or scheduled or bool(purpose)
+
+
+def reply_window() -> timedelta:
+    return timedelta(hours=getattr(settings, "MESSAGING_REPLY_WINDOW_HOURS", 24.0))
 
 
 @dataclass
 class Gate:
-    gate: str  # "validity", "number", "consent", "policy", "quiet_hours"
+    gate: str  # "kind", "validity", "number", "consent", "policy", "quiet_hours"
     ok: bool
     code: str
     message: str
-    verdict: str = "allow"  # allow / review / block / defer / expire
+    verdict: str = "allow"  # allow / review / block / defer / expire / reclassify
     detail: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
@@ -78,15 +128,17 @@ class Candidate:
     body: str
     kind: str
     from_number: Any  # None: no sending number (the number gate blocks)
-    automated: bool = False
+    automated: bool = True  # the caller's channel decides (automated_for); unsaid: automated
     purpose: str = ""
-    is_reply: bool = False
+    # A reply: when the contact's own text that it answers arrived (None: not a reply).
+    reply_to_at: datetime | None = None
     to_phone: str = ""  # the recipient's number: quiet hours presume the zone from it
     due: datetime | None = None  # when it would go (quiet hours are judged then); now if None
     # The number texted, for suppression, when the caller has it (a queued row's to_phone);
     # None: the contact's own number.
     phone: str | None = None
     expires_at: datetime | None = None
+    queued_at: datetime | None = None  # dispatch: when its content was last judged
 
 
 @dataclass
@@ -95,6 +147,7 @@ class Decision:
     sends on (None without a number or when the number gate was not asked)."""
 
     gates: list[Gate] = field(default_factory=list)
+    kind: str = ""  # the kind every gate judged: the declared one, or marketing from content
     campaign: Any = None
     defer_until: datetime | None = None  # the end of quiet hours, when it must wait for it
     passed: bool = True  # no gate failed so far
@@ -123,10 +176,9 @@ class Decision:
 
     @property
     def reasons(self) -> list[dict]:
-        """What is recorded on the message: the failed gates, or the deferral."""
-        if self.passed and self.defer_until is None:
-            return []
-        return [g.as_dict() for g in self.gates if not g.ok or g.verdict == "defer"]
+        """What is recorded on the message: the failed gates, a deferral, a kind read from
+        the content."""
+        return [g.as_dict() for g in self.gates if not g.ok or g.verdict in NOTED]
 
 
 def message_gates(
@@ -146,6 +198,28 @@ def message_gates(
     """
     now = now or timezone.now()
     decisions = [Decision() for _ in items]
+    readings: dict[str, promotional.Reading] = {}  # one reading per distinct body
+    for it, d in zip(items, decisions, strict=True):
+        d.kind = it.kind
+        if it.kind == "marketing" or it.purpose:
+            continue  # system texts are the campaign's registered ones
+        if it.body not in readings:
+            readings[it.body] = promotional.classify(it.body)
+        reading = readings[it.body]
+        if reading.promotional:
+            d.kind = "marketing"
+            d.add(
+                Gate(
+                    "kind",
+                    True,
+                    "reads_as_marketing",
+                    f"Sent as {it.kind}, but {reading.explanation}, so every rule for "
+                    "marketing applies: marketing consent, opt-out text, quiet hours and a "
+                    "campaign that covers marketing.",
+                    "reclassify",
+                    {"declared": it.kind, "evidence": reading.evidence},
+                )
+            )
 
     def open_items(*, passing: bool = False) -> list[tuple[Candidate, Decision]]:
         """The messages a further gate must still judge."""
@@ -175,51 +249,74 @@ def message_gates(
                     Gate("number", False, "no_number", "No sending number is available.", "block")
                 )
                 continue
-            key = (it.from_number.pk, it.kind, it.automated)
+            # keyword answers go out on any approved campaign (see SYSTEM_PURPOSES)
+            automated = it.automated and it.purpose not in SYSTEM_PURPOSES
+            key = (it.from_number.pk, d.kind, automated)
             if key not in permissions:
                 perm = number_send_permission(
-                    business=business, number=it.from_number, kind=it.kind, automated=it.automated
+                    business=business, number=it.from_number, kind=d.kind, automated=automated
                 )
                 permissions[key] = (perm.campaign, _answer("number", perm))
             d.campaign, gate = permissions[key]
             d.add(gate)
     if "consent" in gates:
         asked = open_items()
+        conversation = [_in_conversation(it, d.kind, now) for it, d in asked]
         answers = _consent(
             business=business,
             queries=[
                 consent_selectors.ConsentQuery(
-                    it.contact, it.kind, d.campaign, it.is_reply, it.purpose, it.phone
+                    it.contact, d.kind, d.campaign, talk, it.purpose, it.phone
                 )
-                for it, d in asked
+                for (it, d), talk in zip(asked, conversation, strict=True)
             ],
         )
         said: dict[Any, Gate] = {}  # one Gate per distinct answer (gates are read-only)
-        for (_it, d), answer in zip(asked, answers, strict=True):
-            if answer not in said:
-                said[answer] = _answer("consent", answer)
-            d.add(said[answer])
+        for (it, d), answer, talk in zip(asked, answers, conversation, strict=True):
+            why = "" if answer.allowed or talk else _not_a_conversation(it, d.kind, now)
+            if (answer, why) not in said:
+                gate = _answer("consent", answer)
+                if why:
+                    gate.message = sentences([answer.message, why])
+                    gate.detail = {"reply": why}
+                said[(answer, why)] = gate
+            d.add(said[(answer, why)])
     if "policy" in gates:
         checked: dict[tuple, Gate] = {}
         for it, d in open_items():
             # The content check depends on the number only through the snowshoe rule
             # (marketing / informational outside a number pool); elsewhere once per content.
-            per_number = it.kind in ("marketing", "informational") and not getattr(
+            per_number = d.kind in ("marketing", "informational") and not getattr(
                 d.campaign, "number_pool", False
             )
             content = (
                 it.body,
-                it.kind,
+                d.kind,
                 getattr(d.campaign, "pk", None),
                 getattr(it.from_number, "pk", None) if per_number else None,
                 it.purpose,
+                it.automated,
             )
             if content not in checked:
-                checked[content] = _policy(business=business, item=it, campaign=d.campaign)
+                checked[content] = _policy(
+                    business=business, item=it, kind=d.kind, campaign=d.campaign
+                )
             d.add(checked[content])
+    if "rules" in gates:
+        changed_at = _rules_changed_at()
+        rechecked: dict[tuple, Gate] = {}
+        for it, d in open_items():
+            if changed_at is None or it.queued_at is None or it.queued_at >= changed_at:
+                continue
+            content = (it.body, d.kind, getattr(d.campaign, "pk", None), it.purpose, it.automated)
+            if content not in rechecked:
+                rechecked[content] = _recheck_policy(
+                    business=business, item=it, kind=d.kind, campaign=d.campaign
+                )
+            d.add(rechecked[content])
     if "quiet_hours" in gates:
         for it, d in open_items(passing=True):
-            until = _quiet_hours_end(business=business, item=it, now=it.due or now)
+            until = _quiet_hours_end(business=business, item=it, kind=d.kind, now=it.due or now)
             if until is not None:
                 d.defer_until = until
                 d.add(
@@ -233,6 +330,35 @@ def message_gates(
                     )
                 )
     return decisions
+
+
+def _in_conversation(item: Candidate, kind: str, now: datetime) -> bool:
+    """May consent rest on the conversation? Only a conversational reply to the contact's
+    own text, sent within the reply window of it (judged at the message's send time)."""
+    if item.reply_to_at is None or kind != "conversational":
+        return False
+    return (item.due or now) - item.reply_to_at <= reply_window()
+
+
+def _not_a_conversation(item: Candidate, kind: str, now: datetime) -> str:
+    """Why a reply cannot rest on the conversation ("" when it is not a reply)."""
+    if item.reply_to_at is None:
+        return ""
+    hours = reply_window().total_seconds() / 3600
+    if kind != "conversational":
+        return f"A reply without other consent must be a conversational answer; this one is {kind}."
+    age = (item.due or now) - item.reply_to_at
+    return (
+        f"A reply without other consent must answer the contact's own text within "
+        f"{hours:g} hours; their text is {_age_words(age)} old."
+    )
+
+
+def _age_words(age: timedelta) -> str:
+    hours = age.total_seconds() / 3600
+    if hours < 48:
+        return f"{int(hours)} hours"
+    return f"{int(hours // 24)} days"
 
 
 def _answer(gate: str, answer) -> Gate:
@@ -260,7 +386,9 @@ def _consent(*, business: Business, queries: list) -> list:
     return consent_selectors.consent_check_many(business=business, queries=queries)
 
 
-def _policy(*, business: Business, item: Candidate, campaign) -> Gate:
+def _policy(
+    *, business: Business, item: Candidate, kind: str, campaign, snowshoe: bool = True
+) -> Gate:
     if item.purpose in SYSTEM_PURPOSES:
         # Keyword answers are the campaign's own registered texts; the content gate would
         # only be able to delay a legally required confirmation.
@@ -268,25 +396,92 @@ def _policy(*, business: Business, item: Candidate, campaign) -> Gate:
     policy = policy_services.message_check(
         business=business,
         body=item.body,
-        kind=item.kind,
+        kind=kind,
         campaign=campaign,
-        from_number=item.from_number.e164 if item.from_number is not None else None,
+        from_number=(item.from_number.e164 if item.from_number is not None and snowshoe else None),
     )
-    message = sentences(r.message for r in policy.reasons) or "Content passes the policy."
+    messages = [r.message for r in policy.reasons]
+    reasons = [r.as_dict() for r in policy.reasons]
+    categories = list(policy.categories)
+    decision = policy.decision
+    missing = _automated_opt_out_missing(item, kind)
+    if missing:
+        messages.append(missing)
+        reasons.append(
+            {
+                "rule_id": "opt_out.automated",
+                "category": "missing_opt_out",
+                "verdict": "block",
+                "message": missing,
+            }
+        )
+        if "missing_opt_out" not in categories:
+            categories.append("missing_opt_out")
+    code = decision
+    if missing:
+        code = decision if decision != "allow" else "missing_opt_out"
+        decision = "block"
     return Gate(
         "policy",
-        policy.allowed,
-        policy.decision,
-        message,
-        policy.decision,
-        {"categories": policy.categories, "reasons": [r.as_dict() for r in policy.reasons]},
+        decision == "allow",
+        code,
+        sentences(messages) or "Content passes the policy.",
+        decision,
+        {"categories": categories, "reasons": reasons},
     )
 
 
-def _quiet_hours_end(*, business: Business, item: Candidate, now: datetime) -> datetime | None:
+def _automated_opt_out_missing(item: Candidate, kind: str) -> str:
+    """Every automated message says how to stop (the seed's rule, CTIA 5.1.3), except the
+    first reply to a keyword (SYSTEM_PURPOSES, judged before this) and a one-time passcode
+    (a transactional text that holds nothing but the code). The engine already asks it of
+    marketing and informational messages."""
+    if not item.automated or kind in KINDS_WITH_OWN_OPT_OUT_RULE or has_opt_out(item.body):
+        return ""
+    if kind == "transactional" and promotional.is_passcode(item.body):
+        return ""
+    return (
+        f"Automated messages must say how to stop getting them, {kind} ones too: add "
+        "“Reply STOP to opt out.”"
+    )
+
+
+_rules_seen: dict[str, Any] = {"changed_at": None}
+
+
+def _rules_changed_at() -> datetime | None:
+    """When staff or a fixture last changed the content rules (one indexed row). When it
+    moved since this process last looked, the compiled rules are dropped so that the
+    re-check judges by the new ones at once (not after POLICY_RULES_TTL)."""
+    changed_at = RuleSet.objects.values_list("updated_at", flat=True).first()
+    if changed_at != _rules_seen["changed_at"]:
+        policy_services.rules_reset()
+        _rules_seen["changed_at"] = changed_at
+    return changed_at
+
+
+def _recheck_policy(*, business: Business, item: Candidate, kind: str, campaign) -> Gate:
+    """The policy gate at dispatch for a message queued before the rules changed: what now
+    fails is held for staff (they may release it), with the reason."""
+    gate = _policy(business=business, item=item, kind=kind, campaign=campaign, snowshoe=False)
+    if gate.ok:
+        return gate
+    return Gate(
+        "policy",
+        False,
+        gate.code,
+        sentences(["The content rules changed after it was queued", gate.message]),
+        "review",
+        {**gate.detail, "rules_changed": True},
+    )
+
+
+def _quiet_hours_end(
+    *, business: Business, item: Candidate, kind: str, now: datetime
+) -> datetime | None:
     """None if the message may go at ``now``, else the moment quiet hours end for its
     recipient (marketing and informational only; system texts never wait)."""
-    if item.kind not in quiet_hours.QUIET_KINDS or item.purpose:
+    if kind not in quiet_hours.QUIET_KINDS or item.purpose:
         return None
     window = quiet_hours.window_for(
         item.to_phone, business_window=(business.quiet_hours_start, business.quiet_hours_end)

@@ -17,6 +17,7 @@ from campaigns.selectors import phone_number_get, phone_numbers_for_sending
 from consent.models import Contact
 from consent.phones import InvalidPhone, normalize
 from consent.selectors import (
+    ConsentDecision,
     consent_check,
     contact_for_phone,
     contact_states,
@@ -25,7 +26,7 @@ from consent.selectors import (
 
 from . import quiet_hours, ratecap
 from .errors import NotFound, ValidationFailed
-from .gates import Candidate, message_gates
+from .gates import Candidate, automated_for, message_gates, reply_window
 from .models import Broadcast, Conversation, Message, QuickReply
 from .segments import segment_info
 
@@ -385,6 +386,8 @@ def compose_precheck(
                 body=body,
                 kind=kind,
                 from_number=from_number,
+                # the compose page: a person's send-now, automated when scheduled
+                automated=automated_for(channel="portal", scheduled=send_at is not None),
                 to_phone=phone,
                 due=max(send_at, now) if send_at else now,
             )
@@ -491,7 +494,20 @@ def consent_summary(*, business: Business, contact) -> dict:
     marketing = consent_check(
         business=business, contact=contact, kind="marketing", campaign=campaign
     )
+    last = contact.last_inbound_at  # a reply rests on the conversation only within the window
     reply = consent_check(
-        business=business, contact=contact, kind="conversational", campaign=campaign, is_reply=True
+        business=business,
+        contact=contact,
+        kind="conversational",
+        campaign=campaign,
+        is_reply=last is not None and timezone.now() - last <= reply_window(),
     )
+    if not reply.allowed and reply.code == "conversation_only":
+        hours = reply_window().total_seconds() / 3600
+        reply = ConsentDecision(
+            False,
+            "reply_window_closed",
+            f"The contact last texted more than {hours:g} hours ago; without consent, a reply "
+            "must answer their own text within that time.",
+        )
     return {"states": states, "marketing": marketing, "reply": reply}

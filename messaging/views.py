@@ -178,6 +178,7 @@ class ComposeView(TenantMixin, TemplateView):
                 to_phone=None if contact else data.get("to"),
                 from_number=number,
                 send_at=send_at,
+                channel="portal",  # a person pressing send (automated when scheduled)
                 actor=request.user,
             )
         except ApplicationError as exc:
@@ -563,6 +564,7 @@ class ThreadReplyView(TenantMixin, View):
                 kind="conversational",
                 contact=contact,
                 reply_to=last_inbound,
+                channel="inbox",
                 actor=request.user,
             )
         except ApplicationError as exc:

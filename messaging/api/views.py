@@ -58,7 +58,14 @@ class MessageSerializer(serializers.Serializer):
     broadcast = serializers.UUIDField(source="broadcast.uuid", default=None, allow_null=True)
     encoding = serializers.CharField()
     segments = serializers.IntegerField()
-    automated = serializers.BooleanField()
+    automated = serializers.BooleanField(
+        help_text=(
+            "Decided by where the message comes from, never by the request: every API, "
+            "scheduled, broadcast and keyword message is automated (it needs a campaign "
+            "registered as automated); only a person pressing send in the portal is not. "
+            "An `automated` field in a request is ignored."
+        )
+    )
     idempotency_key = serializers.CharField(allow_null=True)
     provider_id = serializers.CharField()
     error_code = serializers.CharField()
@@ -92,7 +99,7 @@ MESSAGE_EXAMPLE: dict[str, Any] = {
     "broadcast": None,
     "encoding": "GSM-7",
     "segments": 1,
-    "automated": False,
+    "automated": True,
     "idempotency_key": "order-1234-reminder",
     "provider_id": "",
     "error_code": "",
@@ -346,6 +353,7 @@ class MessageListCreateApi(TenantListAPIView):
             send_at=send_at,
             expires_at=data.get("expires_at"),
             idempotency_key=key or None,
+            channel="api",  # automated, whatever the request says
         )
         message = selectors.message_get(business=self.business, message_uuid=message.uuid)
         return Response(self.OutputSerializer(message).data, status=status.HTTP_201_CREATED)

@@ -29,7 +29,7 @@ def double_opt_in_send(*, form, contact, event) -> None:
             kind="transactional",
             contact=contact,
             from_number=number,
-            automated=True,
+            channel="system",
             purpose="double_opt_in",
             idempotency_key=f"doi:{event.uuid}",
         )

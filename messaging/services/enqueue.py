@@ -17,7 +17,14 @@ from consent.phones import InvalidPhone, normalize
 from consent.services import contact_get_or_create
 
 from ..errors import MessageStateConflict, ValidationFailed
-from ..gates import SYSTEM_PURPOSES, Candidate, Decision, message_gates
+from ..gates import (
+    CHANNELS,
+    SYSTEM_PURPOSES,
+    Candidate,
+    Decision,
+    automated_for,
+    message_gates,
+)
 from ..models import (
     KINDS,
     PRIORITY_BULK,
@@ -61,8 +68,23 @@ def _pick_number(*, business: Business, reply_to: Message | None, contact):
     return phone_numbers_for_sending(business=business).order_by("e164").first()
 
 
-def _validate(*, business, body, kind, purpose, contact, to_phone) -> tuple[str, Any]:
+def _reply_to_at(reply_to: Message | None, contact) -> datetime | None:
+    """When the contact's own text that this reply answers arrived; None when ``reply_to``
+    is not an inbound text of this contact (then the message is no reply for consent)."""
+    if (
+        reply_to is None
+        or reply_to.direction != Message.Direction.INBOUND
+        or contact is None
+        or reply_to.contact_id != contact.pk
+    ):
+        return None
+    return reply_to.created_at
+
+
+def _validate(*, business, body, kind, purpose, contact, to_phone, channel) -> tuple[str, Any]:
     errors: dict[str, list[str]] = {}
+    if channel not in CHANNELS:
+        errors["channel"] = [f"Unknown channel; use one of {', '.join(CHANNELS)}."]
     if kind not in KINDS:
         errors["kind"] = [f"Unknown kind; use one of {', '.join(KINDS)}."]
     if purpose not in PURPOSES:
@@ -114,8 +136,10 @@ def _build(
     now,
 ) -> Message:
     """The Message row for a decided enqueue (not saved): status and reasons from the
-    decision, its send time (``due``, or the end of quiet hours) and validity."""
+    decision, the kind the gates judged (marketing when the content reads so), its send
+    time (``due``, or the end of quiet hours) and validity."""
     is_reply = reply_to is not None
+    kind = decision.kind or kind
     info = segment_info(body)
     message = Message(
         business=business,
@@ -161,6 +185,7 @@ def message_enqueue(
     contact=None,
     to_phone: str | None = None,
     from_number=None,
+    channel: str = "api",
     automated: bool = False,
     purpose: str = "",
     reply_to: Message | None = None,
@@ -172,7 +197,11 @@ def message_enqueue(
     broadcast: Broadcast | None = None,
 ) -> Message:
     """Create an outbound message after every gate; returns it whatever the decision
-    (QUEUED, SCHEDULED, HELD or BLOCKED with reasons). Raises only for invalid input."""
+    (QUEUED, SCHEDULED, HELD or BLOCKED with reasons). Raises only for invalid input.
+
+    ``channel`` (``gates.CHANNELS``) decides whether it is automated: everything but a
+    person's send-now in the portal or the inbox. ``automated=True`` can only add to that
+    (a caller that knows better), never take it away."""
     if idempotency_key:
         existing = Message.objects.filter(
             business=business, idempotency_key=idempotency_key
@@ -180,7 +209,16 @@ def message_enqueue(
         if existing is not None:
             return existing
     phone, contact = _validate(
-        business=business, body=body, kind=kind, purpose=purpose, contact=contact, to_phone=to_phone
+        business=business,
+        body=body,
+        kind=kind,
+        purpose=purpose,
+        contact=contact,
+        to_phone=to_phone,
+        channel=channel,
+    )
+    automated = automated or automated_for(
+        channel=channel, scheduled=send_at is not None, purpose=purpose
     )
     if contact is None:
         contact, _ = contact_get_or_create(business=business, phone=phone)
@@ -198,7 +236,7 @@ def message_enqueue(
                 from_number=from_number,
                 automated=automated,
                 purpose=purpose,
-                is_reply=reply_to is not None,
+                reply_to_at=_reply_to_at(reply_to, contact),
                 to_phone=phone,
                 due=due,
             )
@@ -257,7 +295,8 @@ class Outgoing:
     body: str
     kind: str
     from_number: Any
-    automated: bool = False
+    channel: str = "api"
+    automated: bool = False  # can only add to what the channel says
     purpose: str = ""
     priority: int | None = None
     send_at: datetime | None = None
@@ -283,6 +322,7 @@ def message_enqueue_many(*, business: Business, items: list[Outgoing], actor=Non
                 purpose=it.purpose,
                 contact=it.contact,
                 to_phone=None,
+                channel=it.channel,
             )
         except ValidationFailed as exc:
             for name, msgs in (exc.fields or {}).items():
@@ -309,6 +349,11 @@ def message_enqueue_many(*, business: Business, items: list[Outgoing], actor=Non
     ]
     now = timezone.now()
     dues = [max(it.send_at, now) if it.send_at else now for _, it in fresh]
+    automated = [
+        it.automated
+        or automated_for(channel=it.channel, scheduled=it.send_at is not None, purpose=it.purpose)
+        for _, it in fresh
+    ]
     decisions = message_gates(
         business=business,
         items=[
@@ -317,17 +362,17 @@ def message_enqueue_many(*, business: Business, items: list[Outgoing], actor=Non
                 body=it.body,
                 kind=it.kind,
                 from_number=it.from_number,
-                automated=it.automated,
+                automated=auto,
                 purpose=it.purpose,
                 to_phone=phones[i],
                 due=due,
             )
-            for (i, it), due in zip(fresh, dues, strict=True)
+            for (i, it), due, auto in zip(fresh, dues, automated, strict=True)
         ],
         now=now,
     )
     built: dict[int, Message] = {}
-    for (i, it), due, decision in zip(fresh, dues, decisions, strict=True):
+    for (i, it), due, auto, decision in zip(fresh, dues, automated, decisions, strict=True):
         built[i] = _build(
             business=business,
             contact=it.contact,
@@ -335,7 +380,7 @@ def message_enqueue_many(*, business: Business, items: list[Outgoing], actor=Non
             body=it.body,
             kind=it.kind,
             from_number=it.from_number,
-            automated=it.automated,
+            automated=auto,
             purpose=it.purpose,
             reply_to=None,
             priority=it.priority,

@@ -20,7 +20,10 @@ def test_staff_release_or_reject_held(staff_client, business, monkeypatch, actio
     number = sending_number(business=business)
     contact = consenting_contact(business=business, number=number)
     held = services.message_enqueue(
-        business=business, body="Loan?", kind="transactional", contact=contact
+        business=business,
+        body="Loan? Reply STOP to opt out.",
+        kind="transactional",
+        contact=contact,
     )
     assert held.status == "HELD"
     client = staff_client

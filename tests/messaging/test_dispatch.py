@@ -48,7 +48,11 @@ def _enqueue(business, number, n, kind="transactional", **kw):
         contact = consenting_contact(business=business, number=number)
         out.append(
             services.message_enqueue(
-                business=business, body="Your visit is at 3pm.", kind=kind, contact=contact, **kw
+                business=business,
+                body="Your visit is at 3pm. Reply STOP to opt out.",
+                kind=kind,
+                contact=contact,
+                **kw,
             )
         )
     return out
@@ -87,7 +91,10 @@ def test_drain_respects_the_cap_then_continues_after_the_window(business, number
 def test_cap_counts_segments(business, number, provider):
     contact = consenting_contact(business=business, number=number)
     long = services.message_enqueue(
-        business=business, body="x" * 400, kind="transactional", contact=contact
+        business=business,
+        body="x" * 378 + " Reply STOP to opt out.",
+        kind="transactional",
+        contact=contact,
     )
     assert long.segments == 3
     _enqueue(business, number, 3)

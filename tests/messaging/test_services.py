@@ -32,7 +32,10 @@ def contact(business, number):
 
 def test_enqueue_queues_with_segments_and_priority(business, number, contact):
     m = services.message_enqueue(
-        business=business, body="Hi € there", kind="transactional", contact=contact
+        business=business,
+        body="Hi € there. Reply STOP to opt out.",
+        kind="transactional",
+        contact=contact,
     )
     assert m.status == S.QUEUED
     assert (m.encoding, m.segments) == ("GSM-7", 1)
@@ -78,7 +81,10 @@ def test_policy_review_holds(business, number, contact, monkeypatch):
     review = Decision((Reason("content.test", "lending", "review", "Looks like a loan offer."),))
     monkeypatch.setattr("policies.services.message_check", lambda **kw: review)
     m = services.message_enqueue(
-        business=business, body="Loans!", kind="transactional", contact=contact
+        business=business,
+        body="Loans! Reply STOP to opt out.",
+        kind="transactional",
+        contact=contact,
     )
     assert m.status == S.HELD
     assert m.reasons[0]["gate"] == "policy" and m.reasons[0]["detail"]["categories"] == ["lending"]
@@ -139,7 +145,10 @@ def test_quiet_hours_defer_at_enqueue(business, number, contact, monkeypatch):
     assert m.reasons[0]["code"] == "quiet_hours_deferred"
     # Transactional messages are not solicitations: no deferral.
     t = services.message_enqueue(
-        business=business, body="Receipt", kind="transactional", contact=contact
+        business=business,
+        body="Receipt. Reply STOP to opt out.",
+        kind="transactional",
+        contact=contact,
     )
     assert t.status == S.QUEUED
 
@@ -147,7 +156,11 @@ def test_quiet_hours_defer_at_enqueue(business, number, contact, monkeypatch):
 def test_send_at_schedules_and_cancel(business, number, contact):
     later = timezone.now() + timezone.timedelta(hours=2)
     m = services.message_enqueue(
-        business=business, body="Later", kind="transactional", contact=contact, send_at=later
+        business=business,
+        body="Later. Reply STOP to opt out.",
+        kind="transactional",
+        contact=contact,
+        send_at=later,
     )
     assert m.status == S.SCHEDULED and m.send_after == later
     canceled = services.message_cancel(business=business, message=m)
@@ -426,7 +439,7 @@ def test_selectors_scope_by_business_and_report_outcomes(business, other_busines
     b = services.broadcast_create(
         business=business,
         name="B",
-        body="Hello",
+        body="Hello. Reply STOP to opt out.",
         kind="transactional",
         from_number=number,
         tags=["t"],
@@ -483,7 +496,12 @@ def test_a_reply_goes_from_the_line_the_person_texted_with_reply_priority(busine
         provider="simulated",
     )
     reply = services.message_enqueue(
-        business=business, body="3pm.", kind="conversational", contact=contact, reply_to=inbound
+        business=business,
+        body="3pm.",
+        kind="conversational",
+        contact=contact,
+        reply_to=inbound,
+        channel="inbox",
     )
     assert reply.status == S.QUEUED
     assert reply.from_number == number != other_line
@@ -514,7 +532,10 @@ def test_a_failing_risk_report_does_not_break_the_send_path(business, number, mo
 
 def test_only_held_messages_can_be_reviewed(business, number, contact):
     m = services.message_enqueue(
-        business=business, body="Hi", kind="transactional", contact=contact
+        business=business,
+        body="Hi. Reply STOP to opt out.",
+        kind="transactional",
+        contact=contact,
     )
     reasons = list(m.reasons)
     with pytest.raises(Conflict):

@@ -33,7 +33,10 @@ def test_drain_number_sends_the_queued_message(business, number, carrier, settin
     monkeypatch.setattr("messaging.tasks.drain_number.apply_async", lambda *a, **k: None)
     contact = consenting_contact(business=business, number=number)
     message = services.message_enqueue(
-        business=business, body="Your visit is at 3pm.", kind="transactional", contact=contact
+        business=business,
+        body="Your visit is at 3pm. Reply STOP to opt out.",
+        kind="transactional",
+        contact=contact,
     )
     tasks.drain_number(number.pk)
     message.refresh_from_db()
@@ -75,9 +78,13 @@ def test_apply_status_callbacks_moves_a_sent_message(client, business, number, m
 def test_broadcast_start_fans_out_by_id(business, number):
     contact = consenting_contact(business=business, number=number, tags=["patients"])
     broadcast = services.broadcast_create(
-        business=business, name="Hours", body="We open at 9 tomorrow.", kind="transactional",
-        from_number=number, tags=["patients"],
-    )  # fmt: skip
+        business=business,
+        name="Hours",
+        body="We open at 9 tomorrow. Reply STOP to opt out.",
+        kind="transactional",
+        from_number=number,
+        tags=["patients"],
+    )
     tasks.broadcast_start(broadcast.pk)
     broadcast.refresh_from_db()
     assert broadcast.status != Broadcast.Status.DRAFT

@@ -62,7 +62,7 @@ def test_cap_holds_with_several_workers_and_a_sigkill(business, send_path, celer
             with transaction.atomic():
                 m = services.message_enqueue(
                     business=business,
-                    body="Reminder: visit tomorrow at 3pm.",
+                    body="Reminder: visit tomorrow at 3pm. Reply STOP to opt out.",
                     kind="transactional",
                     contact=contact,
                     from_number=number,

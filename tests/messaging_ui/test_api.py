@@ -286,7 +286,9 @@ def test_broadcast_lifecycle(api_client, business, number, contact):
     rows = api_client.get(url + "recipients/").json()["results"]
     by_contact = {r["contact"]: r for r in rows}
     assert by_contact[str(unconsented.uuid)]["outcome"]["label"] == "skipped"
-    assert by_contact[str(unconsented.uuid)]["reasons"][0]["code"] == "no_consent"
+    # "20% off" sent as transactional is judged as marketing (issue 16), then refused
+    codes = [r["code"] for r in by_contact[str(unconsented.uuid)]["reasons"]]
+    assert codes == ["reads_as_marketing", "no_consent"]
     assert by_contact[str(second.uuid)]["status"] == "QUEUED"
     skipped = api_client.get(url + "recipients/?outcome=skipped").json()["results"]
     assert [r["contact"] for r in skipped] == [str(unconsented.uuid)]
