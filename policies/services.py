@@ -7,8 +7,10 @@ Signatures of the four gates are the contract other apps code against.
 """
 
 import logging
+import re
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -228,6 +230,58 @@ def campaign_check(
 # --- gate 3: every message ----------------------------------------------------------------------
 
 
+# A business proves control of a domain before links to it pass (CTIA: a link in a text goes
+# to the brand's own domain). The proofs live above policies (campaigns.domains), which
+# registers its reader here from its AppConfig.ready(); without one no domain is proven.
+_verified_domains_source: list[Callable[[Any], list[str]]] = []
+
+
+def verified_domains_source_register(source: Callable[[Any], list[str]]) -> None:
+    """``source(business) -> [domain, ...]``: the business's proven link domains."""
+    _verified_domains_source[:] = [source]
+
+
+def brand_domains_verified(*, business) -> list[str]:
+    """The domains the link check treats as the business's own: only proven ones."""
+    return _verified_domains_source[0](business) if _verified_domains_source else []
+
+
+def _link_host(raw: str) -> str:
+    return re.split(r"[/?#:]", raw.lower().split("://", 1)[-1], maxsplit=1)[0].removeprefix("www.")
+
+
+def _explain_unverified(decision: Decision, *, business, verified: list[str]) -> Decision:
+    """A link to a domain the business lists but has not proved says so, and how to fix it
+    (the engine only knows "not one of your brand domains")."""
+    pending = [
+        d.strip().lower().removeprefix("www.")
+        for d in business.brand_domains or []
+        if d and d.strip().lower().removeprefix("www.") not in verified
+    ]
+    if not pending or not any(r.rule_id == "link.unbranded" for r in decision.reasons):
+        return decision
+    reasons = []
+    for r in decision.reasons:
+        host = _link_host(r.matched) if r.rule_id == "link.unbranded" else ""
+        own = next((d for d in pending if host == d or host.endswith("." + d)), None)
+        if own is None:
+            reasons.append(r)
+            continue
+        reasons.append(
+            Reason(
+                "link.unverified_domain",
+                r.category,
+                r.verdict,
+                f"{own} is listed as your domain but is not verified yet; prove you control it "
+                "(a DNS TXT record or a file on the site, see Link domains) before texting links "
+                "to it.",
+                r.span,
+                r.matched,
+            )
+        )
+    return Decision(tuple(reasons))
+
+
 def _campaign_dict(campaign: Any | None) -> dict | None:
     if campaign is None:
         return None
@@ -242,13 +296,15 @@ def _campaign_dict(campaign: Any | None) -> dict | None:
 def message_precheck(*, business, body: str, kind: str, campaign: Any | None = None) -> Decision:
     """What message_check would say about the content, without recording anything
     (the composer's pre-check)."""
+    verified = brand_domains_verified(business=business)
     decision = engine.check_message(
         body,
         rules_current(),
         kind=kind,
-        brand_domains=list(business.brand_domains or []),
+        brand_domains=verified,
         campaign=_campaign_dict(campaign),
     )
+    decision = _explain_unverified(decision, business=business, verified=verified)
     hold = _hold_reason(business)
     if hold is not None:
         decision = Decision((*decision.reasons, hold))
@@ -280,9 +336,9 @@ def message_check(
     hold placed on the business. Review and block decisions are logged for the business."""
     rules = rules_current()
     camp = _campaign_dict(campaign)
-    decision = engine.check_message(
-        body, rules, kind=kind, brand_domains=list(business.brand_domains or []), campaign=camp
-    )
+    verified = brand_domains_verified(business=business)
+    decision = engine.check_message(body, rules, kind=kind, brand_domains=verified, campaign=camp)
+    decision = _explain_unverified(decision, business=business, verified=verified)
     extra: list[Reason] = []
     hold = _hold_reason(business)
     if hold is not None:

@@ -233,7 +233,8 @@ def _policy_check(campaign: Campaign):
             "vertical": campaign.brand.vertical,
         },
         brand_name=campaign.brand.display_name,
-        brand_domains=list(campaign.business.brand_domains or []),
+        # only proven domains count as the brand's own (campaigns.domains)
+        brand_domains=policies.brand_domains_verified(business=campaign.business),
     )
 
 

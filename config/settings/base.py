@@ -54,6 +54,7 @@ LOCAL_APPS = [
     "accounts.public",
     "policies",
     "campaigns",
+    "campaigns.domains",  # verified link domains (campaigns/domains/README.md)
     "consent",
     "messaging",
 ]

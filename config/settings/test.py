@@ -61,3 +61,9 @@ else:
 # Development tools (benchmarks, load generators, the simulated carrier): local and test
 # settings install them, production never does (devtools/README.md).
 INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]
+
+# Domain checks (campaigns.domains) never reach the internet from tests: the resolver asks a
+# closed loopback port unless a test points it at its own DNS stub.
+DOMAINS_DNS_NAMESERVERS = ["127.0.0.1"]
+DOMAINS_DNS_PORT = 9
+DOMAINS_TIMEOUT = 1.0

@@ -42,6 +42,17 @@ def _release_data(business, kwargs):
     return {"confirm": number.e164 if number else ""}
 
 
+def _domain(business):
+    from campaigns.domains.models import BrandDomain
+
+    # verified already: "Check now" answers without a network call
+    return {
+        "domain_uuid": BrandDomain.objects.get(
+            business=business, domain=business.brand_domains[0]
+        ).uuid
+    }
+
+
 M = Cap.MANAGE_CAMPAIGNS
 RULES = {
     "campaigns:registry-webhook": Rule(
@@ -70,6 +81,8 @@ RULES = {
         "portal", cap=M, method="post", kwargs=_number, data=_assign_data
     ),
     "campaigns:number-release": Rule("portal", cap=M, kwargs=_number),
+    "domains:list": Rule("portal", cap=Cap.VIEW),
+    "domains:check": Rule("portal", cap=M, method="post", kwargs=_domain),
     # API
     "api-brands": Rule("api", cap=Cap.VIEW),
     "api-brand": Rule("api", cap=Cap.VIEW, kwargs=_brand),

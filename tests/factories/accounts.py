@@ -3,6 +3,7 @@ from factory.django import DjangoModelFactory
 
 from accounts.models import Business, Membership, User
 from accounts.roles import Role
+from campaigns.domains.models import BrandDomain
 
 PASSWORD = "correct-horse-battery-9"
 # valid by Django's and DRF's validators (they allow 320 characters), longer than the 254
@@ -45,6 +46,7 @@ class UserFactory(DjangoModelFactory):
 class BusinessFactory(DjangoModelFactory):
     class Meta:
         model = Business
+        skip_postgeneration_save = True  # domains_verified writes its own rows
 
     legal_name = factory.Sequence(lambda n: f"Bright Smile Dental {n} LLC")
     display_name = factory.Sequence(lambda n: f"Bright Smile {n}")
@@ -52,6 +54,25 @@ class BusinessFactory(DjangoModelFactory):
     brand_domains = factory.LazyAttribute(lambda o: [o.website.split("//")[1]])
     industry_description = "Family dental clinic: check-ups, cleanings and whitening."
     vetting_status = Business.Vetting.APPROVED
+
+    @factory.post_generation
+    def domains_verified(obj, create, extracted, **kwargs):
+        """Its brand domains are proven (campaigns.domains), as an approved business's would
+        be; ``BusinessFactory(domains_verified=False)`` leaves them unproven."""
+        if create and extracted is not False:
+            BrandDomain.objects.bulk_create(
+                [
+                    BrandDomain(
+                        business=obj,
+                        domain=d,
+                        token=f"factory-{obj.pk}",
+                        status=BrandDomain.Status.VERIFIED,
+                        method=BrandDomain.Method.STAFF,
+                        verified_at=obj.created_at,
+                    )
+                    for d in dict.fromkeys(obj.brand_domains or [])
+                ]
+            )
 
 
 class MembershipFactory(DjangoModelFactory):
