@@ -112,9 +112,17 @@ class AcceptInvitationForm(forms.Form):
 class BusinessProfileForm(forms.Form):
     display_name = forms.CharField(label="Name your clients know", max_length=255)
     website = forms.URLField(label="Website", assume_scheme="https")
+    industry_description = forms.CharField(
+        label="What your business does",
+        max_length=2000,
+        required=False,  # left empty: unchanged (a description cannot be cleared)
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="A sentence or two. A change is screened again, as at sign-up.",
+    )
     brand_domains = forms.CharField(
         label="Your link domains",
-        help_text="Domains your texts may link to, separated by commas (e.g. brightsmile.com).",
+        help_text="Domains your texts may link to, separated by commas (e.g. brightsmile.com). "
+        "Links to a domain pass once you verify it on the Link domains page.",
     )
     time_zone = forms.ChoiceField(label="Time zone", choices=US_TIME_ZONES)
 

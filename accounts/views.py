@@ -309,17 +309,52 @@ class BusinessProfileView(TenantMixin, FormView):
             "display_name": b.display_name,
             "website": b.website,
             "brand_domains": ", ".join(b.brand_domains),
+            "industry_description": b.industry_description,
             "time_zone": b.time_zone,
         }
 
+    # what the sign-up screen judged: a change runs it again
+    SCREENED = {"display_name": "name", "website": "website", "industry_description": "description"}
+
     def form_valid(self, form):
-        services.business_update_profile(
-            business=self.business,
-            actor=signed_in_user(self.request),
-            ip=client_ip(self.request),
-            **form.cleaned_data,
-        )
-        messages.success(self.request, "Business profile saved.")
+        from policies import services as policies  # the sign-up screen again (interface layer)
+
+        actor, ip = signed_in_user(self.request), client_ip(self.request)
+        before = {f: getattr(self.business, f) for f in self.SCREENED}
+        fields = dict(form.cleaned_data)
+        if not fields.get("industry_description", "").strip():
+            fields.pop("industry_description", None)  # left empty: unchanged
+        with transaction.atomic():
+            business = services.business_update_profile(
+                business=self.business, actor=actor, ip=ip, **fields
+            )
+            changed = [
+                label for f, label in self.SCREENED.items() if getattr(business, f) != before[f]
+            ]
+            screening = None
+            if changed and business.vetting_status != business.Vetting.TERMINATED:
+                screening = policies.business_rescreen(
+                    business=business,
+                    name="\n".join(n for n in (business.legal_name, business.display_name) if n),
+                    industry_description=business.industry_description,
+                    website=business.website,
+                    changed=changed,
+                    actor=actor,
+                    ip=ip,
+                )
+        if screening is not None and screening.decision == "block":
+            messages.error(
+                self.request,
+                "Saved, but we cannot accept the business it now describes: "
+                + " ".join(r["message"] for r in screening.reasons)
+                + " Sending is held until our compliance team reviews the change.",
+            )
+        elif screening is not None and screening.decision == "review":
+            messages.warning(
+                self.request, "Business profile saved. Our compliance team will review the change."
+            )
+        else:
+            messages.success(self.request, "Business profile saved.")
         return HttpResponseRedirect(self.get_success_url())
 
 

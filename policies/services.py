@@ -181,6 +181,11 @@ def screening_decide(
     target = Business.Vetting.APPROVED if approve else Business.Vetting.TERMINATED
     if business.vetting_status != target:
         business_set_vetting(business=business, to_status=target, reason=reason, actor=actor, ip=ip)
+    if approve and Strike.objects.filter(business=business, active=True).count() < _setting(
+        "POLICY_STRIKES_HOLD", 2
+    ):
+        # a re-screen that blocked held sending pending this review (business_rescreen)
+        hold_release(business=business, actor=actor, reason=reason, ip=ip, missing_ok=True)
     screening.status = (
         BusinessScreening.Status.APPROVED if approve else BusinessScreening.Status.REJECTED
     )
@@ -196,6 +201,44 @@ def screening_decide(
         ip=ip,
         detail={"reason": reason},
     )
+    return screening
+
+
+def business_rescreen(
+    *,
+    business,
+    name: str,
+    industry_description: str,
+    website: str,
+    changed: list[str],
+    actor=None,
+    ip: str | None = None,
+) -> BusinessScreening:
+    """The sign-up screen again, after the business changed what it was screened on (its
+    name, industry description, website or brand). ``block``: sending is held pending
+    review (every message waits as HELD) and the screening waits in the staff queue;
+    ``review``: the staff queue; ``allow``: recorded as clear. Staff approving the screening
+    release the hold (``screening_decide``); rejecting it closes the business."""
+    decision = business_screen(
+        name=name, industry_description=industry_description, website=website
+    )
+    screening = screening_record(
+        business=business,
+        name=name,
+        industry_description=industry_description,
+        website=website,
+        decision=decision,
+        actor=actor,
+        ip=ip,
+    )
+    if decision.decision == "block":
+        why = " ".join(r.message for r in decision.reasons)
+        _hold_place(
+            business=business,
+            reason=f"Your changed {', '.join(changed)} describes a business we cannot accept: "
+            f"{why} Messages wait until our compliance team reviews the change.",
+            detail={"screening": str(screening.uuid), "changed": changed},
+        )
     return screening
 
 
@@ -567,25 +610,28 @@ def _consequences(*, business) -> None:
                 actor=None,
             )
     elif active >= hold_at:
-        reason = (
-            f"{active} active policy strikes; new messages wait for a review by our "
-            "compliance team."
+        _hold_place(
+            business=business,
+            reason=f"{active} active policy strikes; new messages wait for a review by our "
+            "compliance team.",
+            detail={"strikes": active},
         )
-        hold, created = PolicyHold.objects.get_or_create(
-            business=business, defaults={"reason": reason}
+
+
+def _hold_place(*, business, reason: str, detail: dict) -> PolicyHold:
+    """Hold the business's sending (a new hold, or a released one again); audited when it
+    starts. An active hold keeps its first reason."""
+    hold, created = PolicyHold.objects.get_or_create(business=business, defaults={"reason": reason})
+    if not created and not hold.active:
+        hold.active, hold.reason, hold.released_at, hold.released_by = True, reason, None, None
+        hold.created_at = timezone.now()
+        hold.save()
+        created = True
+    if created:
+        audit_record(
+            action="policy.hold", obj=hold, business=business, detail={**detail, "reason": reason}
         )
-        if not created and not hold.active:
-            hold.active, hold.reason, hold.released_at, hold.released_by = True, reason, None, None
-            hold.created_at = timezone.now()
-            hold.save()
-            created = True
-        if created:
-            audit_record(
-                action="policy.hold",
-                obj=hold,
-                business=business,
-                detail={"strikes": active, "reason": reason},
-            )
+    return hold
 
 
 @transaction.atomic
@@ -609,7 +655,10 @@ def strike_clear(*, strike: Strike, actor, reason: str, ip: str | None = None) -
         detail={"reason": reason},
     )
     remaining = Strike.objects.filter(business=strike.business, active=True).count()
-    if remaining < _setting("POLICY_STRIKES_HOLD", 2):
+    rescreen_open = BusinessScreening.objects.filter(
+        business=strike.business, status=BusinessScreening.Status.OPEN, decision="block"
+    ).exists()  # that hold is lifted by deciding the screening, not by clearing strikes
+    if remaining < _setting("POLICY_STRIKES_HOLD", 2) and not rescreen_open:
         hold_release(business=strike.business, actor=actor, reason=reason, ip=ip, missing_ok=True)
     return strike
 

@@ -9,11 +9,34 @@ from django.utils import timezone
 from accounts.errors import Conflict, ValidationFailed
 from accounts.models import Business, User
 from accounts.services import audit_record
+from policies import services as policies
 
 from .. import rules, tcr
 from ..models import Brand
 from ..registrars import BrandResult, RegistryError, get_registrar
 from ..registrars.tcr import brand_result
+
+# What a brand says about who the business is: a change screens the business again
+SCREENED = {"display_name": "brand name", "company_name": "legal name", "website": "website"}
+
+
+def _rescreen(*, brand: Brand, changed: list[str], actor: User | None, ip: str | None) -> None:
+    """A new or changed brand name or website runs the sign-up screen again
+    (``policies.business_rescreen``: block holds sending pending review, review goes to the
+    staff queue); a closed business has nothing left to screen."""
+    business = brand.business
+    fields = [SCREENED[f] for f in changed if f in SCREENED]
+    if not fields or business.vetting_status == Business.Vetting.TERMINATED:
+        return
+    policies.business_rescreen(
+        business=business,
+        name="\n".join(n for n in (brand.company_name, brand.display_name) if n),
+        industry_description=business.industry_description,
+        website=brand.website or business.website,
+        changed=fields,
+        actor=actor,
+        ip=ip,
+    )
 
 
 def _refuse_unknown(fields: dict, allowed: list[str]) -> None:
@@ -37,6 +60,7 @@ def brand_create(
         action="campaigns.brand.create", obj=brand, actor=actor, business=business,
         detail={"entity_type": brand.entity_type}, ip=ip,
     )  # fmt: skip
+    _rescreen(brand=brand, changed=list(SCREENED), actor=actor, ip=ip)
     return brand
 
 
@@ -53,6 +77,7 @@ def brand_update(
         )
     data = rules.normalize(fields)
     current = {f: getattr(brand, f) for f in tcr.BRAND_FIELDS}
+    changed = [f for f, v in data.items() if current.get(f) != v]
     errors = rules.brand_errors({**current, **data})
     if errors:
         raise ValidationFailed(fields=errors)
@@ -64,6 +89,7 @@ def brand_update(
         action="campaigns.brand.update", obj=brand, actor=actor, business=brand.business,
         detail={"fields": sorted(data)}, ip=ip,
     )  # fmt: skip
+    _rescreen(brand=brand, changed=changed, actor=actor, ip=ip)
     return brand
 
 
