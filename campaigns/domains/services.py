@@ -1,6 +1,7 @@
 """Every write of verified link domains: the rows for the listed domains, checks, staff."""
 
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -63,6 +64,12 @@ def brand_domain_check(
     """Look for the proof now: the DNS record first, then the file. Network calls happen
     outside any transaction; the result is recorded (and audited when it verifies)."""
     if domain.status == BrandDomain.Status.VERIFIED:
+        return domain
+    # "Check now" pressed again and again must not make us hammer someone's DNS and site
+    pause = float(getattr(settings, "DOMAINS_CHECK_INTERVAL", 10.0))
+    if domain.last_checked_at and timezone.now() - domain.last_checked_at < timedelta(
+        seconds=pause
+    ):
         return domain
     config = probe_config()
     result = probes.dns_probe(domain=domain.domain, token=domain.token, config=config)

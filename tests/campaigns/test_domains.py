@@ -206,10 +206,16 @@ def test_page_lists_domains_with_status_token_and_instructions(owner_client, unp
     assert "Check now" in html
 
 
-def test_check_now_verifies_and_says_what_it_found(owner_client, business, unproven, dns_stub):
+def test_check_now_verifies_and_says_what_it_found(
+    owner_client, business, unproven, dns_stub, settings
+):
     url = reverse("domains:check", args=[unproven.uuid])
     response = owner_client.post(url, follow=True)
     assert "is not verified yet" in response.content.decode()
+    asked = len(dns_stub.asked)
+    owner_client.post(url)  # pressed again at once: no new look-up
+    assert len(dns_stub.asked) == asked
+    settings.DOMAINS_CHECK_INTERVAL = 0
     dns_stub.add("brightsmile.test", "TXT", unproven.dns_value)
     response = owner_client.post(url, follow=True)
     html = response.content.decode()
