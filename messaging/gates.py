@@ -308,12 +308,12 @@ def message_gates(
         for it, d in open_items():
             if changed_at is None or it.queued_at is None or it.queued_at >= changed_at:
                 continue
-            content = (it.body, d.kind, getattr(d.campaign, "pk", None), it.purpose, it.automated)
-            if content not in rechecked:
-                rechecked[content] = _recheck_policy(
+            judged = (it.body, d.kind, getattr(d.campaign, "pk", None), it.purpose, it.automated)
+            if judged not in rechecked:
+                rechecked[judged] = _recheck_policy(
                     business=business, item=it, kind=d.kind, campaign=d.campaign
                 )
-            d.add(rechecked[content])
+            d.add(rechecked[judged])
     if "quiet_hours" in gates:
         for it, d in open_items(passing=True):
             until = _quiet_hours_end(business=business, item=it, kind=d.kind, now=it.due or now)
@@ -403,7 +403,7 @@ def _policy(
     messages = [r.message for r in policy.reasons]
     reasons = [r.as_dict() for r in policy.reasons]
     categories = list(policy.categories)
-    decision = policy.decision
+    decision: str = policy.decision
     missing = _automated_opt_out_missing(item, kind)
     if missing:
         messages.append(missing)
