@@ -294,6 +294,8 @@ MESSAGING_MAX_ATTEMPTS = env.int("MESSAGING_MAX_ATTEMPTS", default=5)
 MESSAGING_RETRY_BASE = env.float("MESSAGING_RETRY_BASE", default=2.0)
 MESSAGING_RETRY_CAP = env.float("MESSAGING_RETRY_CAP", default=300.0)
 MESSAGING_VALIDITY_HOURS = env.float("MESSAGING_VALIDITY_HOURS", default=24.0)
+# A reply without consent must answer the contact's own text within this (messaging README).
+MESSAGING_REPLY_WINDOW_HOURS = env.float("MESSAGING_REPLY_WINDOW_HOURS", default=24.0)
 MESSAGING_BATCH_MAX = env.int("MESSAGING_BATCH_MAX", default=100)
 MESSAGING_IN_FLIGHT = env.int("MESSAGING_IN_FLIGHT", default=64)
 MESSAGING_RECOVERY_GRACE = env.float("MESSAGING_RECOVERY_GRACE", default=15.0)
