@@ -6,6 +6,7 @@ import contextlib
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 
@@ -33,7 +34,9 @@ def fault_settings(settings, carrier):
 @pytest.fixture
 def procs(tmp_path):
     """start("worker:w1", "worker:w2", "beat") starts them at once and waits until each is
-    ready; returns {name: Proc}. Everything started is stopped at the end."""
+    ready; returns {name: Proc}. "run_worker:w1" is a worker under the Procfile's supervisor
+    (``manage.py run_worker``: restarted when it exits or stops answering pings, checked
+    every 2 s here). Everything started is stopped at the end."""
     from config.celery_app import app
 
     started: list[Proc] = []
@@ -45,7 +48,14 @@ def procs(tmp_path):
         for spec in specs:
             kind, _, name = spec.partition(":")
             name = name or kind
-            if kind == "worker":
+            if kind == "run_worker":
+                cmd = [
+                    *(sys.executable, "manage.py", "run_worker"),
+                    f"--concurrency={concurrency}",
+                    *("--name", f"{name}-{os.getpid()}@{socket.gethostname()}"),
+                    *("--liveness-interval", "2", "--liveness-misses", "3"),
+                ]
+            elif kind == "worker":
                 cmd = [
                     *(sys.executable, "-m", "celery", "-A", "config", "worker"),
                     f"--concurrency={concurrency}",
