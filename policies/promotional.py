@@ -150,6 +150,7 @@ RULES: tuple[Rule, ...] = (
         STRONG,
     ),
     Rule("percent_off", _rx(r"\bdiscount of \d{1,3}\s?%"), STRONG),
+    Rule("percent_off", _rx(r"\b\d{1,3}\s?%\s?[a-z-]+(?:\s[a-z-]+)?\s+discount\b"), STRONG),
     Rule("money_off", _rx(rf"{_MONEY}\s+off\b"), STRONG),
     Rule("money_off", _rx(rf"\bsave\s+(?:up to\s+|an extra\s+)?{_MONEY}"), STRONG),
     Rule("money_off", _rx(r"\bsave big\b"), STRONG),
@@ -173,6 +174,31 @@ RULES: tuple[Rule, ...] = (
     Rule("deal", _rx(r"\bfor the price of\b"), STRONG),
     Rule("deal", _rx(r"\b0\s?%\s+(?:financing|interest|apr)\b"), STRONG),
     Rule("deal", _rx(r"\b(?:deals|doorbusters?|clearance|markdowns?|marked down)\b"), STRONG),
+    Rule(
+        "deal",
+        _rx(r"\bmark(?:ed|ing)?\s+(?:it|them|these|this|prices|everything)\s+down\b"),
+        STRONG,
+    ),
+    Rule(
+        "deal",
+        _rx(
+            r"\b(?:everything must go|closing[- ]down|going out of business|liquidation|blowout)\b"
+        ),
+        STRONG,
+    ),
+    Rule("deal", _rx(r"\bhappy hour\b"), STRONG),
+    Rule(
+        "deal",
+        _rx(r"\b(?:huge|big|massive|great|incredible|extra|spring|summer|holiday)\s+savings\b"),
+        STRONG,
+    ),
+    Rule("deal", _rx(r"\bsavings\s+(?:event|days|week|weekend)\b"), STRONG),
+    Rule("deal", _rx(rf"\bspend\s+{_MONEY}\s*(?:,|and|&)?\s*(?:get|receive|save|earn)\b"), STRONG),
+    Rule(
+        "deal",
+        _rx(rf"\b(?:get|receive|earn|plus)\s+(?:a\s+)?(?:free\s+)?{_MONEY}\s+gift\s+cards?\b"),
+        STRONG,
+    ),
     Rule("deal", _rx(r"\b(?:deal|steal)s? of the (?:day|week)\b"), STRONG),
     Rule("deal", _rx(r"\b(?:black friday|cyber monday|prime day)\b"), STRONG),
     Rule("deal", _rx(r"\bprices?\s+(?:slashed|dropped|cut|drop)\b"), STRONG),
@@ -239,6 +265,8 @@ RULES: tuple[Rule, ...] = (
         STRONG,
     ),
     Rule("free_offer", _rx(r"\bgift with purchase\b"), STRONG),
+    Rule("free_offer", _rx(r"\bfree\s+(?:when|if)\s+you\b"), STRONG),
+    Rule("free_offer", _rx(r"\b(?:we'll|we will|we'd)\s+(?:include|add|throw in)\b"), STRONG),
     Rule(
         "free_offer",
         _rx(r"\b(?:eat|eats|train|trains|ride|rides|stay|stays|drink|drinks)\s+free\b"),
@@ -264,10 +292,23 @@ RULES: tuple[Rule, ...] = (
     Rule("price_pitch", _rx(rf"{_MONEY}\s*(?:and up|& up|\+ only)\b"), STRONG),
     Rule("price_pitch", _rx(rf"\b{_NUM}\s+(?:[a-z-]+\s){{0,2}}for\s+{_MONEY}"), STRONG),
     Rule(
+        "price_pitch",
+        _rx(
+            rf"\b{_NUM}\s+(?:months?|weeks?|days?)\s+(?:of\s+[a-z-]+\s+)?for\s+(?:just\s+)?{_MONEY}"
+        ),
+        STRONG,
+    ),
+    Rule(
         "price_pitch", _rx(rf"\b(?:dinner|lunch|brunch|meal)\s+for\s+(?:two|2)\s+{_MONEY}"), STRONG
     ),
     # --- programmes and launches ----------------------------------------------------------
     Rule("loyalty", _rx(r"\b(?:refer|bring)\s+a\s+friend\b"), STRONG),
+    Rule("loyalty", _rx(r"\breferral\s+(?:program|programme|bonus|reward|credit)s?\b"), STRONG),
+    Rule(
+        "loyalty",
+        _rx(r"\b(?:loyalty|rewards|vip)\s+(?:club|program|programme)\b"),
+        STRONG,
+    ),
     Rule("loyalty", _rx(r"\b(?:double|triple|2x|3x|bonus)\s+(?:points|rewards|miles)\b"), STRONG),
     Rule("loyalty", _rx(r"\bmembers\s+(?:save|get|enjoy)\b"), STRONG),
     Rule("loyalty", _rx(r"\bvip\b"), STRONG),

@@ -4,9 +4,10 @@
     manage.py promo_score [--dir DIR] [--json PATH] [-v 2 lists the misses]
 
 ``near_misses`` is the development set (the rules were tuned on it; the target applies to
-it). ``holdout`` was written after the first rules and scored precision 0.929 / recall 0.650
-before one round of general fixes (so it is no longer unseen); ``holdout2`` was written after
-those and never tuned on: its figures are the honest ones for text the rules have not seen.
+it). The others were each written before the classifier saw them, then scored once:
+``holdout`` (0.929 / 0.650) and ``holdout2`` (1.000 / 0.550) were then used for a round of
+general fixes each, so they are no longer unseen; ``holdout3`` has never been tuned on: its
+figures are the honest ones for text the rules have not seen.
 """
 
 import json
@@ -19,7 +20,11 @@ from policies.promotional import score
 
 TARGETS = {"precision": 0.95, "recall": 0.95}
 TARGET_SET = "near_misses"
-STATUS = {"holdout": "(tuned on once)", "holdout2": "(never tuned on)"}
+STATUS = {
+    "holdout": "(tuned on once)",
+    "holdout2": "(tuned on once)",
+    "holdout3": "(never tuned on)",
+}
 
 
 class Command(BaseCommand):
