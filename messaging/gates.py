@@ -101,7 +101,7 @@ def automated_for(*, channel: str, scheduled: bool = False, purpose: str = "") -
 
 
 def reply_window() -> timedelta:
-    return timedelta(hours=getattr(settings, "MESSAGING_REPLY_WINDOW_HOURS", 24.0))
+    return timedelta(hours=settings.MESSAGING_REPLY_WINDOW_HOURS)
 
 
 @dataclass
