@@ -6,14 +6,16 @@ staff-labelled exports dropped into ``policies/corpus/labels/`` (``policy_export
 The held-out and frozen sets are never read here.
 """
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from django.conf import settings
 
 from .engine import learned
+from .engine.compiler import CompiledRules
 from .engine.knowledge import shipped_knowledge
-from .scoring import load_jsonl
+from .scoring import Score, load_jsonl, score_businesses, score_messages
 
 BASE = Path(settings.BASE_DIR)
 TRAIN_DIR = BASE / "policies" / "corpus" / "train"
@@ -44,6 +46,33 @@ def train_from_corpus() -> tuple[learned.LearnedModel, dict]:
         "files": [str(p.relative_to(BASE)) for g in ("message", "business") for p in paths[g]],
     }
     return learned.train(rows["message"], rows["business"], shipped_knowledge(), meta)
+
+
+def cross_validated_scores(rules: CompiledRules, folds: int = 5) -> dict[str, Score]:
+    """The training corpus scored by the whole engine, each row by a learned layer that
+    did not see it (k folds; the other training sources stay in every fold)."""
+    paths = corpus_paths()
+    train_files = {
+        "message": TRAIN_DIR / "messages.jsonl",
+        "business": TRAIN_DIR / "businesses.jsonl",
+    }
+    own = {g: load_jsonl(p) if p.exists() else [] for g, p in train_files.items()}
+    other = {g: [r for p in paths[g] if p != train_files[g] for r in load_jsonl(p)] for g in paths}
+    k = shipped_knowledge()
+    out = {"message": Score(), "business": Score()}
+    for f in range(folds):
+        fold = {g: [r for i, r in enumerate(own[g]) if i % folds != f] for g in own}
+        model, _ = learned.train(
+            fold["message"] + other["message"], fold["business"] + other["business"], k, {}
+        )
+        held = dataclasses.replace(rules, knowledge=k, learned=model)
+        out["message"].add(
+            score_messages([r for i, r in enumerate(own["message"]) if i % folds == f], held)
+        )
+        out["business"].add(
+            score_businesses([r for i, r in enumerate(own["business"]) if i % folds == f], held)
+        )
+    return out
 
 
 # --- staff decisions -> labelled rows ----------------------------------------------------

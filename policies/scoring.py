@@ -16,6 +16,7 @@ class Score:
     caught: int = 0  # expected block, got block
     clean: int = 0
     false_flags: int = 0  # expected allow, got review or block
+    opt_out_only: int = 0  # ... of which flagged for nothing but missing opt-out language
     evasive: int = 0
     evasive_caught: int = 0
     category_right: int = 0
@@ -33,6 +34,30 @@ class Score:
         return self.caught / flagged if flagged else 1.0
 
     @property
+    def content_precision(self) -> float:
+        """Precision when a clean text flagged only for a missing "Reply STOP" is not counted
+        (a compliance rule, not what the text offers)."""
+        flagged = self.caught + self.false_flags - self.opt_out_only
+        return self.caught / flagged if flagged else 1.0
+
+    def add(self, other: "Score") -> None:
+        for f in [
+            "total",
+            "positives",
+            "caught",
+            "clean",
+            "false_flags",
+            "opt_out_only",
+            "evasive",
+            "evasive_caught",
+            "category_right",
+        ]:
+            setattr(self, f, getattr(self, f) + getattr(other, f))
+        self.misses += other.misses
+        self.false += other.false
+        self.wrong_category += other.wrong_category
+
+    @property
     def evasive_recall(self) -> float:
         return self.evasive_caught / self.evasive if self.evasive else 1.0
 
@@ -47,6 +72,8 @@ class Score:
             "clean": self.clean,
             "block_recall": round(self.recall, 4),
             "precision": round(self.precision, 4),
+            "precision_content": round(self.content_precision, 4),
+            "opt_out_only_flags": self.opt_out_only,
             "evasive_items": self.evasive,
             "evasive_recall": round(self.evasive_recall, 4),
             "category_accuracy": round(self.category_accuracy, 4),
@@ -82,6 +109,8 @@ def _tally(score: Score, row: dict, got: dict) -> None:
         score.clean += 1
         if decision != "allow":
             score.false_flags += 1
+            if got["categories"] == ["missing_opt_out"]:
+                score.opt_out_only += 1
             score.false.append(
                 {**row, "got": got["categories"], "why": [r["message"] for r in got["reasons"]]}
             )
@@ -90,6 +119,8 @@ def _tally(score: Score, row: dict, got: dict) -> None:
 def score_messages(rows: list[dict], rules: CompiledRules) -> Score:
     score = Score()
     for row in rows:
+        if "expected" not in row:  # a set of clean near misses (promotional wording)
+            row = {**row, "expected": "allow", "kind": row.get("declared_kind", "marketing")}
         got = check_message(
             row["body"],
             rules,

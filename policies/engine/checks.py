@@ -550,16 +550,19 @@ def _learned_reason(
 ) -> list[Reason]:
     """The learned layer's say: raise an unflagged text to review or block with its own
     reason, or (for a lone plain word the model reads as another sense) overrule a rule."""
-    feats = features(text, rules.knowledge, words)
-    p = model.probability(feats)
     th = model.thresholds
     content = [r for r in reasons if r.category not in _NOT_CONTENT]
     if content:
-        veto = th.get("veto", -1.0)
-        lone_words = all(r.rule_id in model_words(rules) for r in content)
-        if p < veto and lone_words and not any(r.category == "evasion" for r in reasons):
+        lone = model_words(rules)
+        if any(r.category == "evasion" for r in reasons) or not all(
+            r.rule_id in lone for r in content
+        ):
+            return reasons  # nothing the model could overrule (and nothing to add)
+        if model.probability(features(text, rules.knowledge, words)) < th.get("veto", -1.0):
             return [r for r in reasons if r.category in _NOT_CONTENT]
         return reasons
+    feats = features(text, rules.knowledge, words)
+    p = model.probability(feats)
     verdict = "block" if p >= th["block"] else "review" if p >= th["review"] else None
     if verdict is None or model.nb_allows(feats):
         return reasons

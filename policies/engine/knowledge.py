@@ -31,6 +31,11 @@ class Intent:
     label: str
     regex: "re.Pattern[str]"
     explain: str
+    needs: tuple[str, ...] = ()  # the lowercased text must contain one of these (speed)
+
+    @property
+    def needs_rx(self) -> "re.Pattern[str]":
+        return _needs_rx(self.needs)
 
 
 @dataclass
@@ -49,12 +54,22 @@ class Knowledge:
     intents: list[Intent] = field(default_factory=list)
 
 
+@lru_cache(maxsize=256)
+def _needs_rx(needs: tuple[str, ...]) -> "re.Pattern[str]":
+    return re.compile("|".join(re.escape(n) for n in needs))
+
+
+@lru_cache(maxsize=8)
+def _currency_rx(symbols: frozenset[str]) -> "re.Pattern[str]":
+    return re.compile("[" + re.escape("".join(sorted(symbols))) + "]")
+
+
 def knowledge_path() -> Path:
     return sorted(FIXTURE_DIR.glob("knowledge_*.json"))[-1]
 
 
 def _emoji_names() -> dict[str, str]:
-    names = {}
+    names: dict[str, str] = {}
     for sym, data in emoji.EMOJI_DATA.items():
         key = sym.replace(_VS16, "")
         name = data.get("en", "").strip(":").lower()
@@ -89,6 +104,7 @@ def compile_knowledge(data: dict) -> Knowledge:
                 i.get("label", i["id"]),
                 re.compile(i["regex"], re.IGNORECASE),
                 i.get("explain", ""),
+                tuple(n.lower() for n in i.get("needs", ())),
             )
             for i in data.get("intents", [])
             if i.get("enabled", True)
@@ -124,11 +140,14 @@ def symbols(text: str, k: Knowledge) -> list[tuple[str, tuple[str, ...]]]:
 def cues(text: str, k: Knowledge) -> list[str]:
     """Commerce cues: a price, a quantity, a delivery promise (each at most once)."""
     out = []
-    if any(c in k.currency for c in text) or re.search(
+    if _currency_rx(k.currency).search(text) or re.search(
         r"\b\d+\s?(?:usd|dollars|bucks)\b", text, re.I
     ):
         out.append("price")
-    if k.quantity.search(text):
+    low = text.lower()
+    if (
+        not _NO_QUANTITY.match(text) or "eighth" in low or "quarter" in low or "half" in low
+    ) and k.quantity.search(text):
         out.append("quantity")
     if k.delivery.search(text):
         out.append("delivery")
@@ -169,6 +188,7 @@ def negated(words: list[str], k: Knowledge) -> list[bool]:
     return out
 
 
+_NO_QUANTITY = re.compile(r"^[^0-9]*$")
 _CLAUSE_END = re.compile(r"[.!?;\n|•]")
 _PLAIN_WORD = re.compile(r"[a-z0-9]+")
 
@@ -199,7 +219,10 @@ def negation_cue(text: str, start: int, k: Knowledge) -> int | None:
 
 def intents(text: str, k: Knowledge) -> list[tuple[Intent, tuple[int, int]]]:
     found = []
+    low = text.lower()
     for it in k.intents:
+        if it.needs and not it.needs_rx.search(low):
+            continue
         m = it.regex.search(text)
         if m:
             found.append((it, m.span()))

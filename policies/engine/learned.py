@@ -19,8 +19,8 @@ import hashlib
 import json
 import math
 import random
-from dataclasses import dataclass
-from itertools import pairwise
+from dataclasses import dataclass, field
+from itertools import pairwise, repeat
 from pathlib import Path
 
 from .knowledge import Knowledge, cues, negated, symbols
@@ -32,16 +32,26 @@ MODEL_PATH = Path(__file__).resolve().parent.parent / "fixtures" / "learned_mode
 _DIGITS = str.maketrans("0123456789", "0000000000")
 
 
+_SHAPES: dict[str, str] = {}
+
+
+def _shape(w: str) -> str:
+    """Numbers by shape ("35" and "41" are "<00>"), words as they are; memoised."""
+    s = "<" + w.translate(_DIGITS)[:4] + ">" if w[:1].isdigit() and not w.isalpha() else w
+    if len(_SHAPES) >= 200_000:
+        _SHAPES.clear()
+    _SHAPES[w] = s
+    return s
+
+
 def features(text: str, k: Knowledge, words: list[str] | None = None) -> list[str]:
     """Binary features of ``text``. ``words``: its canonical words if already computed."""
     if words is None:
         words = [w[TEXT] for w in normalise(text).words]
-    neg = negated(words, k)
-    toks = []
-    for w, n in zip(words, neg, strict=True):
-        if w.isdigit() or (w[:1].isdigit() and not w.isalpha()):
-            w = "<" + w.translate(_DIGITS)[:4] + ">"
-        toks.append("not_" + w if n else w)
+    shape = _SHAPES
+    toks = [shape.get(w) or _shape(w) for w in words]
+    if not k.negation_cues.isdisjoint(words) or "free" in words or "not" in words:
+        toks = ["not_" + t if n else t for t, n in zip(toks, negated(words, k), strict=True)]
     out = list(toks)
     out += [a + " " + b for a, b in pairwise(toks)]
     for name, concepts in symbols(text, k):
@@ -60,10 +70,11 @@ class GateModel:
     cat_prior: dict[str, float]  # category -> log prior
     cat_loglik: dict[str, dict[str, float]]  # category -> feature -> log P(f | c)
     cat_unseen: dict[str, float]  # category -> log P of a feature never seen with it
+    _postings: dict[str, list[tuple[str, float]]] | None = field(default=None, repr=False)
 
     def raw(self, feats: list[str]) -> float:
         w = self.weights
-        return self.bias + sum(w.get(f, 0.0) for f in feats) / math.sqrt(len(feats) + 1)
+        return self.bias + sum(map(w.get, feats, repeat(0.0))) / math.sqrt(len(feats) + 1)
 
     def probability(self, feats: list[str]) -> float:
         a, b = self.platt
@@ -75,16 +86,30 @@ class GateModel:
         return self.category(feats, include_allow=True) == ALLOW
 
     def category(self, feats: list[str], include_allow: bool = False) -> str:
+        scores = self._nb_scores(feats)
         best, best_score = "", -math.inf
-        fs = set(feats)
-        for c, prior in self.cat_prior.items():
-            if c == ALLOW and not include_allow:
-                continue
-            ll, unseen = self.cat_loglik[c], self.cat_unseen[c]
-            s = prior + sum(ll.get(f, unseen) for f in fs)
-            if s > best_score:
+        for c, s in scores.items():
+            if (c != ALLOW or include_allow) and s > best_score:
                 best, best_score = c, s
         return best
+
+    def _nb_scores(self, feats: list[str]) -> dict[str, float]:
+        """Log-likelihood per category through an inverted index (feature -> the categories
+        it was seen with): a text costs its features' postings, not features x categories."""
+        if self._postings is None:
+            post: dict[str, list[tuple[str, float]]] = {}
+            for c, ll in self.cat_loglik.items():
+                for f, v in ll.items():
+                    post.setdefault(f, []).append((c, v - self.cat_unseen[c]))
+            self._postings = post
+        fs = set(feats)
+        n = len(fs)
+        scores = {c: p + n * self.cat_unseen[c] for c, p in self.cat_prior.items()}
+        post = self._postings
+        for f in fs:
+            for c, d in post.get(f, ()):
+                scores[c] += d
+        return scores
 
     def as_dict(self) -> dict:
         return {
