@@ -162,6 +162,20 @@ class Campaign(models.Model):
     automated = models.BooleanField(
         default=False, help_text="Registered for automated (non-person-to-person) messaging."
     )
+    # Keyword opt-in (text-to-join): ours, not TCR's (the message flow names the keyword).
+    join_keywords = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="Words people text to your number to sign up, comma-separated (e.g. JOIN).",
+    )
+    join_double_opt_in = models.BooleanField(
+        default=False, help_text="Ask people who text a join word to reply YES first."
+    )
+    join_frequency = models.CharField(
+        max_length=120,
+        default="Msg frequency varies",
+        help_text="How often you text, for the sign-up confirmation (e.g. Up to 4 msgs/month).",
+    )
 
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     status_reason = models.TextField(blank=True)

@@ -49,7 +49,7 @@ LABELS = {
 MUTABLE_AFTER_SUBMISSION = frozenset(
     {"name", "sample1", "sample2", "sample3", "sample4", "sample5", "help_message",
      "message_flow", "auto_renewal"}
-)  # fmt: skip
+) | tcr.JOIN_FIELDS  # ours, not the registry's: changed at any time  # fmt: skip
 
 _KEYWORD = re.compile(r"^[A-Za-z0-9]+$")
 _URL_IN_TEXT = re.compile(
@@ -133,7 +133,7 @@ def _clean_keywords(value: Any) -> Any:
 def normalize(fields: Mapping[str, Any]) -> dict[str, Any]:
     """What a business typed, as stored: keywords, codes and phones in their one form."""
     out = dict(fields)
-    for key in ("help_keywords", "optin_keywords", "optout_keywords"):
+    for key in ("help_keywords", "optin_keywords", "optout_keywords", "join_keywords"):
         if key in out:
             out[key] = _clean_keywords(out[key])
     for key in ("state", "country", "stock_symbol"):
@@ -306,6 +306,7 @@ def campaign_field_errors(data: Mapping[str, Any]) -> Errors:
         ("help_keywords", "HELP"),
         ("optin_keywords", ""),
         ("optout_keywords", "STOP"),
+        ("join_keywords", ""),
     ):
         value = data.get(field) or ""
         words = value.split(",") if value else []

@@ -22,3 +22,11 @@ class FormRefused(ApplicationError):
     code = "form_refused"
     status_code = 403
     default_message = "This form cannot be submitted from here."
+
+
+class WrittenConsentRequired(ValidationFailed):
+    code = "written_consent_required"
+    default_message = (
+        "Marketing texts need the person's prior express written consent (TCPA); this "
+        "evidence covers informational texts only."
+    )

@@ -27,10 +27,13 @@ class ContactEditForm(ContactForm):
 
 
 RECORDABLE_METHODS = [
-    (Method.VERBAL_SCRIPT.value, "Verbal (script read to the person)"),
+    (Method.VERBAL_SCRIPT.value, "Verbal (script read to the person): informational only"),
     (Method.WEB_FORM.value, "Web form elsewhere (give the page URL)"),
-    (Method.PORTAL.value, "Other written consent (paper form, in person)"),
+    (Method.PORTAL.value, "Paper form or in person, no file: informational only"),
+    (Method.SIGNED_RECORD.value, "Signed record (upload the signed form or e-signature)"),
 ]
+# Marketing texts need written consent (TCPA): the service refuses the others for marketing
+# unless double opt-in is asked (the person's YES is written), and says so on the form.
 
 
 class ConsentRecordForm(forms.Form):
@@ -55,6 +58,12 @@ class ConsentRecordForm(forms.Form):
         required=False,
         initial=True,
         help_text='Text "Reply YES to confirm" first (recommended).',
+    )
+    signed_record = forms.FileField(
+        label="Signed record",
+        required=False,
+        help_text="For a signed record: the PDF, image or export of the signed consent "
+        "(at most 5 MB). It is stored with its SHA-256.",
     )
 
     def __init__(self, *args, campaigns=(), **kwargs):

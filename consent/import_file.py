@@ -15,7 +15,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from django.utils import timezone
 
-from . import phones
+from . import phones, written
 from .inputs import email_fits
 
 TARGETS = (
@@ -159,9 +159,12 @@ def rows(
     reading: Reading,
     *,
     custom_columns: list[str] | None = None,
+    marketing: bool = False,
 ) -> Iterator[Row]:
     """Check the header and mapping now (ImportFileError), then validate row by row as the
-    rows are taken: good rows are yielded, rejected ones go to ``reading`` by line number."""
+    rows are taken: good rows are yielded, rejected ones go to ``reading`` by line number.
+    ``marketing``: the import grants marketing consent, so a row's consent method must be
+    written (``written.row_method_is_written``)."""
     reader, _ = _reader(content)
     try:
         header = [h.strip() for h in next(reader)]
@@ -177,10 +180,12 @@ def rows(
             raise ImportFileError(f"Column {column!r} is not in the file.")
     cols = {t: index[c] for t, c in mapping.items() if c}
     custom = [(c[:60], index[c]) for c in custom_columns or [] if c in index]
-    return _rows(reader, cols, custom, len(header), reading)
+    return _rows(reader, cols, custom, len(header), reading, marketing)
 
 
-def _rows(reader, cols: dict[str, int], custom, width: int, reading: Reading) -> Iterator[Row]:
+def _rows(
+    reader, cols: dict[str, int], custom, width: int, reading: Reading, marketing: bool = False
+) -> Iterator[Row]:
     col_phone = cols["phone"]
     col_name, col_email, col_tags = cols.get("name"), cols.get("email"), cols.get("tags")
     col_date = cols.get("consent_date")
@@ -303,6 +308,9 @@ def _rows(reader, cols: dict[str, int], custom, width: int, reading: Reading) ->
                     )
                     continue
                 methods[c_method] = method
+            if marketing and not written.row_method_is_written(method):
+                rejected.append({"line": start, "reason": written.row_problem(method)})
+                continue
         fields = {}
         for column, i in custom:
             value = record[i].strip()

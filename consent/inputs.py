@@ -16,7 +16,8 @@ from .scopes import KINDS
 
 # --- contacts -------------------------------------------------------------------------------
 
-CONTACT_FIELDS = ("name", "email", "time_zone", "tags", "custom_fields", "source")
+CONTACT_FIELDS = ("name", "email", "time_zone", "language", "tags", "custom_fields", "source")
+LANGUAGES = ("en", "es")
 EMAIL_MAX = 254
 
 
@@ -42,6 +43,12 @@ def clean_contact_fields(fields: dict) -> dict:
         if not email_fits(out["email"]):
             raise ValidationFailed(
                 "Invalid email address.", fields={"email": ["Enter a valid email address."]}
+            )
+    if out.get("language"):
+        out["language"] = str(out["language"]).strip().lower()
+        if out["language"] not in LANGUAGES:
+            raise ValidationFailed(
+                "Unknown language.", fields={"language": ["Choose en (English) or es (Spanish)."]}
             )
     if out.get("time_zone"):
         out["time_zone"] = str(out["time_zone"]).strip()

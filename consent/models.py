@@ -19,6 +19,7 @@ from phonenumber_field.modelfields import PhoneNumberField
 from accounts.models import Business
 
 KIND_CHOICES = [("marketing", "Marketing"), ("informational", "Informational")]
+LANGUAGE_CHOICES = [("en", "English"), ("es", "Spanish")]
 
 
 class Contact(models.Model):
@@ -37,6 +38,11 @@ class Contact(models.Model):
     name = models.CharField(max_length=200, blank=True)
     email = models.EmailField(blank=True)
     time_zone = models.CharField(max_length=64, blank=True)
+    # compliance replies (HELP, STOP, opt-in confirmations) use it; set from the language of
+    # the person's keyword, or by staff; empty: English
+    language = models.CharField(
+        max_length=8, blank=True, default="", db_default="", choices=LANGUAGE_CHOICES
+    )
     tags = models.JSONField(default=list, blank=True)
     custom_fields = models.JSONField(default=dict, blank=True)
     source = models.CharField(max_length=20, blank=True)  # form, import, api, portal, inbound
@@ -89,6 +95,38 @@ class Method(models.TextChoices):
     VERBAL_SCRIPT = "VERBAL_SCRIPT", "Verbal script"
     REPLY_TO_INBOUND = "REPLY_TO_INBOUND", "Reply to inbound"
     PORTAL = "PORTAL", "Recorded in the portal"
+    SIGNED_RECORD = "SIGNED_RECORD", "Uploaded signed record"
+
+
+class SignedRecord(models.Model):
+    """A signed consent record someone uploaded (a scanned paper form, an e-signature
+    export): the file as received and its SHA-256, which the consent event names in its
+    chained ``source``. Erasure blanks the file and keeps the hash."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(
+        Contact, on_delete=models.PROTECT, related_name="signed_records", db_index=False
+    )
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    content = models.BinaryField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    erased_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # the consent service checks the record it is given: (business, contact, sha256)
+            models.Index(fields=["business", "contact", "sha256"], name="signedrecord_lookup")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.sha256[:12]})"
 
 
 class FormSnapshot(models.Model):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
-from accounts.errors import ApplicationError
+from accounts.errors import ApplicationError, ValidationFailed
 from accounts.roles import Cap
 from accounts.services import audit_record
 from accounts.tenancy import TenantMixin, client_ip
@@ -174,27 +174,47 @@ class ContactConsentView(ContactDetailView):
     def post(self, request, contact_uuid):
         contact = selectors.contact_get(business=self.business, contact_uuid=contact_uuid)
         campaigns = list(selectors.campaigns_for_business(business=self.business))
-        form = ConsentRecordForm(request.POST, campaigns=campaigns)
+        form = ConsentRecordForm(request.POST, request.FILES, campaigns=campaigns)
         if form.is_valid():
             data = form.cleaned_data
+            upload = data.get("signed_record")
             try:
                 campaign = _campaign(self.business, data["campaign"])
-                event = services.consent_record_opt_in(
-                    business=self.business,
-                    contact=contact,
-                    method=data["method"],
-                    campaign=campaign,
-                    kind=data["kind"] or None,
-                    evidence={
-                        "disclosure_text": data["disclosure_text"],
-                        "page_url": data["page_url"],
-                        "source": data["source"],
-                        "ip": client_ip(request),
-                        "data": {"recorded_in": "portal"},
-                    },
-                    double_opt_in=data["double_opt_in"],
-                    actor=request.user,
-                )
+                if data["method"] == Method.SIGNED_RECORD:
+                    if upload is None:
+                        raise ValidationFailed(
+                            fields={"signed_record": ["Upload the signed record."]}
+                        )
+                    event = services.consent_record_signed(
+                        business=self.business,
+                        contact=contact,
+                        campaign=campaign,
+                        kind=data["kind"] or None,
+                        filename=upload.name,
+                        content=upload.read(),
+                        content_type=upload.content_type or "",
+                        disclosure_text=data["disclosure_text"],
+                        source=data["source"],
+                        actor=request.user,
+                    )
+                else:
+                    event = services.consent_record_opt_in(
+                        business=self.business,
+                        contact=contact,
+                        method=data["method"],
+                        campaign=campaign,
+                        kind=data["kind"] or None,
+                        evidence={
+                            "disclosure_text": data["disclosure_text"],
+                            "page_url": data["page_url"],
+                            "source": data["source"],
+                            # the staff member's address, not the person's: an entry
+                            # here is not a web form's record (written.py)
+                            "data": {"recorded_in": "portal", "recorder_ip": client_ip(request)},
+                        },
+                        double_opt_in=data["double_opt_in"],
+                        actor=request.user,
+                    )
             except ApplicationError as exc:
                 _form_errors_from(exc, form)
             else:

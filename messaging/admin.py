@@ -1,9 +1,10 @@
-"""Compliance staff: the message log, held messages (release / reject), lanes, broadcasts."""
+"""Compliance staff: the message log, held messages (release / reject), lanes, broadcasts,
+the inbound keyword table."""
 
 from django.contrib import admin, messages
 
 from . import services
-from .models import Broadcast, Message, SendLane
+from .models import Broadcast, KeywordRule, Message, SendLane
 
 
 @admin.register(Message)
@@ -100,3 +101,27 @@ class BroadcastAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(KeywordRule)
+class KeywordRuleAdmin(admin.ModelAdmin):
+    """The inbound keyword table: staff add words (another language, a misspelling) or turn
+    one off. STOP, QUIT, END, REVOKE, OPT OUT, CANCEL and UNSUBSCRIBE stop whatever the
+    table says (47 CFR 64.1200(a)(10))."""
+
+    list_display = ("word", "action", "language", "is_active")
+    fields = ("word", "action", "language", "is_active")
+    list_filter = ("action", "language", "is_active")
+    search_fields = ("word",)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.keyword_table_reset()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        services.keyword_table_reset()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        services.keyword_table_reset()

@@ -396,3 +396,36 @@ class QuickReply(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class KeywordRule(models.Model):
+    """One inbound keyword of the platform's table (``keywords.DEFAULTS`` seeds it): the word,
+    what it does and its language, which the compliance reply answers in. Staff extend it in
+    the admin; campaigns add their own words on top. Platform-wide, not a tenant's row."""
+
+    class Action(models.TextChoices):
+        OPT_OUT = "opt_out", "Opt out of the campaign (STOP)"
+        OPT_OUT_ALL = "opt_out_all", "Opt out of everything (STOPALL)"
+        OPT_IN = "opt_in", "Subscribe again (START)"
+        CONFIRM = "confirm", "Confirm a double opt-in (YES)"
+        HELP = "help", "Ask for help (HELP)"
+
+    class Language(models.TextChoices):
+        EN = "en", "English"
+        ES = "es", "Spanish"
+
+    word = models.CharField(
+        max_length=40,
+        unique=True,
+        help_text="The whole text, e.g. STOP or NO MAS; case, spaces and accents are ignored.",
+    )
+    action = models.CharField(max_length=12, choices=Action.choices)
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.EN)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["language", "action", "word"]
+
+    def __str__(self) -> str:
+        return f"{self.word} ({self.action}, {self.language})"

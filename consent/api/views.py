@@ -58,6 +58,7 @@ class ContactOut(serializers.Serializer):
     name = serializers.CharField()
     email = serializers.CharField()
     time_zone = serializers.CharField()
+    language = serializers.CharField()
     tags = serializers.ListField(child=serializers.CharField())
     custom_fields = serializers.DictField()
     # DRF's metaclass takes declared fields off the class: this does not shadow Field.source
@@ -71,6 +72,8 @@ class ContactIn(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     email = serializers.EmailField(required=False, allow_blank=True)
     time_zone = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    # compliance replies (HELP, STOP confirmations) are sent in it: en or es
+    language = serializers.ChoiceField(choices=["en", "es"], required=False, allow_blank=True)
     tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
     custom_fields = serializers.DictField(required=False)
 
@@ -122,6 +125,21 @@ class EvidenceIn(serializers.Serializer):
     user_agent = serializers.CharField(required=False, allow_blank=True, max_length=500)
     policy_version = serializers.CharField(required=False, allow_blank=True, max_length=120)
     data = serializers.DictField(required=False)  # type: ignore[assignment]
+
+
+class SignedRecordIn(serializers.Serializer):
+    """An uploaded signed consent record, base64 in JSON (the API speaks JSON)."""
+
+    filename = serializers.CharField(max_length=255)
+    content_type = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    content_base64 = serializers.CharField()
+
+    def validate(self, attrs):
+        try:
+            attrs["content"] = base64.b64decode(attrs.pop("content_base64"), validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise serializers.ValidationError({"content_base64": ["Not base64."]}) from exc
+        return attrs
 
 
 # --- contacts ------------------------------------------------------------------------------
@@ -201,8 +219,10 @@ class ContactConsentApi(TenantAPIView):
 
     class InputSerializer(serializers.Serializer):
         action = serializers.ChoiceField(choices=["opt_in", "opt_out"])
+        # KEYWORD is recorded by the inbound webhook only (the person's own text is the
+        # evidence); SIGNED_RECORD carries the file in ``signed_record``
         method = serializers.ChoiceField(
-            choices=[Method.API, Method.VERBAL_SCRIPT, Method.WEB_FORM, Method.KEYWORD],
+            choices=[Method.API, Method.VERBAL_SCRIPT, Method.WEB_FORM, Method.SIGNED_RECORD],
             default=Method.API,
         )
         campaign = serializers.UUIDField(required=False, allow_null=True)
@@ -212,6 +232,7 @@ class ContactConsentApi(TenantAPIView):
         double_opt_in = serializers.BooleanField(default=True)
         scope_all = serializers.BooleanField(default=False)
         evidence = EvidenceIn(required=False)
+        signed_record = SignedRecordIn(required=False)
 
     @extend_schema(
         operation_id="contacts_consent_list",
@@ -248,6 +269,28 @@ class ContactConsentApi(TenantAPIView):
                 actor=_actor(request),
             )
             created = True
+        elif d["method"] == Method.SIGNED_RECORD:
+            record = d.get("signed_record")
+            if not record:
+                raise ValidationFailed(
+                    "A signed record needs its file.",
+                    fields={"signed_record": ["Send filename and content_base64."]},
+                )
+            event = services.consent_record_signed(
+                business=self.business,
+                contact=contact,
+                campaign=campaign,
+                kind=d.get("kind"),
+                filename=record["filename"],
+                content=record["content"],
+                content_type=record.get("content_type", ""),
+                disclosure_text=evidence.get("disclosure_text", ""),
+                consented_at=evidence.get("consented_at"),
+                source=evidence.get("source", ""),
+                recorded_by_label=evidence["recorded_by_label"],
+                actor=_actor(request),
+            )
+            created = event.was_created
         else:
             event = services.consent_record_opt_in(
                 business=self.business,

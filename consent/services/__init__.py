@@ -4,6 +4,7 @@
   chain and the consent state), the suppression list;
 - ``contacts``: contacts, and a data subject's erasure and export;
 - ``forms``: opt-in forms, their submissions and snapshots;
+- ``signed``: uploaded signed consent records (file and SHA-256) and the opt-in on them;
 - ``imports`` (entry points) and ``importer`` (reading and writing a CSV).
 
 The public names are re-exported here; callers import ``consent.services``. ``phone_hash``,
@@ -42,6 +43,7 @@ from .ledger import (
     consent_record_opt_out,
     consent_record_reply_opt_in,
 )
+from .signed import consent_record_signed
 
 __all__ = [
     "FORM_FIELDS",
@@ -49,6 +51,7 @@ __all__ = [
     "consent_record_opt_in",
     "consent_record_opt_out",
     "consent_record_reply_opt_in",
+    "consent_record_signed",
     "contact_create",
     "contact_erase",
     "contact_export_record",

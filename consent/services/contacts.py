@@ -9,8 +9,8 @@ from accounts.services import audit_record
 
 from .. import erasure, phones
 from ..errors import ContactErased
-from ..inputs import clean_contact_fields
-from ..models import ConsentEvidence, Contact
+from ..inputs import LANGUAGES, clean_contact_fields
+from ..models import ConsentEvidence, Contact, SignedRecord
 from .ledger import suppression_add
 
 
@@ -63,10 +63,16 @@ def contact_update(*, business: Business, contact: Contact, actor=None, **fields
     return contact
 
 
-def contact_record_inbound(*, business: Business, contact: Contact) -> None:
-    """Note that the contact texted in (allows conversational replies without consent)."""
-    Contact.objects.filter(pk=contact.pk, business=business).update(last_inbound_at=timezone.now())
-    contact.last_inbound_at = timezone.now()
+def contact_record_inbound(*, business: Business, contact: Contact, language: str = "") -> None:
+    """Note that the contact texted in (allows conversational replies without consent), and
+    the language of the keyword they used, if any: compliance replies use it from then on."""
+    now = timezone.now()
+    changes: dict = {"last_inbound_at": now}
+    if language and language in LANGUAGES:
+        changes["language"] = language
+    Contact.objects.filter(pk=contact.pk, business=business).update(**changes)
+    for key, value in changes.items():
+        setattr(contact, key, value)
 
 
 # --- data-subject rights ------------------------------------------------------------------
@@ -90,6 +96,10 @@ def contact_erase(*, business: Business, contact: Contact, actor=None, ip=None) 
             suppression_add(business=business, e164=e164, reason="erased", when=now)
         ConsentEvidence.objects.filter(business=business, event__contact=contact).update(
             ip=None, user_agent="", data={}, erased_at=now
+        )
+        # the signed file is personal; its hash stays in the chained event's source
+        SignedRecord.objects.filter(business=business, contact=contact).update(
+            content=b"", filename="", erased_at=now
         )
         contact.phone = None
         contact.name = ""

@@ -16,8 +16,8 @@ from django.utils import timezone
 from accounts.errors import NotFound, ValidationFailed
 from accounts.models import Business
 
-from .. import hashing
-from ..errors import ContactErased, EvidenceMissing, PhoneSuppressed
+from .. import hashing, written
+from ..errors import ContactErased, EvidenceMissing, PhoneSuppressed, WrittenConsentRequired
 from ..inputs import actor_label, check_campaign, clean_evidence
 from ..models import (
     ChainHead,
@@ -27,6 +27,7 @@ from ..models import (
     Contact,
     EventKind,
     Method,
+    SignedRecord,
     Suppression,
 )
 from ..phones import phone_hash
@@ -168,6 +169,29 @@ def _require_evidence(method: str, ev: dict) -> None:
         )
 
 
+def _is_marketing(campaign, kind: str) -> bool:
+    return campaign.is_marketing if campaign is not None else kind == "marketing"
+
+
+def _require_written(*, business, contact, method: str, ev: dict) -> None:
+    """Marketing consent recorded as confirmed must be written (``written``); a signed
+    record must be one this business stored for this contact."""
+    problem = written.written_problem(method, ev)
+    if problem is None and method == Method.SIGNED_RECORD:
+        data = ev["data"]
+        stored = SignedRecord.objects.filter(
+            business=business,
+            contact=contact,
+            uuid=str(data.get("signed_record") or "") or None,
+            sha256=data.get("signed_record_sha256"),
+        ).exists()
+        problem = None if stored else "The signed record was not found: upload it again."
+    if problem is not None:
+        raise WrittenConsentRequired(
+            problem, fields={"method": [problem]}, detail={"method": method, "kind": "marketing"}
+        )
+
+
 def consent_record_opt_in(
     *,
     business: Business,
@@ -202,6 +226,9 @@ def consent_record_opt_in(
     _require_evidence(method, ev)
     # a campaign scope has no kind; without a campaign, kind is one of KINDS (checked above)
     kind_value = "" if campaign is not None else kind or ""
+    if _is_marketing(campaign, kind_value) and not double_opt_in:
+        # with double opt-in the person's YES is the written consent
+        _require_written(business=business, contact=contact, method=method, ev=ev)
     key = scope_key(campaign=campaign, kind=kind_value)
     with transaction.atomic():
         chain_head(business)  # serialises writers of this business's ledger

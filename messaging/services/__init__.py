@@ -31,7 +31,7 @@ from .enqueue import (
     message_enqueue_many,
     message_review,
 )
-from .inbound import inbound_receive
+from .inbound import inbound_receive, keyword_table, keyword_table_reset
 from .inbox import (
     conversation_assign,
     conversation_mark_read,
@@ -57,6 +57,8 @@ __all__ = [
     "double_opt_in_send",
     "double_opt_in_send_for_event",
     "inbound_receive",
+    "keyword_table",
+    "keyword_table_reset",
     "lane_kick",
     "lane_kick_many",
     "message_cancel",

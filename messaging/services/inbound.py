@@ -1,17 +1,23 @@
 """Inbound texts: keywords first (the opt-out is written before anything else, then one
-confirmation), START / UNSTOP / YES, HELP / INFO; anything else is the inbox."""
+confirmation), START / UNSTOP / YES, HELP / INFO, a campaign's join keywords (consent by
+text); anything else is the inbox. The keyword table is data (``KeywordRule``), and the
+compliance replies are in the language of the keyword, else the contact's."""
 
 import logging
+import uuid
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from campaigns.selectors import phone_number_for_e164
 from consent import services as consent_services
+from consent.models import EventKind
 from consent.phones import InvalidPhone, normalize
 
+from .. import compliance_replies as replies
 from .. import keywords
-from ..models import Message
+from ..models import KeywordRule, Message
 from ..segments import segment_info
 from ..tenant_webhooks import message_inbound_event, webhook_emit_many
 from .enqueue import message_enqueue
@@ -20,13 +26,85 @@ from .outcomes import outcome_report
 log = logging.getLogger(__name__)
 S = Message.Status
 
+_TABLE_CACHE_KEY = "messaging:keyword-table:v1"
+_TABLE_TTL = 300  # seconds; the admin clears it on every change
+# 47 CFR 64.1200(a)(10)'s per-se opt-out words: in force whatever the table says
+LEGAL_MINIMUM = tuple(
+    (w, keywords.OPT_OUT, "en")
+    for w in ("STOP", "QUIT", "END", "REVOKE", "OPT OUT", "CANCEL", "UNSUBSCRIBE")
+)
+AGE_GATED_MIN_AGE = 21  # alcohol and tobacco in the US
+
+
+def keyword_table() -> keywords.Table:
+    """The live keyword table: the active ``KeywordRule`` rows (all of ``keywords.DEFAULTS``
+    when the table is empty) and the legal minimum, cached for every process."""
+    rows = cache.get(_TABLE_CACHE_KEY)
+    if rows is None:
+        stored = list(KeywordRule.objects.values_list("word", "action", "language", "is_active"))
+        if stored:
+            rows = [(w, a, lang) for w, a, lang, active in stored if active]
+        else:
+            rows = list(keywords.DEFAULTS)
+        cache.set(_TABLE_CACHE_KEY, rows, _TABLE_TTL)
+    return keywords.Table([*LEGAL_MINIMUM, *rows])
+
+
+def keyword_table_reset() -> None:
+    """Forget the cached table (after staff change a keyword)."""
+    cache.delete(_TABLE_CACHE_KEY)
+
+
+def _program(business, campaign) -> replies.Program:
+    """Who the replies name and how to reach them: the campaign's brand, else the business."""
+    brand = getattr(campaign, "brand", None)
+    if brand is None:
+        return replies.Program(name=business.display_name, website=business.website or "")
+    return replies.Program(
+        name=brand.display_name or business.display_name,
+        phone=brand.phone,
+        email=brand.email,
+        website=brand.website or business.website or "",
+        frequency=campaign.join_frequency or "Msg frequency varies",
+        # a link only where the campaign is registered to send links (the policy engine holds
+        # a text with a link on a campaign that said it has none)
+        terms_url=campaign.terms_and_conditions_link if campaign.embedded_link else "",
+        min_age=AGE_GATED_MIN_AGE if campaign.age_gated else 0,
+    )
+
+
+def _keyword_opt_in(*, business, contact, campaign, inbound_uuid, body, to_number, match):
+    """A join keyword: consent with method KEYWORD, the person's text as evidence and the
+    campaign's call to action as the disclosure; double opt-in when the campaign asks for it
+    or is age-gated (the YES confirms the age too)."""
+    double_opt_in = campaign.join_double_opt_in or campaign.age_gated
+    return consent_services.consent_record_opt_in(
+        business=business,
+        contact=contact,
+        method="KEYWORD",
+        campaign=campaign,
+        evidence={
+            "disclosure_text": campaign.message_flow,
+            "policy_version": f"campaign:{campaign.uuid}",
+            "source": f"SMS {match.keyword} to {to_number}",
+            "data": {
+                "inbound_message": str(inbound_uuid),
+                "keyword": match.keyword,
+                "text": body[:500],
+                "from": contact.phone_e164,
+                "to": to_number,
+            },
+        },
+        double_opt_in=double_opt_in,
+    )
+
 
 def inbound_receive(
     *, to_number: str, from_phone: str, body: str, provider: str, provider_id: str = ""
 ) -> Message | None:
     """An inbound text: stored, then STOP family first (opt-out recorded before anything
-    else, one confirmation), START/UNSTOP/YES, HELP/INFO; anything else is the inbox.
-    Returns None when the number is not ours (the webhook answers 200 anyway)."""
+    else, one confirmation), START/UNSTOP/YES, HELP/INFO, join keywords; anything else is
+    the inbox. Returns None when the number is not ours (the webhook answers 200 anyway)."""
     number = phone_number_for_e164(e164=to_number)
     if number is None:
         log.warning("inbound to unknown number %s", to_number)
@@ -46,11 +124,14 @@ def inbound_receive(
     campaign = number.campaign
     match = keywords.classify(
         body,
+        table=keyword_table(),
         optout_keywords=getattr(campaign, "optout_keywords", None),
         optin_keywords=getattr(campaign, "optin_keywords", None),
         help_keywords=getattr(campaign, "help_keywords", None),
+        join_keywords=getattr(campaign, "join_keywords", None),
     )
     now = timezone.now()
+    inbound_uuid = uuid.uuid4()
     with transaction.atomic():
         contact, _ = consent_services.contact_get_or_create(business=business, phone=phone)
         evidence = {
@@ -61,6 +142,7 @@ def inbound_receive(
             "provider_id": provider_id,
         }
         reasons: list[dict] = []
+        join_event = None
         # The opt-out is written before the message row or anything else can fail.
         if match.action in (keywords.OPT_OUT, keywords.OPT_OUT_ALL):
             first = not Message.objects.filter(
@@ -104,10 +186,28 @@ def inbound_receive(
                     "message": match.keyword,
                 }
             )
+        elif match.action == keywords.JOIN and campaign is not None:
+            join_event = _keyword_opt_in(
+                business=business,
+                contact=contact,
+                campaign=campaign,
+                inbound_uuid=inbound_uuid,
+                body=body,
+                to_number=to_number,
+                match=match,
+            )
+            pending = join_event.kind == EventKind.OPT_IN
+            code = "join_pending" if pending else "join"
+            if not join_event.was_created:
+                code = "join_noop"  # already subscribed (or already asked): nothing new
+            reasons.append({"gate": "keyword", "code": code, "message": match.keyword})
         elif match.action == keywords.HELP:
             reasons.append({"gate": "keyword", "code": "help", "message": match.keyword})
-        consent_services.contact_record_inbound(business=business, contact=contact)
+        consent_services.contact_record_inbound(
+            business=business, contact=contact, language=match.language
+        )
         inbound = Message.objects.create(
+            uuid=inbound_uuid,
             business=business,
             contact=contact,
             direction=Message.Direction.INBOUND,
@@ -125,22 +225,9 @@ def inbound_receive(
             status_changed_at=now,
         )
         webhook_emit_many(events=[message_inbound_event(inbound, keyword=match.action or "")])
-        reply_body, purpose = "", ""
-        if match.action in (keywords.OPT_OUT, keywords.OPT_OUT_ALL):
-            reply_body = getattr(campaign, "optout_message", "") or (
-                f"{business.display_name}: You are unsubscribed and will receive no more messages."
-            )
-            purpose = "opt_out_confirmation"
-        elif match.action == keywords.HELP:
-            reply_body = getattr(campaign, "help_message", "") or (
-                f"{business.display_name}: reply STOP to opt out."
-            )
-            purpose = "help_reply"
-        elif (
-            match.action in (keywords.OPT_IN, keywords.CONFIRM) and reasons[-1]["code"] == "opt_in"
-        ):
-            reply_body = getattr(campaign, "optin_message", "")
-            purpose = "opt_in_confirmation"
+        reply_body, purpose = _reply(
+            business=business, campaign=campaign, contact=contact, match=match, reasons=reasons
+        )
         if reply_body:
             message_enqueue(
                 business=business,
@@ -160,3 +247,31 @@ def inbound_receive(
         if first:
             outcome_report(business, "opt_out_after_first_message", {"contact": str(contact.uuid)})
     return inbound
+
+
+def _reply(*, business, campaign, contact, match, reasons) -> tuple[str, str]:
+    """The one compliance reply to a keyword, and its purpose ("" for none). In the
+    keyword's language, else the contact's; the campaign's own (registered, English) texts
+    when the reply is in English."""
+    language = replies.language_of(match.language, contact.language)
+    program = _program(business, campaign)
+    own = language == replies.ENGLISH
+    code = reasons[-1]["code"] if reasons else ""
+    if match.action in (keywords.OPT_OUT, keywords.OPT_OUT_ALL):
+        text = (own and getattr(campaign, "optout_message", "")) or replies.opt_out_text(
+            program, language
+        )
+        return text, "opt_out_confirmation"
+    if match.action == keywords.HELP:
+        text = (own and getattr(campaign, "help_message", "")) or replies.help_text(
+            program, language
+        )
+        return text, "help_reply"
+    if code == "join_pending":
+        return replies.join_request_text(program, language), "double_opt_in"
+    if code == "join" or (match.action in (keywords.OPT_IN, keywords.CONFIRM) and code == "opt_in"):
+        text = (own and getattr(campaign, "optin_message", "")) or (
+            replies.join_confirmation_text(program, language) if campaign is not None else ""
+        )
+        return text, "opt_in_confirmation"
+    return "", ""

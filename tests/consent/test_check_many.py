@@ -14,7 +14,12 @@ from tests.factories.consent import DISCLOSURE, ContactFactory, opted_in_contact
 
 pytestmark = pytest.mark.django_db
 
-EVIDENCE = {"disclosure_text": DISCLOSURE, "page_url": "https://example.com/join"}
+# a web form's record (page, disclosure, the person's IP): written consent
+EVIDENCE = {
+    "disclosure_text": DISCLOSURE,
+    "page_url": "https://example.com/join",
+    "ip": "203.0.113.9",
+}
 
 
 def _population(business, other_business):

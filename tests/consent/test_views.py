@@ -54,14 +54,21 @@ def test_contact_page_timeline_record_and_opt_out(owner_client, business):
         {"method": "VERBAL_SCRIPT", "campaign": str(campaign.uuid), "disclosure_text": ""},
     )
     assert response.status_code == 400 and b"errorlist" in response.content
+    script = {
+        "method": "VERBAL_SCRIPT",
+        "disclosure_text": "Script: Bright Smile texts reminders, 4/month, rates apply...",
+        "source": "phone call",
+    }
+    # the factory's campaign is MIXED with marketing: verbal consent is not written
     response = owner_client.post(
         reverse("consent:contact-consent", kwargs={"contact_uuid": contact.uuid}),
-        {
-            "method": "VERBAL_SCRIPT",
-            "campaign": str(campaign.uuid),
-            "disclosure_text": "Script: Bright Smile texts reminders, 4/month, rates apply...",
-            "source": "phone call",
-        },
+        {**script, "campaign": str(campaign.uuid)},
+    )
+    assert response.status_code == 400
+    assert "written consent" in str(response.context["consent_form"].errors["method"])
+    response = owner_client.post(
+        reverse("consent:contact-consent", kwargs={"contact_uuid": contact.uuid}),
+        {**script, "kind": "informational"},
     )
     assert response.status_code == 302
     event = ConsentEvent.objects.get(contact=contact)
@@ -410,9 +417,9 @@ def test_record_consent_needs_a_scope_and_is_not_recorded_twice(owner_client, bu
     assert response.context["consent_form"].errors["campaign"] == ["Choose a campaign or a kind."]
     assert not ConsentEvent.objects.filter(contact=contact).exists()
 
-    response = owner_client.post(url, {**data, "kind": "marketing"})
+    response = owner_client.post(url, {**data, "kind": "informational"})
     assert _message(response) == "Consent recorded."
-    response = owner_client.post(url, {**data, "kind": "marketing"})
+    response = owner_client.post(url, {**data, "kind": "informational"})
     assert _message(response) == "This consent was already recorded; nothing changed."
     assert ConsentEvent.objects.filter(contact=contact).count() == 1
 

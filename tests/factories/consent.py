@@ -59,7 +59,13 @@ def opted_in_contact(*, business, campaign=None, kind="marketing", **contact_kwa
         method=Method.API,
         campaign=campaign,
         kind=None if campaign else kind,
-        evidence={"disclosure_text": DISCLOSURE, "source": "factory"},
+        # a web form's record (page, disclosure, IP): written consent, as marketing needs
+        evidence={
+            "disclosure_text": DISCLOSURE,
+            "source": "factory",
+            "page_url": "https://example.com/texts",
+            "ip": "203.0.113.7",
+        },
         double_opt_in=False,
     )
     return contact
