@@ -100,6 +100,14 @@ def automated_for(*, channel: str, scheduled: bool = False, purpose: str = "") -
     return channel not in PERSON_CHANNELS or scheduled or bool(purpose)
 
 
+def keyword_answer(item: "Candidate") -> bool:
+    """The first reply to a keyword the contact texted: a system purpose, or the "Reply YES"
+    request that answers their join keyword."""
+    return item.purpose in SYSTEM_PURPOSES or (
+        item.purpose == "double_opt_in" and item.reply_to_at is not None
+    )
+
+
 def reply_window() -> timedelta:
     return timedelta(hours=settings.MESSAGING_REPLY_WINDOW_HOURS)
 
@@ -250,7 +258,7 @@ def message_gates(
                 )
                 continue
             # keyword answers go out on any approved campaign (see SYSTEM_PURPOSES)
-            automated = it.automated and it.purpose not in SYSTEM_PURPOSES
+            automated = it.automated and not keyword_answer(it)
             key = (it.from_number.pk, d.kind, automated)
             if key not in permissions:
                 perm = number_send_permission(
@@ -433,10 +441,16 @@ def _policy(
 
 def _automated_opt_out_missing(item: Candidate, kind: str) -> str:
     """Every automated message says how to stop (the seed's rule, CTIA 5.1.3), except the
-    first reply to a keyword (SYSTEM_PURPOSES, judged before this) and a one-time passcode
+    first reply to a keyword (``keyword_answer``: its text is the campaign's or the
+    platform's own compliance reply, in the keyword's language) and a one-time passcode
     (a transactional text that holds nothing but the code). The engine already asks it of
     marketing and informational messages."""
-    if not item.automated or kind in KINDS_WITH_OWN_OPT_OUT_RULE or has_opt_out(item.body):
+    if (
+        not item.automated
+        or keyword_answer(item)
+        or kind in KINDS_WITH_OWN_OPT_OUT_RULE
+        or has_opt_out(item.body)
+    ):
         return ""
     if kind == "transactional" and promotional.is_passcode(item.body):
         return ""

@@ -375,3 +375,37 @@ def test_bulk_and_single_gates_agree_on_the_kind(business, number, informed, fan
     decisions = message_gates(business=business, items=items)
     assert [d.kind for d in decisions] == ["marketing", "transactional"] * 2
     assert [d.verdict for d in decisions] == ["block", "allow", "block", "allow"]
+
+
+@pytest.mark.django_db
+def test_the_yes_request_answering_a_join_keyword_is_a_keyword_answer(business, manual):
+    contact = ContactFactory(business=business, phone="+16465550116")
+    body = (
+        "Bright Smile: Responda SI para confirmar que desea mensajes recurrentes. "
+        "Responda AYUDA para ayuda, PARAR para cancelar."
+    )
+
+    def failed(**kw) -> dict:
+        (decision,) = message_gates(
+            business=business,
+            items=[
+                Candidate(
+                    contact=contact,
+                    body=body,
+                    kind="transactional",
+                    from_number=manual,
+                    purpose="double_opt_in",
+                    **kw,
+                )
+            ],
+        )
+        return {g.gate: g.code for g in decision.failed}
+
+    # answering the contact's JOIN: any approved campaign, its own opt-out wording
+    assert failed(reply_to_at=timezone.now()).keys() <= {"consent"}
+    # the same text sent on the platform's own initiative is an automated text like any other
+    assert failed() == {
+        "number": "campaign_not_automated",
+        "consent": "no_consent",
+        "policy": "missing_opt_out",
+    }
