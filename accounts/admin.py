@@ -7,6 +7,7 @@ from django_otp.admin import OTPAdminAuthenticationForm
 
 from . import services
 from .admin_actions import reason_action
+from .client_ip import client_ip
 from .models import ApiKey, AuditEvent, Business, BusinessStatusChange, Invitation, Membership, User
 from .privacy.admin import erase_under_13  # an action on businesses (privacy)
 
@@ -96,7 +97,7 @@ class BusinessAdmin(admin.ModelAdmin):
             actor=request.user,
             business=obj,
             detail={"fields": sorted(form.changed_data)},
-            ip=request.META.get("REMOTE_ADDR"),
+            ip=client_ip(request),
         )
 
 
@@ -161,7 +162,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     @admin.action(description="Revoke selected keys")
     def revoke(self, request, queryset):
         for key in queryset:
-            services.api_key_revoke(key=key, actor=request.user, ip=request.META.get("REMOTE_ADDR"))
+            services.api_key_revoke(key=key, actor=request.user, ip=client_ip(request))
         self.message_user(request, f"Revoked {queryset.count()} key(s).", messages.SUCCESS)
 
     def has_add_permission(self, request):

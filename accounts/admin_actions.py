@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 
+from .client_ip import client_ip
 from .errors import ApplicationError
 
 
@@ -41,7 +42,7 @@ def reason_action(
                             obj,
                             reason=form.cleaned_data["reason"],
                             actor=request.user,
-                            ip=request.META.get("REMOTE_ADDR"),
+                            ip=client_ip(request),
                         )
                         done += 1
                     except ApplicationError as exc:

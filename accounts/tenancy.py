@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest
 from django.shortcuts import redirect
 
+from .client_ip import client_ip
 from .errors import NotFound
 from .models import Business, Membership, User
 from .roles import Cap, role_can
@@ -24,9 +25,7 @@ if TYPE_CHECKING:
 else:
     _ContextBase = object
 
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
+__all__ = ["TenantMixin", "client_ip", "signed_in_user"]
 
 
 def signed_in_user(request: HttpRequest) -> User:

@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views
 from .privacy import urls as privacy_urls
+from .security import urls as security_urls
 
 app_name = "portal"
 
@@ -29,3 +30,4 @@ urlpatterns = [
 ]
 
 urlpatterns += privacy_urls.portal_urlpatterns  # my account, business export/close (privacy)
+urlpatterns += security_urls.portal_urlpatterns  # second factor (accounts.security)

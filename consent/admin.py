@@ -6,6 +6,7 @@ import json
 from django.contrib import admin, messages
 from django.http import HttpResponse
 
+from accounts.client_ip import client_ip
 from accounts.models import Business
 
 from . import selectors, services, subject
@@ -79,7 +80,7 @@ def export_contacts(modeladmin, request, queryset):
             business=contact.business,
             contact=contact,
             actor=request.user,
-            ip=request.META.get("REMOTE_ADDR"),
+            ip=client_ip(request),
         )
     response = HttpResponse(
         json.dumps(bundles, indent=2, default=str), content_type="application/json"
@@ -96,7 +97,7 @@ def erase_contacts(modeladmin, request, queryset):
             business=contact.business,
             contact=contact,
             actor=request.user,
-            ip=request.META.get("REMOTE_ADDR"),
+            ip=client_ip(request),
         )
         done += 1
     modeladmin.message_user(request, f"Erased {done} contact(s).", messages.SUCCESS)

@@ -29,6 +29,7 @@ from django.views import View
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 
+from accounts.client_ip import client_ip
 from accounts.errors import ApplicationError, NotFound, RateLimited, ValidationFailed
 from messaging.services import double_opt_in_send
 
@@ -146,10 +147,6 @@ def _error_json(exc: ApplicationError) -> dict:
     }
 
 
-def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
-
-
 @method_decorator(xframe_options_exempt, name="dispatch")
 class PublicFormView(View):
     """GET /f/<uuid>/: the form page, for the iframe or a direct link."""
@@ -249,19 +246,28 @@ class PublicFormSubmitView(View):
         else:
             data = request.POST
         token_data: dict = {}
-        values = {
-            k: str((data or {}).get(k, "") or "")[:300]
-            for k in ("phone", "name", "email", "page_url", HONEYPOT)
-        }
+        given = {k: (data or {}).get(k) for k in ("phone", "name", "email", "page_url", HONEYPOT)}
+        # names, emails and addresses are text (a number is fine as a phone); never an object
+        not_text = [
+            k
+            for k, v in given.items()
+            if v is not None and (isinstance(v, bool) or not isinstance(v, str | int))
+        ]
+        values = {k: ("" if k in not_text else str(v or ""))[:300] for k, v in given.items()}
         try:
             if data is None:
                 raise ValidationFailed("The request body is not a JSON object.")
+            if not_text:
+                raise ValidationFailed(
+                    "Please correct the marked fields.",
+                    fields={k: ["Must be text."] for k in not_text},
+                )
             token_data = self.verify_origin(request, form, origin, data, is_json)
             if values[HONEYPOT]:
                 # a bot filled the hidden field: answer like a success, record nothing
-                logger.info("honeypot hit on form %s from %s", form.uuid, _client_ip(request))
+                logger.info("honeypot hit on form %s from %s", form.uuid, client_ip(request))
                 return self.success(request, form, is_json, origin, status="pending")
-            if not ratelimit.hit(f"ip:{_client_ip(request)}", settings.CONSENT_FORM_RATE_PER_IP):
+            if not ratelimit.hit(f"ip:{client_ip(request)}", settings.CONSENT_FORM_RATE_PER_IP):
                 raise RateLimited()
             phone_key = values["phone"].strip()
             with contextlib.suppress(ApplicationError):  # bad numbers: reported by the service
@@ -279,7 +285,7 @@ class PublicFormSubmitView(View):
                 email=values["email"] if form.collect_email else "",
                 consent=_truthy((data or {}).get("consent")),
                 age_confirmed=_truthy((data or {}).get("age_confirmed")),
-                ip=_client_ip(request),
+                ip=client_ip(request),
                 user_agent=request.headers.get("User-Agent", "")[:500],
                 page_url=self.page_url(form, values["page_url"], token_data, origin, request),
                 snapshot_sha256=token_data.get("s", ""),

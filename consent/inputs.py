@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -27,6 +28,31 @@ def email_fits(email: str) -> bool:
     return "@" in email and " " not in email and len(email) <= EMAIL_MAX
 
 
+def clean_custom_fields(value: Any) -> dict[str, str | int | float | bool | None]:
+    """A contact's custom fields: an object of at most CONSENT_CUSTOM_FIELDS_MAX short text
+    keys, each with a short scalar value (no nested objects)."""
+    if not isinstance(value, dict):
+        raise ValidationFailed(fields={"custom_fields": ["Must be an object."]})
+    if len(value) > settings.CONSENT_CUSTOM_FIELDS_MAX:
+        raise ValidationFailed(
+            fields={"custom_fields": [f"At most {settings.CONSENT_CUSTOM_FIELDS_MAX} fields."]}
+        )
+    key_max = settings.CONSENT_CUSTOM_FIELD_KEY_MAX
+    value_max = settings.CONSENT_CUSTOM_FIELD_VALUE_MAX
+    for key, item in value.items():
+        if not isinstance(key, str) or not key.strip() or len(key) > key_max:
+            raise ValidationFailed(
+                fields={"custom_fields": [f"Each name must be 1 to {key_max} characters."]}
+            )
+        if isinstance(item, dict | list):
+            raise ValidationFailed(fields={f"custom_fields.{key}": ["Must be text or a number."]})
+        if isinstance(item, str) and len(item) > value_max:
+            raise ValidationFailed(
+                fields={f"custom_fields.{key}": [f"At most {value_max} characters."]}
+            )
+    return dict(value)
+
+
 def clean_contact_fields(fields: dict) -> dict:
     out = {k: v for k, v in fields.items() if k in CONTACT_FIELDS and v is not None}
     if "tags" in out:
@@ -34,10 +60,12 @@ def clean_contact_fields(fields: dict) -> dict:
         if isinstance(tags, str):
             tags = [t for t in (p.strip() for p in tags.split(",")) if t]
         out["tags"] = sorted({str(t)[:50] for t in tags})
-    if "custom_fields" in out and not isinstance(out["custom_fields"], dict):
-        raise ValidationFailed(fields={"custom_fields": ["Must be an object."]})
+    if "custom_fields" in out:
+        out["custom_fields"] = clean_custom_fields(out["custom_fields"])
     if "name" in out:
-        out["name"] = str(out["name"])[:200]
+        if not isinstance(out["name"], str):
+            raise ValidationFailed(fields={"name": ["Must be text."]})
+        out["name"] = out["name"][:200]
     if out.get("email"):
         out["email"] = str(out["email"]).strip()
         if not email_fits(out["email"]):

@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from accounts.client_ip import client_ip
 from accounts.errors import ApplicationError
 
 from . import services
@@ -293,7 +294,7 @@ class BusinessScreeningAdmin(admin.ModelAdmin):
                 approve=True,
                 reason=reason,
                 actor=request.user,
-                ip=request.META.get("REMOTE_ADDR"),
+                ip=client_ip(request),
             ),
         ),
         _with_reason(
@@ -303,7 +304,7 @@ class BusinessScreeningAdmin(admin.ModelAdmin):
                 approve=False,
                 reason=reason,
                 actor=request.user,
-                ip=request.META.get("REMOTE_ADDR"),
+                ip=client_ip(request),
             ),
         ),
     ]
@@ -343,7 +344,7 @@ class StrikeAdmin(admin.ModelAdmin):
         _with_reason(
             label="Clear the strike",
             apply=lambda s, reason, request: services.strike_clear(
-                strike=s, actor=request.user, reason=reason, ip=request.META.get("REMOTE_ADDR")
+                strike=s, actor=request.user, reason=reason, ip=client_ip(request)
             ),
         )
     ]
@@ -367,7 +368,7 @@ class PolicyHoldAdmin(admin.ModelAdmin):
                 business=h.business,
                 actor=request.user,
                 reason=reason,
-                ip=request.META.get("REMOTE_ADDR"),
+                ip=client_ip(request),
             ),
         )
     ]

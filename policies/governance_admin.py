@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from accounts.client_ip import client_ip
 from accounts.errors import ApplicationError
 from accounts.models import AuditEvent, Business, BusinessStatusChange
 from accounts.services import audit_record
@@ -38,7 +39,7 @@ register_hooks()
 
 
 def _ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
+    return client_ip(request)
 
 
 def _reason_page(modeladmin, request, queryset, *, title: str, error: str = ""):

@@ -5,7 +5,9 @@ conforms to the schema (status documented, body shape). Bounded examples per ope
 so the run stays in CI's budget; FUZZ_EXAMPLES raises it for a deeper local run.
 """
 
+import json
 import os
+from urllib.parse import urlencode
 
 import pytest
 import schemathesis
@@ -72,3 +74,68 @@ def test_api_conforms_to_its_schema(case, fuzz_key, carrier, settings):
         headers={"Authorization": f"Bearer {fuzz_key}"},
         excluded_checks=[checks.positive_data_acceptance, checks.negative_data_rejection],
     )
+
+
+# --- NUL bytes and lone surrogates (issue 18, finding 4) ----------------------------------
+
+POISON = ("\x00", "\ud800")
+
+
+def _poison(value, index: int = 0):
+    """``value`` with a NUL or a lone surrogate appended to every string in it (keys too,
+    for every other key); returns the value and whether anything was poisoned."""
+    if isinstance(value, str):
+        return value + POISON[index % 2], True
+    if isinstance(value, dict):
+        out, hit = {}, False
+        for i, (key, item) in enumerate(value.items()):
+            new, found = _poison(item, index + i)
+            if not found and isinstance(key, str) and i % 2:
+                key, found = key + "\x00", True
+            out[key] = new
+            hit = hit or found
+        return out, hit
+    if isinstance(value, list):
+        items = [_poison(item, index + i) for i, item in enumerate(value)]
+        return [v for v, _ in items], any(h for _, h in items)
+    return value, False
+
+
+@schema.parametrize()
+@settings(
+    max_examples=max(3, EXAMPLES // 3),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
+@pytest.mark.django_db(transaction=False)
+def test_nul_and_lone_surrogates_in_any_field_are_a_400_in_the_error_shape(
+    case, fuzz_key, carrier, settings, client
+):
+    """Every operation's generated input, each string (and every other key) poisoned."""
+    settings.CARRIER_URL = carrier.url
+    poisoned, body = False, b""
+    has_body = case.method.upper() in ("POST", "PUT", "PATCH")
+    if has_body and case.media_type == "application/json" and isinstance(case.body, dict | list):
+        poisoned_body, poisoned = _poison(case.body)
+        body = json.dumps(poisoned_body).encode()  # a surrogate goes as a \ud800 escape
+    query = {}
+    for key, value in (case.query or {}).items():
+        # a query string is UTF-8 on the wire: a surrogate cannot be sent, a NUL can
+        query[key] = f"{value}\x00" if isinstance(value, str) else value
+        poisoned = poisoned or isinstance(value, str)
+    if not poisoned:
+        return
+    path = case.formatted_path
+    if query:
+        path += "?" + urlencode(query, doseq=True)
+    response = client.generic(
+        case.method,
+        path,
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {fuzz_key}",
+    )
+    assert response.status_code == 400, (case.method, path, response.content[:500])
+    error = response.json()["error"]
+    assert error["code"] == "invalid" and error["fields"], error

@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 
+from accounts.client_ip import client_ip
 from accounts.errors import ApplicationError
 
 from . import services as privacy
@@ -42,7 +43,7 @@ def erase_under_13(modeladmin, request, queryset):
                         user=user,
                         actor=request.user,
                         reason=reason,
-                        ip=request.META.get("REMOTE_ADDR"),
+                        ip=client_ip(request),
                         force=True,
                     )
                     done += 1

@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
+from accounts.client_ip import client_ip
 from accounts.errors import ValidationFailed
 
 from .anonymise import ip_truncate, user_agent_family
@@ -197,7 +198,7 @@ RECORDS_PER_HOUR = 120
 
 
 def consent_rate_exceeded(request: HttpRequest) -> bool:
-    key = f"cookie-consent-rate:{ip_truncate(request.META.get('REMOTE_ADDR')) or 'none'}"
+    key = f"cookie-consent-rate:{ip_truncate(client_ip(request)) or 'none'}"
     cache.add(key, 0, timeout=3600)
     try:
         return cache.incr(key) > RECORDS_PER_HOUR
@@ -233,7 +234,7 @@ def cookie_consent_record(
         policy_version=choice.version,
         choices={ESSENTIAL: True, **allowed},
         method=method,
-        ip_anonymised=ip_truncate(request.META.get("REMOTE_ADDR")),
+        ip_anonymised=ip_truncate(client_ip(request)),
         user_agent_family=user_agent_family(request.META.get("HTTP_USER_AGENT"))[:100],
     )
     response.set_signed_cookie(

@@ -4,6 +4,8 @@ import logging
 
 from django.conf import settings
 
+from accounts.client_ip import client_ip
+
 from .cookies import PERFORMANCE, consent_allows
 from .services import usage_log_record
 
@@ -34,7 +36,7 @@ class UsageLogMiddleware:
                     business=getattr(request, "business", None),
                     path=request.path,
                     user_agent=request.META.get("HTTP_USER_AGENT", ""),
-                    ip=request.META.get("REMOTE_ADDR"),
+                    ip=client_ip(request),
                 )
             except Exception:  # analytics must never break the page the member asked for
                 logger.exception("Usage log write failed")

@@ -3,6 +3,8 @@
 from django import forms
 from django.contrib import admin, messages
 
+from accounts.client_ip import client_ip
+
 from . import services as public_services
 from .models import AppointmentRequest, SupportRequest
 
@@ -41,7 +43,7 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
                 status=obj.status,
                 scheduled_for=obj.scheduled_for,
                 actor=request.user,
-                ip=request.META.get("REMOTE_ADDR"),
+                ip=client_ip(request),
             )
         else:
             obj.save(update_fields=["staff_note"])
@@ -108,7 +110,7 @@ class SupportRequestAdmin(admin.ModelAdmin):
                 request=obj,
                 answer=obj.answer,
                 actor=request.user,
-                ip=request.META.get("REMOTE_ADDR"),
+                ip=client_ip(request),
             )
             if obj.notified_at:
                 self.message_user(request, f"Answer emailed to {obj.email}.")

@@ -10,6 +10,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from accounts.api.base import ERROR_RESPONSES, TenantAPIView, TenantListAPIView
+from accounts.client_ip import client_ip
 from accounts.errors import ValidationFailed
 from accounts.roles import Cap
 from campaigns import selectors, services, tcr
@@ -114,7 +115,7 @@ class BrandListApi(TenantListAPIView):
         data = BrandInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         brand = services.brand_create(
-            business=self.business, actor=_actor(request), ip=request.META.get("REMOTE_ADDR"),
+            business=self.business, actor=_actor(request), ip=client_ip(request),
             **data.validated_data,
         )  # fmt: skip
         return Response(BrandOutputSerializer(brand).data, status=status.HTTP_201_CREATED)
@@ -144,9 +145,7 @@ class BrandRegisterApi(TenantAPIView):
     )
     def post(self, request, brand_uuid):
         brand = selectors.brand_get(business=self.business, brand_uuid=brand_uuid)
-        brand = services.brand_register(
-            brand=brand, actor=_actor(request), ip=request.META.get("REMOTE_ADDR")
-        )
+        brand = services.brand_register(brand=brand, actor=_actor(request), ip=client_ip(request))
         return Response(BrandOutputSerializer(brand).data)
 
 
@@ -269,7 +268,7 @@ class CampaignListApi(TenantListAPIView):
             raise ValidationFailed(fields={"brand": ["No such brand in this business."]}) from None
         campaign = services.campaign_create(
             business=self.business, brand=brand, actor=_actor(request),
-            ip=request.META.get("REMOTE_ADDR"), **fields,
+            ip=client_ip(request), **fields,
         )  # fmt: skip
         return Response(CampaignOutputSerializer(campaign).data, status=status.HTTP_201_CREATED)
 
@@ -299,7 +298,7 @@ class CampaignDetailApi(TenantAPIView):
         data = CampaignFieldsSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         campaign = services.campaign_update(
-            campaign=campaign, actor=_actor(request), ip=request.META.get("REMOTE_ADDR"),
+            campaign=campaign, actor=_actor(request), ip=client_ip(request),
             **data.validated_data,
         )  # fmt: skip
         return Response(CampaignOutputSerializer(campaign).data)
@@ -320,7 +319,7 @@ class CampaignSubmitApi(TenantAPIView):
     def post(self, request, campaign_uuid):
         campaign = selectors.campaign_get(business=self.business, campaign_uuid=campaign_uuid)
         campaign = services.campaign_submit(
-            campaign=campaign, actor=_actor(request), ip=request.META.get("REMOTE_ADDR")
+            campaign=campaign, actor=_actor(request), ip=client_ip(request)
         )
         return Response(CampaignOutputSerializer(campaign).data)
 
@@ -337,7 +336,7 @@ class CampaignRetryApi(TenantAPIView):
     def post(self, request, campaign_uuid):
         campaign = selectors.campaign_get(business=self.business, campaign_uuid=campaign_uuid)
         campaign = services.campaign_retry(
-            campaign=campaign, actor=_actor(request), ip=request.META.get("REMOTE_ADDR")
+            campaign=campaign, actor=_actor(request), ip=client_ip(request)
         )
         return Response(CampaignOutputSerializer(campaign).data)
 
@@ -363,7 +362,7 @@ class CampaignAppealApi(TenantAPIView):
             campaign=campaign,
             explanation=data.validated_data["explanation"],
             actor=_actor(request),
-            ip=request.META.get("REMOTE_ADDR"),
+            ip=client_ip(request),
         )
         return Response(CampaignOutputSerializer(campaign).data)
 
@@ -460,7 +459,7 @@ class NumberListApi(TenantListAPIView):
         data.is_valid(raise_exception=True)
         number = services.phone_number_provision(
             business=self.business, e164=data.validated_data["number"], actor=_actor(request),
-            ip=request.META.get("REMOTE_ADDR"),
+            ip=client_ip(request),
         )  # fmt: skip
         return Response(NumberOutputSerializer(number).data, status=status.HTTP_201_CREATED)
 
@@ -528,7 +527,7 @@ class NumberAssignApi(TenantAPIView):
         campaign_uuid = data.validated_data["campaign"]
         if campaign_uuid is None:
             number = services.phone_number_unassign(
-                number=number, actor=_actor(request), ip=request.META.get("REMOTE_ADDR")
+                number=number, actor=_actor(request), ip=client_ip(request)
             )
         else:
             try:
@@ -543,7 +542,7 @@ class NumberAssignApi(TenantAPIView):
                 number=number,
                 campaign=campaign,
                 actor=_actor(request),
-                ip=request.META.get("REMOTE_ADDR"),
+                ip=client_ip(request),
             )
         return Response(NumberOutputSerializer(number).data)
 
@@ -560,6 +559,6 @@ class NumberReleaseApi(TenantAPIView):
     def post(self, request, number_uuid):
         number = selectors.phone_number_get(business=self.business, number_uuid=number_uuid)
         number = services.phone_number_release(
-            number=number, actor=_actor(request), ip=request.META.get("REMOTE_ADDR")
+            number=number, actor=_actor(request), ip=client_ip(request)
         )
         return Response(NumberOutputSerializer(number).data)

@@ -389,3 +389,31 @@ CELERY_BEAT_SCHEDULE["messaging-webhooks-retry"] = {  # re-queue lost webhook de
     "task": "messaging.webhooks.retry_due",
     "schedule": 60.0,
 }
+
+# --- the edge: client IPs, input hygiene, sign-in (issue 18; docs/deploy.md) ---
+# Proxies whose X-Forwarded-For we believe (IPs or CIDR networks, e.g. "10.0.0.0/8"); empty:
+# none, the peer is the client. accounts.client_ip is the one resolver; axes uses it too.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
+AXES_USERNAME_CALLABLE = "accounts.security.lockout.axes_username"  # emails in lower case
+# Failed sign-ins from one address across every email, per AXES_COOLOFF_TIME.
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
+AUTHENTICATION_BACKENDS.insert(1, "accounts.security.lockout.AddressLockoutBackend")  # after axes
+# NUL bytes and lone surrogates in any query, form or JSON field: a 400 (accounts/hygiene.py).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
+    "accounts.hygiene.InputHygieneMiddleware",
+)
+# Business users' second factor (accounts.security): asked after the password when set up,
+# set-up demanded when the business requires it.
+INSTALLED_APPS.insert(INSTALLED_APPS.index("accounts.portal"), "accounts.security")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("accounts.middleware.CurrentBusinessMiddleware") + 1,
+    "accounts.security.middleware.SecondFactorMiddleware",
+)
+# Toll-free numbers as recipients (consent.phones): off, a toll-free line rarely takes texts.
+CONSENT_TOLL_FREE_RECIPIENTS = env.bool("CONSENT_TOLL_FREE_RECIPIENTS", default=False)
+# A contact's custom fields: how many, and how long each key and value may be.
+CONSENT_CUSTOM_FIELDS_MAX = env.int("CONSENT_CUSTOM_FIELDS_MAX", default=50)
+CONSENT_CUSTOM_FIELD_KEY_MAX = env.int("CONSENT_CUSTOM_FIELD_KEY_MAX", default=64)
+CONSENT_CUSTOM_FIELD_VALUE_MAX = env.int("CONSENT_CUSTOM_FIELD_VALUE_MAX", default=500)

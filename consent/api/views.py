@@ -16,6 +16,7 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.api.base import ERROR_RESPONSES, TenantAPIView, TenantListAPIView
+from accounts.client_ip import client_ip
 from accounts.errors import NotFound, ValidationFailed
 from accounts.roles import Cap
 from accounts.services import audit_record
@@ -30,7 +31,7 @@ def _actor(request):
 
 
 def _ip(request):
-    return request.META.get("REMOTE_ADDR")
+    return client_ip(request)
 
 
 def _uuid_param(value, name: str):

@@ -1,0 +1,113 @@
+"""Input hygiene at the edge: the one place every query parameter, form field and JSON body
+passes before any form, serializer or view sees it.
+
+A NUL character or an unpaired UTF-16 surrogate (``"\\ud800"`` in JSON) can be neither
+stored by PostgreSQL nor encoded as UTF-8: left alone they surface as 500s deep in the
+ORM. Here they are a 400 naming the field, in the API's one error shape (``/api/``, a
+JSON body, or a client that asks for JSON) or as a page that says which field to fix.
+"""
+
+import contextlib
+import json
+import re
+
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+
+# NUL, or a surrogate code point (only ever unpaired inside a Python str).
+_BAD = re.compile("[\x00\ud800-\udfff]")
+MESSAGE = "Contains a character we cannot accept (a NUL byte or broken Unicode)."
+
+
+def bad_fields(data, prefix: str = "") -> list[str]:
+    """Dotted names of every key or string value in ``data`` holding a NUL or a lone
+    surrogate (a key's own name is reported for a bad key)."""
+    found: list[str] = []
+    if isinstance(data, str):
+        if _BAD.search(data):
+            found.append(prefix or "body")
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(key, str) and _BAD.search(key):
+                found.append(_BAD.sub("?", name))
+            else:
+                found.extend(bad_fields(value, name))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            found.extend(bad_fields(value, f"{prefix}.{index}" if prefix else str(index)))
+    return found
+
+
+def _querydict_bad(querydict) -> list[str]:
+    found = []
+    for key, values in querydict.lists():
+        if _BAD.search(key):
+            found.append(_BAD.sub("?", key))
+        elif any(_BAD.search(v) for v in values if isinstance(v, str)):
+            found.append(key)
+    return found
+
+
+def _is_json(request) -> bool:
+    return "json" in (request.content_type or "")
+
+
+def request_bad_fields(request) -> list[str]:
+    found = _querydict_bad(request.GET)
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return found
+    if _is_json(request):
+        body = request.body
+        # an escape is the only way a NUL or a surrogate gets into valid JSON
+        if b"\\u" in body or b"\\U" in body:
+            with contextlib.suppress(ValueError):  # not JSON: the view's parser answers that
+                found.extend(bad_fields(json.loads(body)))
+    elif request.content_type == "application/x-www-form-urlencoded":
+        _ = request.body  # keep the raw body readable (signed webhooks verify it), then parse
+        found.extend(_querydict_bad(request.POST))
+    elif request.content_type == "multipart/form-data":
+        # a small body is kept readable as above; a large upload streams to disk, parsed once
+        # here and read by the view from request.POST / request.FILES
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is None or int(request.META.get("CONTENT_LENGTH") or 0) <= limit:
+            _ = request.body
+        found.extend(_querydict_bad(request.POST))
+    return found
+
+
+def _wants_json(request) -> bool:
+    return (
+        request.path.startswith("/api/")
+        or _is_json(request)
+        or "application/json" in request.headers.get("Accept", "")
+    )
+
+
+class InputHygieneMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        fields = request_bad_fields(request)
+        if fields:
+            return refusal(request, fields)
+        return self.get_response(request)
+
+
+def refusal(request, fields: list[str]) -> HttpResponse:
+    if _wants_json(request):
+        body = {
+            "error": {
+                "code": "invalid",
+                "message": "Some fields are not valid.",
+                "fields": {name: [MESSAGE] for name in fields},
+                "detail": {},
+            }
+        }
+        return JsonResponse(body, status=400)
+    html = render_to_string(
+        "accounts/input_refused.html", {"fields": fields, "message": MESSAGE}, request=request
+    )
+    return HttpResponse(html, status=400)
