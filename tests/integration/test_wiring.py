@@ -35,7 +35,7 @@ def _enqueue(business, number, n):
     return [
         services.message_enqueue(
             business=business,
-            body="Your visit is at 3pm.",
+            body="Your visit is at 3pm. Reply STOP to opt out.",  # automated: needs it
             kind="transactional",
             contact=consenting_contact(business=business, number=number),
         )
