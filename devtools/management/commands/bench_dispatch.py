@@ -371,7 +371,7 @@ class Command(BaseCommand):
                 with transaction.atomic():
                     w = services.message_enqueue(
                         business=business,
-                        body="Bench warm-up.",
+                        body="Bench warm-up. Reply STOP to opt out.",
                         kind="transactional",
                         contact=probe_contacts[-1],
                         from_number=probe_numbers[-1],
@@ -402,7 +402,7 @@ class Command(BaseCommand):
                     with transaction.atomic():
                         p = services.message_enqueue(
                             business=business,
-                            body=f"Bench probe {probe_i}.",
+                            body=f"Bench probe {probe_i}. Reply STOP to opt out.",
                             kind="transactional",
                             contact=probe_contacts[probe_i],
                             from_number=number,
