@@ -18,3 +18,7 @@ class CampaignsConfig(AppConfig):
         navigation.register(navigation.NavItem(20, "Campaigns", "campaigns:index", Cap.VIEW))
         navigation.register(navigation.NavItem(34, "Numbers", "campaigns:numbers", Cap.VIEW))
         panels.register()  # dashboard: rejected or suspended campaigns
+
+        from . import privacy
+
+        privacy.register()  # its fields in the register of personal data

@@ -19,6 +19,10 @@ class ConsentConfig(AppConfig):
 
         metrics.register()  # /metrics: opt-outs in the ledger (accounts.metrics)
 
+        from . import privacy
+
+        privacy.register()  # imports' files and closed businesses in erasure and retention
+
 
 def optin_form_step(business):
     from django.urls import NoReverseMatch, reverse

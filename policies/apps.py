@@ -21,3 +21,7 @@ class PoliciesConfig(AppConfig):
         from . import metrics
 
         metrics.register()  # /metrics: today's send outcomes (accounts.metrics)
+
+        from . import privacy
+
+        privacy.register()  # its fields in the register of personal data

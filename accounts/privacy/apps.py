@@ -14,7 +14,7 @@ class PrivacyConfig(AppConfig):
     verbose_name = "Privacy"
 
     def ready(self) -> None:
-        from . import retention, services  # they import models: after the app registry
+        from . import personal_data, retention, services  # they import models: after the registry
 
         navigation.register(
             navigation.NavItem(92, "Business data", "portal:business-data", Cap.MANAGE_BUSINESS)
@@ -27,4 +27,5 @@ class PrivacyConfig(AppConfig):
             "closed businesses anonymised after RETENTION_CLOSED_BUSINESS_DAYS",
             services.closed_businesses_purge,
         )
+        personal_data.register()  # the register of personal data (inventory.py)
         checks.register(retention.consent_retention_check)

@@ -61,12 +61,8 @@ def consent_retention_check(app_configs, **kwargs) -> list[checks.CheckMessage]:
 
 
 def settings_snapshot() -> dict:
-    return {
-        "RETENTION_MESSAGE_BODY_DAYS": settings.RETENTION_MESSAGE_BODY_DAYS,
-        "RETENTION_USAGE_LOG_DAYS": settings.RETENTION_USAGE_LOG_DAYS,
-        "RETENTION_CONSENT_YEARS": settings.RETENTION_CONSENT_YEARS,
-        "RETENTION_CLOSED_BUSINESS_DAYS": settings.RETENTION_CLOSED_BUSINESS_DAYS,
-    }
+    """Every RETENTION_* setting, as the run used it."""
+    return {k: getattr(settings, k) for k in sorted(dir(settings)) if k.startswith("RETENTION_")}
 
 
 def retention_run(

@@ -101,8 +101,15 @@ class SupportRequestAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    def has_delete_permission(self, request, obj=None):
-        return False  # the thread is the record of what we told a customer
+    def delete_model(self, request, obj):
+        # a person's request or one we should not keep: audited, by id only
+        public_services.support_request_delete(
+            request=obj, actor=request.user, ip=client_ip(request)
+        )
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
 
     def save_model(self, request, obj, form, change):
         if "answer" in form.changed_data and obj.answer.strip():

@@ -58,3 +58,19 @@ class SupportForm(forms.Form):
         max_length=5000,
         help_text="Say what you tried and what happened. Never include passwords or API keys.",
     )
+
+
+class VisitorDataForm(forms.Form):
+    email = forms.EmailField(
+        label="The email you wrote to us from",
+        max_length=254,
+        help_text="We send a link there: only whoever reads that inbox can open your data.",
+    )
+    action = forms.ChoiceField(
+        label="What do you ask for?",
+        choices=[
+            ("export", "A copy of the requests I sent (calls booked, questions to support)"),
+            ("erase", "Delete the requests I sent"),
+        ],
+        widget=forms.RadioSelect,
+    )

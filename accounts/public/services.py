@@ -1,13 +1,18 @@
 """Writes of the public site: appointment and support requests, their emails, staff answers."""
 
 import logging
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
+from django.core import signing
 from django.core.cache import cache
 from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from accounts.errors import RateLimited, ValidationFailed
+from accounts.errors import NotFound, RateLimited, ValidationFailed
 from accounts.models import Business, User
 from accounts.services import audit_record
 
@@ -70,7 +75,14 @@ def appointment_request_create(
         user=user if user is not None and user.is_authenticated else None,
         ip=ip,
     )
-    audit_record(action="appointment.requested", obj=appt, actor=user, ip=ip)
+    # by id, not obj: the append-only trail must not keep the visitor's name and email
+    audit_record(
+        action="appointment.requested",
+        object_type=appt._meta.label,
+        object_id=str(appt.uuid),
+        actor=user,
+        ip=ip,
+    )
     sent = _mail(
         to=appt.email,
         subject="We got your request for a call — Contact Your Client",
@@ -133,7 +145,14 @@ def support_request_create(
         business=business,
         ip=ip,
     )
-    audit_record(action="support.requested", obj=req, actor=user, business=business, ip=ip)
+    audit_record(
+        action="support.requested",
+        object_type=req._meta.label,
+        object_id=str(req.uuid),
+        actor=user,
+        business=business,
+        ip=ip,
+    )
     sent = _mail(
         to=req.email,
         subject=f"We received your question: {req.subject}",
@@ -181,3 +200,146 @@ def support_request_answer(
         detail={"notified": sent},
     )
     return request
+
+
+def support_request_delete(*, request: SupportRequest, actor: User, ip: str | None = None) -> None:
+    """Staff delete a support request (the person asked, or it should not be kept)."""
+    audit_record(
+        action="support.deleted",
+        object_type=request._meta.label,
+        object_id=str(request.uuid),
+        actor=actor,
+        business=request.business,
+        ip=ip,
+    )
+    request.delete()
+
+
+# --- visitors' data rights: export and erasure by email, proven by a link -----------------
+
+VISITOR_DATA_SALT = "accounts.public.visitor-data"
+VISITOR_DATA_MAX_AGE = 2 * 24 * 3600  # the emailed link works for two days
+VISITOR_ACTIONS = {"export": "a copy of", "erase": "the deletion of"}
+RETENTION_RULE = "visitors' requests deleted after RETENTION_VISITOR_REQUEST_DAYS"
+
+
+def _visitor_rows(email: str):
+    email = email.strip().lower()
+    return (
+        AppointmentRequest.objects.filter(email__iexact=email),
+        SupportRequest.objects.filter(email__iexact=email),
+    )
+
+
+def visitor_data_request(*, email: str, action: str, link_base: str, ip: str | None) -> bool:
+    """Email a link that proves the address is the visitor's; only it opens their data.
+
+    The answer on the page is the same whether or not we hold anything (no one learns
+    who wrote to us); the email goes out only when we do. Returns whether it went."""
+    if action not in VISITOR_ACTIONS:
+        raise ValidationFailed("Choose what you ask for.", fields={"action": ["Invalid."]})
+    _throttle(form="visitor-data", ip=ip)
+    email = email.strip().lower()
+    appointments, supports = _visitor_rows(email)
+    if not (appointments.exists() or supports.exists()):
+        return False
+    token = signing.dumps({"e": email, "a": action}, salt=VISITOR_DATA_SALT)
+    return _mail(
+        to=email,
+        subject="Your request about your data — Contact Your Client",
+        body=(
+            f"Someone (we hope you) asked for {VISITOR_ACTIONS[action]} the requests you sent "
+            "us from this address (calls booked, questions to support).\n\n"
+            f"Open this link within two days to confirm:\n{link_base}{token}/\n\n"
+            "If it was not you, ignore this email: nothing happens without the link.\n\n"
+            "— Contact Your Client\n"
+        ),
+    )
+
+
+def visitor_data_token_read(*, token: str) -> tuple[str, str]:
+    """(email, action) of a link we emailed; NotFound when forged, altered or expired."""
+    try:
+        data = signing.loads(token, salt=VISITOR_DATA_SALT, max_age=VISITOR_DATA_MAX_AGE)
+    except signing.BadSignature as exc:  # SignatureExpired is one
+        raise NotFound("This link is not valid any more. Ask again for a new one.") from exc
+    return data["e"], data["a"]
+
+
+def visitor_data_export(*, token: str) -> dict:
+    """Everything the visitor sent us from the proven address, as JSON-able data."""
+    email, _ = visitor_data_token_read(token=token)
+    appointments, supports = _visitor_rows(email)
+    fields_a = (
+        "uuid", "topic", "name", "email", "phone", "preferred_times", "time_zone", "note",
+        "status", "scheduled_for", "ip", "created_at",
+    )  # fmt: skip
+    fields_s = (
+        "uuid", "name", "email", "subject", "body", "status", "answer", "answered_at", "ip",
+        "created_at",
+    )  # fmt: skip
+    audit_record(
+        action="visitor.export", detail={"requests": appointments.count() + supports.count()}
+    )
+    return {
+        "format": "contactyourclient.visitor-export",
+        "generated_at": timezone.now(),
+        "email": email,
+        "appointment_requests": list(appointments.order_by("created_at").values(*fields_a)),
+        "support_requests": list(supports.order_by("created_at").values(*fields_s)),
+    }
+
+
+@transaction.atomic
+def visitor_data_erase(*, token: str) -> dict:
+    """Delete every request the visitor sent from the proven address."""
+    email, action = visitor_data_token_read(token=token)
+    if action != "erase":
+        raise NotFound("This link asks for a copy, not a deletion. Ask again to delete.")
+    appointments, supports = _visitor_rows(email)
+    counts = {
+        "appointment_requests": appointments.delete()[0],
+        "support_requests": supports.delete()[0],
+    }
+    audit_record(action="visitor.erase", detail=counts)  # counts only: not the address
+    return counts
+
+
+def visitor_requests_purge(*, now: datetime, dry_run: bool) -> dict:
+    """Requests closed (or left) before RETENTION_VISITOR_REQUEST_DAYS are deleted; a call
+    still to come and an unanswered question stay."""
+    cutoff = now - timedelta(days=settings.RETENTION_VISITOR_REQUEST_DAYS)
+    appointments = AppointmentRequest.objects.filter(created_at__lt=cutoff).exclude(
+        status=AppointmentRequest.Status.SCHEDULED, scheduled_for__gte=now
+    )
+    supports = SupportRequest.objects.filter(created_at__lt=cutoff).filter(
+        ~Q(status=SupportRequest.Status.OPEN)
+    )
+    if dry_run:
+        return {"appointment_requests": appointments.count(), "support_requests": supports.count()}
+    return {
+        "appointment_requests": appointments.delete()[0],
+        "support_requests": supports.delete()[0],
+    }
+
+
+# The public site's fields for the register of personal data (accounts.privacy.inventory);
+# the tenant base's AppConfig declares them (the two sub-apps do not import each other).
+PERSONAL_DATA: list[dict[str, Any]] = [
+    {
+        "model": "public.AppointmentRequest",
+        "fields": [
+            "name", "email", "phone", "preferred_times", "time_zone", "note", "staff_note", "ip",
+        ],
+        "erasure": "deleted by visitor_data_erase (a link emailed to the address proves it)",
+        "export": "visitor_data_export: JSON from the link emailed to the address",
+        "retention": RETENTION_RULE,
+    },
+    {
+        "model": "public.SupportRequest",
+        "fields": ["name", "email", "subject", "body", "answer", "ip"],
+        "erasure": "deleted by visitor_data_erase; staff delete one in the admin",
+        "export": "visitor_data_export: JSON from the link emailed to the address",
+        "retention": RETENTION_RULE,
+    },
+]  # fmt: skip

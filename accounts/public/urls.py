@@ -14,4 +14,10 @@ urlpatterns = [
     path("book/thanks/", views.AppointmentThanksView.as_view(), name="book-thanks"),
     path("support/", views.SupportView.as_view(), name="support"),
     path("support/thanks/", views.SupportThanksView.as_view(), name="support-thanks"),
+    path("privacy/my-requests/", views.VisitorDataView.as_view(), name="visitor-data"),
+    path(
+        "privacy/my-requests/<str:token>/",
+        views.VisitorDataConfirmView.as_view(),
+        name="visitor-data-confirm",
+    ),
 ]

@@ -1,18 +1,19 @@
 """The public site: landing, policy pages, glossary, book a call, support."""
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.generic import FormView, TemplateView
 
-from accounts.errors import ApplicationError
+from accounts.errors import ApplicationError, NotFound
 from accounts.models import User
 from accounts.portal import help_terms
 from accounts.tenancy import client_ip
 
 from . import services as public_services
-from .forms import AppointmentForm, SupportForm
+from .forms import AppointmentForm, SupportForm, VisitorDataForm
 from .models import AppointmentRequest
 
 LEGAL_PAGES = {
@@ -146,3 +147,61 @@ class SupportView(FormView):
 
 class SupportThanksView(TemplateView):
     template_name = "public/support_thanks.html"
+
+
+class VisitorDataView(FormView):
+    """A visitor asks for a copy or the deletion of the requests they sent us."""
+
+    template_name = "public/visitor_data.html"
+    form_class = VisitorDataForm
+
+    def form_valid(self, form):
+        link_base = self.request.build_absolute_uri(reverse("public:visitor-data"))
+        try:
+            public_services.visitor_data_request(
+                email=form.cleaned_data["email"],
+                action=form.cleaned_data["action"],
+                link_base=link_base,
+                ip=client_ip(self.request),
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        # The same answer whether or not we hold anything from that address.
+        messages.success(
+            self.request,
+            f"If we hold requests sent from {form.cleaned_data['email']}, we have emailed a "
+            "link there. Open it within two days to confirm.",
+        )
+        return redirect("public:visitor-data")
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class VisitorDataConfirmView(TemplateView):
+    """The emailed link: GET shows what will happen, POST does it (a link scanner's GET
+    changes nothing)."""
+
+    template_name = "public/visitor_data_confirm.html"
+
+    def get(self, request, *args, **kwargs):
+        try:
+            email, action = public_services.visitor_data_token_read(token=kwargs["token"])
+        except NotFound as exc:
+            return self.render_to_response({"invalid": exc.message}, status=404)
+        return self.render_to_response({"email": email, "action": action})
+
+    def post(self, request, *args, **kwargs):
+        token = kwargs["token"]
+        try:
+            _, action = public_services.visitor_data_token_read(token=token)
+            if action == "export":
+                data = public_services.visitor_data_export(token=token)
+                response = JsonResponse(data, encoder=DjangoJSONEncoder)
+                response["Content-Disposition"] = 'attachment; filename="my-requests.json"'
+                return response
+            counts = public_services.visitor_data_erase(token=token)
+        except NotFound as exc:
+            return self.render_to_response({"invalid": exc.message}, status=404)
+        return self.render_to_response({"erased": counts})

@@ -323,6 +323,12 @@ RETENTION_USAGE_LOG_DAYS = env.int("RETENTION_USAGE_LOG_DAYS", default=90)
 RETENTION_CONSENT_YEARS = env.int("RETENTION_CONSENT_YEARS", default=5)
 # A closed business's own data is anonymised after this (5 years: the TSR record period).
 RETENTION_CLOSED_BUSINESS_DAYS = env.int("RETENTION_CLOSED_BUSINESS_DAYS", default=1826)
+# Raw CSV of finished imports; outbound webhook deliveries once final; visitors' requests
+# once closed; django-axes' sign-in records (docs/privacy.md, "Every copy of personal data").
+RETENTION_IMPORT_FILE_DAYS = env.int("RETENTION_IMPORT_FILE_DAYS", default=30)
+RETENTION_WEBHOOK_DELIVERY_DAYS = env.int("RETENTION_WEBHOOK_DELIVERY_DAYS", default=30)
+RETENTION_VISITOR_REQUEST_DAYS = env.int("RETENTION_VISITOR_REQUEST_DAYS", default=365)
+RETENTION_SIGNIN_LOG_DAYS = env.int("RETENTION_SIGNIN_LOG_DAYS", default=90)
 CELERY_BEAT_SCHEDULE["privacy-retention"] = {  # daily retention run: every registered rule
     "task": "accounts.tasks.retention_run_task",
     "schedule": crontab(hour=3, minute=17),
