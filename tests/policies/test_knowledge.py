@@ -86,6 +86,9 @@ def test_negation_cue_in_text(text, term, negated_):
         ("Our trusted partners will contact you with quotes", "intent.partner_handoff"),
         ("Reply with your SSN and date of birth to verify", "intent.personal_data"),
         ("I know where you live. Watch your back.", "intent.threat"),
+        ("Move out by Friday or we'll throw your stuff in the street.", "intent.intimidation"),
+        ("Those people are animals and should be wiped out.", "intent.intimidation"),
+        ("Lock your doors, it won't help.", "intent.intimidation"),
     ],
 )
 def test_intents(text, rule_id):
@@ -99,6 +102,10 @@ def test_intents(text, rule_id):
         "We'll make you feel at home: new patients welcome.",
         "Your order shipped with UPS; track it on our site.",
         "Send us a photo of the leak and we'll quote it.",
+        "Reply YES or we'll call you tomorrow to confirm.",
+        "Going on vacation? Lock your doors and let us water your plants!",
+        "Your kind words made our day, thank you!",
+        "Order by 5pm or it won't ship until Monday.",
     ],
 )
 def test_intents_leave_ordinary_texts_alone(text):

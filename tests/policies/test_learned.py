@@ -35,10 +35,17 @@ def _toy_rows():
                 "body": offers[i % 2] + f" {i}",
                 "expected": "block",
                 "category": "cannabis",
+                "kind": "conversational",
             }
         )
         rows.append(
-            {"id": f"a{i}", "body": clean[i % 2] + f" {i}", "expected": "allow", "category": None}
+            {
+                "id": f"a{i}",
+                "body": clean[i % 2] + f" {i}",
+                "expected": "allow",
+                "category": None,
+                "kind": "conversational",
+            }
         )
     return rows
 
@@ -139,3 +146,28 @@ def test_policy_train_check_fails_on_a_model_from_another_corpus(tmp_path):
     stale.write_text(json.dumps(d))
     with pytest.raises(CommandError, match="another corpus"):
         call_command("policy_train", "--check", "--out", str(stale))
+
+
+def test_cross_validation_judges_each_row_by_a_model_that_did_not_see_it(tmp_path, monkeypatch):
+    from policies import learning
+
+    monkeypatch.setattr(L, "MAX_DF", 1.0)
+    rows = _toy_rows()
+    train = tmp_path / "train"
+    train.mkdir()
+    (train / "messages.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    biz = [
+        {"id": f"x{i}", "name": n, "industry_description": d, "website": "", "expected": e,
+         "category": c}
+        for i, (n, d, e, c) in enumerate(
+            [("Green Leaf", "flower and prerolls", "block", "cannabis"),
+             ("Luna Salon", "haircuts and color", "allow", None)] * 10
+        )
+    ]  # fmt: skip
+    (train / "businesses.jsonl").write_text("".join(json.dumps(r) + "\n" for r in biz))
+    monkeypatch.setattr(learning, "TRAIN_DIR", train)
+    monkeypatch.setattr(learning, "OLD_DEV", tmp_path / "none")
+    monkeypatch.setattr(learning, "LABELS_DIR", tmp_path / "none")
+    got = learning.cross_validated_scores(compile_rules(load_fixture()), folds=3)
+    assert got["message"].total == len(rows) and got["business"].total == len(biz)
+    assert got["message"].recall == 1.0 and got["message"].content_precision == 1.0
