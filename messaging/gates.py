@@ -53,9 +53,9 @@ from accounts.text import sentences
 from campaigns.selectors import number_send_permission
 from consent import selectors as consent_selectors
 from policies import promotional
+from policies import selectors as policy_selectors
 from policies import services as policy_services
 from policies.engine.checks import has_opt_out
-from policies.models import RuleSet
 
 from . import quiet_hours
 
@@ -467,7 +467,7 @@ def _rules_changed_at() -> datetime | None:
     """When staff or a fixture last changed the content rules (one indexed row). When it
     moved since this process last looked, the compiled rules are dropped so that the
     re-check judges by the new ones at once (not after POLICY_RULES_TTL)."""
-    changed_at = RuleSet.objects.values_list("updated_at", flat=True).first()
+    changed_at = policy_selectors.rules_changed_at()
     if changed_at != _rules_seen["changed_at"]:
         policy_services.rules_reset()
         _rules_seen["changed_at"] = changed_at

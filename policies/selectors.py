@@ -1,11 +1,13 @@
 """Reads for the portal and the admin: a business's decisions, strikes and hold."""
 
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from accounts.errors import NotFound
 
-from .models import BusinessScreening, PolicyDecision, PolicyHold, Strike
+from .models import BusinessScreening, PolicyDecision, PolicyHold, RuleSet, Strike
 
 
 def decision_list(*, business) -> QuerySet[PolicyDecision]:
@@ -51,3 +53,9 @@ def screening_labels() -> list[dict]:
             }
         )
     return rows
+
+
+def rules_changed_at() -> datetime | None:
+    """When staff or a fixture last changed the content rules (the send path's re-check at
+    dispatch compares it with when a message was queued)."""
+    return RuleSet.objects.values_list("updated_at", flat=True).first()
