@@ -117,7 +117,8 @@ def appointment_request_set_status(
     appointment.save(update_fields=["status", "scheduled_for"])
     audit_record(
         action="appointment.status",
-        obj=appointment,
+        object_type=appointment._meta.label,
+        object_id=str(appointment.uuid),
         actor=actor,
         ip=ip,
         detail={"from": before, "to": status},
@@ -193,7 +194,8 @@ def support_request_answer(
     request.save(update_fields=["answer", "status", "answered_by", "answered_at", "notified_at"])
     audit_record(
         action="support.answered",
-        obj=request,
+        object_type=request._meta.label,
+        object_id=str(request.uuid),
         actor=actor,
         business=request.business,
         ip=ip,
