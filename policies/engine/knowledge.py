@@ -140,8 +140,8 @@ def symbols(text: str, k: Knowledge) -> list[tuple[str, tuple[str, ...]]]:
 def cues(text: str, k: Knowledge) -> list[str]:
     """Commerce cues: a price, a quantity, a delivery promise (each at most once)."""
     out = []
-    if _currency_rx(k.currency).search(text) or re.search(
-        r"\b\d+\s?(?:usd|dollars|bucks)\b", text, re.I
+    if _currency_rx(k.currency).search(text) or (
+        not _NO_QUANTITY.match(text) and _PRICE_WORDS.search(text)
     ):
         out.append("price")
     low = text.lower()
@@ -189,6 +189,7 @@ def negated(words: list[str], k: Knowledge) -> list[bool]:
 
 
 _NO_QUANTITY = re.compile(r"^[^0-9]*$")
+_PRICE_WORDS = re.compile(r"\b\d+\s?(?:usd|dollars|bucks)\b", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[.!?;\n|•]")
 _PLAIN_WORD = re.compile(r"[a-z0-9]+")
 
