@@ -14,6 +14,7 @@
 import base64
 import csv
 import io
+import re
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -57,7 +58,8 @@ def _is_person(cells: list[str], *, e164: str, email: str) -> bool:
             continue
         if email and value.casefold() == email:
             return True
-        if e164 and any(ch.isdigit() for ch in value):
+        # a number ends with the national digits however it is written: parse only those
+        if e164 and re.sub(r"\D", "", value).endswith(e164[-7:]):
             try:
                 if phones.normalize(value, recipient=False) == e164:
                     return True
@@ -158,13 +160,16 @@ def closed_business_contacts_purge(*, now: datetime, dry_run: bool) -> dict:
         vetting_changed_at__lt=now - timedelta(days=days),
     )
     contacts = Contact.objects.filter(business__in=due, erased_at__isnull=True)
+    files = ContactImport.objects.filter(business__in=due).exclude(content=b"")
     if dry_run:
-        return {"contacts": contacts.count()}
+        return {"contacts": contacts.count(), "import_files": files.count()}
+    # the whole files go first, so no erasure below reads them row by row
+    emptied = files.update(content=b"")
     count = 0
     for contact in contacts.select_related("business").order_by("business_id", "id"):
         contact_erase(business=contact.business, contact=contact)
         count += 1
-    return {"contacts": count}
+    return {"contacts": count, "import_files": emptied}
 
 
 # --- the register -----------------------------------------------------------------------------

@@ -181,6 +181,7 @@ def _close(owner, days_ago) -> Business:
 
 def test_a_closed_business_keeps_contacts_and_evidence_until_its_legal_period(owner, other_owner):
     business = owner.business
+    imp = _import(business, owner)
     contact = opted_in_contact(business=business, phone="+12025550160", name="Cara Closed")
     _inbound(business, contact)
     stranger = MessageFactory(business=business, to_phone="+12025550169", body="who is this?")
@@ -189,16 +190,20 @@ def test_a_closed_business_keeps_contacts_and_evidence_until_its_legal_period(ow
     days = settings.RETENTION_CLOSED_BUSINESS_DAYS
     _close(owner, days - 1)
     run = retention.retention_run()
-    assert run.results[CONTACTS_RULE] == {"contacts": 0}
+    assert run.results[CONTACTS_RULE] == {"contacts": 0, "import_files": 0}
     assert run.results[MESSAGES_RULE] == {"messages": 0, "webhook_deliveries": 0}
 
     Business.objects.filter(pk=business.pk).update(
         vetting_changed_at=timezone.now() - timedelta(days=days + 1)
     )
-    assert retention.retention_run(dry_run=True).results[CONTACTS_RULE] == {"contacts": 1}
+    dry = retention.retention_run(dry_run=True).results[CONTACTS_RULE]
+    assert dry == {"contacts": 3, "import_files": 1}  # Cara and the two imported
     run = retention.retention_run()
     assert run.errors == {}
-    assert run.results[CONTACTS_RULE] == {"contacts": 1}
+    assert run.results[CONTACTS_RULE] == dry
+    imp.refresh_from_db()
+    assert bytes(imp.content) == b""
+    assert not Contact.objects.filter(business=business, erased_at__isnull=True).exists()
     assert run.results[MESSAGES_RULE] == {"messages": 1, "webhook_deliveries": 1}
     contact.refresh_from_db()
     assert contact.erased_at and contact.phone is None and contact.name == ""
@@ -214,7 +219,7 @@ def test_a_closed_business_keeps_contacts_and_evidence_until_its_legal_period(ow
 def test_a_closed_business_is_never_purged_before_the_consent_period(owner):
     contact = opted_in_contact(business=owner.business, phone="+12025550161")
     _close(owner, 400)  # past the configured 30 days, inside the five years
-    assert retention.retention_run().results[CONTACTS_RULE] == {"contacts": 0}
+    assert retention.retention_run().results[CONTACTS_RULE] == {"contacts": 0, "import_files": 0}
     contact.refresh_from_db()
     assert contact.erased_at is None
 
