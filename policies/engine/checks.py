@@ -884,6 +884,18 @@ def check_campaign(
                         r.matched,
                     )
                 )
+    if rules.learned is not None and rules.knowledge is not None and description:
+        # the campaign gate: what the use case describes, read like a sign-up description
+        # (its review band too: a doubtful campaign goes to staff)
+        kept: list[Normalised] = []
+        found = _content(description, rules, rules.industry, [], kept)
+        words = [w[TEXT] for w in kept[0].words]
+        for r in _learned_reason(
+            description, rules, rules.learned.business, words, "campaign", found
+        )[len(found) :]:
+            reasons.append(
+                Reason(r.rule_id, r.category, r.verdict, f"In the description: {r.message}")
+            )
     for n, sample in enumerate(samples, 1):
         if not sample:
             continue

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 
 from policies.engine import compile_rules, load_fixture, shipped_knowledge, shipped_model
 from policies.engine import learned as L
-from policies.engine.checks import check_message, screen_business
+from policies.engine.checks import check_campaign, check_message, screen_business
 from policies.learning import corpus_hash
 
 K = shipped_knowledge()
@@ -171,3 +171,23 @@ def test_cross_validation_judges_each_row_by_a_model_that_did_not_see_it(tmp_pat
     got = learning.cross_validated_scores(compile_rules(load_fixture()), folds=3)
     assert got["message"].total == len(rows) and got["business"].total == len(biz)
     assert got["message"].recall == 1.0 and got["message"].content_precision == 1.0
+
+
+def test_campaign_gate_reads_the_description_with_the_signup_model():
+    rules = _rules()
+    plain = compile_rules(load_fixture())
+    args = {
+        "usecase": "MIXED",
+        "sub_usecases": [],
+        "description": "Top shelf exotics and house carts, discreet drop-offs for members",
+        "message_flow": "Customers text JOIN at the counter.",
+        "samples": [],
+        "flags": {},
+        "brand_name": "Canopy",
+        "brand_domains": ["canopy.com"],
+    }
+    assert check_campaign(**args, rules=plain).decision == "allow"
+    got = check_campaign(**args, rules=rules)
+    r = next(r for r in got.reasons if r.rule_id.startswith("learned.campaign."))
+    assert got.decision in ("review", "block") and r.category == "cannabis"
+    assert r.message.startswith("In the description: This reads like an offer of")
