@@ -488,7 +488,9 @@ def run(imp: ContactImport, *, use_copy: bool | None = None, progress=None) -> O
         reading,
         custom_columns=imp.mapping.get("custom", []),
         # marketing consent must be written: other rows are rejected with their line
-        marketing=imp.campaign.is_marketing if imp.campaign_id else imp.scope_kind == "marketing",
+        marketing=(
+            imp.campaign.is_marketing if imp.campaign is not None else imp.scope_kind == "marketing"
+        ),
     )
     outcome = write_rows(
         imp,

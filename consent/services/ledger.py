@@ -7,6 +7,7 @@ previous one's hash. ConsentState rows are written in the same transaction as th
 they reflect.
 """
 
+import uuid
 from typing import Any
 
 from django.db import transaction
@@ -179,12 +180,18 @@ def _require_written(*, business, contact, method: str, ev: dict) -> None:
     problem = written.written_problem(method, ev)
     if problem is None and method == Method.SIGNED_RECORD:
         data = ev["data"]
-        stored = SignedRecord.objects.filter(
-            business=business,
-            contact=contact,
-            uuid=str(data.get("signed_record") or "") or None,
-            sha256=data.get("signed_record_sha256"),
-        ).exists()
+        try:
+            record_uuid = uuid.UUID(str(data.get("signed_record") or ""))
+        except ValueError:
+            record_uuid = None
+        stored = record_uuid is not None and (
+            SignedRecord.objects.filter(
+                business=business,
+                contact=contact,
+                uuid=record_uuid,
+                sha256=str(data.get("signed_record_sha256") or ""),
+            ).exists()
+        )
         problem = None if stored else "The signed record was not found: upload it again."
     if problem is not None:
         raise WrittenConsentRequired(

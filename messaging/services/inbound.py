@@ -255,23 +255,21 @@ def _reply(*, business, campaign, contact, match, reasons) -> tuple[str, str]:
     when the reply is in English."""
     language = replies.language_of(match.language, contact.language)
     program = _program(business, campaign)
-    own = language == replies.ENGLISH
+
+    def own(field: str) -> str:
+        """The campaign's registered text, for English replies."""
+        return str(getattr(campaign, field, "") or "") if language == replies.ENGLISH else ""
+
     code = reasons[-1]["code"] if reasons else ""
     if match.action in (keywords.OPT_OUT, keywords.OPT_OUT_ALL):
-        text = (own and getattr(campaign, "optout_message", "")) or replies.opt_out_text(
-            program, language
+        return own("optout_message") or replies.opt_out_text(program, language), (
+            "opt_out_confirmation"
         )
-        return text, "opt_out_confirmation"
     if match.action == keywords.HELP:
-        text = (own and getattr(campaign, "help_message", "")) or replies.help_text(
-            program, language
-        )
-        return text, "help_reply"
+        return own("help_message") or replies.help_text(program, language), "help_reply"
     if code == "join_pending":
         return replies.join_request_text(program, language), "double_opt_in"
     if code == "join" or (match.action in (keywords.OPT_IN, keywords.CONFIRM) and code == "opt_in"):
-        text = (own and getattr(campaign, "optin_message", "")) or (
-            replies.join_confirmation_text(program, language) if campaign is not None else ""
-        )
-        return text, "opt_in_confirmation"
+        default = replies.join_confirmation_text(program, language) if campaign is not None else ""
+        return own("optin_message") or default, "opt_in_confirmation"
     return "", ""
