@@ -1,4 +1,5 @@
-"""The ledger's hash chain and the suppression hash: pure functions, no ORM."""
+"""The ledger's hash chain, the suppression hash and the chain checkpoints' signature: pure
+functions, no ORM."""
 
 import hashlib
 import hmac
@@ -40,6 +41,23 @@ def phone_hasher(key: bytes, business_uuid: str) -> Callable[[str], str]:
         return h.hexdigest()
 
     return digest
+
+
+CHECKPOINT_AUDIT_ACTION = "consent.chain_checkpoint"  # each checkpoint's copy in the audit trail
+
+
+def checkpoint_key() -> bytes:
+    """``CONSENT_CHECKPOINT_KEY`` (the signed chain-head checkpoints); derived from
+    ``SECRET_KEY`` when unset, never stored in the database."""
+    key = getattr(settings, "CONSENT_CHECKPOINT_KEY", "") or ""
+    if not key:
+        key = hashlib.sha256(b"consent-checkpoint|" + settings.SECRET_KEY.encode()).hexdigest()
+    return key.encode()
+
+
+def checkpoint_signature(*, business_uuid: str, seq: int, chain_hash: str) -> str:
+    message = f"{business_uuid}|{seq}|{chain_hash}".encode()
+    return hmac.new(checkpoint_key(), message, hashlib.sha256).hexdigest()
 
 
 def suppression_key() -> bytes:

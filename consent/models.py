@@ -307,6 +307,38 @@ class ChainHead(models.Model):
         return f"{self.business_id}#{self.seq}"
 
 
+class ChainCheckpoint(models.Model):
+    """The chain head as it stood, signed: HMAC-SHA256 with ``CONSENT_CHECKPOINT_KEY``
+    (not in the database) over business, seq and hash. Written by a periodic task, also
+    into the audit trail; ``consent_verify`` finds a ledger that ends before its last
+    checkpoint (a cut tail, the chain head rolled back with it). Append-only."""
+
+    business = models.ForeignKey(
+        Business, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    seq = models.PositiveBigIntegerField()
+    hash = models.CharField(max_length=64)
+    signature = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            # consent_verify and the task read a business's latest checkpoint
+            models.Index(fields=["business", "-seq"], name="chaincheckpoint_latest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.business_id}#{self.seq}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError("Chain checkpoints are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Chain checkpoints are append-only.")
+
+
 class ConsentState(models.Model):
     """The current consent per contact and scope, written with each event.
 

@@ -9,3 +9,11 @@ def consent_import_run(import_id: int) -> None:
     from .services import contact_import_run
 
     contact_import_run(import_id=import_id)
+
+
+@shared_task
+def consent_ledger_checkpoint() -> int:
+    # here, not at the top: services.imports imports this module (a task <-> service cycle)
+    from .services.checkpoints import ledger_checkpoint
+
+    return ledger_checkpoint()

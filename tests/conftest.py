@@ -7,7 +7,7 @@ from accounts import services
 from accounts.roles import Role
 from tests.factories.accounts import BusinessFactory, MembershipFactory
 
-pytest_plugins = ["tests.fixtures.carrier", "tests.browser"]
+pytest_plugins = ["tests.fixtures.carrier", "tests.fixtures.flush", "tests.browser"]
 
 
 @pytest.fixture(autouse=True)

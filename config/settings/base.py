@@ -357,6 +357,13 @@ CONSENT_FORM_RATE_PER_IP = env("CONSENT_FORM_RATE_PER_IP", default="10/600")  # 
 CONSENT_FORM_RATE_PER_PHONE = env("CONSENT_FORM_RATE_PER_PHONE", default="3/3600")
 CONSENT_IMPORT_MAX_BYTES = env.int("CONSENT_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 CONSENT_IMPORT_SYNC_ROWS = env.int("CONSENT_IMPORT_SYNC_ROWS", default=2000)  # above: Celery
+# HMAC key of the ledger's signed chain-head checkpoints (consent/services/checkpoints.py);
+# empty: derived from SECRET_KEY. Keep it out of the database's reach.
+CONSENT_CHECKPOINT_KEY = env("CONSENT_CHECKPOINT_KEY", default="")
+CELERY_BEAT_SCHEDULE["consent-checkpoint"] = {  # sign each grown ledger's head (consent_verify)
+    "task": "consent.tasks.consent_ledger_checkpoint",
+    "schedule": 300.0,
+}
 
 # --- policies ---
 POLICY_RULES_TTL = env.float("POLICY_RULES_TTL", default=5.0)  # seconds between rule checks

@@ -5,6 +5,7 @@
 - ``contacts``: contacts, and a data subject's erasure and export;
 - ``forms``: opt-in forms, their submissions and snapshots;
 - ``signed``: uploaded signed consent records (file and SHA-256) and the opt-in on them;
+- ``checkpoints``: the signed checkpoints of the ledger's chain heads;
 - ``imports`` (entry points) and ``importer`` (reading and writing a CSV).
 
 The public names are re-exported here; callers import ``consent.services``. ``phone_hash``,
@@ -16,6 +17,7 @@ callers that have them from here.
 from ..inputs import FORM_FIELDS
 from ..phones import phone_hash, phone_normalize
 from ..scopes import scope_key
+from .checkpoints import ledger_checkpoint
 from .contacts import (
     contact_create,
     contact_erase,
@@ -64,6 +66,7 @@ __all__ = [
     "contact_update",
     "double_opt_in_text",
     "form_snapshot_store",
+    "ledger_checkpoint",
     "optin_form_create",
     "optin_form_submit",
     "optin_form_update",

@@ -11,7 +11,7 @@ from .. import erasure, phones
 from ..errors import ContactErased
 from ..inputs import LANGUAGES, clean_contact_fields
 from ..models import ConsentEvidence, Contact, SignedRecord
-from .ledger import suppression_add
+from .ledger import chain_head, suppression_add
 
 
 def contact_get_or_create(*, business: Business, phone: str, **defaults) -> tuple[Contact, bool]:
@@ -90,6 +90,7 @@ def contact_erase(*, business: Business, contact: Contact, actor=None, ip=None) 
     e164 = contact.phone_e164
     now = timezone.now()
     with transaction.atomic():
+        chain_head(business)  # the suppression list is written under the ledger's lock
         results = erasure.run_erasers(business=business, contact=contact)
         if e164:
             # An erased person must not be texted again by re-import: suppress for good.

@@ -5,13 +5,19 @@ The ledger is appended only through ``_append``: it locks the business's ChainHe
 (``chain_head``), so events of one business are strictly ordered and each carries the
 previous one's hash. ConsentState rows are written in the same transaction as the event
 they reflect.
+
+Only this module writes ConsentState, Suppression and ChainHead: PostgreSQL refuses any
+write to them in a transaction that has not set ``cyc.ledger_write`` (migration 0005), and
+``chain_head`` sets it in the same statement that takes the lock. ``consent_verify``
+derives the states and suppressions from the ledger again and names every row that differs.
 """
 
 import uuid
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.errors import NotFound, ValidationFailed
@@ -35,11 +41,28 @@ from ..phones import phone_hash
 from ..scopes import ALL, KINDS, scope_key
 from ..selectors import is_suppressed
 
+# Evaluated with the lock's row: the transaction may write the ledger's derived tables.
+_LEDGER_WRITE = RawSQL("set_config('cyc.ledger_write', 'on', true)", ())
+
+
+def ledger_write_allow() -> None:
+    """Let this transaction write ConsentState, Suppression and ChainHead (their trigger
+    refuses other writes). ``chain_head`` does it; call it only where no head is locked."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('cyc.ledger_write', 'on', true)")
+
 
 def chain_head(business: Business) -> ChainHead:
-    """The business's chain head, locked: every writer of its ledger and states holds it."""
-    head = ChainHead.objects.select_for_update().filter(business=business).first()
+    """The business's chain head, locked: every writer of its ledger and states holds it
+    (and may then write them: ``cyc.ledger_write``, set by the same statement)."""
+    head: ChainHead | None = (
+        ChainHead.objects.select_for_update()
+        .annotate(_ledger_write=_LEDGER_WRITE)
+        .filter(business=business)
+        .first()
+    )
     if head is None:
+        ledger_write_allow()
         ChainHead.objects.get_or_create(business=business)
         head = ChainHead.objects.select_for_update().get(business=business)
     return head
@@ -125,7 +148,8 @@ def _state_set(*, business, contact, key, campaign, scope_kind, status, event) -
 
 
 def suppression_add(*, business, e164: str, campaign=None, reason: str, when=None) -> None:
-    """Put the number on the business's suppression list (or renew its entry)."""
+    """Put the number on the business's suppression list (or renew its entry). Inside the
+    transaction that holds the business's ``chain_head``."""
     when = when or timezone.now()
     digest = phone_hash(business=business, e164=e164)
     existing = Suppression.objects.filter(

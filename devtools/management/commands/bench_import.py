@@ -26,6 +26,7 @@ from django.db import connection, transaction
 
 from accounts.models import Business
 from consent import import_file
+from consent.services.ledger import ledger_write_allow
 
 
 def _cpu_model() -> str:
@@ -143,15 +144,18 @@ class Command(BaseCommand):
         )
         # as in the portal: a member uploads and signs the attestation
         user = User.objects.create_user(email=f"bench-import-{stamp}@example.com")
-        # numbers that opted out earlier: the import must refuse them
-        Suppression.objects.bulk_create(
-            Suppression(
-                business=business,
-                phone_hash=services.phone_hash(business=business, e164=phone),
-                reason="opt_out",
+        # numbers that opted out earlier: the import must refuse them (written as the
+        # ledger writes the suppression list: PostgreSQL refuses other writers)
+        with transaction.atomic():
+            ledger_write_allow()
+            Suppression.objects.bulk_create(
+                Suppression(
+                    business=business,
+                    phone_hash=services.phone_hash(business=business, e164=phone),
+                    reason="opt_out",
+                )
+                for phone in rng.sample(phones, min(options["suppressed"], n))
             )
-            for phone in rng.sample(phones, min(options["suppressed"], n))
-        )
         imp = services.contact_import_create(
             business=business, filename="bench.csv", content=content, actor=user
         )
