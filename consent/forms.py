@@ -2,7 +2,7 @@
 
 from django import forms
 
-from .models import KIND_CHOICES, Method
+from .models import KIND_CHOICES, LANGUAGE_CHOICES, Method
 
 
 class ContactForm(forms.Form):
@@ -19,6 +19,12 @@ class ContactForm(forms.Form):
     )
     tags = forms.CharField(
         label="Tags", required=False, help_text="Comma-separated, e.g. vip, spring"
+    )
+    language = forms.ChoiceField(
+        label="Language for HELP and STOP replies",
+        choices=[("", "English (default)"), *LANGUAGE_CHOICES],
+        required=False,
+        help_text="Set by itself when they text a keyword in Spanish (AYUDA, PARAR).",
     )
 
 

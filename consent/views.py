@@ -132,6 +132,7 @@ class ContactDetailView(TenantMixin, View):
                     "name": contact.name,
                     "email": contact.email,
                     "time_zone": contact.time_zone,
+                    "language": contact.language,
                     "tags": ", ".join(contact.tags),
                 }
             ),

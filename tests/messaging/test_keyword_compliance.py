@@ -254,13 +254,22 @@ def test_ayuda_answers_in_spanish_with_how_to_reach_the_business(client, number,
 
 
 @pytest.mark.django_db
-def test_the_stored_language_answers_words_without_a_language(client, number, provider):
+def test_the_stored_language_answers_words_without_a_language(
+    client, owner_client, number, provider
+):
     campaign = _join_campaign(number)
     campaign.help_keywords = "HELP,INFO,SOPORTE"
     campaign.save()
     contact = consenting_contact(business=number.business, number=number, phone=PHONE)
-    contact.language = "es"
-    contact.save()
+    # staff set it on the contact's page
+    page = reverse("consent:contact", kwargs={"contact_uuid": contact.uuid})
+    assert 'name="language"' in owner_client.get(page).content.decode()
+    saved = owner_client.post(
+        page, {"name": contact.name, "email": contact.email, "tags": "", "language": "es"}
+    )
+    assert saved.status_code == 302
+    contact.refresh_from_db()
+    assert contact.language == "es"
     _text_in(client, number, "soporte")  # the campaign's own word: no language of its own
     (reply,) = _received(provider, number)
     assert "Para ayuda" in reply
