@@ -13,7 +13,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from consent import services, written
+from consent import services, subject, written
 from consent.errors import WrittenConsentRequired
 from consent.models import ConsentEvent, ConsentState, SignedRecord
 from messaging import dispatch
@@ -241,6 +241,8 @@ def test_erasure_blanks_the_signed_file_and_keeps_its_hash(business, number):
         content_type="image/png",
         disclosure_text=DISCLOSURE,
     )
+    exported = subject.export_bundle(business=business, contact=contact)["signed_records"]
+    assert [r["filename"] for r in exported] == ["paper.png"]
     services.contact_erase(business=business, contact=contact)
     record = SignedRecord.objects.get(contact=contact)
     assert bytes(record.content) == b"" and record.erased_at is not None
