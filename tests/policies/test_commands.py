@@ -105,7 +105,17 @@ def test_bench_policy_writes_a_report(tmp_path, capsys):
     )
     data = json.loads((tmp_path / "b.json").read_text())
     assert data["cpu_msg_per_s"] > 0 and data["rounds"][0]["messages"] > 0
+    assert data["layers"] is True and data["business_screen"]["wall_p99_ms"] > 0
     assert "thread CPU" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_bench_policy_times_the_cli_in_its_own_processes(tmp_path, capsys):
+    call_command("bench_policy", "--cli", "100", "--report", str(tmp_path / "cli.json"))
+    data = json.loads((tmp_path / "cli.json").read_text())
+    for label in ("repeated bodies (the mix)", "distinct bodies"):
+        assert data[label]["cpu_us_per_line"] > 0
+    assert "lines/s CPU" in capsys.readouterr().out
 
 
 @pytest.mark.django_db

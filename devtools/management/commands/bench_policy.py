@@ -14,13 +14,18 @@ import gc
 import json
 import os
 import platform
+import resource
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db import connection
 
 from policies import engine
 from policies.scoring import load_jsonl
@@ -95,6 +100,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--rules-only", action="store_true", help="Without the knowledge and learned layers."
         )
+        parser.add_argument(
+            "--cli",
+            type=int,
+            metavar="N",
+            help="Instead: time `policy_check messages` on N lines of the mix and on 1 line, "
+            "as separate processes; (t(N) - t(1)) / N, on repeated and on all-distinct bodies.",
+        )
 
     def handle(
         self,
@@ -104,8 +116,12 @@ class Command(BaseCommand):
         report: str | None = None,
         corpus: str,
         rules_only: bool = False,
+        cli: int | None = None,
         **options: Any,
     ) -> None:
+        if cli:
+            self._cli(cli, Path(corpus), report)
+            return
         t0 = time.perf_counter()
         rules = engine.compile_rules(engine.load_fixture())
         compile_ms = (time.perf_counter() - t0) * 1000
@@ -200,3 +216,64 @@ class Command(BaseCommand):
         if report:
             Path(report).write_text(json.dumps(data, indent=2) + "\n")
             self.stdout.write(f"report -> {report}")
+
+    def _cli(self, n: int, corpus: Path, report: str | None) -> None:
+        items = _mix(corpus)
+        out: dict[str, Any] = {"lines": n, "load_avg_before": os.getloadavg()}
+        with tempfile.TemporaryDirectory() as tmp:
+            for label, distinct in (
+                ("repeated bodies (the mix)", False),
+                ("distinct bodies", True),
+            ):
+                files = {}
+                for size in (1, n):
+                    path = Path(tmp) / f"in_{size}_{distinct}.jsonl"
+                    with open(path, "w", encoding="utf-8") as f:
+                        for i in range(size):
+                            r = items[(i * 7919) % len(items)]
+                            body = f"{r['body']} (ref {i})" if distinct else r["body"]
+                            row = {"id": f"m{i}", "body": body, "kind": r["kind"]}
+                            row["brand_domains"] = r["brand_domains"]
+                            f.write(json.dumps(row) + "\n")
+                    files[size] = path
+                t = {size: self._run_cli(files[size], Path(tmp) / "out.jsonl") for size in files}
+                wall = (t[n][0] - t[1][0]) / n
+                cpu = (t[n][1] - t[1][1]) / n
+                out[label] = {
+                    "wall_us_per_line": round(wall * 1e6, 1),
+                    "cpu_us_per_line": round(cpu * 1e6, 1),
+                    "wall_lines_per_s": round(1 / wall) if wall > 0 else None,
+                    "cpu_lines_per_s": round(1 / cpu) if cpu > 0 else None,
+                }
+                self.stdout.write(
+                    f"policy_check, {label}: {out[label]['wall_lines_per_s']} lines/s wall, "
+                    f"{out[label]['cpu_lines_per_s']} lines/s CPU "
+                    f"(({n} lines - 1 line) / {n})"
+                )
+        out["load_avg_after"] = os.getloadavg()
+        self.stdout.write(f"load average {out['load_avg_before']} -> {out['load_avg_after']}")
+        if report:
+            Path(report).write_text(json.dumps(out, indent=2) + "\n")
+
+    @staticmethod
+    def _run_cli(src: Path, dst: Path) -> tuple[float, float]:
+        """Wall seconds and the child's CPU seconds (user + system) of one policy_check."""
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        a = time.perf_counter()
+        db = connection.settings_dict
+        # the database this process uses (under pytest: the test database, already migrated)
+        url = (
+            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+        )
+        env = {**os.environ, "DATABASE_URL": url} if not db.get("PASSWORD") else dict(os.environ)
+        subprocess.run(  # noqa: S603 - our own interpreter and manage.py
+            [sys.executable, "manage.py", "policy_check", "messages", str(src), "--out", str(dst)],
+            check=True,
+            cwd=settings.BASE_DIR,
+            stdout=subprocess.DEVNULL,
+            env=env,
+        )
+        wall = time.perf_counter() - a
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        return wall, cpu
