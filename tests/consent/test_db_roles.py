@@ -1,7 +1,8 @@
 """Issue 18, finding 3 (docs/deploy.md, "Two database roles"): the application's role owns
 no table, so it can neither disable the ledger's triggers nor truncate it, nor bypass every
 trigger with ``session_replication_role``; the ledger's derived tables still refuse its
-writes outside the ledger's transaction. A real role on the test database, connecting over TCP like the application."""
+writes outside the ledger's transaction. A real role on the test database, connecting over
+TCP like the application."""
 
 import os
 
