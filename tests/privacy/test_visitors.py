@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.core import mail, signing
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 
 from accounts.models import AuditEvent
@@ -124,8 +124,11 @@ def test_the_request_form_is_rate_limited_and_checks_its_fields(client):
     assert _ask(client, "export", email="x@example.com").status_code == 400
 
 
-def test_the_support_page_links_to_the_request_page(client):
-    assert reverse("public:visitor-data") in client.get(reverse("public:support")).content.decode()
+@pytest.mark.parametrize(
+    "page", [reverse_lazy("public:support"), reverse_lazy("public:legal-page", args=["privacy"])]
+)
+def test_the_support_page_and_the_privacy_notice_link_to_the_request_page(client, page):
+    assert reverse("public:visitor-data") in client.get(page).content.decode()
 
 
 def test_staff_delete_a_support_request_in_the_admin_and_it_is_audited(staff_client):
