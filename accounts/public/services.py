@@ -268,18 +268,29 @@ def visitor_data_token_read(*, token: str) -> tuple[str, str]:
     return data["e"], data["a"]
 
 
+APPOINTMENT_EXPORT = (
+    "uuid", "topic", "name", "email", "phone", "preferred_times", "time_zone", "note",
+    "status", "scheduled_for", "ip", "created_at",
+)  # fmt: skip
+SUPPORT_EXPORT = (
+    "uuid", "name", "email", "subject", "body", "status", "answer", "answered_at", "ip",
+    "created_at",
+)  # fmt: skip
+
+
+def _export_rows(appointments, supports) -> dict:
+    return {
+        "appointment_requests": list(
+            appointments.order_by("created_at", "id").values(*APPOINTMENT_EXPORT)
+        ),
+        "support_requests": list(supports.order_by("created_at", "id").values(*SUPPORT_EXPORT)),
+    }
+
+
 def visitor_data_export(*, token: str) -> dict:
     """Everything the visitor sent us from the proven address, as JSON-able data."""
     email, _ = visitor_data_token_read(token=token)
     appointments, supports = _visitor_rows(email)
-    fields_a = (
-        "uuid", "topic", "name", "email", "phone", "preferred_times", "time_zone", "note",
-        "status", "scheduled_for", "ip", "created_at",
-    )  # fmt: skip
-    fields_s = (
-        "uuid", "name", "email", "subject", "body", "status", "answer", "answered_at", "ip",
-        "created_at",
-    )  # fmt: skip
     audit_record(
         action="visitor.export", detail={"requests": appointments.count() + supports.count()}
     )
@@ -287,9 +298,17 @@ def visitor_data_export(*, token: str) -> dict:
         "format": "contactyourclient.visitor-export",
         "generated_at": timezone.now(),
         "email": email,
-        "appointment_requests": list(appointments.order_by("created_at").values(*fields_a)),
-        "support_requests": list(supports.order_by("created_at").values(*fields_s)),
+        **_export_rows(appointments, supports),
     }
+
+
+def member_requests_export(user: User) -> dict:
+    """A member's own export: the calls they booked and questions they asked, signed in or
+    from their address (section ``public_requests``, registered by accounts/apps.py)."""
+    mine = Q(user=user) | Q(email__iexact=user.email)
+    return _export_rows(
+        AppointmentRequest.objects.filter(mine), SupportRequest.objects.filter(mine)
+    )
 
 
 @transaction.atomic
@@ -334,14 +353,14 @@ PERSONAL_DATA: list[dict[str, Any]] = [
             "name", "email", "phone", "preferred_times", "time_zone", "note", "staff_note", "ip",
         ],
         "erasure": "deleted by visitor_data_erase (a link emailed to the address proves it)",
-        "export": "visitor_data_export: JSON from the link emailed to the address",
+        "export": "visitor_data_export (the emailed link); a member's own export too",
         "retention": RETENTION_RULE,
     },
     {
         "model": "public.SupportRequest",
         "fields": ["name", "email", "subject", "body", "answer", "ip"],
         "erasure": "deleted by visitor_data_erase; staff delete one in the admin",
-        "export": "visitor_data_export: JSON from the link emailed to the address",
+        "export": "visitor_data_export (the emailed link); a member's own export too",
         "retention": RETENTION_RULE,
     },
 ]  # fmt: skip

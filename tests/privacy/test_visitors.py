@@ -182,3 +182,18 @@ def test_visitors_requests_are_deleted_after_the_period():
     }
     assert not AppointmentRequest.objects.filter(pk=old_appt.pk).exists()
     assert not SupportRequest.objects.filter(pk=old_answered.pk).exists()
+
+
+def test_a_members_own_export_holds_the_requests_they_sent(owner_client, owner):
+    mine_signed_in = public.support_request_create(
+        name="Me", email="typed.other@example.com", subject="Q", body="signed in", user=owner.user
+    )
+    _requests(email=owner.user.email.upper())
+    _requests(email="stranger@example.com", name="Stranger")
+    response = owner_client.post(reverse("portal:my-account-export"))
+    data = json.loads(response.content)["sections"]["public_requests"]
+    bodies = {s["body"] for s in data["support_requests"]}
+    assert bodies == {"signed in", "My card ends 4242, why was I charged?"}
+    assert str(mine_signed_in.uuid) in {s["uuid"] for s in data["support_requests"]}
+    assert [a["email"] for a in data["appointment_requests"]] == [owner.user.email.lower()]
+    assert "Stranger" not in response.content.decode()
