@@ -131,18 +131,6 @@ def export_bundle(*, business, contact) -> dict:
             for s in selectors.contact_states(business=business, contact=contact)
         ],
         "consent_events": [event_record(e) for e in events],
-        # the files they signed: what, when and the hash (the file itself on request)
-        "signed_records": [
-            {
-                "uuid": str(r.uuid),
-                "filename": r.filename,
-                "size": r.size,
-                "sha256": r.sha256,
-                "uploaded_at": r.created_at.isoformat(),
-                "erased_at": r.erased_at.isoformat() if r.erased_at else None,
-            }
-            for r in contact.signed_records.filter(business=business).order_by("id")
-        ],
         "suppressed": bool(contact.phone)
         and selectors.is_suppressed(business=business, phone=contact.phone_e164),
     }
