@@ -168,7 +168,7 @@ class OptInForm(models.Model):
     terms_url = models.URLField(max_length=500)
     privacy_url = models.URLField(max_length=500)
     disclosure_extra = models.TextField(blank=True)
-    allowed_origins = models.JSONField(default=list, blank=True)
+    allowed_origins = models.JSONField("sites allowed", default=list, blank=True)
     double_opt_in = models.BooleanField(default=True)
     success_message = models.CharField(
         max_length=300, default="Thanks! Check your phone and reply YES to confirm."

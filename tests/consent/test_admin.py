@@ -4,7 +4,7 @@ import pytest
 
 from accounts.models import AuditEvent
 from consent.models import ConsentEvent, Contact
-from tests.factories.consent import opted_in_contact
+from tests.factories.consent import OptInFormFactory, opted_in_contact
 
 pytestmark = pytest.mark.django_db
 
@@ -42,3 +42,11 @@ def test_admin_export_and_erase_are_audited(staff_client, business):
     assert erase.actor == staff_client.staff
     assert AuditEvent.objects.filter(action="consent.contact_export").exists()
     assert not Contact.objects.filter(phone="+13125550401").exists()
+
+
+def test_the_opt_in_forms_sites_allowed_have_one_name_in_the_admin_too(staff_client, business):
+    """The portal calls the form's allowed origins "Sites allowed"; the admin says the same."""
+    form = OptInFormFactory(business=business)
+    page = staff_client.get(f"/admin/consent/optinform/{form.pk}/change/").content.decode()
+    assert "Sites allowed" in page
+    assert "Allowed origins" not in page
