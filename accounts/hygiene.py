@@ -55,7 +55,7 @@ def _is_json(request) -> bool:
 
 
 def request_bad_fields(request) -> list[str]:
-    found = _querydict_bad(request.GET)
+    found = _querydict_bad(request.GET) if request.META.get("QUERY_STRING") else []
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return found
     if _is_json(request):

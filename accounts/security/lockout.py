@@ -54,6 +54,6 @@ class AddressLockoutBackend:
 
     def authenticate(self, request, **credentials):
         if request is not None and address_locked(request):
-            request.login_address_locked = True
+            request.axes_locked_out = True  # AxesMiddleware answers with the lockout page (429)
             raise PermissionDenied(LOCKED_MESSAGE)
         return

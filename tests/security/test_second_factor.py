@@ -147,7 +147,8 @@ def test_the_lockout_counts_failures_per_address_across_emails(client, owner, se
             _password_login(client, f"guess{i}@example.com", "nope", ip=attacker).status_code == 200
         )
     # that address is now refused for every account, even with the right password
-    assert _password_login(client, owner.user.email, ip=attacker).status_code == 200
+    locked = _password_login(client, owner.user.email, ip=attacker)
+    assert locked.status_code == 429 and "Too many failed logins" in locked.content.decode()
     assert "_auth_user_id" not in client.session
     # the owner, from their own address, is not
     assert _password_login(client, owner.user.email, ip="198.51.100.2").status_code == 302
