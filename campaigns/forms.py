@@ -183,6 +183,9 @@ class CampaignForm(forms.ModelForm):
             "optin_message": "Opt-in confirmation text",
             "optout_message": "Opt-out confirmation text",
             "automated": "Registered for automated messaging",
+            "join_keywords": "Join keywords",
+            "join_double_opt_in": "Ask people who text a join word to confirm with YES",
+            "join_frequency": "How often you text (for the sign-up confirmation)",
             **{f"sample{i}": f"Sample message {i}" for i in range(1, 6)},
         }
         widgets = {
