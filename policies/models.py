@@ -225,7 +225,8 @@ class BusinessScreening(models.Model):
     business = models.ForeignKey(
         "accounts.Business", on_delete=models.CASCADE, related_name="screenings"
     )
-    name = models.CharField(max_length=255)
+    # the names screened: a brand screens its legal and display names together (2 x 255)
+    name = models.TextField()
     industry_description = models.TextField()
     website = models.CharField(max_length=500)
     decision = models.CharField(max_length=6)

@@ -165,3 +165,14 @@ def test_an_overlong_brand_email_is_a_400_naming_it(api_client, business, field)
     )
     assert field in _error(response, 400)["fields"]
     assert not Brand.objects.filter(business=business).exists()
+
+
+def test_a_brand_with_the_longest_names_is_screened_whole(api_client, business):
+    """A new brand screens the business again on its legal and display names together; two
+    names of the 255 characters each allows were a 500 when the screening was recorded."""
+    legal, display = "L" * 254 + "x", "D" * 254 + "y"
+    data = {**brand_input(), "company_name": legal, "display_name": display}
+    response = api_client.post("/api/v1/brands/", data, format="json")
+    assert response.status_code == 201, response.content
+    screening = business.screenings.order_by("-id").first()
+    assert screening is not None and legal in screening.name and display in screening.name
