@@ -7,8 +7,9 @@ class MessagingConfig(AppConfig):
     def ready(self) -> None:
         from accounts.portal import navigation
         from accounts.roles import Cap
+        from policies.learning import message_label_source_register
 
-        from . import metrics, panels, privacy
+        from . import metrics, panels, privacy, selectors
 
         navigation.register(navigation.NavItem(24, "Compose", "messaging:compose", Cap.SEND))
         navigation.register(navigation.NavItem(28, "Messages", "messaging:message-list"))
@@ -20,3 +21,5 @@ class MessagingConfig(AppConfig):
         panels.register()  # dashboard: held and deferred messages, activity, number queues
         privacy.register()
         metrics.register()  # /metrics: queue depth, sends, callbacks (accounts.metrics)
+        # staff decisions on held messages: labelled rows for retraining the policy engine
+        message_label_source_register(selectors.reviewed_message_labels)

@@ -3,6 +3,7 @@ business; an id from a request that is missing or someone else's is the same Not
 
 import contextlib
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -511,3 +512,36 @@ def consent_summary(*, business: Business, contact) -> dict:
             "must answer their own text within that time.",
         )
     return {"states": states, "marketing": marketing, "reply": reply}
+
+
+def reviewed_message_labels() -> Iterator[dict]:
+    """Staff decisions on held messages as labelled rows in the training corpus's format
+    (``manage.py policy_export_labels messages``): released is ``allow``, rejected is
+    ``block`` with the category the content gate named. Erased bodies are left out."""
+    reviewed = (
+        Message.objects.filter(reasons__contains=[{"gate": "review"}])
+        .exclude(body="")
+        .select_related("business")
+        .order_by("id")
+    )
+    for message in reviewed.iterator(chunk_size=500):
+        reasons = message.reasons or []
+        released = any(r.get("gate") == "review" and r.get("code") == "released" for r in reasons)
+        category = next(
+            (
+                c
+                for r in reasons
+                if r.get("gate") == "policy"
+                for c in (r.get("detail") or {}).get("categories", [])
+            ),
+            None,
+        )
+        yield {
+            "id": f"staff-m-{message.uuid}",
+            "body": message.body,
+            "kind": message.kind,
+            "brand_domains": list(message.business.brand_domains or []),
+            "expected": "allow" if released else "block",
+            "category": None if released else category,
+            "evasive": False,
+        }

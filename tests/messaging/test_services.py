@@ -1,8 +1,10 @@
 """message_enqueue gates, inbound keywords, cancel, broadcasts, status callbacks (DB)."""
 
+import json
 from datetime import UTC, datetime
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.errors import Conflict, ValidationFailed
@@ -685,3 +687,29 @@ def test_a_broadcast_to_chosen_contacts_reaches_only_this_business_s_live_ones(
     assert b.recipient_count == 1
     services.broadcast_start(broadcast=b)
     assert [m.contact_id for m in Message.objects.filter(broadcast=b)] == [chosen.pk]
+
+
+def test_staff_decisions_on_held_messages_become_labelled_rows(
+    business, number, contact, monkeypatch, tmp_path
+):
+    """policy_export_labels messages: the review queue's decisions in the corpus format."""
+    review = Decision((Reason("content.test", "lending", "review", "Looks like a loan offer."),))
+    monkeypatch.setattr("policies.services.message_check", lambda **kw: review)
+    kept, dropped, waiting = (
+        services.message_enqueue(
+            business=business,
+            body=f"{text} Reply STOP to opt out.",
+            kind="transactional",
+            contact=contact,
+        )
+        for text in ("Your loaner car is ready.", "Cash today, no credit check!", "Pending.")
+    )
+    services.message_review(message=kept, release=True, note="a loaner car")
+    services.message_review(message=dropped, release=False, note="a payday loan")
+    out = tmp_path / "messages.jsonl"
+    call_command("policy_export_labels", "messages", str(out))
+    rows = {r["body"]: r for r in map(json.loads, out.read_text().splitlines())}
+    assert set(rows) == {kept.body, dropped.body}  # the one still waiting is not a label
+    assert (rows[kept.body]["expected"], rows[kept.body]["category"]) == ("allow", None)
+    assert (rows[dropped.body]["expected"], rows[dropped.body]["category"]) == ("block", "lending")
+    assert rows[kept.body]["kind"] == "transactional" and waiting.status == S.HELD
