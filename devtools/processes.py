@@ -1,9 +1,11 @@
-"""Process helpers the benchmarks share: a free loopback port, a process tree's CPU."""
+"""Process helpers the benchmarks and the tests share: a free loopback port, a process
+tree's CPU, the database URL for a child process."""
 
 import os
 import socket
 from collections import defaultdict
 from pathlib import Path
+from urllib.parse import quote
 
 
 def free_port() -> int:
@@ -33,3 +35,15 @@ def tree_cpu(pid: int) -> float:
         total += stats.get(p, 0.0)
         todo += children.get(p, [])
     return total
+
+
+def database_url(db: dict) -> str:
+    """A DATABASE_URL for a child process (a worker, gunicorn, the CLI) on the database that
+    ``db`` (a Django ``settings_dict``) names: over TCP, or through a Unix-socket folder, as
+    the embedded PostgreSQL of `make run` and `make test` listens (config/embedded_pg.py)."""
+    host = (db.get("OPTIONS") or {}).get("host") or db.get("HOST") or "127.0.0.1"
+    user = quote(db.get("USER") or "postgres", safe="")
+    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
+    if host.startswith("/"):
+        return f"postgres://{user}{password}@/{db['NAME']}?host={quote(host)}"
+    return f"postgres://{user}{password}@{host}:{db.get('PORT') or 5432}/{db['NAME']}"

@@ -17,6 +17,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from devtools.processes import database_url
 from messaging.workers import worker_argv
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -62,8 +63,7 @@ class Proc:
 
 
 def worker_env(**overrides) -> dict:
-    db = connection.settings_dict
-    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    url = database_url(connection.settings_dict)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from devtools.processes import database_url
 from tests.browser import ConsoleWatch
 
 # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
@@ -149,13 +150,10 @@ def sending_stack(live_server, carrier, settings, tmp_path):
     from messaging.providers import _cache
 
     _cache.clear()  # providers are built from settings on first use
-    db = connection.settings_dict
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": (
-            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-        ),
+        "DATABASE_URL": database_url(connection.settings_dict),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "CARRIER_URL": carrier.url,
         "MESSAGING_WEBHOOK_BASE_URL": live_server.url,

@@ -26,6 +26,7 @@ from requests.adapters import HTTPAdapter
 from accounts.client_ip import client_ip, resolve
 from accounts.models import AuditEvent
 from consent.models import ConsentEvent
+from devtools.processes import database_url
 from tests.factories.accounts import PASSWORD
 from tests.factories.consent import OptInFormFactory
 
@@ -158,14 +159,11 @@ def stack(transactional_db, tmp_path):
     """gunicorn (TRUSTED_PROXIES=127.0.0.1, 2 opt-ins per address) behind nginx."""
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     assert Path(nginx).exists(), "nginx missing: apt-get install nginx (.ci/run installs it)"
-    db = connection.settings_dict
     app_port, proxy_port = _free_port(), _free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": (
-            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-        ),
+        "DATABASE_URL": database_url(connection.settings_dict),
         "CACHE_KEY_PREFIX": f"proxy-test-{uuid.uuid4().hex[:8]}",  # fresh counters each run
         "TRUSTED_PROXIES": "127.0.0.1",
         "CONSENT_FORM_RATE_PER_IP": "2/600",

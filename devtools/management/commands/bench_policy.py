@@ -27,6 +27,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import connection
 
+from devtools.processes import database_url
 from policies import engine
 from policies.scoring import load_jsonl
 
@@ -262,10 +263,7 @@ class Command(BaseCommand):
         a = time.perf_counter()
         db = connection.settings_dict
         # the database this process uses (under pytest: the test database, already migrated)
-        url = (
-            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-        )
-        env = {**os.environ, "DATABASE_URL": url} if not db.get("PASSWORD") else dict(os.environ)
+        env = {**os.environ, "DATABASE_URL": database_url(db)}
         subprocess.run(  # noqa: S603 - our own interpreter and manage.py
             [sys.executable, "manage.py", "policy_check", "messages", str(src), "--out", str(dst)],
             check=True,
