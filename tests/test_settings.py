@@ -95,7 +95,10 @@ def test_production_does_not_install_the_development_tools():
 
 @pytest.mark.parametrize("module", ["config.settings.local", "config.settings.test"])
 def test_local_and_test_settings_install_them(module):
-    result = _python({"DJANGO_SETTINGS_MODULE": module}, INSTALLED)
+    # a DATABASE_URL (never connected to here): without one these settings start the
+    # embedded PostgreSQL in var/pgdata, which would outlive the test
+    env = {"DJANGO_SETTINGS_MODULE": module, "DATABASE_URL": "postgres://postgres@127.0.0.1/x"}
+    result = _python(env, INSTALLED)
     assert result.returncode == 0, result.stderr
     assert "devtools" in result.stdout.split()
 
