@@ -200,6 +200,10 @@ class ApiKey(models.Model):
     role = models.CharField(max_length=10, choices=ROLE_CHOICES, default=Role.AGENT.value)
     prefix = models.CharField(max_length=16, unique=True)
     key_hash = models.CharField(max_length=64)
+    # A Twilio-style key (the Twilio-compatible API, messaging/twilio_api): "SK" + 32 hex,
+    # used as the HTTP Basic user name with its secret as the password. Null for our own
+    # "cyc_" keys. The secret is hashed in key_hash like any other.
+    sid = models.CharField(max_length=34, null=True, blank=True, unique=True)
     created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
@@ -215,6 +219,34 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class TwilioAccount(models.Model):
+    """A business's Twilio-style account: its account SID ("AC" + 32 hex, from the
+    business's uuid) and auth token, for the Twilio-compatible API (messaging/twilio_api).
+
+    The auth token authenticates like an admin API key (HTTP Basic, account SID as the
+    user name) and signs our callbacks (X-Twilio-Signature is an HMAC keyed with it), so
+    it must stay readable, like webhook secrets; it is shown in full only when created or
+    rotated, and rotating it is how it is revoked. ``inbound_url`` is where inbound texts
+    are forwarded as Twilio posts them (empty: not forwarded).
+    """
+
+    business = models.OneToOneField(
+        Business, on_delete=models.CASCADE, related_name="twilio_account"
+    )
+    account_sid = models.CharField(max_length=34, unique=True)
+    auth_token = models.CharField(max_length=64)
+    inbound_url = models.URLField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    token_rotated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.account_sid
+
+    @property
+    def token_hint(self) -> str:
+        return f"{self.auth_token[:4]}…"
 
 
 class AuditEvent(models.Model):

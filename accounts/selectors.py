@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from .errors import NotFound
-from .models import ApiKey, AuditEvent, Business, Invitation, Membership, User
+from .models import ApiKey, AuditEvent, Business, Invitation, Membership, TwilioAccount, User
 
 
 def memberships_for_user(*, user: User) -> QuerySet[Membership]:
@@ -71,3 +71,7 @@ def api_key_get(*, business: Business, key_uuid) -> ApiKey:
 
 def audit_list(*, business: Business) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(business=business).select_related("actor")
+
+
+def twilio_account_for(*, business: Business) -> TwilioAccount | None:
+    return TwilioAccount.objects.filter(business=business).first()

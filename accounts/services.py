@@ -14,7 +14,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from .models import ApiKey, AuditEvent, Business, BusinessStatusChange, Invitation, Membership, User
+from .models import (
+    ApiKey,
+    AuditEvent,
+    Business,
+    BusinessStatusChange,
+    Invitation,
+    Membership,
+    TwilioAccount,
+    User,
+)
 from .roles import Cap, Role, role_can, role_can_grant
 
 API_KEY_PREFIX = "cyc_"
@@ -381,21 +390,38 @@ def membership_remove(*, membership: Membership, by: Membership, ip: str | None 
 
 @transaction.atomic
 def api_key_create(
-    *, business: Business, name: str, role: str, by: Membership, ip: str | None = None
+    *,
+    business: Business,
+    name: str,
+    role: str,
+    by: Membership,
+    ip: str | None = None,
+    twilio: bool = False,
 ) -> tuple[ApiKey, str]:
-    """Create a key; the full secret is returned once and never stored."""
+    """Create a key; the full secret is returned once and never stored.
+
+    ``twilio=True`` makes a Twilio-style pair for the Twilio-compatible API: the key's
+    ``sid`` ("SK" + 32 hex) is the HTTP Basic user name and the returned secret the
+    password. Same role rules, same hashing, same revocation."""
     _require(by, Cap.MANAGE_API_KEYS)
     if role == Role.OWNER or not role_can_grant(by.role, role):
         raise ValidationFailed(fields={"role": ["API keys can have at most the admin role."]})
     if not name.strip():
         raise ValidationFailed(fields={"name": ["Give the key a name."]})
-    prefix = secrets.token_hex(4)
-    secret = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    sid = None
+    if twilio:
+        sid = f"{TWILIO_KEY_SID_PREFIX}{secrets.token_hex(16)}"
+        prefix = sid[:10]
+        secret = secrets.token_urlsafe(32)
+    else:
+        prefix = secrets.token_hex(4)
+        secret = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     key = ApiKey.objects.create(
         business=business,
         name=name.strip(),
         role=role,
         prefix=prefix,
+        sid=sid,
         key_hash=_sha256(secret),
         created_by=by.user,
     )
@@ -404,7 +430,7 @@ def api_key_create(
         obj=key,
         actor=by.user,
         business=business,
-        detail={"prefix": prefix, "role": role},
+        detail={"prefix": prefix, "role": role, **({"sid": sid} if sid else {})},
         ip=ip,
     )
     return key, secret
@@ -449,3 +475,86 @@ def api_key_authenticate(*, secret: str) -> ApiKey | None:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now
     return key
+
+
+# --- Twilio-style credentials (the Twilio-compatible API, messaging/twilio_api) -----------------
+
+TWILIO_ACCOUNT_SID_PREFIX = "AC"
+TWILIO_KEY_SID_PREFIX = "SK"
+
+
+def twilio_account_sid(business: Business) -> str:
+    """The business's account SID: "AC" + the 32 hex digits of its uuid."""
+    return f"{TWILIO_ACCOUNT_SID_PREFIX}{business.uuid.hex}"
+
+
+@transaction.atomic
+def twilio_account_rotate_token(
+    *, business: Business, by: Membership, ip: str | None = None
+) -> tuple[TwilioAccount, str]:
+    """Create the business's Twilio-style account, or give it a new auth token (the old one
+    stops working at once). The token is returned to be shown once."""
+    _require(by, Cap.MANAGE_API_KEYS)
+    token = secrets.token_hex(16)  # Twilio's auth tokens are 32 hex digits
+    now = timezone.now()
+    account, created = TwilioAccount.objects.select_for_update().get_or_create(
+        business=business,
+        defaults={"account_sid": twilio_account_sid(business), "auth_token": token},
+    )
+    if not created:
+        account.auth_token = token
+        account.token_rotated_at = now
+        account.save(update_fields=["auth_token", "token_rotated_at"])
+    audit_record(
+        action="twilio_account.create" if created else "twilio_account.rotate_token",
+        obj=account,
+        actor=by.user,
+        business=business,
+        detail={"account_sid": account.account_sid},
+        ip=ip,
+    )
+    return account, token
+
+
+def twilio_account_set_inbound_url(
+    *, account: TwilioAccount, url: str, by: Membership, ip: str | None = None
+) -> TwilioAccount:
+    """Where inbound texts are forwarded (empty: nowhere). The caller has checked that the
+    URL may receive them (messaging.tenant_webhooks.webhook_url_check)."""
+    _require(by, Cap.MANAGE_API_KEYS)
+    account.inbound_url = url.strip()
+    account.save(update_fields=["inbound_url"])
+    audit_record(
+        action="twilio_account.inbound_url",
+        obj=account,
+        actor=by.user,
+        business=account.business,
+        detail={"inbound_url": account.inbound_url},
+        ip=ip,
+    )
+    return account
+
+
+def twilio_authenticate(*, username: str, password: str) -> tuple[Business, str, str] | None:
+    """HTTP Basic as Twilio takes it: account SID + auth token (the admin role) or API key
+    SID + secret (the key's role). Returns (business, role, a label for throttling and
+    logs), or None. Compares in constant time."""
+    if username.startswith(TWILIO_KEY_SID_PREFIX):
+        key = ApiKey.objects.select_related("business").filter(sid=username).first()
+        if key is None or key.revoked_at is not None:
+            return None
+        if not secrets.compare_digest(key.key_hash, _sha256(password)):
+            return None
+        now = timezone.now()
+        if key.last_used_at is None or now - key.last_used_at > LAST_USED_GRANULARITY:
+            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        return key.business, key.role, key.prefix
+    if username.startswith(TWILIO_ACCOUNT_SID_PREFIX):
+        account = TwilioAccount.objects.select_related("business").filter(account_sid=username)
+        found = account.first()
+        if found is None or not secrets.compare_digest(
+            found.auth_token.encode(), password.encode()
+        ):
+            return None
+        return found.business, Role.ADMIN.value, found.account_sid[:10]
+    return None

@@ -88,6 +88,8 @@ urlpatterns = [
     path("", include("consent.urls")),  # /app/contacts/…, /f/<uuid>/ (embeds)
     path("", include("messaging.urls")),  # /app/messages/…, provider webhooks
     path("api/v1/", include(api_v1)),
+    # The Twilio-compatible API where Twilio's clients look for it (messaging/twilio_api).
+    path("2010-04-01/", include("messaging.twilio_api.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -33,6 +33,7 @@ import logging
 import secrets
 import socket
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -250,6 +251,19 @@ def webhook_emit(*, business: Business, event: str, payload: dict) -> list[Webho
     return webhook_emit_many(events=[(business.pk, event, payload)])
 
 
+Listener = Callable[[list[tuple[int, str, dict]]], None]
+_listeners: list[Listener] = []
+
+
+def webhook_listener_register(listener: Listener) -> None:
+    """Other deliveries that follow these events register here from their own
+    ``AppConfig.ready()`` (the Twilio-compatible API's status callbacks and inbound
+    forwards): each is called with every batch ``webhook_emit_many`` gets, in its
+    transaction."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
 def webhook_emit_many(*, events: list[tuple[int, str, dict]]) -> list[WebhookDelivery]:
     """Queue a batch of (business_id, event, payload): one query, one INSERT."""
     if not events:
@@ -257,6 +271,8 @@ def webhook_emit_many(*, events: list[tuple[int, str, dict]]) -> list[WebhookDel
     unknown = {e for _, e, _ in events if e not in WEBHOOK_EVENTS}
     if unknown:
         raise ValueError(f"unknown webhook events: {sorted(unknown)}")
+    for listener in _listeners:
+        listener(events)
     by_business: dict[int, list[WebhookEndpoint]] = {}
     for endpoint in WebhookEndpoint.objects.filter(
         business_id__in={b for b, _, _ in events}, is_active=True

@@ -6,6 +6,9 @@ Every named URL pattern must have a rule, so a new page cannot ship unchecked:
 - ``api``: no key or a wrong key → 401; a key whose role lacks ``cap`` → 403; another
   business's key on this business's object → 404; all in the one error shape.
 - ``public``: reachable anonymously, with the ``reason`` it is public.
+- ``twilio``: the Twilio-compatible API (HTTP Basic with Twilio-style credentials): none or
+  wrong → 401, a key whose role lacks ``cap`` → 403, another business's credentials on this
+  business's object → 404; all in Twilio's error shape ``{code, message, more_info, status}``.
 - ``ops``: a machine endpoint for operators (``/metrics``): a bearer token from the setting
   ``token_setting``, or staff with their second factor. Without a token configured,
   anonymous users and business members get 404; with one, a missing or wrong token gets 401
@@ -21,7 +24,7 @@ from accounts.roles import Cap
 
 @dataclass
 class Rule:
-    kind: Literal["portal", "api", "public", "ops"]
+    kind: Literal["portal", "api", "public", "ops", "twilio"]
     cap: Cap = Cap.VIEW
     method: str = "get"
     # Makes an object owned by the given business and returns the URL kwargs for it.

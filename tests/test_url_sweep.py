@@ -3,6 +3,7 @@
 See tests/sweep.py for the rules; each app lists its URLs in tests/<app>/url_rules.py.
 """
 
+import base64
 import importlib
 import pkgutil
 
@@ -11,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
 import tests
+from accounts import services
 from accounts.roles import ROLE_RANK, Cap, Role, lowest_role_with
 from tests.conftest import make_api_client
 from tests.factories.accounts import BusinessFactory, MembershipFactory
@@ -82,6 +84,7 @@ PORTAL = [n for n in NAMES if n in RULES and RULES[n].kind == "portal"]
 API = [n for n in NAMES if n in RULES and RULES[n].kind == "api"]
 PUBLIC = [n for n in NAMES if n in RULES and RULES[n].kind == "public"]
 OPS = [n for n in NAMES if n in RULES and RULES[n].kind == "ops"]
+TWILIO = [n for n in NAMES if n in RULES and RULES[n].kind == "twilio"]
 
 
 @pytest.mark.django_db
@@ -158,6 +161,65 @@ def test_api_url_refuses_the_wrong_people(name):
     allowed = lowest_role_with(rule.cap)
     role = Role.ADMIN if allowed == Role.OWNER else allowed
     response = _call(make_api_client(owner, role.value), rule, url, data)
+    assert response.status_code < 400 or response.status_code in rule.allowed_extra, (
+        name,
+        response.status_code,
+        response.content[:300],
+    )
+
+
+def _twilio_client(membership, role: str) -> APIClient:
+    """Basic auth with a Twilio-style API key SID and secret of ``role``."""
+    _, secret = services.api_key_create(
+        business=membership.business, name=f"sweep {role}", role=role, by=membership, twilio=True
+    )
+    key = membership.business.api_keys.get(name=f"sweep {role}")
+    api = APIClient()
+    token = base64.b64encode(f"{key.sid}:{secret}".encode()).decode()
+    api.credentials(HTTP_AUTHORIZATION=f"Basic {token}")
+    return api
+
+
+def _assert_twilio_error(response, status: int, code: int):
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert set(body) == {"code", "message", "more_info", "status"}, body
+    assert (body["code"], body["status"]) == (code, status), body
+
+
+def _twilio_call(client, rule: Rule, url: str, data: dict | None):
+    return getattr(client, rule.method)(url, data or {})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", TWILIO)
+def test_twilio_url_refuses_the_wrong_people(name):
+    rule = RULES[name]
+    business = BusinessFactory()
+    owner = MembershipFactory(business=business, role=Role.OWNER.value)
+    kwargs = rule.kwargs(business) if rule.kwargs else {}
+    url = _url(name, kwargs)
+    data = rule.data(business, kwargs) if rule.data else None
+
+    _assert_twilio_error(_twilio_call(APIClient(), rule, url, data), 401, 20003)
+    wrong = APIClient()
+    wrong.credentials(HTTP_AUTHORIZATION="Basic " + base64.b64encode(b"SKdead:beef").decode())
+    _assert_twilio_error(_twilio_call(wrong, rule, url, data), 401, 20003)
+
+    lower = _below(rule.cap)
+    if lower is not None:
+        _assert_twilio_error(
+            _twilio_call(_twilio_client(owner, lower.value), rule, url, data), 403, 20003
+        )
+
+    stranger = MembershipFactory(role=Role.OWNER.value)
+    _assert_twilio_error(
+        _twilio_call(_twilio_client(stranger, Role.ADMIN.value), rule, url, data), 404, 20404
+    )
+
+    allowed = lowest_role_with(rule.cap)
+    role = Role.ADMIN if allowed == Role.OWNER else allowed
+    response = _twilio_call(_twilio_client(owner, role.value), rule, url, data)
     assert response.status_code < 400 or response.status_code in rule.allowed_extra, (
         name,
         response.status_code,

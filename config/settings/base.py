@@ -57,6 +57,7 @@ LOCAL_APPS = [
     "campaigns.domains",  # verified link domains (campaigns/domains/README.md)
     "consent",
     "messaging",
+    "messaging.twilio_api",  # the Twilio-compatible API (messaging/twilio_api/README.md)
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -400,6 +401,10 @@ WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", defaul
 MESSAGING_BROADCAST_INLINE_MAX = env.int("MESSAGING_BROADCAST_INLINE_MAX", default=200)
 CELERY_BEAT_SCHEDULE["messaging-webhooks-retry"] = {  # re-queue lost webhook deliveries
     "task": "messaging.webhooks.retry_due",
+    "schedule": 60.0,
+}
+CELERY_BEAT_SCHEDULE["twilio-callbacks-retry"] = {  # re-queue lost Twilio-style callbacks
+    "task": "twilio_api.callbacks.retry_due",
     "schedule": 60.0,
 }
 

@@ -8,6 +8,7 @@ import ``messaging.services``:
 - ``inbound`` — inbound texts and keywords;
 - ``inbox`` — read markers, assignment, quick replies;
 - ``double_opt_in`` — the "Reply YES" text;
+- ``records`` — redacting and deleting a message that is done with (the Twilio-compatible API);
 - ``statuses`` — delivery receipts; ``outcomes`` — risk signals reported to policies.
 
 The drain itself is ``messaging.dispatch``; outbound webhooks to tenants are
@@ -40,6 +41,7 @@ from .inbox import (
 )
 from .lanes import lane_kick, lane_kick_many
 from .outcomes import outcome_report, outcomes_report
+from .records import message_delete, message_redact
 from .statuses import status_callback_store, status_callbacks_apply
 
 __all__ = [
@@ -62,8 +64,10 @@ __all__ = [
     "lane_kick",
     "lane_kick_many",
     "message_cancel",
+    "message_delete",
     "message_enqueue",
     "message_enqueue_many",
+    "message_redact",
     "message_review",
     "outcome_report",
     "outcomes_report",

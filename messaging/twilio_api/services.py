@@ -1,0 +1,493 @@
+"""Writes of the Twilio-compatible API: create / cancel / redact / delete a message (every
+send through ``messaging.services.message_enqueue``, so through every gate), and the
+callbacks Twilio would send (status callbacks, inbound forwards), signed with the
+business's auth token, delivered with the tenant webhooks' URL rules and back-off; a TwiML
+``<Message>`` answer to an inbound forward is sent as a reply through the gates."""
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import requests
+from defusedxml import ElementTree
+from defusedxml.common import DefusedXmlException
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from twilio.request_validator import RequestValidator
+
+from accounts.models import Business, TwilioAccount
+from accounts.services import twilio_account_sid
+from consent.phones import InvalidPhone, normalize
+from messaging import services as messaging_services
+from messaging import tenant_webhooks
+from messaging.errors import MessageStateConflict
+from messaging.models import Message
+
+from . import formats, selectors
+from .errors import TwilioError
+from .models import TwilioCallback, TwilioMessage
+
+log = logging.getLogger(__name__)
+
+# Twilio has no message kind. A text sent through this API is what such scripts send —
+# confirmations, codes, alerts — so it is judged as transactional, and as marketing (with
+# marketing consent and quiet hours) whenever its content reads as marketing: the kind gate
+# reclassifies it, exactly as for our own API's "transactional" (messaging/README.md).
+DEFAULT_KIND = "transactional"
+MAX_VALIDITY = 36000  # seconds, Twilio's upper bound
+SCHEDULE_MIN = timedelta(minutes=15)  # Twilio's window for SendAt
+SCHEDULE_MAX = timedelta(days=35)
+TWIML_MAX_BYTES = 64 * 1024
+
+
+@dataclass
+class CreateParams:
+    to: str = ""
+    from_: str = ""
+    messaging_service_sid: str = ""
+    body: str = ""
+    media_urls: list[str] = field(default_factory=list)
+    status_callback: str = ""
+    validity_period: str = ""
+    send_at: datetime | None = None
+    schedule_type: str = ""
+
+
+def _check_callback_url(url: str, *, code: int, name: str) -> None:
+    problem = tenant_webhooks.webhook_url_check(url)
+    if problem:
+        raise TwilioError(code, f"The {name} URL {url} is not valid: {problem}")
+
+
+def _validate(*, business: Business, params: CreateParams, now: datetime):
+    if not params.to:
+        raise TwilioError(formats.TO_REQUIRED, "A 'To' phone number is required.")
+    try:
+        to = normalize(params.to)
+    except InvalidPhone as exc:
+        raise TwilioError(
+            formats.INVALID_TO, f"The 'To' number {params.to} is not a valid phone number: {exc}"
+        ) from None
+    if params.media_urls:
+        # MMS (messaging.media) is not on this platform yet: refuse rather than drop it.
+        raise TwilioError(
+            formats.INVALID_MEDIA,
+            "MediaUrl is not supported here: this platform sends SMS only. "
+            "Send the text without MediaUrl.",
+        )
+    if not params.body or not params.body.strip():
+        raise TwilioError(formats.BODY_REQUIRED, "Message body is required.")
+    if len(params.body) > messaging_services.MAX_BODY:
+        raise TwilioError(
+            formats.BODY_TOO_LONG,
+            f"The concatenated message body exceeds the {messaging_services.MAX_BODY} "
+            "character limit.",
+        )
+    number = None
+    service_sid = ""
+    if params.messaging_service_sid:
+        campaign = selectors.campaign_for_service_sid(
+            business=business, sid=params.messaging_service_sid
+        )
+        if campaign is None:
+            raise TwilioError(
+                formats.SERVICE_INVALID,
+                f"The Messaging Service {params.messaging_service_sid} does not exist: use "
+                "MG followed by the 32 hex digits of one of your campaigns' ids.",
+            )
+        service_sid = params.messaging_service_sid
+        if not params.from_:
+            number = selectors.campaign_number(business=business, campaign=campaign)
+            if number is None:
+                raise TwilioError(
+                    formats.FROM_NOT_USABLE,
+                    "This Messaging Service (campaign) has no active number to send from.",
+                )
+    if params.from_:
+        try:
+            e164 = normalize(params.from_)
+        except InvalidPhone:
+            e164 = ""
+        number = selectors.number_for_e164(business=business, e164=e164) if e164 else None
+        if number is None:
+            raise TwilioError(
+                formats.FROM_NOT_OURS,
+                f"The 'From' number {params.from_} is not one of this account's numbers.",
+            )
+    if number is None:
+        raise TwilioError(
+            formats.FROM_REQUIRED, "A 'From' phone number or a MessagingServiceSid is required."
+        )
+    if params.status_callback:
+        _check_callback_url(params.status_callback, code=21609, name="StatusCallback")
+    validity = None
+    if params.validity_period:
+        try:
+            validity = int(params.validity_period)
+        except ValueError:
+            validity = 0
+        if not 1 <= validity <= MAX_VALIDITY:
+            raise TwilioError(
+                formats.INVALID_PARAMETER,
+                f"ValidityPeriod must be a whole number of seconds from 1 to {MAX_VALIDITY}.",
+            )
+    send_at = None
+    if params.schedule_type or params.send_at is not None:
+        if params.schedule_type != "fixed":
+            raise TwilioError(
+                formats.SCHEDULE_TYPE, "ScheduleType must be 'fixed' to schedule a message."
+            )
+        if params.send_at is None:
+            raise TwilioError(formats.SCHEDULE_TIME, "SendAt is required with ScheduleType.")
+        send_at = params.send_at
+        if not now + SCHEDULE_MIN <= send_at <= now + SCHEDULE_MAX:
+            raise TwilioError(
+                formats.SCHEDULE_TIME,
+                "SendAt must be between 15 minutes and 35 days from now.",
+            )
+    return to, number, service_sid, validity, send_at
+
+
+def twilio_message_create(*, business: Business, params: CreateParams) -> Message:
+    """Create a message as Twilio's API would, through every gate. A message our gates
+    refuse is stored (BLOCKED, with its reasons) and answered with Twilio's nearest error
+    code and our reason; a held one is "accepted"."""
+    now = timezone.now()
+    to, number, service_sid, validity, send_at = _validate(
+        business=business, params=params, now=now
+    )
+    expires_at = None
+    if validity is not None:
+        expires_at = (send_at or now) + timedelta(seconds=validity)
+    with transaction.atomic():
+        message = messaging_services.message_enqueue(
+            business=business,
+            body=params.body,
+            kind=DEFAULT_KIND,
+            to_phone=to,
+            from_number=number,
+            channel="api",  # automated, like every API send
+            send_at=send_at,
+            expires_at=expires_at,
+        )
+        TwilioMessage.objects.create(
+            business=business,
+            message=message,
+            status_callback=params.status_callback,
+            messaging_service_sid=service_sid,
+        )
+    if message.status == Message.Status.BLOCKED:
+        found = formats.failure(message.reasons) or (formats.FILTERED, "Refused by our checks.")
+        code, reason = found
+        raise TwilioError(
+            code,
+            f"{reason} (message {formats.message_sid(message.uuid)} was not sent)",
+            detail={"sid": formats.message_sid(message.uuid)},
+        )
+    return message
+
+
+def twilio_message_update(
+    *, business: Business, message: Message, status: str | None, body: str | None
+) -> Message:
+    """Twilio's update: ``Status=canceled`` cancels a scheduled message; ``Body=""``
+    redacts a message that is done with."""
+    if status is not None:
+        if status != "canceled":
+            raise TwilioError(formats.INVALID_PARAMETER, "Status can only be set to 'canceled'.")
+        try:
+            message = messaging_services.message_cancel(business=business, message=message)
+        except MessageStateConflict as exc:
+            raise TwilioError(formats.CANNOT_CANCEL, exc.message) from None
+        _queue_status_callbacks([message])
+    if body is not None:
+        if body != "":
+            raise TwilioError(
+                formats.INVALID_PARAMETER, "Body can only be set to an empty string (redact)."
+            )
+        try:
+            message = messaging_services.message_redact(business=business, message=message)
+        except MessageStateConflict as exc:
+            raise TwilioError(formats.NOT_COMPLETE, exc.message) from None
+    if status is None and body is None:
+        raise TwilioError(formats.INVALID_PARAMETER, 'Give Status=canceled or Body="".')
+    return message
+
+
+def twilio_message_delete(*, business: Business, message: Message) -> None:
+    try:
+        messaging_services.message_delete(business=business, message=message)
+    except MessageStateConflict as exc:
+        raise TwilioError(formats.NOT_COMPLETE, exc.message, status=409) from None
+
+
+# --- callbacks --------------------------------------------------------------------------------
+
+
+def _queue(callback_ids: list[int]) -> None:
+    from .tasks import twilio_callback_deliver_task  # not at the top: the task calls this module
+
+    if not callback_ids:
+        return
+
+    def send():
+        for pk in callback_ids:
+            twilio_callback_deliver_task.apply_async((pk,))
+
+    transaction.on_commit(send)
+
+
+def _queue_status_callbacks(messages: list[Message]) -> None:
+    options = {
+        t.message_id: t
+        for t in TwilioMessage.objects.filter(message__in=[m.pk for m in messages]).exclude(
+            status_callback=""
+        )
+    }
+    now = timezone.now()
+    rows = [
+        TwilioCallback(
+            business_id=m.business_id,
+            message_id=m.pk,
+            kind=TwilioCallback.Kind.STATUS,
+            url=options[m.pk].status_callback,
+            message_status=m.status,
+            created_at=now,
+            next_attempt_at=now,
+        )
+        for m in messages
+        if m.pk in options
+    ]
+    _queue([c.pk for c in TwilioCallback.objects.bulk_create(rows)])
+
+
+def twilio_callbacks_for_events(events: list[tuple[int, str, dict]]) -> None:
+    """The tenant webhooks' listener: a status callback for each status event of a message
+    created with a StatusCallback, an inbound forward for each inbound text of a business
+    with an inbound URL. Two queries at most per batch, one INSERT."""
+    statuses = {p["message"]: p["status"] for _, e, p in events if e == "message.status"}
+    inbound = {p["message"]: b for b, e, p in events if e == "message.inbound"}
+    now = timezone.now()
+    rows: list[TwilioCallback] = []
+    if statuses:
+        for option in (
+            TwilioMessage.objects.filter(message__uuid__in=list(statuses))
+            .exclude(status_callback="")
+            .values("business_id", "message_id", "message__uuid", "status_callback")
+        ):
+            rows.append(
+                TwilioCallback(
+                    business_id=option["business_id"],
+                    message_id=option["message_id"],
+                    kind=TwilioCallback.Kind.STATUS,
+                    url=option["status_callback"],
+                    message_status=statuses[str(option["message__uuid"])],
+                    created_at=now,
+                    next_attempt_at=now,
+                )
+            )
+    if inbound:
+        urls = dict(
+            TwilioAccount.objects.filter(business_id__in=set(inbound.values()))
+            .exclude(inbound_url="")
+            .values_list("business_id", "inbound_url")
+        )
+        if urls:
+            ids = dict(
+                Message.objects.filter(
+                    business_id__in=list(urls), uuid__in=list(inbound)
+                ).values_list("uuid", "pk")
+            )
+            for message_uuid, business_id in inbound.items():
+                pk = ids.get(_as_uuid(message_uuid))
+                if business_id in urls and pk is not None:
+                    rows.append(
+                        TwilioCallback(
+                            business_id=business_id,
+                            message_id=pk,
+                            kind=TwilioCallback.Kind.INBOUND,
+                            url=urls[business_id],
+                            message_status=Message.Status.RECEIVED,
+                            created_at=now,
+                            next_attempt_at=now,
+                        )
+                    )
+    if rows:
+        _queue([c.pk for c in TwilioCallback.objects.bulk_create(rows)])
+
+
+def _as_uuid(value) -> uuid.UUID:
+    return uuid.UUID(str(value))
+
+
+def callback_params(callback: TwilioCallback, message: Message) -> dict[str, str]:
+    """The form fields Twilio posts, built from the message as it is now (so an erased or
+    redacted message sends nothing it no longer has)."""
+    account_sid = twilio_account_sid(message.business)
+    sid = formats.message_sid(message.uuid)
+    number = message.from_number.e164 if message.from_number is not None else ""
+    common = {
+        "MessageSid": sid,
+        "SmsSid": sid,
+        "AccountSid": account_sid,
+        "ApiVersion": "2010-04-01",
+    }
+    service = getattr(getattr(message, "twilio", None), "messaging_service_sid", "")
+    if service:
+        common["MessagingServiceSid"] = service
+    if callback.kind == TwilioCallback.Kind.INBOUND:
+        return {
+            **common,
+            "SmsMessageSid": sid,
+            "From": message.to_phone,  # the other party (Message's docstring)
+            "To": number,
+            "Body": message.body,
+            "NumMedia": "0",
+            "NumSegments": str(message.segments),
+            "SmsStatus": "received",
+        }
+    status = formats.STATUS.get(callback.message_status, callback.message_status.lower())
+    params = {**common, "From": number, "To": message.to_phone}
+    params["MessageStatus"] = status
+    params["SmsStatus"] = status
+    code = formats.error_code(
+        status=callback.message_status, reasons=message.reasons, provider_code=message.error_code
+    )
+    if code is not None:
+        params["ErrorCode"] = str(code)
+    return params
+
+
+def twilio_signature(*, auth_token: str, url: str, params: dict[str, str]) -> str:
+    """X-Twilio-Signature, computed by the twilio package's own validator."""
+    return RequestValidator(auth_token).compute_signature(url, params)
+
+
+def _twiml_reply(text: str) -> str:
+    """The text of the first ``<Message>`` of a TwiML ``<Response>``, or ""."""
+    try:
+        root = ElementTree.fromstring(text)
+    except (ElementTree.ParseError, DefusedXmlException, ValueError):
+        return ""
+    if root.tag != "Response":
+        return ""
+    for child in root:
+        if child.tag == "Message":
+            body = child.find("Body")
+            value = body.text if body is not None else child.text
+            return (value or "").strip()
+    return ""
+
+
+def twilio_callback_deliver(*, callback_id: int) -> TwilioCallback | None:
+    """One attempt at a callback; schedules the next when it fails. An inbound forward
+    answered with TwiML ``<Message>`` sends that text as a reply, through the gates."""
+    from .tasks import twilio_callback_deliver_task  # not at the top: the task calls this
+
+    with transaction.atomic():
+        callback = (
+            TwilioCallback.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("message", "message__business", "message__from_number")
+            .filter(
+                pk=callback_id,
+                status__in=[TwilioCallback.Status.PENDING, TwilioCallback.Status.RETRYING],
+            )
+            .first()
+        )
+        if callback is None:
+            return None
+        message = callback.message
+        account = TwilioAccount.objects.filter(business_id=callback.business_id).first()
+        callback.attempts += 1
+        error, code, answer = "", None, ""
+        problem = tenant_webhooks.webhook_url_check(callback.url)
+        if account is None:
+            error = "No auth token to sign with: create one on the API keys page."
+        elif problem:
+            error = problem
+        else:
+            params = callback_params(callback, message)
+            headers = {
+                "User-Agent": "ContactYourClient-TwilioCompat/1",
+                "X-Twilio-Signature": twilio_signature(
+                    auth_token=account.auth_token, url=callback.url, params=params
+                ),
+            }
+            try:
+                response = requests.post(
+                    callback.url,
+                    data=params,
+                    headers=headers,
+                    timeout=float(getattr(settings, "WEBHOOK_TIMEOUT", 10.0)),
+                    allow_redirects=False,
+                )
+                code = response.status_code
+                if not 200 <= code < 300:
+                    error = f"HTTP {code}"
+                elif callback.kind == TwilioCallback.Kind.INBOUND:
+                    answer = response.content[:TWIML_MAX_BYTES].decode("utf-8", "replace")
+            except requests.RequestException as exc:
+                error = f"{type(exc).__name__}: {exc}"[:300]
+        now = timezone.now()
+        callback.response_status = code
+        callback.last_error = error
+        retry_in = None
+        if not error:
+            callback.status = TwilioCallback.Status.SUCCEEDED
+            callback.delivered_at = now
+            callback.next_attempt_at = None
+        elif callback.attempts >= tenant_webhooks.max_attempts() or account is None:
+            callback.status = TwilioCallback.Status.FAILED
+            callback.next_attempt_at = None
+        else:
+            retry_in = tenant_webhooks.retry_delay(callback.attempts)
+            callback.status = TwilioCallback.Status.RETRYING
+            callback.next_attempt_at = now + timedelta(seconds=retry_in)
+        reply_text = _twiml_reply(answer) if answer.strip() else ""
+        if reply_text:
+            callback.reply = messaging_services.message_enqueue(
+                business=message.business,
+                body=reply_text[: messaging_services.MAX_BODY],
+                kind="conversational",
+                contact=message.contact,
+                reply_to=message,
+                channel="api",  # software answered: automated, through every gate
+                idempotency_key=f"twiml:{callback.uuid}",
+            )
+        callback.save(
+            update_fields=[
+                "attempts",
+                "status",
+                "response_status",
+                "last_error",
+                "delivered_at",
+                "next_attempt_at",
+                "reply",
+            ]
+        )
+        if retry_in is not None:
+            pk = callback.pk
+            transaction.on_commit(
+                lambda: twilio_callback_deliver_task.apply_async((pk,), countdown=retry_in)
+            )
+    return callback
+
+
+def twilio_callbacks_retry_due(*, limit: int = 500) -> int:
+    """Re-queue callbacks whose attempt is overdue (their task was lost); for beat."""
+    from .tasks import twilio_callback_deliver_task  # not at the top: the task calls this
+
+    grace = timezone.now() - timedelta(seconds=60)
+    ids = list(
+        TwilioCallback.objects.filter(
+            status__in=[TwilioCallback.Status.PENDING, TwilioCallback.Status.RETRYING],
+            next_attempt_at__lt=grace,
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in ids:
+        twilio_callback_deliver_task.apply_async((pk,))
+    return len(ids)
