@@ -93,6 +93,23 @@ class ApiKeyForm(forms.Form):
         initial=Role.AGENT.value,
         help_text="What the key may do: agents send and manage contacts; viewers only read.",
     )
+    twilio = forms.BooleanField(
+        label="Twilio-compatible (SID + secret)",
+        required=False,
+        help_text="For software written for Twilio: an API key SID and secret it sends as "
+        "HTTP Basic to our Twilio-compatible API.",
+    )
+
+
+class TwilioInboundForm(forms.Form):
+    inbound_url = forms.URLField(
+        label="Forward inbound texts to",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text="Your URL that takes Twilio's inbound-message webhook (signed with your "
+        "auth token). A TwiML <Message> answer is sent as a reply. Empty: not forwarded.",
+    )
 
 
 class AcceptInvitationForm(forms.Form):

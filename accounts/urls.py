@@ -27,6 +27,8 @@ urlpatterns = [
     path(
         "api-keys/<uuid:key_uuid>/revoke/", views.ApiKeyRevokeView.as_view(), name="api-key-revoke"
     ),
+    path("api-keys/twilio/token/", views.TwilioTokenView.as_view(), name="twilio-token"),
+    path("api-keys/twilio/inbound/", views.TwilioInboundView.as_view(), name="twilio-inbound"),
 ]
 
 urlpatterns += privacy_urls.portal_urlpatterns  # my account, business export/close (privacy)

@@ -10,6 +10,8 @@ from django.urls import reverse, reverse_lazy
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from messaging.tenant_webhooks import webhook_url_check
+
 from . import selectors, services
 from .errors import ApplicationError, NotFound
 from .forms import (
@@ -19,6 +21,7 @@ from .forms import (
     InviteForm,
     RoleForm,
     SignupForm,
+    TwilioInboundForm,
 )
 from .middleware import SESSION_KEY
 from .portal.readiness import steps_for
@@ -262,24 +265,34 @@ class ApiKeysView(TenantMixin, TemplateView):
         context["keys"] = selectors.api_key_list(business=self.business)
         context["form"] = kwargs.get("form") or ApiKeyForm()
         context["new_secret"] = self.request.session.pop("new_api_key_secret", None)
+        context["new_sid"] = self.request.session.pop("new_api_key_sid", None)
+        context["new_auth_token"] = self.request.session.pop("new_twilio_auth_token", None)
+        context["twilio_account_sid"] = services.twilio_account_sid(self.business)
+        context["twilio_account"] = selectors.twilio_account_for(business=self.business)
+        context["inbound_form"] = kwargs.get("inbound_form") or TwilioInboundForm(
+            initial={"inbound_url": getattr(context["twilio_account"], "inbound_url", "")}
+        )
         return context
 
     def post(self, request):
         form = ApiKeyForm(request.POST)
         if form.is_valid():
             try:
-                _, secret = services.api_key_create(
+                key, secret = services.api_key_create(
                     business=self.business,
                     name=form.cleaned_data["name"],
                     role=form.cleaned_data["role"],
                     by=self.membership,
                     ip=client_ip(request),
+                    twilio=form.cleaned_data["twilio"],
                 )
             except ApplicationError as exc:
                 _form_errors_from(exc, form)
             else:
                 # Shown once, on the next page only (post/redirect/get), then gone.
                 request.session["new_api_key_secret"] = secret
+                if key.sid:
+                    request.session["new_api_key_sid"] = key.sid
                 return redirect("portal:api-keys")
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
@@ -294,6 +307,47 @@ class ApiKeyRevokeView(TenantMixin, View):
         )
         messages.success(request, f"Key '{key.name}' revoked: it stops working at once.")
         return redirect("portal:api-keys")
+
+
+class TwilioTokenView(TenantMixin, View):
+    """Create the Twilio-style auth token, or rotate it (the old one stops at once)."""
+
+    required_cap = Cap.MANAGE_API_KEYS
+
+    def post(self, request):
+        _, token = services.twilio_account_rotate_token(
+            business=self.business, by=self.membership, ip=client_ip(request)
+        )
+        request.session["new_twilio_auth_token"] = token  # shown once, on the next page
+        return redirect("portal:api-keys")
+
+
+class TwilioInboundView(ApiKeysView):
+    """Where inbound texts are forwarded in Twilio's form (errors shown on the API keys
+    page, next to the field)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        account = selectors.twilio_account_for(business=self.business)
+        if account is None:
+            messages.error(request, "Create an auth token first: forwards are signed with it.")
+            return redirect("portal:api-keys")
+        form = TwilioInboundForm(request.POST)
+        if form.is_valid():
+            url = form.cleaned_data["inbound_url"]
+            problem = webhook_url_check(url) if url else None
+            if problem:
+                form.add_error("inbound_url", problem)
+            else:
+                services.twilio_account_set_inbound_url(
+                    account=account, url=url, by=self.membership, ip=client_ip(request)
+                )
+                messages.success(
+                    request, "Inbound texts are forwarded there." if url else "Forwarding off."
+                )
+                return redirect("portal:api-keys")
+        return self.render_to_response(self.get_context_data(inbound_form=form), status=400)
 
 
 class BusinessProfileView(TenantMixin, FormView):

@@ -82,6 +82,13 @@ RULES = {
     "portal:api-key-revoke": Rule(
         "portal", cap=Cap.MANAGE_API_KEYS, method="post", kwargs=_api_key
     ),
+    "portal:twilio-token": Rule("portal", cap=Cap.MANAGE_API_KEYS, method="post"),
+    "portal:twilio-inbound": Rule(
+        "portal",
+        cap=Cap.MANAGE_API_KEYS,
+        method="post",
+        data=lambda business, kwargs: {"inbound_url": ""},
+    ),
     "api-business": Rule("api", cap=Cap.VIEW),
     "api-members": Rule("api", cap=Cap.VIEW),
 }
