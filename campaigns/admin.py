@@ -3,15 +3,17 @@ brands, numbers. Every decision goes through services, so it is recorded and aud
 
 from typing import ClassVar
 
+from django import forms
 from django.contrib import admin, messages
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 
 from accounts.admin_actions import reason_action
 from accounts.errors import ApplicationError
+from accounts.models import Business
 
-from . import services
+from . import services, throughput
 from .models import Brand, Campaign, CampaignReview, CampaignStatusChange, PhoneNumber
-from .selectors import campaigns_review_queue
+from .selectors import campaigns_review_queue, carrier_limits
 
 S = Campaign.Status
 
@@ -85,6 +87,8 @@ class CampaignAdmin(admin.ModelAdmin):
                               "age_gated", "affiliate_marketing", "auto_renewal",
                               "terms_and_conditions", "terms_and_conditions_link",
                               "privacy_policy_link"]}),
+        ("Carrier limits", {"fields": ["limits_summary", "att_message_class", "att_tpm",
+                                       "messaging_service_sid"]}),
     ]  # fmt: skip
 
     def get_readonly_fields(self, request, obj=None):
@@ -96,6 +100,10 @@ class CampaignAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="In force")
+    def limits_summary(self, obj):
+        return _limits_html(obj)
 
     @admin.display(description="Policy check")
     def policy_summary(self, obj):
@@ -124,6 +132,22 @@ class CampaignReviewAdmin(CampaignAdmin):
         return campaigns_review_queue()
 
 
+def _limits_html(campaign: Campaign):
+    """The carriers' limits on a campaign and its brand, where each figure comes from (the
+    registrar's report, or the table of campaigns/data/carrier_limits.json and its sources)."""
+    limits = carrier_limits(campaign=campaign)
+    table = throughput.table()
+    sources = [*table["att_tpm"]["sources"], *table["tmobile_daily"]["sources"]]
+    return format_html(
+        "<div>AT&amp;T: class {} — {} messages a minute for this campaign ({})</div>"
+        "<div>T-Mobile: tier {} — {} a day for the brand, all its numbers ({})</div>"
+        "<div class='help'>Table {} ({}); sources: {}</div>",
+        limits.message_class, f"{limits.campaign_tpm:,}", limits.campaign_source,
+        limits.brand_tier, f"{limits.brand_daily:,}", limits.brand_source,
+        table["version"], table["unit"], "; ".join(sources),
+    )  # fmt: skip
+
+
 @admin.register(Brand)
 class BrandAdmin(admin.ModelAdmin):
     list_display = ("display_name", "business", "entity_type", "ein", "vertical", "status",
@@ -139,6 +163,56 @@ class BrandAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ExistingNumberForm(forms.ModelForm):
+    """Staff add a number bought elsewhere: the same checks as buying one, by the same
+    service (``phone_number_add_existing``); the provider's refusals land on the fields."""
+
+    actor = None
+    provider = forms.ChoiceField(
+        choices=[("", "The sending provider (MESSAGING_PROVIDER)"), ("twilio", "Twilio"),
+                 ("simulated", "Simulated carrier")],
+        required=False,
+        help_text="Where the number lives; it must be in that provider's account.",
+    )  # fmt: skip
+    campaign = forms.ModelChoiceField(
+        queryset=Campaign.objects.select_related("brand"),
+        required=False,
+        help_text="An APPROVED campaign of the same business (optional).",
+    )
+
+    class Meta:
+        model = PhoneNumber
+        fields = ["business", "e164"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        business = self.fields["business"]
+        assert isinstance(business, forms.ModelChoiceField)
+        business.queryset = Business.objects.order_by("display_name")
+        self.fields["e164"].label = "Number"
+        self.fields["e164"].help_text = "E.164, e.g. +12025550123."
+        self.created: PhoneNumber | None = None
+
+    def validate_unique(self):
+        return None  # the service checks that the number is not in use, and says so
+
+    def clean(self):
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        try:
+            self.created = services.phone_number_add_existing(
+                business=data["business"], e164=data["e164"], campaign=data.get("campaign"),
+                provider=data.get("provider") or "", actor=self.actor,
+            )  # fmt: skip
+        except ApplicationError as exc:
+            for field, errors in (exc.fields or {"__all__": [exc.message]}).items():
+                target = {"number": "e164"}.get(field, field)
+                for error in errors:
+                    self.add_error(target if target in self.fields else None, error)
+        return data
 
 
 def number_action(*, to_status: str, label: str, name: str):
@@ -168,10 +242,36 @@ class PhoneNumberAdmin(admin.ModelAdmin):
     ]
 
     def get_readonly_fields(self, request, obj=None):
+        if obj is None:  # adding a number bought elsewhere: the form below
+            return []
         return [f.name for f in PhoneNumber._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None:
+            return super().get_form(request, obj, change=change, **kwargs)
+
+        class Bound(ExistingNumberForm):
+            actor = request.user
+
+        return Bound
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [(None, {"fields": ["business", "e164", "provider", "campaign"]})]
+        return super().get_fieldsets(request, obj)
+
+    def save_form(self, request, form, change):
+        if not change:
+            return form.created  # recorded by the service when the form was checked
+        return super().save_form(request, form, change)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        if change:  # an added number has no relations to save beyond what the service wrote
+            super().save_related(request, form, formsets, change)
 
     def has_delete_permission(self, request, obj=None):
         return False

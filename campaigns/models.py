@@ -64,6 +64,12 @@ class Brand(models.Model):
         max_length=20, choices=tcr.IDENTITY_STATUSES, default="UNVERIFIED"
     )
     vetting_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    # T-Mobile's daily cap for this brand as the registrar reported it (blank / null: the
+    # default of campaigns/data/carrier_limits.json for the vetting score applies)
+    tmobile_tier = models.CharField(max_length=20, blank=True)
+    tmobile_daily_cap = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Segments per day to T-Mobile, as the registrar reported."
+    )
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.DRAFT)
     failure_reasons = models.JSONField(default=list, blank=True)
     reference_id = models.CharField(max_length=64, unique=True, editable=False)
@@ -190,6 +196,14 @@ class Campaign(models.Model):
     registry_status = models.CharField(max_length=40, blank=True)
     registry_error = models.TextField(blank=True)
     registry_attempts = models.PositiveIntegerField(default=0)
+    # AT&T's throughput for this campaign as the registrar reported it (blank / null: the
+    # default of campaigns/data/carrier_limits.json for the use case and vetting score)
+    att_message_class = models.CharField(max_length=4, blank=True)
+    att_tpm = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Messages per minute to AT&T, as the registrar reported."
+    )
+    # The provider's messaging service the campaign's numbers join (Twilio: MG…)
+    messaging_service_sid = models.CharField(max_length=64, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

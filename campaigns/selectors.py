@@ -8,7 +8,7 @@ from django.db.models import Count, Q, QuerySet
 from accounts.errors import NotFound
 from accounts.models import Business
 
-from . import tcr
+from . import tcr, throughput
 from .models import Brand, Campaign, CampaignStatusChange, PhoneNumber
 
 
@@ -203,3 +203,18 @@ def business_readiness(*, business: Business) -> dict:
 
 def usecase_allows(*, campaign: Campaign, kind: str) -> bool:
     return kind in tcr.kinds_for(campaign.usecase, campaign.sub_usecases)
+
+
+def carrier_limits(*, campaign: Campaign) -> throughput.Limits:
+    """The carriers' limits on ``campaign`` (AT&T TPM) and its brand (T-Mobile daily cap):
+    the registrar's reported figures where it gave them, else the table's defaults."""
+    brand = campaign.brand
+    return throughput.limits_for(
+        usecase=campaign.usecase,
+        sole_proprietor=brand.is_sole_proprietor,
+        vetting_score=brand.vetting_score,
+        reported_class=campaign.att_message_class,
+        reported_tpm=campaign.att_tpm,
+        reported_tier=brand.tmobile_tier,
+        reported_daily=brand.tmobile_daily_cap,
+    )

@@ -425,7 +425,10 @@ class NumbersView(TenantMixin, TemplateView):
                     business=self.business, area_code=search.cleaned_data["area_code"]
                 )
             except ApplicationError as exc:
-                search_error = exc.message
+                if exc.fields:  # the provider refused this area code: next to the field
+                    _form_errors_from(exc, search)
+                else:
+                    search_error = exc.message
         context.update(
             numbers=selectors.phone_number_list(business=self.business),
             campaigns=selectors.campaigns_assignable(business=self.business),
@@ -438,7 +441,10 @@ class NumbersView(TenantMixin, TemplateView):
         return context
 
 
-class NumberProvisionView(TenantMixin, View):
+class NumberProvisionView(NumbersView):
+    """Rent a number from the search results (the search's area code rides in the query
+    string, so a refusal re-shows the results with the provider's reason next to it)."""
+
     required_cap = Cap.MANAGE_CAMPAIGNS
 
     def post(self, request):
@@ -452,8 +458,14 @@ class NumberProvisionView(TenantMixin, View):
                 ip=client_ip(request),
             )  # fmt: skip
         except ApplicationError as exc:
-            messages.error(request, exc.message)
-            return redirect("campaigns:numbers")
+            if not exc.fields:
+                messages.error(request, exc.message)
+                return redirect("campaigns:numbers")
+            errors = [e for field_errors in exc.fields.values() for e in field_errors]
+            context = self.get_context_data(
+                provision_error={"number": form.cleaned_data["number"], "errors": errors}
+            )
+            return self.render_to_response(context, status=400)
         approved = list(selectors.campaigns_assignable(business=self.business)[:2])
         if len(approved) == 1:
             try:

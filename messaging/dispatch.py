@@ -25,7 +25,7 @@ from django.utils import timezone
 from campaigns.models import PhoneNumber
 from policies.penalties import rate_limit_for
 
-from . import ratecap
+from . import carrier_limits, ratecap
 from .gates import DISPATCH_GATES, Candidate, message_gates
 from .models import Message, SendLane
 from .providers import Outbound, get_provider
@@ -110,11 +110,14 @@ def _recheck(rows: list[Message], number, now: datetime) -> tuple[list[Message],
     return sendable, changed
 
 
-def _schedule(lane: SendLane, when: datetime | None, now: datetime) -> None:
-    """Record when this number needs its next drain and send the task if it is near."""
+def _schedule(lane: SendLane, when: datetime | None, now: datetime, waiting: str = "") -> None:
+    """Record when this number needs its next drain (and, when due rows wait for a limit,
+    which one) and send the task if it is near."""
     from .tasks import drain_number  # not at the top: the tasks call the drain
 
     lane.drain_at = when
+    lane.waiting_for = waiting
+    lane.waiting_until = when if waiting else None
     lane.task_eta = None
     if when is not None and when <= now + timedelta(seconds=settings.MESSAGING_ETA_HORIZON):
         lane.task_eta = when
@@ -122,7 +125,9 @@ def _schedule(lane: SendLane, when: datetime | None, now: datetime) -> None:
         transaction.on_commit(
             lambda: drain_number.apply_async((number_id,), eta=when if when > now else None)
         )
-    lane.save(update_fields=["drain_at", "task_eta", "last_drain_at"])
+    lane.save(
+        update_fields=["drain_at", "task_eta", "last_drain_at", "waiting_for", "waiting_until"]
+    )
 
 
 def _claim(number_id: int) -> tuple[list[Message], dict]:
@@ -146,7 +151,7 @@ def _claim(number_id: int) -> tuple[list[Message], dict]:
         now = timezone.now()
         lane.last_drain_at = now
         if lane.throttled_until and lane.throttled_until > now:
-            _schedule(lane, lane.throttled_until, now)
+            _schedule(lane, lane.throttled_until, now, waiting="throttled")
             return [], {"throttled": True}
         # A carrier penalty may lower this business's cap: the stricter limit and the
         # longer window both apply.
@@ -157,8 +162,15 @@ def _claim(number_id: int) -> tuple[list[Message], dict]:
                 from_number_id=number_id, slot_frees_at__gt=now
             ).values_list("slot_frees_at", "segments")
         ]
-        capacity = ratecap.free_capacity(slots, now=_ts(now), limit=limit)
-        number = PhoneNumber.objects.select_related("business", "campaign").get(pk=number_id)
+        number_free = ratecap.free_capacity(slots, now=_ts(now), limit=limit)
+        number = PhoneNumber.objects.select_related("business", "campaign", "campaign__brand").get(
+            pk=number_id
+        )
+        # The carriers' limits on the campaign (AT&T) and the brand (T-Mobile): their rows
+        # are locked here and counted from committed state, like the number's slots.
+        room = carrier_limits.lock_and_count(number, now)
+        capacity, bound = carrier_limits.capacity(room, number_free)
+        taken = 0  # segments this claim reserves
         due = Q(
             business_id=number.business_id, from_number_id=number_id, status__in=Message.WAITING
         )
@@ -200,6 +212,7 @@ def _claim(number_id: int) -> tuple[list[Message], dict]:
                 m.slot_frees_at = max(pending, m.slot_frees_at or pending)
                 m.status_changed_at = now
                 capacity -= m.segments
+                taken += m.segments
             claimed += ok[:fit]
             if fit < len(ok):
                 break
@@ -217,7 +230,9 @@ def _claim(number_id: int) -> tuple[list[Message], dict]:
                 slot_frees_at=Greatest(
                     Value(pending), Coalesce(F("slot_frees_at"), Value(pending))
                 ),
+                campaign_id=number.campaign_id,  # its slot counts for this campaign
             )
+            carrier_limits.reserve(room, taken)
         if changed:
             Message.objects.bulk_update(
                 changed, ["status", "status_changed_at", "reasons", "send_after"]
@@ -236,7 +251,9 @@ def _claim(number_id: int) -> tuple[list[Message], dict]:
             lane.drain_at = now  # a drainer is live on this lane (heartbeat)
             lane.save(update_fields=["drain_at", "last_drain_at"])
             facts = {"number": number, "changed": len(changed), "window": window}
-            if capacity <= 0:  # the number is at its cap: drain_number settles the lane
+            if capacity <= 0 and bound == "number":
+                # the number is at its cap: drain_number settles the lane. At the campaign's
+                # or the brand's limit, the next claim (after the answers) decides when.
                 facts.update(full=True, slots=slots, limit=limit)
             return claimed, facts
         # Nothing to send now: when is the next drain needed?
@@ -246,20 +263,28 @@ def _claim(number_id: int) -> tuple[list[Message], dict]:
             .order_by("priority", "send_after", "id")
             .values_list("segments", flat=True)[:limit]
         )
+        waiting = ""
         if head:
-            when = _dt(
-                _wake_at(
-                    slots,
-                    now=_ts(now),
-                    limit=limit,
-                    window=window,
-                    first=head[0],
-                    useful=min(sum(head), limit),
-                )
+            wake = _wake_at(
+                slots,
+                now=_ts(now),
+                limit=limit,
+                window=window,
+                first=head[0],
+                useful=min(sum(head), limit),
             )
+            waiting = "number" if number_free < head[0] else ""
+            carrier = (
+                carrier_limits.wake_at(room, now=now, first=head[0], useful=min(sum(head), limit))
+                if room is not None
+                else None
+            )
+            if carrier is not None and carrier[0] >= wake:
+                wake, waiting = carrier
+            when = _dt(wake)
         else:
             when = Message.objects.filter(due).aggregate(t=Min("send_after"))["t"]
-        _schedule(lane, when, now)
+        _schedule(lane, when, now, waiting=waiting)
         return [], {"number": number, "changed": len(changed), "next": when}
 
 
@@ -324,6 +349,7 @@ def _finish(claimed: list[Message], results, number, window: float) -> dict:
     counts: dict[str, Any] = {"sent": 0, "retry": 0, "failed": 0, "throttled": 0}
     throttle_until: datetime | None = None
     failed_events = []
+    refused: set[int] = set()  # ids the carrier refused: nothing landed
     outcomes: list[str] = []  # per claimed row: sent, throttled, failed or retry
     for m, r in zip(claimed, results, strict=True):
         m.status_changed_at = now
@@ -342,6 +368,7 @@ def _finish(claimed: list[Message], results, number, window: float) -> dict:
             m.status = S.QUEUED
             m.attempts = max(0, m.attempts - 1)
             m.slot_frees_at = now
+            refused.add(m.pk)
             wait = max(r.retry_after or 1.0, 0.5)
             m.send_after = now + timedelta(seconds=wait)
             outcome = "throttled"
@@ -350,6 +377,7 @@ def _finish(claimed: list[Message], results, number, window: float) -> dict:
             m.error_code = r.code
             m.error_message = r.detail
             m.slot_frees_at = now  # refused, so nothing landed at the carrier
+            refused.add(m.pk)
             outcome = "failed"
         else:  # transient: the carrier may or may not have it; keep the slot
             m.slot_frees_at = _dt(
@@ -394,6 +422,13 @@ def _finish(claimed: list[Message], results, number, window: float) -> dict:
             SendLane.objects.filter(number_id=number.pk).update(
                 throttled_until=throttle_until, throttle_count=F("throttle_count") + 1
             )
+    # Outside that transaction: the claim locks the lane before the brand's day, so the
+    # finish must not hold a day row while it waits for a lane.
+    carrier_limits.refund(
+        number=number,
+        claimed_at=claimed_at,
+        segments=sum(m.segments for m in claimed if m.pk in refused and m.pk in live),
+    )
     if counts["sent"]:
         outcome_report(number.business, "sent", {"count": counts["sent"], "number": number.e164})
     if failed_events:
@@ -429,7 +464,7 @@ def _wake_when_free(number_id: int, facts: dict, claimed: list[Message]) -> None
     when = _dt(_wake_at(active, now=now, limit=limit, window=window, first=1, useful=limit))
     near = when <= timezone.now() + timedelta(seconds=settings.MESSAGING_ETA_HORIZON)
     SendLane.objects.filter(number_id=number_id).update(
-        drain_at=when, task_eta=when if near else None
+        drain_at=when, task_eta=when if near else None, waiting_for="number", waiting_until=when
     )
     if near:
         task.apply_async((number_id,), eta=when)

@@ -107,6 +107,11 @@ class Message(models.Model):
     # slot_frees_at > now, whatever the status.
     slot_frees_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # The campaign it went out under (set when claimed): its slot counts against that
+    # campaign's AT&T limit too, whichever campaign the number is on later.
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     broadcast = models.ForeignKey(
         "Broadcast", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
     )
@@ -148,6 +153,12 @@ class Message(models.Model):
                 condition=Q(slot_frees_at__isnull=False),
                 name="message_slots",
             ),
+            # The carriers' per-campaign limit: active slots of one campaign.
+            models.Index(
+                fields=["campaign", "slot_frees_at"],
+                condition=Q(slot_frees_at__isnull=False),
+                name="message_campaign_slots",
+            ),
             # Recovery: claims whose worker died.
             models.Index(
                 fields=["claimed_at"], condition=Q(status="SENDING"), name="message_sending"
@@ -170,6 +181,15 @@ class Message(models.Model):
         return self.status in self.WAITING
 
 
+WAITING_FOR = [
+    ("", "nothing"),
+    ("number", "the number's limit (50 a minute)"),
+    ("campaign", "the campaign's per-minute limit (AT&T)"),
+    ("brand_day", "the brand's daily limit (T-Mobile)"),
+    ("throttled", "the carrier asked us to slow down"),
+]
+
+
 class SendLane(models.Model):
     """Per-number drain bookkeeping: when a drain is due, and carrier throttling.
 
@@ -190,6 +210,10 @@ class SendLane(models.Model):
     throttled_until = models.DateTimeField(null=True, blank=True)
     throttle_count = models.PositiveIntegerField(default=0)
     last_drain_at = models.DateTimeField(null=True, blank=True)
+    # Which limit the last drain stopped at while rows were due ("" when none did), and
+    # until when: what the message log, the dashboard and broadcast estimates explain.
+    waiting_for = models.CharField(max_length=16, blank=True, choices=WAITING_FOR, default="")
+    waiting_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -199,6 +223,49 @@ class SendLane(models.Model):
 
     def __str__(self) -> str:
         return f"lane {self.number_id}"
+
+
+class BrandDay(models.Model):
+    """A brand's segments counted against its daily cap (T-Mobile) in one period (the
+    calendar day in Pacific time). The row is also the lock under which claims of every
+    number of the brand count and add: ``used`` rises in the claim transaction that
+    reserves the messages, and falls only for messages the carrier refused (nothing
+    landed). A retried message counts again (it may have landed the first time).
+    """
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    brand = models.ForeignKey("campaigns.Brand", on_delete=models.CASCADE, related_name="+")
+    period_start = models.DateTimeField()
+    used = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business", "brand", "period_start"], name="brandday_brand_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"brand {self.brand_id} {self.period_start:%Y-%m-%d}: {self.used}"
+
+
+class CampaignLane(models.Model):
+    """The lock row of a campaign's per-minute limit (AT&T): claims of every number of the
+    campaign count the campaign's active slots (Message.campaign + slot_frees_at) and add
+    theirs under it."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    campaign = models.OneToOneField(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="send_lane"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["business", "campaign"], name="campaignlane_campaign")
+        ]
+
+    def __str__(self) -> str:
+        return f"campaign lane {self.campaign_id}"
 
 
 class Broadcast(models.Model):

@@ -95,6 +95,28 @@ def drain_seconds(*, segments: int, limit: int, window: float) -> float:
     return ((segments - 1) // limit) * window
 
 
+def drain_seconds_capped(
+    *,
+    segments: int,
+    limit: int,
+    window: float,
+    day_left: int,
+    daily: int,
+    day_ends_in: float,
+    day_length: float,
+) -> tuple[float, bool]:
+    """As ``drain_seconds``, under a daily cap too: ``day_left`` segments may still go today
+    (the period ends in ``day_ends_in`` s), then ``daily`` each following period. Returns the
+    seconds and whether the daily cap decided them."""
+    if segments <= day_left:
+        return drain_seconds(segments=segments, limit=limit, window=window), False
+    rest = segments - max(0, day_left)
+    full_days = (rest - 1) // max(1, daily)
+    last = rest - full_days * daily
+    seconds = day_ends_in + full_days * day_length
+    return seconds + drain_seconds(segments=last, limit=limit, window=window), True
+
+
 def retry_delay(*, attempt: int, base: float, cap: float) -> float:
     """Exponential backoff for transient errors: base, 2·base, 4·base … at most ``cap``."""
     return min(cap, base * (2 ** max(0, attempt - 1)))

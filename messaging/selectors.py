@@ -5,7 +5,7 @@ import contextlib
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Business
 from accounts.text import sentences
-from campaigns.selectors import phone_number_get, phone_numbers_for_sending
+from campaigns.selectors import carrier_limits, phone_number_get, phone_numbers_for_sending
 from consent.models import Contact
 from consent.phones import InvalidPhone, normalize
 from consent.selectors import (
@@ -26,9 +26,10 @@ from consent.selectors import (
 )
 
 from . import quiet_hours, ratecap
+from .carrier_limits import period_bounds
 from .errors import NotFound, ValidationFailed
 from .gates import Candidate, automated_for, message_gates, reply_window
-from .models import Broadcast, Conversation, Message, QuickReply
+from .models import BrandDay, Broadcast, Conversation, Message, QuickReply, SendLane
 from .segments import segment_info
 
 S = Message.Status
@@ -139,8 +140,75 @@ def message_status_choices() -> list[tuple[str, str]]:
     return [(status, label.capitalize()) for status, (label, _) in _OUTCOME.items()]
 
 
-def message_outcome(message: Message) -> Outcome:
-    """What happened to a message, in words: its fate and the reason, if any."""
+@dataclass(frozen=True)
+class LaneWait:
+    """A limit a number's due messages wait for (SendLane.waiting_for), in words."""
+
+    code: str  # number, campaign, brand_day, throttled
+    until: datetime
+    label: str
+    sentence: str
+
+
+def _wait_words(lane: SendLane, zone: ZoneInfo) -> LaneWait:
+    until = lane.waiting_until
+    assert until is not None
+    at = until.astimezone(zone)
+    clock = (
+        f"{at:%H:%M:%S}" if until - timezone.now() < timedelta(hours=12) else f"{at:%b %d %H:%M}"
+    )
+    campaign = lane.number.campaign
+    limits = carrier_limits(campaign=campaign) if campaign is not None else None
+    if lane.waiting_for == "brand_day" and limits is not None:
+        return LaneWait(
+            "brand_day",
+            until,
+            "waiting for the brand's daily limit",
+            f"Waiting for the brand's daily limit (T-Mobile: {limits.brand_daily:,} a day); "
+            f"it resets at {at:%b %d %H:%M} ({zone.key}).",
+        )
+    if lane.waiting_for == "campaign" and limits is not None:
+        return LaneWait(
+            "campaign",
+            until,
+            "waiting for the campaign's limit",
+            f"Waiting for the campaign's per-minute limit (AT&T: {limits.campaign_tpm:,} a "
+            f"minute, shared by its numbers); next send around {clock}.",
+        )
+    if lane.waiting_for == "throttled":
+        return LaneWait(
+            "throttled",
+            until,
+            "waiting (carrier asked to slow down)",
+            f"The carrier asked us to slow down; next try around {clock}.",
+        )
+    return LaneWait(
+        "number",
+        until,
+        "waiting for the number's limit",
+        f"Waiting for the number's limit ({settings.MESSAGING_RATE_LIMIT} a minute); next "
+        f"send around {clock}.",
+    )
+
+
+def lane_waits(*, business: Business, number_ids) -> dict[int, LaneWait]:
+    """The limits the given numbers' queues wait for now, by number id (one query)."""
+    ids = {n for n in number_ids if n is not None}
+    if not ids:
+        return {}
+    zone = business_zone(business)
+    lanes = SendLane.objects.filter(
+        business=business, number_id__in=ids, waiting_until__gt=timezone.now()
+    ).exclude(waiting_for="")
+    return {
+        lane.number_id: _wait_words(lane, zone)
+        for lane in lanes.select_related("number__campaign__brand")
+    }
+
+
+def message_outcome(message: Message, wait: LaneWait | None = None) -> Outcome:
+    """What happened to a message, in words: its fate and the reason, if any. ``wait``
+    (from ``lane_waits``) explains a queued message that waits for a limit."""
     label, tone = _OUTCOME.get(message.status, (message.status.lower(), ""))
     reasons = message.reasons or []
     if message.status == S.SCHEDULED and any(
@@ -148,6 +216,9 @@ def message_outcome(message: Message) -> Outcome:
     ):
         label, tone = "deferred (quiet hours)", "warn"
     parts = [r.get("message") or r.get("code", "") for r in reasons if r]
+    if message.status == S.QUEUED and wait is not None:
+        label, tone = wait.label, "warn"
+        parts.append(wait.sentence)
     if message.status in (S.FAILED, S.UNDELIVERED) and message.error_code:
         carrier = f"Carrier code {message.error_code}"
         parts.append(f"{carrier}: {message.error_message}" if message.error_message else carrier)
@@ -232,13 +303,58 @@ def broadcast_recipients(*, broadcast: Broadcast, outcome: str = "") -> QuerySet
     return qs.order_by("-created_at", "-id")
 
 
-def broadcast_estimate(*, recipients: int, segments: int, backlog_segments: int = 0) -> float:
-    """Seconds a broadcast needs on one number under the cap (after what is queued there)."""
-    return ratecap.drain_seconds(
-        segments=recipients * segments + backlog_segments,
-        limit=settings.MESSAGING_RATE_LIMIT,
-        window=settings.MESSAGING_RATE_WINDOW,
+def broadcast_estimate(
+    *, recipients: int, segments: int, backlog_segments: int = 0, number=None
+) -> float:
+    """Seconds a broadcast needs on one number under the cap (after what is queued there),
+    and under the carriers' limits of its campaign and brand when ``number`` is given."""
+    return broadcast_pace(
+        recipients=recipients, segments=segments, backlog_segments=backlog_segments, number=number
+    )[0]
+
+
+def broadcast_pace(
+    *, recipients: int, segments: int, backlog_segments: int = 0, number=None
+) -> tuple[float, str]:
+    """(seconds, the limit that sets the pace: number, campaign or brand_day)."""
+    total = recipients * segments + backlog_segments
+    limit, window = settings.MESSAGING_RATE_LIMIT, settings.MESSAGING_RATE_WINDOW
+    campaign = getattr(number, "campaign", None)
+    if campaign is None or not settings.MESSAGING_CARRIER_LIMITS:
+        return ratecap.drain_seconds(segments=total, limit=limit, window=window), "number"
+    limits = carrier_limits(campaign=campaign)
+    bound = "campaign" if limits.campaign_tpm < limit else "number"
+    per_window = min(limit, limits.campaign_tpm)
+    now = timezone.now().timestamp()
+    start, end = period_bounds(now)
+    used = (
+        BrandDay.objects.filter(
+            business_id=campaign.business_id,
+            brand_id=campaign.brand_id,
+            period_start=datetime.fromtimestamp(start, tz=UTC),
+        )
+        .values_list("used", flat=True)
+        .first()
+        or 0
     )
+    seconds, by_day = ratecap.drain_seconds_capped(
+        segments=total,
+        limit=per_window,
+        window=window,
+        day_left=max(0, limits.brand_daily - used),
+        daily=limits.brand_daily,
+        day_ends_in=end - now,
+        day_length=end - start,
+    )
+    return seconds, "brand_day" if by_day else bound
+
+
+PACE_WORDS = {
+    "number": "",
+    "campaign": "The campaign's per-minute limit (AT&T) is below the number's: it sets the pace.",
+    "brand_day": "More than the brand's daily limit (T-Mobile) allows today: the rest waits for "
+    "the next day (midnight Pacific time).",
+}
 
 
 def broadcast_preview(
@@ -256,14 +372,17 @@ def broadcast_preview(
                 business=business, from_number=from_number, status__in=Message.WAITING
             ).values_list("segments", flat=True)
         )
+    seconds, pace = broadcast_pace(
+        recipients=recipients, segments=info.segments, backlog_segments=backlog, number=from_number
+    )
     return {
         "recipients": recipients,
         "segments_per_message": info.segments,
         "encoding": info.encoding,
         "backlog_segments": backlog,
-        "estimate_seconds": broadcast_estimate(
-            recipients=recipients, segments=info.segments, backlog_segments=backlog
-        ),
+        "estimate_seconds": seconds,
+        "limited_by": pace,
+        "limited_by_words": PACE_WORDS[pace],
     }
 
 

@@ -271,7 +271,16 @@ class MessageListView(TenantMixin, TemplateView):
             until=filters.get("date_to"),
         )
         page = Paginator(qs, PAGE).get_page(self.request.GET.get("page"))
-        context["rows"] = [(m, selectors.message_outcome(m)) for m in page.object_list]
+        waits = selectors.lane_waits(
+            business=self.business,
+            number_ids=[
+                m.from_number_id for m in page.object_list if m.status == Message.Status.QUEUED
+            ],
+        )
+        context["rows"] = [
+            (m, selectors.message_outcome(m, waits.get(m.from_number_id or 0)))
+            for m in page.object_list
+        ]
         context["page"] = page
         context["form"] = form
         query = self.request.GET.copy()
@@ -291,7 +300,13 @@ class MessageDetailView(TenantMixin, TemplateView):
             business=self.business, message_uuid=self.kwargs["message_uuid"]
         )
         context["m"] = message
-        context["outcome"] = selectors.message_outcome(message)
+        waits = selectors.lane_waits(
+            business=self.business,
+            number_ids=[message.from_number_id] if message.status == Message.Status.QUEUED else [],
+        )
+        context["outcome"] = selectors.message_outcome(
+            message, waits.get(message.from_number_id or 0)
+        )
         context["cancelable"] = message.status in (
             Message.Status.QUEUED,
             Message.Status.SCHEDULED,
@@ -420,6 +435,7 @@ class BroadcastDetailView(TenantMixin, TemplateView):
             )
             broadcast.recipient_count = preview["recipients"]
             broadcast.estimate_seconds = preview["estimate_seconds"]
+        context.update(pace=(preview or {}).get("limited_by_words", ""))
         context.update(
             b=broadcast,
             progress=selectors.broadcast_progress(broadcast=broadcast),

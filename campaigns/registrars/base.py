@@ -45,6 +45,9 @@ class CampaignResult:
     registry_status: str  # the raw status the registry reports
     status: str  # our Campaign.Status value it maps to
     failure_reasons: list[str] = field(default_factory=list)
+    # The carriers' limits the registry reports for the campaign (TCR's mnoMetadata):
+    # att_message_class, att_tpm, tmobile_tier, tmobile_daily_cap — only those it gave.
+    limits: dict = field(default_factory=dict)
 
 
 class Registrar(Protocol):

@@ -70,7 +70,34 @@ def campaign_result(data: dict) -> CampaignResult:
         registry_status=raw,
         status=tcr.REGISTRY_STATUS_MAP.get(raw, "SUBMITTED"),
         failure_reasons=_reasons(data.get("failureReasons")),
+        limits=reported_limits(data.get("mnoMetadata")),
     )
+
+
+ATT_NETWORK_ID = "10017"  # TCR's network ids in mnoMetadata
+TMOBILE_NETWORK_ID = "10035"
+
+
+def reported_limits(metadata) -> dict:
+    """The carriers' limits in TCR's ``mnoMetadata`` (AT&T ``msgClass`` / ``tpm``, T-Mobile
+    ``brandTier`` / ``brandDailyCap``); anything missing or malformed is left out, so the
+    table's default stays."""
+    if not isinstance(metadata, dict):
+        return {}
+    out: dict = {}
+    att = metadata.get(ATT_NETWORK_ID)
+    if isinstance(att, dict):
+        if isinstance(att.get("msgClass"), str) and 0 < len(att["msgClass"]) <= 4:
+            out["att_message_class"] = att["msgClass"]
+        if isinstance(att.get("tpm"), int) and att["tpm"] > 0:
+            out["att_tpm"] = att["tpm"]
+    tmo = metadata.get(TMOBILE_NETWORK_ID)
+    if isinstance(tmo, dict):
+        if isinstance(tmo.get("brandTier"), str) and 0 < len(tmo["brandTier"]) <= 20:
+            out["tmobile_tier"] = tmo["brandTier"]
+        if isinstance(tmo.get("brandDailyCap"), int) and tmo["brandDailyCap"] > 0:
+            out["tmobile_daily_cap"] = tmo["brandDailyCap"]
+    return out
 
 
 def _reasons(value) -> list[str]:

@@ -33,6 +33,7 @@ from .campaigns import (
     campaign_validate,
 )
 from .numbers import (
+    phone_number_add_existing,
     phone_number_assign,
     phone_number_provision,
     phone_number_release,
@@ -63,6 +64,7 @@ __all__ = [
     "campaign_submit",
     "campaign_update",
     "campaign_validate",
+    "phone_number_add_existing",
     "phone_number_assign",
     "phone_number_provision",
     "phone_number_release",

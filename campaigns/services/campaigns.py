@@ -348,9 +348,25 @@ def _campaign_push(*, campaign: Campaign) -> Campaign:
         campaign.registry_campaign_id = result.registry_id
         campaign.registry_status = result.registry_status
         campaign.registry_error = ""
+        _apply_reported_limits(campaign, result)
         campaign.save()
         _apply_status(campaign, result.status, result.failure_reasons, source="registry")
     return campaign
+
+
+def _apply_reported_limits(campaign: Campaign, result) -> None:
+    """The carriers' limits the registry reported replace the table's defaults
+    (campaigns/throughput.py): AT&T's on the campaign, T-Mobile's on its brand."""
+    limits = getattr(result, "limits", None) or {}
+    if "att_message_class" in limits:
+        campaign.att_message_class = limits["att_message_class"]
+    if "att_tpm" in limits:
+        campaign.att_tpm = limits["att_tpm"]
+    brand_fields = {k: limits[k] for k in ("tmobile_tier", "tmobile_daily_cap") if k in limits}
+    if brand_fields:
+        Brand.objects.filter(pk=campaign.brand_id).update(**brand_fields)
+        for name, value in brand_fields.items():
+            setattr(campaign.brand, name, value)
 
 
 def _push_failed(campaign: Campaign, submission: str, exc: RegistryError) -> Campaign:
@@ -473,6 +489,7 @@ def campaign_apply_registry_result(*, campaign: Campaign, result, source: str) -
         if result.registry_id and not campaign.registry_campaign_id:
             campaign.registry_campaign_id = result.registry_id
             campaign.submission = Campaign.Submission.CREATED
+        _apply_reported_limits(campaign, result)
         campaign.save()
         return _apply_status(campaign, result.status, result.failure_reasons, source=source)
 

@@ -16,46 +16,137 @@ S = Campaign.Status
 NUMBER_POOL_THRESHOLD = 49  # Infobip: at most 49 per campaign; more is a pool (snowshoeing guard)
 
 
+def _refused(exc: provisioning.ProviderRefused) -> ValidationFailed:
+    """The provider's refusal, next to the field it is about (the one error shape)."""
+    return ValidationFailed(exc.message, fields={exc.field: [exc.message]})
+
+
+def _unavailable(exc: provisioning.ProviderError) -> RegistryUnavailable:
+    return RegistryUnavailable(f"The number provider did not answer: {exc}")
+
+
 def phone_number_search(*, business: Business, area_code: str, limit: int = 10) -> list[str]:
     if not (area_code.isdigit() and len(area_code) == 3):
         raise ValidationFailed(fields={"area_code": ["Enter a 3-digit US area code."]})
     try:
-        return provisioning.numbers_available(area_code=area_code, limit=min(max(limit, 1), 50))
+        return provisioning.get_numbers().available(
+            area_code=area_code, limit=min(max(limit, 1), 50)
+        )
+    except provisioning.ProviderRefused as exc:
+        raise _refused(exc) from None
     except provisioning.ProviderError as exc:
-        raise RegistryUnavailable(f"The number provider did not answer: {exc}") from None
+        raise _unavailable(exc) from None
 
 
-def phone_number_provision(
-    *, business: Business, e164: str, actor: User | None, ip: str | None = None
-) -> PhoneNumber:
-    """Rent ``e164`` from the provider and record it (ACTIVE, on no campaign yet)."""
+def _normalized_free(e164: str) -> str:
     normalized = rules.normalize_e164(e164 or "")
     if normalized is None or not normalized.startswith("+1"):
         raise ValidationFailed(fields={"number": ["Enter a valid US number, e.g. +12025550123."]})
     if PhoneNumber.objects.filter(e164=normalized).exclude(status="RELEASED").exists():
         raise Conflict("That number is already in use.", fields={"number": ["Already in use."]})
+    return normalized
+
+
+def phone_number_provision(
+    *, business: Business, e164: str, actor: User | None, ip: str | None = None
+) -> PhoneNumber:
+    """Buy ``e164`` from the provider, its inbound webhook pointed at us, and record it
+    (ACTIVE, on no campaign yet)."""
+    normalized = _normalized_free(e164)
+    numbers = provisioning.get_numbers()
     try:
-        result = provisioning.number_provision(e164=normalized)
+        result = numbers.buy(e164=normalized)
     except provisioning.NumberTaken:
         raise Conflict(
             "The provider says that number is taken; choose another.",
             fields={"number": ["Taken at the provider; choose another."]},
         ) from None
+    except provisioning.ProviderRefused as exc:
+        raise _refused(exc) from None
     except provisioning.ProviderError as exc:
-        raise RegistryUnavailable(f"The number provider did not answer: {exc}") from None
+        raise _unavailable(exc) from None
     with transaction.atomic():
         number = PhoneNumber.objects.create(
             business=business,
             e164=normalized,
-            provider=provisioning.PROVIDER,
+            provider=numbers.name,
             provider_id=result.get("id", ""),
             capabilities=result.get("capabilities") or ["sms"],
         )
         audit_record(
             action="campaigns.number.provision", obj=number, actor=actor, business=business,
-            detail={"e164": normalized, "provider_id": number.provider_id}, ip=ip,
+            detail={"e164": normalized, "provider": numbers.name,
+                    "provider_id": number.provider_id}, ip=ip,
         )  # fmt: skip
     return number
+
+
+def phone_number_add_existing(
+    *,
+    business: Business,
+    e164: str,
+    campaign: Campaign | None,
+    actor: User | None,
+    provider: str = "",
+    ip: str | None = None,
+) -> PhoneNumber:
+    """Staff record a number bought elsewhere (the admin): the same checks as buying one —
+    a valid US number nobody here uses, that the provider account holds (its id looked up
+    there), its inbound webhook pointed at us — then, with a campaign, the same checks and
+    messaging-service join as ``phone_number_assign``."""
+    normalized = _normalized_free(e164)
+    if campaign is not None and campaign.business_id != business.pk:
+        raise ValidationFailed(fields={"campaign": ["That campaign belongs to another business."]})
+    numbers = provisioning.get_numbers(provider or None)
+    try:
+        found = numbers.lookup(e164=normalized)
+        if found.get("id"):
+            numbers.set_webhook(provider_id=found["id"])
+    except provisioning.ProviderRefused as exc:
+        raise _refused(exc) from None
+    except provisioning.ProviderError as exc:
+        raise _unavailable(exc) from None
+    with transaction.atomic():
+        number = PhoneNumber.objects.create(
+            business=business,
+            e164=normalized,
+            provider=numbers.name,
+            provider_id=found.get("id", ""),
+            capabilities=found.get("capabilities") or ["sms"],
+        )
+        audit_record(
+            action="campaigns.number.add_existing", obj=number, actor=actor, business=business,
+            detail={"e164": normalized, "provider": numbers.name,
+                    "provider_id": number.provider_id}, ip=ip,
+        )  # fmt: skip
+        if campaign is not None:
+            number = phone_number_assign(number=number, campaign=campaign, actor=actor, ip=ip)
+    return number
+
+
+def _move_service(number: PhoneNumber, old: Campaign | None, new: Campaign | None) -> None:
+    """At the provider, the number leaves the old campaign's messaging service and joins the
+    new one's (made on first use, its id kept on the campaign). Called inside the
+    assignment's transaction: a refusal there leaves nothing changed here."""
+    if number.provider not in ("simulated", "twilio"):
+        return
+    numbers = provisioning.get_numbers(number.provider)
+    try:
+        if old is not None and old.messaging_service_sid and (new is None or new.pk != old.pk):
+            numbers.detach(provider_id=number.provider_id, service=old.messaging_service_sid)
+        if new is not None:
+            service = numbers.service_for(
+                name=f"{new.brand.display_name} {new.usecase}", current=new.messaging_service_sid
+            )
+            if service != new.messaging_service_sid:
+                new.messaging_service_sid = service
+                new.save(update_fields=["messaging_service_sid"])
+            if service:
+                numbers.attach(provider_id=number.provider_id, service=service)
+    except provisioning.ProviderRefused as exc:
+        raise _refused(exc) from None
+    except provisioning.ProviderError as exc:
+        raise _unavailable(exc) from None
 
 
 @transaction.atomic
@@ -93,13 +184,16 @@ def phone_number_assign(
                 ]
             },
         )
-    previous = number.campaign_id
+    previous = number.campaign
+    _move_service(number, previous, campaign)
     number.campaign = campaign
     number.assigned_at = timezone.now()
     number.save(update_fields=["campaign", "assigned_at"])
     audit_record(
         action="campaigns.number.assign", obj=number, actor=actor, business=number.business,
-        detail={"campaign": str(campaign.uuid), "previous_campaign_id": previous}, ip=ip,
+        detail={"campaign": str(campaign.uuid),
+                "previous_campaign_id": previous.pk if previous else None,
+                "messaging_service": campaign.messaging_service_sid}, ip=ip,
     )  # fmt: skip
     return number
 
@@ -112,6 +206,7 @@ def phone_number_unassign(
     if number.campaign is None:
         return number
     campaign_uuid = str(number.campaign.uuid)
+    _move_service(number, number.campaign, None)
     number.campaign = None
     number.assigned_at = None
     number.save(update_fields=["campaign", "assigned_at"])
@@ -128,11 +223,18 @@ def phone_number_release(
     """Give the number back to the provider. The row stays (RELEASED) for message history."""
     if number.status == PhoneNumber.Status.RELEASED:
         return number
-    if number.provider == provisioning.PROVIDER:
+    if number.provider in ("simulated", "twilio"):  # the providers we buy numbers from
+        numbers = provisioning.get_numbers(number.provider)
         try:
-            provisioning.number_release(e164=number.e164)
+            if number.campaign is not None and number.campaign.messaging_service_sid:
+                numbers.detach(
+                    provider_id=number.provider_id, service=number.campaign.messaging_service_sid
+                )
+            numbers.release(provider_id=number.provider_id, e164=number.e164)
+        except provisioning.ProviderRefused as exc:
+            raise _refused(exc) from None
         except provisioning.ProviderError as exc:
-            raise RegistryUnavailable(f"The number provider did not answer: {exc}") from None
+            raise _unavailable(exc) from None
     with transaction.atomic():
         number = PhoneNumber.objects.select_for_update().get(pk=number.pk)
         number.status = PhoneNumber.Status.RELEASED

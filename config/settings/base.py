@@ -291,6 +291,12 @@ TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
 TWILIO_API_BASE_URL = env("TWILIO_API_BASE_URL", default="")  # tests: a local server
 MESSAGING_SEND_TIMEOUT = env.float("MESSAGING_SEND_TIMEOUT", default=10.0)  # per request
 MESSAGING_SLOT_MARGIN = env.float("MESSAGING_SLOT_MARGIN", default=0.05)  # clock skew, s
+# The carriers' own limits beside the number cap (messaging README): AT&T's per campaign in
+# the same sliding window, T-Mobile's per brand per day (campaigns/data/carrier_limits.json).
+MESSAGING_CARRIER_LIMITS = env.bool("MESSAGING_CARRIER_LIMITS", default=True)
+# Length of the daily cap's period in seconds; 0 = the calendar day in Pacific time, as
+# T-Mobile counts it (benchmarks shorten it: they cannot wait a day).
+MESSAGING_BRAND_PERIOD = env.float("MESSAGING_BRAND_PERIOD", default=0.0)
 MESSAGING_MAX_ATTEMPTS = env.int("MESSAGING_MAX_ATTEMPTS", default=5)
 MESSAGING_RETRY_BASE = env.float("MESSAGING_RETRY_BASE", default=2.0)
 MESSAGING_RETRY_CAP = env.float("MESSAGING_RETRY_CAP", default=300.0)

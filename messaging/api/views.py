@@ -556,6 +556,12 @@ class BroadcastEstimateApi(TenantAPIView):
         encoding = serializers.CharField()
         backlog_segments = serializers.IntegerField(help_text="Already queued on the number.")
         estimate_seconds = serializers.FloatField()
+        limited_by = serializers.ChoiceField(
+            choices=["number", "campaign", "brand_day"],
+            help_text="The limit that sets the pace: the number's cap, the campaign's "
+            "per-minute limit (AT&T) or the brand's daily limit (T-Mobile).",
+        )
+        limited_by_words = serializers.CharField(help_text="The same, in a sentence.")
 
     @extend_schema(
         operation_id="broadcasts_estimate",

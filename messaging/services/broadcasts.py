@@ -66,7 +66,10 @@ def broadcast_create(
         send_at=send_at,
         recipient_count=count,
         estimate_seconds=broadcast_estimate(
-            recipients=count, segments=segment_info(body).segments, backlog_segments=backlog
+            recipients=count,
+            segments=segment_info(body).segments,
+            backlog_segments=backlog,
+            number=from_number,
         ),
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )

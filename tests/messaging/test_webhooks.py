@@ -1,23 +1,20 @@
 """Signed provider webhooks (carrier HMAC, Twilio RequestValidator) and the Twilio provider
 against a local server that speaks Twilio's Messages API."""
 
-import asyncio
 import json
-import threading
 import time
 
 import pytest
-from aiohttp import web
 from django.urls import reverse
 from twilio.request_validator import RequestValidator
 
 from consent.selectors import consent_check
+from devtools.fake_twilio import FakeTwilio
 from messaging import services
 from messaging.models import Message, StatusCallback
 from messaging.providers import base, signing
 from messaging.providers.twilio import TwilioProvider
 from tests.factories.messaging import consenting_contact, sending_number
-from tests.fixtures.carrier import free_port
 
 S = Message.Status
 pytestmark = pytest.mark.django_db
@@ -183,69 +180,9 @@ def test_twilio_status_callback(client, business, number, twilio_settings, monke
     assert m.status == S.DELIVERED
 
 
-class FakeTwilio:
-    """A local server speaking Twilio's Messages API (create), for the real twilio client."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.requests: list[dict] = []
-        self.loop = asyncio.new_event_loop()
-        self.ready = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-        self.ready.wait(10)
-
-    async def create(self, request):
-        form = dict(await request.post())
-        self.requests.append(
-            {"path": request.path, "auth": request.headers.get("Authorization", ""), **form}
-        )
-        to = form.get("To", "")
-        if to == "+15005550009":
-            return web.json_response(
-                {
-                    "code": 21614,
-                    "message": "'To' number is not a valid mobile number",
-                    "more_info": "",
-                    "status": 400,
-                },
-                status=400,
-            )
-        if to == "+15005550429":
-            return web.json_response(
-                {"code": 20429, "message": "Too Many Requests", "more_info": "", "status": 429},
-                status=429,
-            )
-        sid = f"SM{len(self.requests):032d}"
-        return web.json_response(
-            {
-                "sid": sid,
-                "account_sid": request.match_info["sid"],
-                "to": to,
-                "from": form.get("From"),
-                "body": form.get("Body"),
-                "status": "queued",
-                "num_segments": "1",
-                "direction": "outbound-api",
-                "uri": f"/2010-04-01/Accounts/{request.match_info['sid']}/Messages/{sid}.json",
-            },
-            status=201,
-        )
-
-    def _run(self):
-        asyncio.set_event_loop(self.loop)
-        app = web.Application()
-        app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self.create)
-        runner = web.AppRunner(app)
-        self.loop.run_until_complete(runner.setup())
-        self.loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", self.port).start())
-        self.ready.set()
-        self.loop.run_forever()
-
-
 def test_twilio_provider_against_local_messages_api(twilio_settings):
     fake = FakeTwilio()
-    twilio_settings.TWILIO_API_BASE_URL = f"http://127.0.0.1:{fake.port}"
+    twilio_settings.TWILIO_API_BASE_URL = fake.url
     provider = TwilioProvider()
     items = [
         base.Outbound("m1", "+13125550100", "+16465550100", "Hello", 1, "cb"),
