@@ -30,5 +30,10 @@ def register() -> None:
     ]  # fmt: skip
     for model in ("campaigns.Campaign", "campaigns.CampaignReview"):
         inventory.not_personal(model, fields, reason="the business's campaign texts and decisions")
+        inventory.not_personal(
+            model,
+            ["att_message_class", "messaging_service_sid"],
+            reason="the carrier's class for the campaign; the provider's service id",
+        )
     inventory.not_personal("campaigns.Brand", ["failure_reasons"], reason="the registry's reasons")
     inventory.not_personal("campaigns.PhoneNumber", ["capabilities"], reason="SMS, MMS, voice")

@@ -10,7 +10,7 @@ from django.utils.text import capfirst
 from django.views import View
 from django.views.generic import TemplateView
 
-from accounts.errors import ApplicationError, NotFound
+from accounts.errors import ApplicationError, NotFound, ValidationFailed
 from accounts.models import Business
 from accounts.roles import Cap, role_can
 from accounts.tenancy import TenantMixin, client_ip
@@ -457,15 +457,15 @@ class NumberProvisionView(NumbersView):
                 business=self.business, e164=form.cleaned_data["number"], actor=request.user,
                 ip=client_ip(request),
             )  # fmt: skip
-        except ApplicationError as exc:
-            if not exc.fields:
-                messages.error(request, exc.message)
-                return redirect("campaigns:numbers")
-            errors = [e for field_errors in exc.fields.values() for e in field_errors]
+        except ValidationFailed as exc:  # the provider refused it: shown next to that number
+            errors = [e for errs in exc.fields.values() for e in errs] or [exc.message]
             context = self.get_context_data(
                 provision_error={"number": form.cleaned_data["number"], "errors": errors}
             )
             return self.render_to_response(context, status=400)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect("campaigns:numbers")
         approved = list(selectors.campaigns_assignable(business=self.business)[:2])
         if len(approved) == 1:
             try:

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
@@ -14,7 +14,7 @@ from accounts.portal import charts, dashboard
 from campaigns.models import PhoneNumber
 from consent.models import ConsentEvent
 
-from .models import Message
+from .models import Message, SendLane
 
 DAYS = dashboard.DAYS
 
@@ -52,6 +52,57 @@ def attention_items(business) -> list[dict]:
                 "recipient lives.",
                 "url": list_url + "?status=SCHEDULED" if list_url else "",
                 "term": "quiet_hours",
+            }
+        )
+    items += carrier_limit_items(business, list_url)
+    return items
+
+
+def carrier_limit_items(business, list_url: str = "") -> list[dict]:
+    """Queues held back by the carriers' own limits: the brand's daily limit (T-Mobile)
+    or a campaign's per-minute limit (AT&T), with how many wait and until when."""
+    now = timezone.now()
+    waits = {
+        reason: (lanes, until)
+        for reason, lanes, until in SendLane.objects.filter(
+            business=business, waiting_for__in=("brand_day", "campaign"), waiting_until__gt=now
+        )
+        .values_list("waiting_for")
+        .annotate(n=Count("id"), until=Max("waiting_until"))
+        .values_list("waiting_for", "n", "until")
+    }
+    items = []
+    zone = dashboard.business_zone(business)
+    for reason, (_lanes, until) in sorted(waits.items()):
+        numbers = SendLane.objects.filter(
+            business=business, waiting_for=reason, waiting_until__gt=now
+        ).values_list("number_id", flat=True)
+        queued = Message.objects.filter(
+            business=business, from_number_id__in=numbers, status="QUEUED"
+        ).count()
+        if not queued:
+            continue
+        plural = "s" if queued != 1 else ""
+        if reason == "brand_day":
+            title = f"{queued} message{plural} waiting for the brand's daily limit"
+            help_text = (
+                "T-Mobile allows each brand a number of texts a day across all its numbers; "
+                f"today's are used. They go out when the day resets, at "
+                f"{until.astimezone(zone):%b %d %H:%M}."
+            )
+        else:
+            title = f"{queued} message{plural} waiting for a campaign's per-minute limit"
+            help_text = (
+                "AT&T allows each campaign a number of texts a minute across its numbers; "
+                "they go out as that allowance frees, within minutes."
+            )
+        items.append(
+            {
+                "level": "info",
+                "title": title,
+                "help": help_text,
+                "url": list_url + "?status=QUEUED" if list_url else "",
+                "term": "",
             }
         )
     return items

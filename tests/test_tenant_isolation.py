@@ -316,6 +316,8 @@ def _arguments(fn, business, world) -> dict:
             kwargs[name] = world[name.removesuffix("_uuid")].uuid
         elif name in ("number", "from_number"):
             kwargs[name] = world["number"]
+        elif name == "number_ids":
+            kwargs[name] = [world["number"].pk]
         elif name in world and param.default is inspect.Parameter.empty:
             kwargs[name] = world[name]
         elif name == "contact":

@@ -12,7 +12,7 @@ from campaigns import selectors as campaign_selectors
 from campaigns import throughput
 from campaigns.registrars.tcr import campaign_result, reported_limits
 from campaigns.services import campaign_apply_registry_result
-from messaging import carrier_limits, dispatch, ratecap, selectors, services
+from messaging import carrier_limits, dispatch, panels, ratecap, selectors, services
 from messaging.models import BrandDay, Message, SendLane
 from messaging.providers import _cache
 from messaging.providers.simulated import SimulatedCarrier
@@ -176,6 +176,9 @@ def test_campaign_limit_holds_across_its_numbers(business, provider):
     outcome = selectors.message_outcome(waiting, waits[second.pk])
     assert outcome.label == "waiting for the campaign's limit" and outcome.tone == "warn"
     assert "AT&T: 6 a minute" in outcome.reason
+    assert any(
+        "campaign's per-minute limit" in i["title"] for i in panels.attention_items(business)
+    )
     # the lane comes back when the campaign's slots free, and the rest goes out then
     while Message.objects.filter(status=S.QUEUED).exists():
         for number in (first, second):
@@ -225,6 +228,12 @@ def test_brand_daily_limit_waits_for_the_next_day_and_refused_messages_count_not
     )
     assert preview["limited_by"] == "brand_day"
     assert preview["estimate_seconds"] >= end - timezone.now().timestamp() - 1
+    # and the dashboard names the wait
+    items = panels.attention_items(business)
+    assert any(
+        i["title"] == "1 message waiting for the brand's daily limit" and "T-Mobile" in i["help"]
+        for i in items
+    )
 
 
 @pytest.mark.django_db

@@ -102,6 +102,27 @@ class Command(BaseCommand):
             action="store_true",
             help="measure delivery-callback ingestion instead of the cap",
         )
+        parser.add_argument(
+            "--campaign-tpm",
+            type=int,
+            default=0,
+            help="the campaign's per-minute limit (AT&T) in segments per window, as a registrar "
+            "would report it; 0 = above the numbers' sum (only the number cap binds)",
+        )
+        parser.add_argument(
+            "--brand-daily",
+            type=int,
+            default=0,
+            help="the brand's daily limit (T-Mobile) in segments per period; 0 = above the "
+            "messages sent (never binds)",
+        )
+        parser.add_argument(
+            "--brand-period",
+            type=float,
+            default=0.0,
+            help="length of the daily limit's period in seconds (0 = the calendar day in "
+            "Pacific time; a benchmark cannot wait a day)",
+        )
         parser.add_argument("--timeout", type=float, default=900.0)
 
     # --- seeding -----------------------------------------------------------------------------
@@ -220,7 +241,7 @@ class Command(BaseCommand):
             return
         from config.celery_app import app
         from messaging import ratecap, services
-        from messaging.models import Message
+        from messaging.models import Message, SendLane
 
         limit, window = o["rate_limit"], o["rate_window"]
         settings.MESSAGING_RATE_LIMIT, settings.MESSAGING_RATE_WINDOW = limit, window
@@ -238,6 +259,15 @@ class Command(BaseCommand):
         business, numbers, probe_numbers, contacts, probe_contacts = self._seed(
             n, m, n_probe_numbers
         )
+        # The carriers' limits, as the registrar would report them for this registration.
+        campaign = numbers[0].campaign
+        tpm = o["campaign_tpm"] or (n + n_probe_numbers) * limit
+        daily = o["brand_daily"] or 10 * (m + self.n_probes + 1)
+        campaign.att_tpm = tpm
+        campaign.save(update_fields=["att_tpm"])
+        campaign.brand.tmobile_daily_cap = daily
+        campaign.brand.save(update_fields=["tmobile_daily_cap"])
+        settings.MESSAGING_BRAND_PERIOD = o["brand_period"]
         port = free_port()
         carrier_url = f"http://127.0.0.1:{port}"
         settings.CARRIER_URL = carrier_url
@@ -280,6 +310,7 @@ class Command(BaseCommand):
             MESSAGING_RATE_LIMIT=limit,
             MESSAGING_RATE_WINDOW=window,
             MESSAGING_STATUS_CALLBACKS="false",
+            MESSAGING_BRAND_PERIOD=o["brand_period"],
             CELERY_SKIP_CHECKS="1",
         )
         carrier = subprocess.Popen(  # noqa: S603 - fixed argv, no user input
@@ -391,6 +422,7 @@ class Command(BaseCommand):
             pace = max(1.0 / o["probe_rate"], window / max(1, limit) / max(1, len(probe_numbers)))
             deadline = time.monotonic() + o["timeout"]
             probe_i = 0
+            lanes_waiting: dict[str, int] = {}
             cpu_start = tree_cpu(worker.pid) + tree_cpu(urgent.pid) + tree_cpu(carrier.pid)
             machine_start = _machine_cpu()
             worker_start = tree_cpu(worker.pid)
@@ -416,6 +448,13 @@ class Command(BaseCommand):
                 ).count()
                 if waiting == 0:
                     break
+                # what the lanes say they wait for (the message log's explanation)
+                for reason, count in Counter(
+                    SendLane.objects.filter(business=business)
+                    .exclude(waiting_for="")
+                    .values_list("waiting_for", flat=True)
+                ).items():
+                    lanes_waiting[reason] = max(lanes_waiting.get(reason, 0), count)
                 time.sleep(0.5)
             cpu = tree_cpu(worker.pid) + tree_cpu(urgent.pid) + tree_cpu(carrier.pid) - cpu_start
             machine_cpu = _machine_cpu() - machine_start
@@ -468,6 +507,11 @@ class Command(BaseCommand):
             achieved = in_k / (k * window)
         else:
             utilization, achieved = 0.0, 0.0
+        carrier_report = self._judge_carrier_limits(
+            firsts, backlog_numbers, tpm=tpm, daily=daily, window=window,
+            period=o["brand_period"], number_rate=len(backlog_numbers) * limit,
+        )  # fmt: skip
+        carrier_report["lanes_waiting_for_max"] = lanes_waiting
         accepted_at = {e["message_id"]: e["accepted_at"] for e in firsts}
         latencies = [
             (accepted_at[str(p.uuid)] - p.created_at.timestamp()) * 1000
@@ -508,12 +552,86 @@ class Command(BaseCommand):
                 k: round(v * 1000 / max(1, len(firsts)), 3) for k, v in parts.items()
             },
             "load_average_1min": round(os.getloadavg()[0], 2),
+            "carrier_limits": carrier_report,
             "carrier_accepted": len(firsts),
             "carrier_duplicates_logged": len(entries) - len(firsts),
         }
         Path(o["report"]).write_text(json.dumps(report, indent=2))
         for key, value in report.items():
             self.stdout.write(f"{key:>28}: {value}")
+
+    @staticmethod
+    def _judge_carrier_limits(
+        firsts, backlog_numbers, *, tpm, daily, window, period, number_rate
+    ) -> dict:
+        """The campaign's and the brand's limits judged from the carrier's audit log: the
+        windows over each limit (0 expected) and how much of the binding one was used."""
+        from campaigns.throughput import period_bounds
+        from messaging import ratecap
+
+        events = sorted((e["accepted_at"], e["segments"]) for e in firsts)
+        # windows over the campaign limit: acceptances whose trailing window holds more
+        campaign_over = 0
+        total, start = 0, 0
+        for ts, weight in events:
+            total += weight
+            while events[start][0] < ts - window:
+                total -= events[start][1]
+                start += 1
+            campaign_over += total > tpm
+        per_period: Counter = Counter()
+        for ts, weight in events:
+            per_period[period_bounds(ts, period=period)[0]] += weight
+        periods_over = sum(1 for v in per_period.values() if v > daily)
+        first_at = events[0][0] if events else 0.0
+        by_number: dict[str, list[float]] = defaultdict(list)
+        for e in firsts:
+            if e["from"] in backlog_numbers:
+                by_number[e["from"]].append(e["accepted_at"])
+
+        def could_send(at: float, per_number_cap: int) -> int:
+            """What the numbers' own backlogs could still give from ``at`` (each at most
+            ``per_number_cap``): a limit binds only while the backlog could exceed it."""
+            return sum(
+                min(sum(1 for t in v if t >= at), per_number_cap) for v in by_number.values()
+            )
+
+        # the binding limit: the brand's day if the run filled one, else the smaller rate
+        if per_period and max(per_period.values()) >= daily:
+            binding = "brand_day"
+        else:
+            binding = "campaign" if tpm < number_rate else "numbers"
+        if binding == "brand_day":
+            # whole periods that began after the first acceptance with at least a day's
+            # worth still to send
+            judged = [p for p in per_period if p >= first_at and could_send(p, 10**9) >= daily]
+            used = sum(per_period[p] for p in judged)
+            utilization = used / (daily * len(judged)) if judged else 0.0
+        else:
+            limit = tpm if binding == "campaign" else number_rate
+            per_number_cap = number_rate // max(1, len(by_number))
+            judged = []
+            start_at = first_at
+            while events and start_at + window <= events[-1][0]:
+                if could_send(start_at, per_number_cap) >= limit:
+                    judged.append(start_at)
+                start_at += window
+            used = sum(w for t, w in events if any(s <= t < s + window for s in judged))
+            utilization = used / (limit * len(judged)) if judged else 0.0
+        units = len(judged)
+        return {
+            "campaign_tpm": tpm,
+            "brand_daily": daily,
+            "brand_period_s": period or "calendar day (Pacific)",
+            "campaign_max_in_any_window": ratecap.max_in_window(events, window=window),
+            "campaign_windows_over": campaign_over,
+            "brand_max_in_a_period": max(per_period.values(), default=0),
+            "brand_periods_over": periods_over,
+            "brand_segments_by_period": {str(int(k)): v for k, v in sorted(per_period.items())},
+            "binding_limit": binding,
+            "binding_utilization": round(utilization, 4),
+            "binding_units_judged": units,
+        }
 
     def _wait_http(self, url: str, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
