@@ -28,6 +28,7 @@ from .models import (
     ShortenerDomain,
     Strike,
     Term,
+    TradeVocabulary,
 )
 
 
@@ -127,7 +128,11 @@ class TermAdmin(RuleAdminMixin, admin.ModelAdmin):
     readonly_fields = ("updated_at", "updated_by")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).exclude(scope=Term.Scope.INDUSTRY)
+        return (
+            super()
+            .get_queryset(request)
+            .exclude(scope__in=[Term.Scope.INDUSTRY, Term.Scope.VOCABULARY])
+        )
 
 
 @admin.register(IndustryDescriptor)
@@ -137,6 +142,25 @@ class IndustryDescriptorAdmin(TermAdmin):
 
     def get_changeform_initial_data(self, request):
         return {"scope": Term.Scope.INDUSTRY}
+
+
+@admin.register(TradeVocabulary)
+class TradeVocabularyAdmin(TermAdmin):
+    """Trade language per category, edited like every rule (history, new revision, every
+    engine recompiles): a word added here reads as its category to the learned layer at
+    once, with the weight the model learned for that category's vocabulary."""
+
+    def get_list_display(self, request):
+        return ("phrase", "category", "enabled", "updated_at", "updated_by")
+
+    def get_list_filter(self, request):
+        return ("category", "enabled")
+
+    def get_queryset(self, request):
+        return Term.objects.filter(scope=Term.Scope.VOCABULARY).select_related("category")
+
+    def get_changeform_initial_data(self, request):
+        return {"scope": Term.Scope.VOCABULARY, "fuzzy": False}
 
 
 @admin.register(ShortenerDomain)

@@ -7,13 +7,15 @@ The held-out and frozen sets are never read here.
 """
 
 import dataclasses
+import hashlib
+import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from django.conf import settings
 
-from .engine import learned
-from .engine.compiler import CompiledRules
+from .engine import compile_rules, learned, load_fixture
+from .engine.compiler import CompiledRules, Vocabulary
 from .engine.knowledge import shipped_knowledge
 from .scoring import Score, load_jsonl, score_businesses, score_messages
 
@@ -33,19 +35,34 @@ def corpus_paths() -> dict[str, list[Path]]:
     return {g: [p for p in ps if p.exists()] for g, ps in out.items()}
 
 
+def shipped_vocabulary() -> tuple[Vocabulary, str]:
+    """The trade vocabularies of the shipped rules fixture (what the model is trained
+    with; staff edits in the admin reach the engine through the database) and a hash."""
+    data = load_fixture()
+    rows = data.get("vocabulary", []) + [
+        t for t in data.get("terms", []) if t.get("scope") == "vocabulary"
+    ]
+    digest = hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()
+    return compile_rules({"vocabulary": rows}).vocabulary, digest
+
+
 def corpus_hash() -> str:
+    """The training corpus's files and the shipped vocabularies (features of the model)."""
     paths = corpus_paths()
-    return learned.corpus_hash(paths["message"] + paths["business"])
+    files = learned.corpus_hash(paths["message"] + paths["business"])
+    _vocab, vocab_hash = shipped_vocabulary()
+    return hashlib.sha256(f"{files}:{vocab_hash}".encode()).hexdigest()
 
 
 def train_from_corpus() -> tuple[learned.LearnedModel, dict]:
     paths = corpus_paths()
     rows = {g: [r for p in ps for r in load_jsonl(p)] for g, ps in paths.items()}
+    vocab, _ = shipped_vocabulary()
     meta = {
         "corpus_sha256": corpus_hash(),
         "files": [str(p.relative_to(BASE)) for g in ("message", "business") for p in paths[g]],
     }
-    return learned.train(rows["message"], rows["business"], shipped_knowledge(), meta)
+    return learned.train(rows["message"], rows["business"], shipped_knowledge(), meta, vocab)
 
 
 def cross_validated_scores(rules: CompiledRules, folds: int = 5) -> dict[str, Score]:
@@ -59,11 +76,12 @@ def cross_validated_scores(rules: CompiledRules, folds: int = 5) -> dict[str, Sc
     own = {g: load_jsonl(p) if p.exists() else [] for g, p in train_files.items()}
     other = {g: [r for p in paths[g] if p != train_files[g] for r in load_jsonl(p)] for g in paths}
     k = shipped_knowledge()
+    vocab = rules.vocabulary
     out = {"message": Score(), "business": Score()}
     for f in range(folds):
         fold = {g: [r for i, r in enumerate(own[g]) if i % folds != f] for g in own}
         model, _ = learned.train(
-            fold["message"] + other["message"], fold["business"] + other["business"], k, {}
+            fold["message"] + other["message"], fold["business"] + other["business"], k, {}, vocab
         )
         held = dataclasses.replace(rules, knowledge=k, learned=model)
         out["message"].add(

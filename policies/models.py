@@ -52,6 +52,7 @@ class Term(models.Model):
         CONTENT = "content", "Message content"
         INDUSTRY = "industry", "Industry descriptor (sign-up)"
         MARKETING = "marketing", "Marketing phrase (campaign conformance)"
+        VOCABULARY = "vocabulary", "Trade vocabulary (learned layer)"
 
     rule_id = models.CharField(max_length=120, unique=True)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="terms")
@@ -89,6 +90,17 @@ class IndustryDescriptor(Term):
     class Meta:
         proxy = True
         verbose_name = "industry descriptor"
+
+
+class TradeVocabulary(Term):
+    """How an industry describes itself (trade words, euphemisms, product code names):
+    the vocabulary-scope terms, listed on their own in the admin. They refuse nothing on
+    their own; each is a feature of the learned layer for its category."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "trade vocabulary word"
+        verbose_name_plural = "trade vocabularies"
 
 
 class ShortenerDomain(models.Model):

@@ -35,6 +35,7 @@ def fixture_load(get_model: ModelGetter, data: dict, *, overwrite_edited: bool =
     for scope, rows in (
         ("content", data.get("terms", [])),
         ("industry", data.get("industries", [])),
+        ("vocabulary", data.get("vocabulary", [])),
     ):
         for t in rows:
             fields = {
@@ -42,7 +43,7 @@ def fixture_load(get_model: ModelGetter, data: dict, *, overwrite_edited: bool =
                 "scope": t.get("scope", scope),
                 "phrase": t["phrase"],
                 "verdict": t.get("verdict", "block"),
-                "fuzzy": t.get("fuzzy", True),
+                "fuzzy": t.get("fuzzy", scope != "vocabulary"),
                 "exceptions": "\n".join(t.get("exceptions", [])),
                 "explain": t.get("explain", ""),
                 "enabled": t.get("enabled", True),
@@ -77,7 +78,10 @@ def fixture_load(get_model: ModelGetter, data: dict, *, overwrite_edited: bool =
         counts["terms"] += 1
     Term.objects.bulk_create(new_terms, batch_size=500)
     # rules the new fixture dropped are switched off (staff-edited ones are left alone)
-    shipped = {t["id"] for t in data.get("terms", []) + data.get("industries", [])}
+    shipped = {
+        t["id"]
+        for t in data.get("terms", []) + data.get("industries", []) + data.get("vocabulary", [])
+    }
     shipped |= {f"conformance.marketing.{i}" for i in range(len(data.get("marketing_phrases", [])))}
     counts["disabled"] = (
         Term.objects.filter(updated_by__isnull=True, enabled=True)
@@ -145,6 +149,7 @@ def rules_export() -> dict:
     rs = RuleSet.objects.first()
     terms = []
     industries = []
+    vocabulary = []
     marketing = []
     for t in Term.objects.filter(enabled=True).select_related("category"):
         row = {
@@ -161,6 +166,8 @@ def rules_export() -> dict:
             terms.append(row)
         elif t.scope == "industry":
             industries.append(row)
+        elif t.scope == "vocabulary":
+            vocabulary.append(row)
         else:
             marketing.append(t.phrase)
     return {
@@ -170,6 +177,7 @@ def rules_export() -> dict:
         ],
         "terms": terms,
         "industries": industries,
+        "vocabulary": vocabulary,
         "marketing_phrases": marketing,
         "shorteners": [
             {"domain": d}

@@ -85,6 +85,15 @@ def has_opt_out(text: str) -> bool:
 PHONE = re.compile(r"(?<![\d\w])(?:\+?1[\s.\-]?)?\(?[2-9]\d{2}\)?[\s.\-]?\d{3}[\s.\-]?\d{4}(?!\d)")
 
 
+# a word joined to a term by a hyphen that turns the term into a description of something
+# else: "alcohol-free", "firework-themed cake", "rifle-green sofa", "mushroom-shaped jar"
+_HYPHEN_SENSE = frozenset(
+    {"free", "themed", "theme", "shaped", "style", "styled", "inspired", "scented", "print"}
+    | {"printed", "patterned", "colored", "coloured", "green", "grey", "gray", "blue"}
+    | {"brown", "black", "red", "pink", "gold", "silver", "toned", "tone", "look", "proof"}
+)
+
+
 @dataclass(slots=True)
 class Hit:
     rule: TermRule
@@ -176,10 +185,13 @@ def match_terms(norm: Normalised, m: Matcher, stop: frozenset[str], text: str) -
             continue
         if rule.exceptions and _excepted(rule, i, forms, n):
             continue
-        if i + k < n and words[i + k][TEXT] == "free" and "free" not in rule.words:
+        after = words[i + k][TEXT] if i + k < n else ""
+        if after in _HYPHEN_SENSE and after not in rule.words:
             s0, e0 = norm.span(i + k - 1, i + k)
             if "-" in text[s0:e0]:
-                continue  # "vape-free", "alcohol-free": the opposite of the term
+                # "vape-free", "alcohol-free": the opposite of the term; "firework-themed",
+                # "rifle-green", "shroom-shaped": the term only describes a look
+                continue
         start, end = norm.span(i, i + k - 1)
         # evasive: a word needed de-obfuscation, or matched only through its second
         # reading (leet alternative, misspelling)
@@ -503,6 +515,8 @@ def _drop_negated(hits: list[Hit], text: str, rules: CompiledRules) -> list[Hit]
             cue = negation_cue(text, h.start, k)
             if cue is not None and not any(s <= cue < e for s, e in starts):
                 continue
+            if k.negation_after is not None and k.negation_after.match(text, h.end):
+                continue  # "kratom tea isn't something we sell", "vapes are not sold here"
         out.append(h)
     return out
 
@@ -520,9 +534,11 @@ _NOT_CONTENT = frozenset(
 )
 
 
-def _intent_reasons(text: str, rules: CompiledRules, have: set[str]) -> list[Reason]:
+def _intent_reasons(
+    text: str, rules: CompiledRules, have: set[str], low: str | None = None
+) -> list[Reason]:
     out = []
-    for it, span in intents(text, rules.knowledge):
+    for it, span in intents(text, rules.knowledge, low):
         if it.category in have:
             continue
         have.add(it.category)
@@ -547,6 +563,7 @@ def _learned_reason(
     words: list[str],
     gate: str,
     reasons: list[Reason],
+    low: str | None = None,
 ) -> list[Reason]:
     """The learned layer's say: raise an unflagged text to review or block with its own
     reason, or (for a lone plain word the model reads as another sense) overrule a rule."""
@@ -554,14 +571,19 @@ def _learned_reason(
     content = [r for r in reasons if r.category not in _NOT_CONTENT]
     if content:
         lone = model_words(rules)
-        if any(r.category == "evasion" for r in reasons) or not all(
-            r.rule_id in lone for r in content
-        ):
+        evasion = [r for r in reasons if r.category == "evasion"]
+        # at sign-up a near spelling of a one-word term is mostly another word (a name:
+        # "Lottie's Lunch Box"); a message's respelling is mostly a dodge, so only the
+        # sign-up screen may overrule it, and never a word with digits, symbols or spacing
+        if (
+            evasion and (gate == "message" or not all(_plain_word(r.matched) for r in evasion))
+        ) or not all(r.rule_id in lone for r in content):
             return reasons  # nothing the model could overrule (and nothing to add)
-        if model.probability(features(text, rules.knowledge, words)) < th.get("veto", -1.0):
-            return [r for r in reasons if r.category in _NOT_CONTENT]
+        feats = features(text, rules.knowledge, words, low, rules.vocabulary)
+        if model.probability(feats) < th.get("veto", -1.0):
+            return [r for r in reasons if r.category in _NOT_CONTENT and r.category != "evasion"]
         return reasons
-    feats = features(text, rules.knowledge, words)
+    feats = features(text, rules.knowledge, words, low, rules.vocabulary)
     p = model.probability(feats)
     verdict = "block" if p >= th["block"] else "review" if p >= th["review"] else None
     if verdict is None or model.nb_allows(feats):
@@ -579,6 +601,11 @@ def _learned_reason(
             f"This reads like an offer of {label.lower()} (probability {p:.2f}; from {why}){sure}.",
         ),
     ]
+
+
+def _plain_word(s: str) -> bool:
+    """Letters only (an apostrophe allowed): "Lottie's", not "l0tt0" or "l o t t o"."""
+    return s.replace("'", "").replace("\u2019", "").isalpha()
 
 
 def model_words(rules: CompiledRules) -> frozenset[str]:
@@ -604,6 +631,8 @@ def _top_features(model: GateModel, feats: list[str]) -> str:
             shown.append(f"the {f[2:].replace('_', ' ')} symbol")
         elif f.startswith("c:"):
             shown.append(f"symbols standing for {f[2:]}")
+        elif f.startswith("v:"):
+            shown.append(f"the trade words of {f[2:].replace('_', ' ')}")
         elif f.startswith("q:"):
             shown.append({"price": "a price", "quantity": "a quantity"}.get(f[2:], "a delivery"))
         else:
@@ -630,11 +659,14 @@ def check_message(
     skip = [(lk.start, lk.end) for lk in found]
     kept: list[Normalised] = []
     reasons = _content(text, rules, rules.content, skip, kept)
+    low = text.lower()
     if rules.knowledge is not None:
-        reasons += _intent_reasons(text, rules, {r.category for r in reasons})
+        reasons += _intent_reasons(text, rules, {r.category for r in reasons}, low)
     if rules.learned is not None:
         words = [w[TEXT] for w in kept[0].words]
-        reasons = _learned_reason(text, rules, rules.learned.message, words, "message", reasons)
+        reasons = _learned_reason(
+            text, rules, rules.learned.message, words, "message", reasons, low
+        )
     reasons += check_links(found, rules, list(brand_domains))
     if kind in KINDS_NEEDING_OPT_OUT and not has_opt_out(text):
         reasons.append(

@@ -45,6 +45,61 @@ class Matcher:
 
 
 @dataclass
+class Vocabulary:
+    """How each industry describes itself (trade words, euphemisms, product code names):
+    not rules (nothing is refused for a word of it) but features of the learned layer,
+    ``v:<category>``, so a word staff add counts at once with the weight the model learned
+    for its category."""
+
+    single: dict[str, tuple[str, ...]] = field(default_factory=dict)  # word -> categories
+    # first word -> (the phrase's words, category) of phrases of two or more words
+    multi: dict[str, list[tuple[tuple[str, ...], str]]] = field(default_factory=dict)
+    firsts: frozenset[str] = frozenset()  # every word a phrase starts with
+
+    def categories(self, words: list[str], negated: list[bool] | None = None) -> list[str]:
+        """``v:<category>`` per phrase found (``not_v:`` inside a negation), once each."""
+        out: list[str] = []
+        single, multi = self.single, self.multi
+        firsts = self.firsts
+        if firsts.isdisjoint(words):
+            return out
+        for i, w in enumerate(words):
+            if w not in firsts:
+                continue
+            cats = single.get(w)
+            phrases = multi.get(w)
+            if phrases:
+                found = [c for ws, c in phrases if tuple(words[i : i + len(ws)]) == ws]
+                cats = (*(cats or ()), *found) if found else cats
+            if cats:
+                pre = "not_v:" if negated is not None and negated[i] else "v:"
+                for c in cats:
+                    f = pre + c
+                    if f not in out:
+                        out.append(f)
+        return out
+
+
+def _build_vocabulary(entries: list[dict]) -> Vocabulary:
+    v = Vocabulary()
+    single: dict[str, list[str]] = {}
+    for e in entries:
+        if not e.get("enabled", True):
+            continue
+        words = canonical_phrase(e["phrase"])
+        if not words:
+            continue
+        if len(words) == 1:
+            if e["category"] not in single.setdefault(words[0], []):
+                single[words[0]].append(e["category"])
+        else:
+            v.multi.setdefault(words[0], []).append((words, e["category"]))
+    v.single = {w: tuple(cs) for w, cs in single.items()}
+    v.firsts = frozenset(v.single) | frozenset(v.multi)
+    return v
+
+
+@dataclass
 class UseCaseRule:
     rule_id: str
     usecase: str
@@ -66,6 +121,7 @@ class CompiledRules:
     fuzzy_stoplist: frozenset[str]
     patterns: list[tuple["re.Pattern[str]", TermRule, str]] = field(default_factory=list)
     marketing_patterns: list["re.Pattern[str]"] = field(default_factory=list)
+    vocabulary: Vocabulary = field(default_factory=Vocabulary)
     # beside the rules (attached by the loaders, see engine.shipped_rules): what symbols and
     # negations mean (knowledge.Knowledge) and the learned layer (learned.LearnedModel)
     knowledge: Any = None
@@ -196,4 +252,7 @@ def compile_rules(data: dict) -> CompiledRules:
             for p in data.get("patterns", [])
             if p.get("enabled", True) and p.get("scope") == "marketing"
         ],
+        vocabulary=_build_vocabulary(
+            data.get("vocabulary", []) + [t for t in terms if t.get("scope") == "vocabulary"]
+        ),
     )

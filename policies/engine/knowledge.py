@@ -32,10 +32,10 @@ class Intent:
     regex: "re.Pattern[str]"
     explain: str
     needs: tuple[str, ...] = ()  # the lowercased text must contain one of these (speed)
-
-    @property
-    def needs_rx(self) -> "re.Pattern[str]":
-        return _needs_rx(self.needs)
+    # the same pattern without IGNORECASE, searched in the lowercased text (2-3x faster in
+    # CPython's re); None when the pattern spells an upper-case letter of its own
+    lower: "re.Pattern[str] | None" = None
+    needs_rx: "re.Pattern[str] | None" = None  # the needs as one pattern (set on compile)
 
 
 @dataclass
@@ -44,7 +44,7 @@ class Knowledge:
     emoji_names: dict[str, str]  # one symbol (no variation selector) -> CLDR name
     emoji_concepts: dict[str, tuple[str, ...]]  # symbol -> concepts staff gave it
     currency: frozenset[str]
-    quantity: "re.Pattern[str]"
+    quantity: "re.Pattern[str]"  # searched in the lowercased text (see _lower_rx)
     delivery: "re.Pattern[str]"
     negation_cues: frozenset[str]
     negation_verbs: frozenset[str]
@@ -52,16 +52,80 @@ class Knowledge:
     negation_max: int
     negation_fillers: frozenset[str]
     intents: list[Intent] = field(default_factory=list)
+    # a negation after the term, matched right where the term ends ("... isn't something
+    # we sell", "... are not sold here"): the knowledge fixture's negation.after pattern
+    negation_after: "re.Pattern[str] | None" = None
+    quantity_lower: "re.Pattern[str] | None" = None
+    delivery_lower: "re.Pattern[str] | None" = None
+    # every intent's needs in one pass: a trie-shaped pattern finds, at each offset of the
+    # lowercased text, the longest literal starting there; each literal stands for the
+    # intents of itself and of every literal that is a prefix of it
+    needs_scan: "re.Pattern[str] | None" = None
+    needs_intents: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
-@lru_cache(maxsize=256)
-def _needs_rx(needs: tuple[str, ...]) -> "re.Pattern[str]":
-    return re.compile("|".join(re.escape(n) for n in needs))
+def _needs_rx(needs: tuple[str, ...]) -> "re.Pattern[str] | None":
+    return re.compile("|".join(re.escape(n) for n in needs)) if needs else None
+
+
+def _trie_source(literals: list[str]) -> str:
+    """One pattern for many literals, shaped as their trie ("bank( account| login)?"):
+    CPython's re tries each branch in turn, so a trie costs one step per character where a
+    flat alternation costs one step per literal."""
+    trie: dict = {}
+    for lit in literals:
+        node = trie
+        for ch in lit:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        alts = [re.escape(ch) + emit(node[ch]) for ch in sorted(c for c in node if c)]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return "(?:" + body + ")?" if "" in node else body
+
+    return emit(trie)
+
+
+def _needs_scan(intents: list[Intent]) -> tuple["re.Pattern[str] | None", dict]:
+    owners: dict[str, set[str]] = {}
+    for it in intents:
+        for n in it.needs:
+            owners.setdefault(n, set()).add(it.rule_id)
+    if not owners:
+        return None, {}
+    expanded = {
+        lit: frozenset().union(*(ids for other, ids in owners.items() if lit.startswith(other)))
+        for lit in owners
+    }
+    return re.compile("(?=(" + _trie_source(sorted(owners)) + "))"), expanded
 
 
 @lru_cache(maxsize=8)
 def _currency_rx(symbols: frozenset[str]) -> "re.Pattern[str]":
     return re.compile("[" + re.escape("".join(sorted(symbols))) + "]")
+
+
+_ESCAPE = re.compile(r"\\.")
+
+
+def _lower_rx(source: str) -> "re.Pattern[str] | None":
+    """``source`` compiled case-sensitively, for lowercased text: None if it names an
+    upper-case letter itself (outside escapes such as ``\\W``), which lowercased text
+    could never match."""
+    if any(c.isupper() for c in _ESCAPE.sub("", source)):
+        return None
+    return re.compile(source)
+
+
+def _search(rx: "re.Pattern[str]", lower: "re.Pattern[str] | None", text: str, low: str):
+    """``rx`` (IGNORECASE) on ``text``, through its case-sensitive twin on ``low`` when
+    lowercasing kept every offset (it does except for a few letters such as "İ")."""
+    if lower is not None and len(low) == len(text):
+        return lower.search(low)
+    return rx.search(text)
 
 
 def knowledge_path() -> Path:
@@ -84,18 +148,23 @@ def compile_knowledge(data: dict) -> Knowledge:
         for s in symbols:
             concepts.setdefault(s.replace(_VS16, ""), []).append(concept)
     neg = data.get("negation", {})
-    return Knowledge(
+    quantity = data.get("quantity_pattern", r"(?!)")
+    delivery = data.get("delivery_pattern", r"(?!)")
+    k = Knowledge(
         version=str(data.get("version", "")),
         emoji_names=_emoji_names(),
         emoji_concepts={k: tuple(v) for k, v in concepts.items()},
         currency=frozenset(data.get("currency_symbols", "$")),
-        quantity=re.compile(data.get("quantity_pattern", r"(?!)"), re.IGNORECASE),
-        delivery=re.compile(data.get("delivery_pattern", r"(?!)"), re.IGNORECASE),
+        quantity=re.compile(quantity, re.IGNORECASE),
+        delivery=re.compile(delivery, re.IGNORECASE),
+        quantity_lower=_lower_rx(quantity),
+        delivery_lower=_lower_rx(delivery),
         negation_cues=frozenset(neg.get("cues", [])),
         negation_verbs=frozenset(neg.get("verbs", [])),
         negation_enders=frozenset(neg.get("enders", [])),
         negation_max=int(neg.get("max_words", 6)),
         negation_fillers=frozenset(neg.get("fillers", [])),
+        negation_after=re.compile(neg["after"], re.IGNORECASE) if neg.get("after") else None,
         intents=[
             Intent(
                 i["id"],
@@ -105,11 +174,15 @@ def compile_knowledge(data: dict) -> Knowledge:
                 re.compile(i["regex"], re.IGNORECASE),
                 i.get("explain", ""),
                 tuple(n.lower() for n in i.get("needs", ())),
+                _lower_rx(i["regex"]),
+                _needs_rx(tuple(n.lower() for n in i.get("needs", ()))),
             )
             for i in data.get("intents", [])
             if i.get("enabled", True)
         ],
     )
+    k.needs_scan, k.needs_intents = _needs_scan(k.intents)
+    return k
 
 
 @lru_cache(maxsize=1)
@@ -137,19 +210,20 @@ def symbols(text: str, k: Knowledge) -> list[tuple[str, tuple[str, ...]]]:
     return out
 
 
-def cues(text: str, k: Knowledge) -> list[str]:
-    """Commerce cues: a price, a quantity, a delivery promise (each at most once)."""
+def cues(text: str, k: Knowledge, low: str | None = None) -> list[str]:
+    """Commerce cues: a price, a quantity, a delivery promise (each at most once).
+    ``low``: ``text.lower()`` if the caller has it."""
     out = []
-    if _currency_rx(k.currency).search(text) or (
-        not _NO_QUANTITY.match(text) and _PRICE_WORDS.search(text)
-    ):
+    if low is None:
+        low = text.lower()
+    digits = _DIGIT.search(text) is not None
+    if _currency_rx(k.currency).search(text) or (digits and _PRICE_WORDS.search(low)):
         out.append("price")
-    low = text.lower()
-    if (
-        not _NO_QUANTITY.match(text) or "eighth" in low or "quarter" in low or "half" in low
-    ) and k.quantity.search(text):
+    if (digits or "eighth" in low or "quarter" in low or "half" in low) and _search(
+        k.quantity, k.quantity_lower, text, low
+    ):
         out.append("quantity")
-    if k.delivery.search(text):
+    if _search(k.delivery, k.delivery_lower, text, low):
         out.append("delivery")
     return out
 
@@ -188,8 +262,9 @@ def negated(words: list[str], k: Knowledge) -> list[bool]:
     return out
 
 
-_NO_QUANTITY = re.compile(r"^[^0-9]*$")
-_PRICE_WORDS = re.compile(r"\b\d+\s?(?:usd|dollars|bucks)\b", re.IGNORECASE)
+_DIGIT = re.compile(r"[0-9]")
+# searched in the lowercased text: "40 bucks", "40bucks"
+_PRICE_WORDS = re.compile(r"\d\s?(?:usd|dollars|bucks)\b")
 _CLAUSE_END = re.compile(r"[.!?;\n|•]")
 _PLAIN_WORD = re.compile(r"[a-z0-9]+")
 
@@ -218,13 +293,21 @@ def negation_cue(text: str, start: int, k: Knowledge) -> int | None:
     return None
 
 
-def intents(text: str, k: Knowledge) -> list[tuple[Intent, tuple[int, int]]]:
+def intents(
+    text: str, k: Knowledge, low: str | None = None
+) -> list[tuple[Intent, tuple[int, int]]]:
     found = []
-    low = text.lower()
+    if low is None:
+        low = text.lower()
+    present: set[str] = set()
+    if k.needs_scan is not None:
+        owners = k.needs_intents
+        for lit in set(k.needs_scan.findall(low)):
+            present |= owners[lit]
     for it in k.intents:
-        if it.needs and not it.needs_rx.search(low):
+        if it.needs and it.rule_id not in present:
             continue
-        m = it.regex.search(text)
+        m = _search(it.regex, it.lower, text, low)
         if m:
             found.append((it, m.span()))
     return found

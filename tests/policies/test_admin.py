@@ -48,6 +48,49 @@ class TestRuleEditing:
             business=business, body="Visit the quuxcoin museum", kind="conversational"
         ).allowed
 
+    def test_a_trade_word_added_in_the_admin_reads_as_its_category(self, staff_client):
+        """Trade vocabularies are rule data: an added word is recorded, recompiled, and the
+        learned layer reads it with the weight of its category's vocabulary at once."""
+        from policies.engine.learned import business_text, features
+
+        row = {"name": "Glimmer House", "industry_description": "zorbleaf and zorbleaf tins"}
+        before = services.rules_current()
+        model = before.learned.business
+        feats = features(business_text(row), before.knowledge, vocab=before.vocabulary)
+        assert not any(f.startswith("v:") for f in feats)
+        cat = Category.objects.get(slug="cannabis")
+        r = staff_client.post(
+            "/admin/policies/tradevocabulary/add/",
+            {
+                "rule_id": "vocabulary.cannabis.zorbleaf",
+                "category": cat.pk,
+                "scope": "vocabulary",
+                "phrase": "zorbleaf",
+                "verdict": "review",
+                "exceptions": "",
+                "explain": "",
+                "enabled": "on",
+            },
+        )
+        assert r.status_code == 302, r.content
+        term = Term.objects.get(rule_id="vocabulary.cannabis.zorbleaf")
+        assert term.scope == "vocabulary" and term.updated_by == staff_client.staff
+        assert RuleChange.objects.get(rule=term.rule_id).action == "create"
+        after = services.rules_current()
+        assert after is not before and after.vocabulary.single["zorbleaf"] == ("cannabis",)
+        feats2 = features(business_text(row), after.knowledge, vocab=after.vocabulary)
+        assert "v:cannabis" in feats2
+        assert model.weights["v:cannabis"] > 0
+        assert model.probability(feats2) > model.probability(feats)
+        # a vocabulary word is not a rule: nothing is refused for the word alone
+        d = services.business_screen(
+            name=row["name"], industry_description=row["industry_description"], website=""
+        )
+        assert not any(x.rule_id.startswith("vocabulary.") for x in d.reasons)
+        # listed on its own page, not among the terms
+        assert b"zorbleaf" in staff_client.get("/admin/policies/tradevocabulary/").content
+        assert staff_client.get("/admin/policies/term/?q=zorbleaf").context["cl"].result_count == 0
+
     def test_exception_must_contain_the_term(self, staff_client):
         cat = Category.objects.get(slug="cannabis")
         r = staff_client.post(
@@ -83,6 +126,8 @@ class TestRuleEditing:
         for url in (
             "/admin/policies/term/",
             "/admin/policies/industrydescriptor/",
+            "/admin/policies/tradevocabulary/",
+            "/admin/policies/tradevocabulary/add/",
             "/admin/policies/shortenerdomain/",
             "/admin/policies/rulechange/",
             "/admin/policies/businessscreening/",
