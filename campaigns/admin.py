@@ -83,7 +83,7 @@ class CampaignAdmin(admin.ModelAdmin):
                                      "optin_keywords", "optout_keywords"]}),
         ("Flags", {"fields": ["automated", "subscriber_optin", "subscriber_optout",
                               "subscriber_help", "number_pool", "direct_lending",
-                              "embedded_link", "embedded_link_sample", "embedded_phone",
+                              "embedded_link", "embedded_link_sample", "embedded_phone", "mms",
                               "age_gated", "affiliate_marketing", "auto_renewal",
                               "terms_and_conditions", "terms_and_conditions_link",
                               "privacy_policy_link"]}),

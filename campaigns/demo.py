@@ -60,6 +60,7 @@ def seed(*, business, owner) -> None:
             "msgs/month. Msg & data rates may apply. Reply HELP for help, STOP to opt out.",
             "optout_message": f"{name}: You are unsubscribed and will receive no more messages.",
             "automated": True,
+            "mms": True,  # the demo sends pictures too (messaging/media)
             "status": Campaign.Status.APPROVED,
             "registrar": Registrar.MANUAL,
             "submission": Campaign.Submission.CREATED,
@@ -80,6 +81,6 @@ def seed(*, business, owner) -> None:
             campaign=campaign,
             provider="simulated",
             provider_id="PN-DEMO",
-            capabilities=["sms"],
+            capabilities=["sms", "mms"],
             assigned_at=now,
         )

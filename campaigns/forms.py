@@ -69,6 +69,7 @@ CAMPAIGN_HELP = {
     "(bit.ly and the like) get texts blocked.",
     "embedded_link_sample": "An example of a link you will send.",
     "embedded_phone": "Your texts contain phone numbers other than the one sending.",
+    "mms": "Your texts carry pictures (JPEG, PNG, GIF) or contact cards (MMS).",
     "age_gated": "Content for adults only, such as alcohol or tobacco (not allowed by our policy).",
     "affiliate_marketing": "Someone other than you controls the texts, or you collect numbers "
     "for others (lead generation; not allowed).",
@@ -174,6 +175,7 @@ class CampaignForm(forms.ModelForm):
             "embedded_link": "Messages contain links",
             "embedded_link_sample": "A sample link",
             "embedded_phone": "Messages contain phone numbers",
+            "mms": "Messages carry pictures or contact cards (MMS)",
             "age_gated": "Age-gated content",
             "affiliate_marketing": "Affiliate marketing",
             "auto_renewal": "Renew automatically",

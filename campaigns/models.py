@@ -159,6 +159,9 @@ class Campaign(models.Model):
     embedded_link = models.BooleanField(default=False)
     embedded_link_sample = models.CharField(max_length=500, blank=True)
     embedded_phone = models.BooleanField(default=False)
+    # MMS: the campaign's messages may carry pictures or contact cards (the send gate
+    # refuses media on a campaign that did not declare it; messaging/media/README.md).
+    mms = models.BooleanField(default=False, help_text="Messages carry pictures or contact cards.")
     age_gated = models.BooleanField(default=False)
     affiliate_marketing = models.BooleanField(default=False)
     auto_renewal = models.BooleanField(default=True)

@@ -95,7 +95,7 @@ CAMPAIGN_FIELDS = [
     "sample3", "sample4", "sample5", "help_message", "optin_message", "optout_message",
     "help_keywords", "optin_keywords", "optout_keywords", "subscriber_optin",
     "subscriber_optout", "subscriber_help", "number_pool", "direct_lending", "embedded_link",
-    "embedded_link_sample", "embedded_phone", "age_gated", "affiliate_marketing",
+    "embedded_link_sample", "embedded_phone", "mms", "age_gated", "affiliate_marketing",
     "auto_renewal", "terms_and_conditions", "terms_and_conditions_link",
     "privacy_policy_link", "automated", "join_keywords", "join_double_opt_in",
     "join_frequency",
@@ -103,9 +103,9 @@ CAMPAIGN_FIELDS = [
 # Ours, not TCR's: the campaign's name in the portal; the affiliate-marketing attestation
 # (no field in the current CSP APIs: the compliance reference, §1.3); automated sending;
 # keyword opt-in (text-to-join: the words, double opt-in, the frequency the confirmation
-# states).
+# states); MMS (pictures and contact cards: the send gate asks it, messaging/media).
 JOIN_FIELDS = frozenset({"join_keywords", "join_double_opt_in", "join_frequency"})
-OWN_CAMPAIGN_FIELDS = frozenset({"name", "affiliate_marketing", "automated"}) | JOIN_FIELDS
+OWN_CAMPAIGN_FIELDS = frozenset({"name", "affiliate_marketing", "automated", "mms"}) | JOIN_FIELDS
 
 
 # Message kinds (contracts.md) and what each use case may carry.

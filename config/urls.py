@@ -16,6 +16,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("campaigns.api.urls")),
     path("", include("consent.api.urls")),
     path("", include("messaging.api.urls")),
+    path("", include("messaging.media.api_urls")),
     path("", include("policies.api.urls")),
     # The schema and its docs page are public, like every public API's reference.
     path(
@@ -87,6 +88,7 @@ urlpatterns = [
     path("", include("campaigns.domains.urls")),  # /app/domains/…
     path("", include("consent.urls")),  # /app/contacts/…, /f/<uuid>/ (embeds)
     path("", include("messaging.urls")),  # /app/messages/…, provider webhooks
+    path("", include("messaging.media.urls")),  # /media/s/<signed>/…, /app/media/<uuid>/
     path("api/v1/", include(api_v1)),
     # The Twilio-compatible API where Twilio's clients look for it (messaging/twilio_api).
     path("2010-04-01/", include("messaging.twilio_api.urls")),

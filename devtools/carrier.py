@@ -17,13 +17,26 @@ Endpoints:
   GET    /v1/numbers/available?area_code=NNN&limit=N -> {"numbers": [...]}
   POST   /v1/numbers {"number"}       -> 201 {"number","id"} | 409
   DELETE /v1/numbers/<e164>           -> 204 | 404
-  POST   /v1/simulate/inbound {"from","to","body"} -> 202 (posted to our inbound webhook)
+  POST   /v1/simulate/inbound {"from","to","body"[,"media": [{"content_type","data_base64"}]]
+                                       [,"picture": true]} -> 202 (posted to our inbound
+                                       webhook; pictures as "media": [{"url","content_type"}]
+                                       served from GET /v1/media/<id>)
+  GET    /v1/media/<id>               a client's picture, for the product to download once
+
+MMS: a message with "media_urls" is accepted only once the carrier has fetched every URL
+(HTTP 200 within MEDIA_FETCH_TIMEOUT, at most MEDIA_MAX_BYTES each), as a real carrier or
+Twilio does; a URL that does not answer 200 (an unsigned, forged or expired link answers
+404) fails the message with 400 code 11200 ("HTTP retrieval failure"). The audit log line
+records "media_count", "media_bytes" and per file "bytes", "sha256" and "content_type".
   GET    /control                     -> state and counters
   POST   /control {...}               -> change faults / replies / callbacks (see _control)
   GET    /health
 """
 
 import asyncio
+import base64
+import hashlib
+import io
 import json
 import logging
 import random
@@ -34,6 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiohttp import ClientSession, ClientTimeout, web
+from PIL import Image
 
 log = logging.getLogger("carrier")
 
@@ -45,6 +59,8 @@ CALLBACK_BATCH = 100
 CALLBACK_BATCH_MAX = 1000  # what our webhook takes in one request
 CALLBACK_LINGER = 0.2
 CALLBACK_RETRY_FOR = 300.0  # seconds a receipt is retried before it is given up
+MEDIA_FETCH_TIMEOUT = 10.0
+MEDIA_MAX_BYTES = 5_000_000  # Twilio's MMS ceiling
 
 
 @dataclass(slots=True)
@@ -74,6 +90,7 @@ class Carrier:
         self.secret = secret
         self.webhook_base = webhook_base.rstrip("/")
         self.seen: dict[str, str] = {}  # idempotency key -> carrier id
+        self.media: dict[str, tuple[str, bytes]] = {}  # clients' pictures: id -> (type, bytes)
         self.numbers: dict[str, str] = {}  # provisioned e164 -> id
         self.reset()
         # Made in on_startup, on the server's event loop; no handler runs before it.
@@ -110,6 +127,8 @@ class Carrier:
             "inbound": 0,
             "inbound_posts": 0,
             "inbound_errors": 0,
+            "media_fetched": 0,
+            "media_errors": 0,
         }
 
     # --- helpers ------------------------------------------------------------------------
@@ -253,14 +272,51 @@ class Carrier:
         self.outbox.put_nowait(item)
 
     # --- handlers -----------------------------------------------------------------------
-    def _accept(self, data) -> tuple[int, dict, dict]:
+    async def _fetch_one(self, url: str) -> dict:
+        """GET one media URL as a carrier does: the file's size, hash and type, or "error"."""
+        try:
+            async with self.session.get(
+                url, timeout=ClientTimeout(total=MEDIA_FETCH_TIMEOUT), allow_redirects=False
+            ) as resp:
+                if resp.status != 200:
+                    return {"error": f"HTTP {resp.status}"}
+                data = b""
+                async for chunk in resp.content.iter_chunked(64 * 1024):
+                    data += chunk
+                    if len(data) > MEDIA_MAX_BYTES:
+                        return {"error": "larger than the MMS limit"}
+                return {
+                    "bytes": len(data),
+                    "sha256": hashlib.sha256(data).hexdigest(),
+                    "content_type": resp.headers.get("Content-Type", ""),
+                }
+        except Exception as exc:  # unreachable, slow: the message fails like at a carrier
+            return {"error": exc.__class__.__name__}
+
+    async def _fetch_media(self, data) -> list[dict] | None:
+        """Every file of an MMS, fetched before it is accepted (None: not an MMS, or a
+        repeat of one already accepted)."""
+        if not isinstance(data, dict) or not data.get("media_urls"):
+            return None
+        if str(data.get("idempotency_key") or "") in self.seen:
+            return None
+        urls = [str(u) for u in data["media_urls"]][:10]
+        found = list(await asyncio.gather(*(self._fetch_one(u) for u in urls)))
+        for f in found:
+            self.counters["media_errors" if "error" in f else "media_fetched"] += 1
+        return found
+
+    def _accept(self, data, media: list[dict] | None = None) -> tuple[int, dict, dict]:
         """One message: (HTTP status, answer, headers); status 0 = the "timeout" fault.
         Shared by the single and the batch endpoint, so both log, dedup, call back and
-        inject faults the same way."""
+        inject faults the same way. ``media``: what fetching its media URLs found."""
         try:
             sender, to, body = data["from"], data["to"], data["body"]
         except (KeyError, TypeError):
             return 400, {"code": "21602", "message": "from, to and body are required"}, {}
+        failed = [f["error"] for f in media or [] if "error" in f]
+        if failed:
+            return 400, {"code": "11200", "message": f"media could not be fetched: {failed[0]}"}, {}
         fault = self._fault()
         if fault:
             self.counters["faults"] += 1
@@ -292,6 +348,10 @@ class Carrier:
             "segments": int(data.get("segments") or 1),
             "body": body,
         }
+        if media:
+            entry["media_count"] = len(media)
+            entry["media_bytes"] = sum(f["bytes"] for f in media)
+            entry["media"] = media
         if duplicate:
             entry["duplicate"] = True
             self.counters["duplicates"] += 1
@@ -327,7 +387,7 @@ class Carrier:
             return web.json_response(
                 {"code": "21602", "message": "from, to and body are required"}, status=400
             )
-        status, answer, headers = self._accept(data)
+        status, answer, headers = self._accept(data, await self._fetch_media(data))
         self.audit.flush()
         if status == 0:
             await asyncio.sleep(self.timeout_delay)
@@ -352,8 +412,9 @@ class Carrier:
                 status=400,
             )
         results = []
-        for data in items:
-            status, answer, headers = self._accept(data if isinstance(data, dict) else {})
+        media = await asyncio.gather(*(self._fetch_media(data) for data in items))
+        for data, files in zip(items, media, strict=True):
+            status, answer, headers = self._accept(data if isinstance(data, dict) else {}, files)
             if status == 0:
                 self.audit.flush()
                 await asyncio.sleep(self.timeout_delay)
@@ -373,11 +434,32 @@ class Carrier:
             "id": f"MO{uuid.uuid4().hex}",
             "from": data["from"],
             "to": data["to"],
-            "body": data["body"],
+            "body": data.get("body", ""),
         }
+        files = [
+            (str(f.get("content_type", "")), base64.b64decode(f.get("data_base64", "")))
+            for f in data.get("media") or []
+        ]
+        if data.get("picture"):
+            files.append(("image/jpeg", _picture(str(data.get("picture")))))
+        if files:
+            origin = str(request.url.origin())
+            payload["media"] = []
+            for content_type, blob in files:
+                media_id = f"ME{uuid.uuid4().hex}"
+                self.media[media_id] = (content_type, blob)
+                payload["media"].append(
+                    {"url": f"{origin}/v1/media/{media_id}", "content_type": content_type}
+                )
         self.counters["inbound"] += 1
         await self._post(f"{self.webhook_base}/webhooks/carrier/inbound/", payload)
         return web.json_response(payload, status=202)
+
+    async def media_get(self, request: web.Request) -> web.Response:
+        found = self.media.get(request.match_info["media_id"])
+        if found is None:
+            return web.json_response({"code": "not_found", "message": "no such media"}, status=404)
+        return web.Response(body=found[1], content_type=found[0] or "application/octet-stream")
 
     async def numbers_available(self, request: web.Request) -> web.Response:
         area = request.query.get("area_code", "555")
@@ -523,12 +605,27 @@ class Carrier:
         app.router.add_post("/v1/numbers", self.numbers_provision)
         app.router.add_delete("/v1/numbers/{number}", self.numbers_release)
         app.router.add_post("/v1/simulate/inbound", self.simulate_inbound)
+        app.router.add_get("/v1/media/{media_id}", self.media_get)
         app.router.add_get("/control", self.control_get)
         app.router.add_post("/control", self.control_post)
         app.router.add_get("/health", self.health)
         app.on_startup.append(self.on_startup)
         app.on_cleanup.append(self.on_cleanup)
         return app
+
+
+def _picture(seed: str) -> bytes:
+    """A photo a client might send: a JPEG with a camera's EXIF and a GPS position, which
+    the product must strip before it stores the picture."""
+    image = Image.linear_gradient("L").resize((640, 480)).convert("RGB")
+    exif = Image.Exif()
+    exif[0x010F] = "Simulated Phone"
+    exif[0x010E] = seed if seed not in ("1", "True", "true") else "A photo"
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2] = "N", (41.0, 52.0, 30.0)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90, exif=exif)
+    return out.getvalue()
 
 
 def serve(*, host: str, port: int, audit_log: str, secret: bytes, webhook_base: str) -> None:

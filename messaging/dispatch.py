@@ -27,6 +27,7 @@ from policies.penalties import rate_limit_for
 
 from . import carrier_limits, ratecap
 from .gates import DISPATCH_GATES, Candidate, message_gates
+from .media import selectors as media_selectors
 from .models import Message, SendLane
 from .providers import Outbound, get_provider
 from .providers.base import ACCEPTED, PERMANENT, THROTTLED, TRANSIENT, SendResult, run_async
@@ -42,6 +43,14 @@ def _ts(dt: datetime) -> float:
 
 def _dt(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, tz=UTC)
+
+
+def _media_of(rows: list[Message]) -> dict:
+    """The files of the MMS among ``rows`` (one query, and none for a batch of plain texts)."""
+    ids = [m.pk for m in rows if m.media_count]
+    if not ids:
+        return {}
+    return media_selectors.media_for_messages(business_id=rows[0].business_id, message_ids=ids)
 
 
 def _status_callback_url() -> str:
@@ -66,6 +75,7 @@ def _recheck(rows: list[Message], number, now: datetime) -> tuple[list[Message],
         if replies
         else {}
     )
+    media = _media_of(rows)
     decisions = message_gates(
         business=number.business,
         items=[
@@ -82,6 +92,8 @@ def _recheck(rows: list[Message], number, now: datetime) -> tuple[list[Message],
                 phone=m.to_phone,
                 expires_at=m.expires_at,
                 queued_at=m.queued_at or m.created_at,
+                media_count=m.media_count,
+                media_text=" ".join(f.text_for_policy for f in media.get(m.pk, [])),
             )
             for m in rows
         ],
@@ -485,8 +497,17 @@ def drain_number(number_id: int, *, max_seconds: float = 20.0) -> dict:
             totals.update({k: str(v) for k, v in facts.items() if k != "number"})
             break
         callback = _status_callback_url()
+        media = _media_of(claimed)  # each file by a fresh signed URL the carrier fetches
         items = [
-            Outbound(str(m.uuid), facts["number"].e164, m.to_phone, m.body, m.segments, callback)
+            Outbound(
+                str(m.uuid),
+                facts["number"].e164,
+                m.to_phone,
+                m.body,
+                m.segments,
+                callback,
+                tuple(media_selectors.media_signed_url(f) for f in media.get(m.pk, [])),
+            )
             for m in claimed
         ]
         try:

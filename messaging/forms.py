@@ -19,6 +19,29 @@ def _number_choices(numbers, automatic: bool = True):
     return choices + [(str(n.uuid), n.e164) for n in numbers]
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (the compose page's pictures)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "widget",
+            MultipleFileInput(
+                attrs={"accept": "image/jpeg,image/png,image/gif,text/vcard,.vcf,.vcard"}
+            ),
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        one = super().clean
+        if isinstance(data, list | tuple):
+            return [one(d, initial) for d in data if d]
+        return [one(data, initial)] if data else []
+
+
 class ComposeForm(forms.Form):
     to = forms.CharField(
         label="To",
@@ -33,9 +56,18 @@ class ComposeForm(forms.Form):
     body = forms.CharField(
         label="Message",
         max_length=MAX_BODY,
+        required=False,
         widget=forms.Textarea(attrs={"rows": 5, "data-segment-counter": "compose-counter"}),
         help_text="Say who you are and how to opt out, e.g. “Reply STOP to opt out”.",
     )
+    attachments = MultipleFileField(
+        label="Pictures or a contact card",
+        required=False,
+        help_text="JPEG, PNG, GIF or a vCard. Location and camera data are removed and large "
+        "pictures made smaller before anything is sent.",
+    )
+    # files already stored by an earlier "Check before sending" (their uuids, in order)
+    media_uuids = forms.CharField(required=False, widget=forms.HiddenInput)
     when = forms.ChoiceField(
         label="When",
         choices=[("now", "Send now"), ("later", "Schedule")],
@@ -67,6 +99,9 @@ class ComposeForm(forms.Form):
         data = self.cleaned_data
         if not data.get("to") and not data.get("contact"):
             self.add_error("to", "Enter a phone number.")
+        files = data.get("attachments") or data.get("media_uuids")
+        if not (data.get("body") or "").strip() and not files:
+            self.add_error("body", "Write the message, or add a picture.")
         if data.get("when") == "later" and not data.get("send_at"):
             self.add_error("send_at", "Choose when to send it.")
         return data
@@ -110,8 +145,15 @@ class BroadcastForm(forms.Form):
     body = forms.CharField(
         label="Message",
         max_length=MAX_BODY,
+        required=False,
         widget=forms.Textarea(attrs={"rows": 5, "data-segment-counter": "broadcast-counter"}),
         help_text="Every recipient is checked for consent, suppression and content.",
+    )
+    attachments = MultipleFileField(
+        label="Pictures or a contact card",
+        required=False,
+        help_text="Every recipient gets them, as one MMS each (the campaign must be "
+        "registered for MMS). Location data is removed, large pictures made smaller.",
     )
     send_at = forms.DateTimeField(
         label="Start at",

@@ -90,7 +90,17 @@ PERSON_CHANNELS = frozenset({"portal", "inbox"})
 KINDS_WITH_OWN_OPT_OUT_RULE = frozenset({"marketing", "informational"})  # the engine's check
 
 DEFERRED_MESSAGE = "Deferred to the end of quiet hours in the recipient's time zone."
+# A message with pictures or a contact card on a campaign that did not declare MMS (carriers
+# vet MMS content against the registration like links and phone numbers).
+NO_MMS_MESSAGE = (
+    "The campaign is not registered for pictures or contact cards (MMS); declare MMS on the "
+    "campaign, or send the text alone."
+)
 NOTED = ("defer", "reclassify")  # verdicts of passing gates that are still recorded
+
+
+def _no_mms() -> "Gate":
+    return Gate("number", False, "campaign_no_mms", NO_MMS_MESSAGE, "block")
 
 
 def automated_for(*, channel: str, scheduled: bool = False, purpose: str = "") -> bool:
@@ -148,6 +158,15 @@ class Candidate:
     phone: str | None = None
     expires_at: datetime | None = None
     queued_at: datetime | None = None  # dispatch: when its content was last judged
+    # MMS: how many files it carries, and their file names and metadata text, which the
+    # content policy reads with the caption (messaging.media)
+    media_count: int = 0
+    media_text: str = ""
+
+    @property
+    def policy_text(self) -> str:
+        """What the content policy judges: the caption, and the files' names and metadata."""
+        return f"{self.body}\n{self.media_text}" if self.media_text else self.body
 
 
 @dataclass
@@ -269,6 +288,8 @@ def message_gates(
                 )
                 permissions[key] = (perm.campaign, _answer("number", perm))
             d.campaign, gate = permissions[key]
+            if gate.ok and it.media_count and not getattr(d.campaign, "mms", False):
+                gate = _no_mms()
             d.add(gate)
     if "consent" in gates:
         asked = open_items()
@@ -301,7 +322,7 @@ def message_gates(
                 d.campaign, "number_pool", False
             )
             content = (
-                it.body,
+                it.policy_text,
                 d.kind,
                 getattr(d.campaign, "pk", None),
                 getattr(it.from_number, "pk", None) if per_number else None,
@@ -319,7 +340,13 @@ def message_gates(
         for it, d in open_items():
             if changed_at is None or it.queued_at is None or it.queued_at >= changed_at:
                 continue
-            judged = (it.body, d.kind, getattr(d.campaign, "pk", None), it.purpose, it.automated)
+            judged = (
+                it.policy_text,
+                d.kind,
+                getattr(d.campaign, "pk", None),
+                it.purpose,
+                it.automated,
+            )
             if judged not in rechecked:
                 rechecked[judged] = _recheck_policy(
                     business=business, item=it, kind=d.kind, campaign=d.campaign
@@ -406,7 +433,7 @@ def _policy(
         return Gate("policy", True, "allow", "System reply.", "allow")
     policy = policy_services.message_check(
         business=business,
-        body=item.body,
+        body=item.policy_text,
         kind=kind,
         campaign=campaign,
         from_number=(item.from_number.e164 if item.from_number is not None and snowshoe else None),

@@ -63,6 +63,8 @@ class Message(models.Model):
         RECEIVED = "RECEIVED", "Received"
 
     WAITING = (Status.QUEUED, Status.SCHEDULED)
+    # set by selectors.messages_with_media: the files it carries (messaging.media), in order
+    media_files: list
     FINAL = (
         Status.BLOCKED,
         Status.DELIVERED,
@@ -93,6 +95,9 @@ class Message(models.Model):
     priority = models.PositiveSmallIntegerField(default=PRIORITY_BULK)
     encoding = models.CharField(max_length=8, default="GSM-7")
     segments = models.PositiveSmallIntegerField(default=1)
+    # Files it carries (messaging.media; ``message.media`` lists them): an MMS when > 0, which
+    # counts as one message against every cap (segments = 1) and is billed as one MMS.
+    media_count = models.PositiveSmallIntegerField(default=0)
     status = models.CharField(max_length=12, choices=Status.choices, db_index=False)
     reasons = models.JSONField(default=list, blank=True)  # [{"gate", "code", "message", ...}]
     provider = models.CharField(max_length=20, blank=True)

@@ -110,15 +110,17 @@ def carrier_inbound(request: HttpRequest) -> HttpResponse:
         return _forbidden()
     try:
         data = json.loads(request.body)
-        to, sender, body = str(data["to"]), str(data["from"]), str(data["body"])
+        to, sender, body = str(data["to"]), str(data["from"]), str(data.get("body", ""))
+        media = [str(m["url"]) for m in data.get("media") or []]
     except (ValueError, KeyError, TypeError):
-        return _bad("A JSON body with from, to and body is required.")
+        return _bad("A JSON body with from, to and body (or media) is required.")
     services.inbound_receive(
         to_number=to,
         from_phone=sender,
         body=body,
         provider="simulated",
         provider_id=str(data.get("id", "")),
+        media_urls=media,
     )
     return HttpResponse(status=204)
 
@@ -163,12 +165,21 @@ def twilio_inbound(request: HttpRequest) -> HttpResponse:
     to, sender = request.POST.get("To", ""), request.POST.get("From", "")
     if not to or not sender:
         return _bad("To and From are required.")
+    try:
+        count = int(request.POST.get("NumMedia") or 0)
+    except ValueError:
+        return _bad("NumMedia must be a number.")
+    media = [request.POST.get(f"MediaUrl{i}", "") for i in range(max(0, min(count, 10)))]
     services.inbound_receive(
         to_number=to,
         from_phone=sender,
         body=request.POST.get("Body", ""),
         provider="twilio",
         provider_id=request.POST.get("MessageSid", ""),
+        media_urls=[u for u in media if u],
+        # Twilio's media URLs may ask for the account's credentials (HTTP basic); the
+        # fetch drops them on a redirect to another host.
+        media_auth=(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN),
     )
     # Empty TwiML: our own keyword handling answers through the queue.
     return HttpResponse("<Response></Response>", content_type="text/xml")

@@ -29,6 +29,7 @@ from . import quiet_hours, ratecap
 from .carrier_limits import period_bounds
 from .errors import NotFound, ValidationFailed
 from .gates import Candidate, automated_for, message_gates, reply_window
+from .media import selectors as media_selectors
 from .models import BrandDay, Broadcast, Conversation, Message, QuickReply, SendLane
 from .segments import segment_info
 
@@ -55,6 +56,21 @@ def message_get(*, business: Business, message_uuid) -> Message:
     if message is None:
         raise NotFound("Message not found.")
     return message
+
+
+def messages_with_media(messages) -> list[Message]:
+    """``messages`` with ``media_files`` set on each (the files it carries, in order): one
+    query for the MMS among them, none when there is none."""
+    rows = list(messages)
+    mms = [m.pk for m in rows if m.media_count]
+    found = (
+        media_selectors.media_for_messages(business_id=rows[0].business_id, message_ids=mms)
+        if mms
+        else {}
+    )
+    for m in rows:
+        m.media_files = found.get(m.pk, [])
+    return rows
 
 
 def message_by_idempotency_key(*, business: Business, key: str) -> Message | None:
@@ -463,6 +479,39 @@ def localize(value: datetime, zone: ZoneInfo) -> datetime:
 # --- compose pre-check ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class MmsPrice:
+    """What a text costs as SMS segments and as one MMS (MESSAGING_PRICE_* settings)."""
+
+    segments: int
+    sms: float  # this text as SMS: segments x the segment price
+    mms: float  # one MMS, whatever the caption's length
+    is_mms: bool
+
+    @property
+    def words(self) -> str:
+        if self.is_mms:
+            return (
+                f"With a picture or card this is one MMS: ${self.mms:.4f}, whatever the "
+                f"text's length (as a plain text it would be {self.segments} segment"
+                f"{'s' if self.segments != 1 else ''}, ${self.sms:.4f})."
+            )
+        return (
+            f"A plain text of {self.segments} segment{'s' if self.segments != 1 else ''}: "
+            f"${self.sms:.4f}. Adding a picture or card makes it one MMS at ${self.mms:.4f}."
+        )
+
+
+def mms_price(*, segments: int, media_count: int) -> dict:
+    price = MmsPrice(
+        segments=segments,
+        sms=round(max(1, segments) * settings.MESSAGING_PRICE_SMS_SEGMENT, 4),
+        mms=settings.MESSAGING_PRICE_MMS,
+        is_mms=media_count > 0,
+    )
+    return {"sms": price.sms, "mms": price.mms, "is_mms": price.is_mms, "words": price.words}
+
+
 def compose_precheck(
     *,
     business: Business,
@@ -472,11 +521,19 @@ def compose_precheck(
     contact=None,
     from_number=None,
     send_at: datetime | None = None,
+    media=(),
 ) -> dict:
     """A dry run of the send gates for the compose page: nothing is written (a contact
-    that does not exist yet is checked as having no consent)."""
+    that does not exist yet is checked as having no consent). ``media``: the files it
+    would carry (an MMS: one message, judged with their names and metadata text)."""
     info = segment_info(body or "")
-    result: dict = {"segments": info.as_dict(), "gates": [], "verdict": "allow", "to": ""}
+    result: dict = {
+        "segments": info.as_dict(),
+        "gates": [],
+        "verdict": "allow",
+        "to": "",
+        "price": mms_price(segments=info.segments, media_count=len(media)),
+    }
     errors: dict[str, list[str]] = {}
     if contact is None and phone:
         try:
@@ -489,7 +546,7 @@ def compose_precheck(
         phone = contact.phone_e164
     if not phone and "to" not in errors:
         errors["to"] = ["Enter a phone number or choose a contact."]
-    if not (body or "").strip():
+    if not (body or "").strip() and not media:
         errors["body"] = ["Write the message."]
     if errors:
         raise ValidationFailed(fields=errors)
@@ -510,6 +567,8 @@ def compose_precheck(
                 automated=automated_for(channel="portal", scheduled=send_at is not None),
                 to_phone=phone,
                 due=max(send_at, now) if send_at else now,
+                media_count=len(media),
+                media_text=" ".join(m.text_for_policy for m in media),
             )
         ],
         now=now,
@@ -581,7 +640,7 @@ def thread_messages(*, business: Business, contact, limit: int = 200) -> list[Me
         .order_by("-created_at", "-id")[:limit]
     )
     rows.reverse()
-    return rows
+    return messages_with_media(rows)
 
 
 def conversation_for(*, business: Business, contact) -> Conversation | None:

@@ -35,6 +35,8 @@ from .forms import (
     ReplyForm,
     WebhookForm,
 )
+from .media import selectors as media_selectors
+from .media import services as media_services
 from .models import KINDS, Broadcast, Message
 from .segments import MULTI, SINGLE
 
@@ -106,7 +108,36 @@ class ComposeView(TenantMixin, TemplateView):
         context["numbers"] = numbers
         context["limits"] = {"single": SINGLE, "multi": MULTI}
         context["business_zone"] = self.business.time_zone
+        context["mms"] = {
+            "max_count": settings.MEDIA_MAX_COUNT,
+            "max_bytes": settings.MEDIA_MAX_TOTAL_BYTES,
+            "price_sms": settings.MESSAGING_PRICE_SMS_SEGMENT,
+            "price_mms": settings.MESSAGING_PRICE_MMS,
+        }
+        files = kwargs.get("media_files") or []
+        context["media_files"] = files
+        context["media_uuids"] = ",".join(str(m.uuid) for m in files)
         return context
+
+    def _media(self, form, request) -> list:
+        """Files kept from an earlier check (by uuid), then the ones uploaded now."""
+        kept = [u for u in (form.cleaned_data.get("media_uuids") or "").split(",") if u.strip()]
+        try:
+            media = media_selectors.media_get_many(business=self.business, media_uuids=kept)
+        except (NotFound, DjangoValidationError):
+            media = []
+        for upload in form.cleaned_data.get("attachments") or []:
+            media.append(
+                media_services.media_create(
+                    business=self.business,
+                    data=upload.read(settings.MEDIA_UPLOAD_MAX_BYTES + 1),
+                    name=upload.name or "",
+                    created_by=request.user,
+                    field="attachments",
+                )
+            )
+        media_services.media_check_set(media=media, field="attachments")
+        return media
 
     def _contact(self, value):
         from consent.selectors import contact_get
@@ -143,7 +174,7 @@ class ComposeView(TenantMixin, TemplateView):
 
     def post(self, request):
         numbers = self._numbers()
-        form = ComposeForm(request.POST, numbers=numbers)
+        form = ComposeForm(request.POST, request.FILES, numbers=numbers)
         action = request.POST.get("action", "check")
         if not form.is_valid():
             return self.render_to_response(
@@ -156,7 +187,9 @@ class ComposeView(TenantMixin, TemplateView):
             return self.render_to_response(
                 self.get_context_data(form=form, numbers=numbers), status=400
             )
+        media: list = []
         try:
+            media = self._media(form, request)
             if action != "send":
                 check = selectors.compose_precheck(
                     business=self.business,
@@ -166,9 +199,12 @@ class ComposeView(TenantMixin, TemplateView):
                     contact=contact,
                     from_number=number,
                     send_at=send_at,
+                    media=media,
                 )
                 return self.render_to_response(
-                    self.get_context_data(form=form, numbers=numbers, check=check)
+                    self.get_context_data(
+                        form=form, numbers=numbers, check=check, media_files=media
+                    )
                 )
             message = services.message_enqueue(
                 business=self.business,
@@ -180,11 +216,13 @@ class ComposeView(TenantMixin, TemplateView):
                 send_at=send_at,
                 channel="portal",  # a person pressing send (automated when scheduled)
                 actor=request.user,
+                media=media,
             )
         except ApplicationError as exc:
-            _form_errors_from(exc, form, {"to_phone": "to"})
+            _form_errors_from(exc, form, {"to_phone": "to", "media": "attachments"})
             return self.render_to_response(
-                self.get_context_data(form=form, numbers=numbers), status=400
+                self.get_context_data(form=form, numbers=numbers, media_files=media),
+                status=400,
             )
         level, sentence = _outcome_sentence(message)
         getattr(messages, level)(request, sentence)
@@ -271,15 +309,13 @@ class MessageListView(TenantMixin, TemplateView):
             until=filters.get("date_to"),
         )
         page = Paginator(qs, PAGE).get_page(self.request.GET.get("page"))
+        rows = selectors.messages_with_media(page)
         waits = selectors.lane_waits(
             business=self.business,
-            number_ids=[
-                m.from_number_id for m in page.object_list if m.status == Message.Status.QUEUED
-            ],
+            number_ids=[m.from_number_id for m in rows if m.status == Message.Status.QUEUED],
         )
         context["rows"] = [
-            (m, selectors.message_outcome(m, waits.get(m.from_number_id or 0)))
-            for m in page.object_list
+            (m, selectors.message_outcome(m, waits.get(m.from_number_id or 0))) for m in rows
         ]
         context["page"] = page
         context["form"] = form
@@ -299,7 +335,7 @@ class MessageDetailView(TenantMixin, TemplateView):
         message = selectors.message_get(
             business=self.business, message_uuid=self.kwargs["message_uuid"]
         )
-        context["m"] = message
+        context["m"] = selectors.messages_with_media([message])[0]
         waits = selectors.lane_waits(
             business=self.business,
             number_ids=[message.from_number_id] if message.status == Message.Status.QUEUED else [],
@@ -360,7 +396,7 @@ class BroadcastCreateView(TenantMixin, TemplateView):
 
     def post(self, request):
         numbers = list(selectors.sending_numbers(business=self.business))
-        form = BroadcastForm(request.POST, numbers=numbers)
+        form = BroadcastForm(request.POST, request.FILES, numbers=numbers)
         if form.is_valid():
             data = form.cleaned_data
             number = next((n for n in numbers if str(n.uuid) == data["from_number"]), None)
@@ -370,6 +406,16 @@ class BroadcastCreateView(TenantMixin, TemplateView):
                     data["send_at"].replace(tzinfo=None), selectors.business_zone(self.business)
                 )
             try:
+                media = [
+                    media_services.media_create(
+                        business=self.business,
+                        data=upload.read(settings.MEDIA_UPLOAD_MAX_BYTES + 1),
+                        name=upload.name or "",
+                        created_by=request.user,
+                        field="attachments",
+                    )
+                    for upload in data.get("attachments") or []
+                ]
                 broadcast = services.broadcast_create(
                     business=self.business,
                     name=data["name"],
@@ -379,9 +425,10 @@ class BroadcastCreateView(TenantMixin, TemplateView):
                     tags=data["tags"],
                     send_at=send_at,
                     actor=request.user,
+                    media=media,
                 )
             except ApplicationError as exc:
-                _form_errors_from(exc, form, {"audience": "tags"})
+                _form_errors_from(exc, form, {"audience": "tags", "media": "attachments"})
             else:
                 messages.success(
                     request,
@@ -438,6 +485,7 @@ class BroadcastDetailView(TenantMixin, TemplateView):
         context.update(pace=(preview or {}).get("limited_by_words", ""))
         context.update(
             b=broadcast,
+            media_files=media_selectors.media_for_broadcast(broadcast=broadcast),
             progress=selectors.broadcast_progress(broadcast=broadcast),
             estimate=selectors.duration_words(broadcast.estimate_seconds),
             rows=[(m, selectors.message_outcome(m)) for m in page.object_list],

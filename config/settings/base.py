@@ -441,3 +441,55 @@ CONSENT_TOLL_FREE_RECIPIENTS = env.bool("CONSENT_TOLL_FREE_RECIPIENTS", default=
 CONSENT_CUSTOM_FIELDS_MAX = env.int("CONSENT_CUSTOM_FIELDS_MAX", default=50)
 CONSENT_CUSTOM_FIELD_KEY_MAX = env.int("CONSENT_CUSTOM_FIELD_KEY_MAX", default=64)
 CONSENT_CUSTOM_FIELD_VALUE_MAX = env.int("CONSENT_CUSTOM_FIELD_VALUE_MAX", default=500)
+
+# --- MMS media (messaging.media; messaging/media/README.md) ---
+INSTALLED_APPS.insert(INSTALLED_APPS.index("messaging") + 1, "messaging.media")
+# Where the files live: a folder under var/ (make run), or S3-compatible object storage
+# through django-storages when MEDIA_S3_BUCKET is set (pip install "contactyourclient[s3]").
+MEDIA_S3_BUCKET = env("MEDIA_S3_BUCKET", default="")
+if MEDIA_S3_BUCKET:
+    _MMS_STORAGE: dict = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "endpoint_url": env("MEDIA_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env("MEDIA_S3_REGION", default="") or None,
+            "access_key": env("MEDIA_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env("MEDIA_S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env("MEDIA_S3_PREFIX", default="cyc"),
+            "default_acl": None,  # the bucket stays private: the product serves the files
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    _MMS_STORAGE = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": env("MEDIA_ROOT_DIR", default=str(VAR_DIR / "media"))},
+    }
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "mms": _MMS_STORAGE,
+}
+# Limits, defaulting to the providers' documented ones: Twilio takes up to 10 files and
+# 5 MB a message; carriers deliver pictures reliably up to about 500 KB each (larger ones
+# are resized and recompressed to fit); what we read of an upload or a URL before that.
+MEDIA_MAX_COUNT = env.int("MEDIA_MAX_COUNT", default=10)
+MEDIA_MAX_TOTAL_BYTES = env.int("MEDIA_MAX_TOTAL_BYTES", default=5_000_000)
+MEDIA_IMAGE_TARGET_BYTES = env.int("MEDIA_IMAGE_TARGET_BYTES", default=500_000)
+MEDIA_VCARD_MAX_BYTES = env.int("MEDIA_VCARD_MAX_BYTES", default=600_000)
+MEDIA_UPLOAD_MAX_BYTES = env.int("MEDIA_UPLOAD_MAX_BYTES", default=20_000_000)
+# The signed URL the carrier fetches a file from: its life (s), and the public base URL.
+MEDIA_URL_MAX_AGE = env.int("MEDIA_URL_MAX_AGE", default=3600)
+MEDIA_PUBLIC_BASE_URL = env("MEDIA_PUBLIC_BASE_URL", default=MESSAGING_WEBHOOK_BASE_URL).rstrip("/")
+# Fetching a URL given to the API or a provider's inbound copy (SSRF-safe, fetch.py).
+MEDIA_FETCH_TIMEOUT = env.float("MEDIA_FETCH_TIMEOUT", default=10.0)
+# Private, loopback and link-local addresses are never fetched; development and test
+# settings turn this on for the servers they run on loopback. Production forces it off.
+MEDIA_FETCH_ALLOW_PRIVATE = False
+# What the composer shows to explain the price difference (USD; set your provider's rates).
+MESSAGING_PRICE_SMS_SEGMENT = env.float("MESSAGING_PRICE_SMS_SEGMENT", default=0.0083)
+MESSAGING_PRICE_MMS = env.float("MESSAGING_PRICE_MMS", default=0.0220)
+# Files uploaded but never sent are deleted after this (retention).
+MEDIA_UNATTACHED_HOURS = env.int("MEDIA_UNATTACHED_HOURS", default=48)

@@ -19,3 +19,5 @@ WHITENOISE_AUTOREFRESH = True
 # Development tools (benchmarks, load generators, the simulated carrier): local and test
 # settings install them, production never does (devtools/README.md).
 INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]
+# The simulated carrier serves clients' pictures on loopback.
+MEDIA_FETCH_ALLOW_PRIVATE = True

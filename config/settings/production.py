@@ -21,6 +21,9 @@ if MESSAGING_PROVIDER == "twilio":
 else:
     CARRIER_WEBHOOK_SECRET = env("CARRIER_WEBHOOK_SECRET")
 
+# Never fetch a URL on our own network (messaging/media/fetch.py), whatever the environment.
+MEDIA_FETCH_ALLOW_PRIVATE = False
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SESSION_COOKIE_SECURE = True

@@ -3,7 +3,7 @@
 from config import embedded_pg
 
 from .base import *
-from .base import DATABASE_URL, DATABASES, VAR_DIR, env
+from .base import DATABASE_URL, DATABASES, STORAGES, VAR_DIR, env
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="test-only-not-secret-9d2c4b1a")
 DEBUG = False
@@ -13,8 +13,15 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 STORAGES = {
+    **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "mms": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(VAR_DIR / "test-media")},
+    },
 }
+# The tests' servers (the simulated carrier, stand-ins) listen on loopback.
+MEDIA_FETCH_ALLOW_PRIVATE = True
 
 # --- services: PostgreSQL always; Redis when reachable ------------------------------------
 # REQUIRE_SERVICES=1 (set by .ci/run) turns an unreachable Redis into a failure instead of a

@@ -9,7 +9,13 @@ from typing import Any
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -18,6 +24,8 @@ from accounts.api.errors import ErrorSerializer
 from accounts.errors import Conflict, NotFound, ValidationFailed
 from accounts.roles import Cap
 from messaging import selectors, services, tenant_webhooks
+from messaging.media import selectors as media_selectors
+from messaging.media import services as media_services
 from messaging.models import KINDS, WEBHOOK_EVENTS, Broadcast, Message
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -43,6 +51,13 @@ class ReasonSerializer(serializers.Serializer):
     detail = serializers.DictField(required=False)
 
 
+class MessageMediaSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+
+
 class MessageSerializer(serializers.Serializer):
     uuid = serializers.UUIDField()
     direction = serializers.CharField()
@@ -57,7 +72,10 @@ class MessageSerializer(serializers.Serializer):
     contact = serializers.UUIDField(source="contact.uuid", default=None, allow_null=True)
     broadcast = serializers.UUIDField(source="broadcast.uuid", default=None, allow_null=True)
     encoding = serializers.CharField()
-    segments = serializers.IntegerField()
+    segments = serializers.IntegerField(help_text="1 for an MMS, whatever the caption's length.")
+    media = serializers.SerializerMethodField(
+        help_text="The files it carries (an MMS): pictures or contact cards, in order."
+    )
     automated = serializers.BooleanField(
         help_text=(
             "Decided by where the message comes from, never by the request: every API, "
@@ -83,6 +101,15 @@ class MessageSerializer(serializers.Serializer):
         outcome = selectors.message_outcome(obj)
         return {"label": outcome.label, "reason": outcome.reason}
 
+    @extend_schema_field(MessageMediaSerializer(many=True))
+    def get_media(self, obj) -> list[dict]:
+        if not obj.media_count:
+            return []
+        files = getattr(obj, "media_files", None)
+        if files is None:
+            files = selectors.messages_with_media([obj])[0].media_files
+        return list(MessageMediaSerializer(files, many=True).data)
+
 
 MESSAGE_EXAMPLE: dict[str, Any] = {
     "uuid": "3f1c2a9e-8d7b-4c1e-9a53-2b6f0e4d7c11",
@@ -99,6 +126,7 @@ MESSAGE_EXAMPLE: dict[str, Any] = {
     "broadcast": None,
     "encoding": "GSM-7",
     "segments": 1,
+    "media": [],
     "automated": True,
     "idempotency_key": "order-1234-reminder",
     "provider_id": "",
@@ -233,7 +261,15 @@ def _differs(existing: Message, data: dict) -> bool:
         return True
 
 
-class MessageListCreateApi(TenantListAPIView):
+class _PageWithMedia:
+    """A page of messages with their files loaded at once (one query, only for MMS)."""
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)  # type: ignore[misc]
+        return None if page is None else selectors.messages_with_media(page)
+
+
+class MessageListCreateApi(_PageWithMedia, TenantListAPIView):
     """GET lists messages (view); POST sends one (send)."""
 
     required_cap = Cap.VIEW
@@ -242,10 +278,29 @@ class MessageListCreateApi(TenantListAPIView):
     class InputSerializer(serializers.Serializer):
         to = serializers.CharField(required=False, help_text="Phone in E.164 (or US format).")
         contact = serializers.UUIDField(required=False, help_text="A contact instead of `to`.")
-        body = serializers.CharField(max_length=1600, trim_whitespace=False)
+        body = serializers.CharField(
+            max_length=1600,
+            trim_whitespace=False,
+            allow_blank=True,
+            help_text="The text; with media, the caption (may be empty): up to 1,600 "
+            "characters, one MMS whatever its length.",
+        )
         kind = serializers.ChoiceField(choices=KINDS)
         from_number = serializers.UUIDField(
             required=False, help_text="One of your numbers; default: the contact's usual line."
+        )
+        media = serializers.ListField(
+            child=serializers.UUIDField(),
+            required=False,
+            max_length=10,
+            help_text="Files stored with POST /media/ (their uuid), in order: an MMS.",
+        )
+        media_url = serializers.ListField(
+            child=serializers.URLField(max_length=1000),
+            required=False,
+            max_length=10,
+            help_text="Or URLs the product fetches once (public addresses only; time-out and "
+            "size limit) and stores like an upload.",
         )
         send_at = WallClockDateTimeField(
             required=False,
@@ -343,6 +398,7 @@ class MessageListCreateApi(TenantListAPIView):
         if send_at is not None:
             zone = _zone_for(self.business, data["time_zone_basis"], contact, data.get("to", ""))
             send_at = selectors.localize(send_at, zone)
+        media = _media(self.business, data)
         message = services.message_enqueue(
             business=self.business,
             body=data["body"],
@@ -354,9 +410,27 @@ class MessageListCreateApi(TenantListAPIView):
             expires_at=data.get("expires_at"),
             idempotency_key=key or None,
             channel="api",  # automated, whatever the request says
+            media=media,
         )
         message = selectors.message_get(business=self.business, message_uuid=message.uuid)
         return Response(self.OutputSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+def _media(business, data: dict) -> list:
+    """The files a send names: stored ones by uuid, then URLs fetched once."""
+    if data.get("media") and data.get("media_url"):
+        raise ValidationFailed(fields={"media": ["Give `media` or `media_url`, not both."]})
+    if data.get("media"):
+        try:
+            return media_selectors.media_get_many(business=business, media_uuids=data["media"])
+        except NotFound as exc:
+            raise ValidationFailed(
+                fields={"media": [f"Unknown media: {', '.join(exc.detail.get('media', []))}."]}
+            ) from exc
+    return [
+        media_services.media_from_url(business=business, url=url, field="media_url")
+        for url in data.get("media_url") or []
+    ]
 
 
 class MessageDetailApi(TenantAPIView):
@@ -399,7 +473,7 @@ class MessageCancelApi(TenantAPIView):
         return Response(self.OutputSerializer(message).data)
 
 
-class InboundListApi(TenantListAPIView):
+class InboundListApi(_PageWithMedia, TenantListAPIView):
     required_cap = Cap.VIEW
 
     class OutputSerializer(MessageSerializer):
@@ -490,6 +564,12 @@ class BroadcastListCreateApi(TenantListAPIView):
     class InputSerializer(AudienceInputSerializer):
         name = serializers.CharField(max_length=120)
         send_at = serializers.DateTimeField(required=False, help_text="Start at this time.")
+        media = serializers.ListField(
+            child=serializers.UUIDField(),
+            required=False,
+            max_length=10,
+            help_text="Files stored with POST /media/: every recipient gets them (an MMS).",
+        )
 
     class OutputSerializer(BroadcastSerializer):
         pass
@@ -540,6 +620,7 @@ class BroadcastListCreateApi(TenantListAPIView):
             tags=data.get("tags"),
             contact_uuids=data.get("contact_uuids"),
             send_at=data.get("send_at"),
+            media=_media(self.business, data),
         )
         return Response(self.OutputSerializer(broadcast).data, status=status.HTTP_201_CREATED)
 

@@ -18,6 +18,7 @@ class Outbound:
     body: str
     segments: int
     status_callback: str = ""
+    media_urls: tuple[str, ...] = ()  # MMS: signed URLs the provider fetches the files from
 
 
 @dataclass(frozen=True)

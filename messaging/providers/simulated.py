@@ -47,7 +47,7 @@ class SimulatedCarrier(Provider):
 
     @staticmethod
     def _payload(item: Outbound) -> dict:
-        return {
+        payload = {
             "from": item.from_,
             "to": item.to,
             "body": item.body,
@@ -55,6 +55,9 @@ class SimulatedCarrier(Provider):
             "idempotency_key": item.message_uuid,
             "status_callback": item.status_callback,
         }
+        if item.media_urls:
+            payload["media_urls"] = list(item.media_urls)
+        return payload
 
     async def _send_one(
         self, session: aiohttp.ClientSession, sem: asyncio.Semaphore, item: Outbound

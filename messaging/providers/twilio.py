@@ -66,7 +66,9 @@ class TwilioProvider(Provider):
     async def _send_one(self, client, item: Outbound) -> SendResult:
         from twilio.base.exceptions import TwilioException, TwilioRestException
 
-        kwargs = {"to": item.to, "from_": item.from_, "body": item.body}
+        kwargs: dict = {"to": item.to, "from_": item.from_, "body": item.body}
+        if item.media_urls:
+            kwargs["media_url"] = list(item.media_urls)  # Twilio fetches each (MediaUrl)
         if item.status_callback:
             kwargs["status_callback"] = (
                 f"{settings.MESSAGING_WEBHOOK_BASE_URL}/webhooks/twilio/status/"

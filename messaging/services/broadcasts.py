@@ -12,6 +12,8 @@ from accounts.services import audit_record
 from consent.selectors import contacts_for_audience
 
 from ..errors import BroadcastStateConflict, ValidationFailed
+from ..media import selectors as media_selectors
+from ..media import services as media_services
 from ..models import KINDS, Broadcast, Message
 from ..segments import segment_info
 from ..selectors import broadcast_estimate
@@ -31,12 +33,24 @@ def broadcast_create(
     contact_uuids: list | None = None,
     send_at: datetime | None = None,
     actor=None,
+    media=(),
 ) -> Broadcast:
-    """A DRAFT broadcast with its audience size and duration estimate."""
+    """A DRAFT broadcast with its audience size and duration estimate. ``media``: the
+    business's files every recipient's message carries (an MMS)."""
     errors = {}
+    media = list(media or ())
     if kind not in KINDS:
         errors["kind"] = ["Unknown kind."]
-    if not body or not body.strip():
+    if media:
+        try:
+            media_services.media_check_set(media=media)
+        except ValidationFailed as exc:
+            errors.update(exc.fields)
+        if any(m.business_id != business.pk for m in media):
+            errors["media"] = ["Unknown media."]
+        if len(body or "") > MAX_BODY:
+            errors["body"] = [f"At most {MAX_BODY} characters."]
+    elif not body or not body.strip():
         errors["body"] = ["The message is empty."]
     elif len(body) > MAX_BODY:
         errors["body"] = [f"At most {MAX_BODY} characters."]
@@ -67,12 +81,14 @@ def broadcast_create(
         recipient_count=count,
         estimate_seconds=broadcast_estimate(
             recipients=count,
-            segments=segment_info(body).segments,
+            segments=1 if media else segment_info(body).segments,  # an MMS is one message
             backlog_segments=backlog,
             number=from_number,
         ),
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
+    if media:
+        media_services.media_attach(business=business, media=media, broadcast=broadcast)
     audit_record(action="broadcast.create", obj=broadcast, actor=actor, business=business)
     return broadcast
 
@@ -111,6 +127,7 @@ def broadcast_start(*, broadcast: Broadcast, actor=None) -> Broadcast:
         tags=locked.tags or None,
         contact_uuids=locked.contact_uuids or None,
     ).filter(pk__gt=locked.fanout_cursor)
+    media = tuple(media_selectors.media_for_broadcast(broadcast=locked))
     chunk: list = []
 
     def flush() -> bool:
@@ -136,6 +153,7 @@ def broadcast_start(*, broadcast: Broadcast, actor=None) -> Broadcast:
                         send_at=locked.send_at,
                         idempotency_key=f"broadcast:{locked.uuid}:{contact.uuid}",
                         broadcast=locked,
+                        media=media,
                     )
                     for contact in chunk
                 ],

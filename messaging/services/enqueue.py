@@ -25,6 +25,7 @@ from ..gates import (
     automated_for,
     message_gates,
 )
+from ..media import services as media_services
 from ..models import (
     KINDS,
     PRIORITY_BULK,
@@ -81,7 +82,9 @@ def _reply_to_at(reply_to: Message | None, contact) -> datetime | None:
     return reply_to.created_at
 
 
-def _validate(*, business, body, kind, purpose, contact, to_phone, channel) -> tuple[str, Any]:
+def _validate(
+    *, business, body, kind, purpose, contact, to_phone, channel, media=()
+) -> tuple[str, Any]:
     errors: dict[str, list[str]] = {}
     if channel not in CHANNELS:
         errors["channel"] = [f"Unknown channel; use one of {', '.join(CHANNELS)}."]
@@ -89,7 +92,17 @@ def _validate(*, business, body, kind, purpose, contact, to_phone, channel) -> t
         errors["kind"] = [f"Unknown kind; use one of {', '.join(KINDS)}."]
     if purpose not in PURPOSES:
         errors["purpose"] = ["Unknown purpose."]
-    if not body or not body.strip():
+    if media:
+        # An MMS: the caption may be empty; it is one message whatever its length.
+        try:
+            media_services.media_check_set(media=list(media))
+        except ValidationFailed as exc:
+            errors.update(exc.fields or {})
+        if any(m.business_id != business.pk for m in media):
+            errors["media"] = ["Unknown media."]
+        if len(body or "") > MAX_BODY:
+            errors["body"] = [f"At most {MAX_BODY} characters."]
+    elif not body or not body.strip():
         errors["body"] = ["The message is empty."]
     elif len(body) > MAX_BODY:
         errors["body"] = [f"At most {MAX_BODY} characters."]
@@ -134,6 +147,7 @@ def _build(
     due,
     decision: Decision,
     now,
+    media=(),
 ) -> Message:
     """The Message row for a decided enqueue (not saved): status and reasons from the
     decision, the kind the gates judged (marketing when the content reads so), its send
@@ -153,7 +167,9 @@ def _build(
         automated=automated,
         priority=_default_priority(kind, purpose, is_reply) if priority is None else priority,
         encoding=info.encoding,
-        segments=info.segments,
+        # an MMS is one message against every cap, whatever its caption's length
+        segments=1 if media else info.segments,
+        media_count=len(media),
         idempotency_key=idempotency_key or None,
         reply_to=reply_to,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
@@ -195,13 +211,16 @@ def message_enqueue(
     idempotency_key: str | None = None,
     actor=None,
     broadcast: Broadcast | None = None,
+    media=(),
 ) -> Message:
     """Create an outbound message after every gate; returns it whatever the decision
     (QUEUED, SCHEDULED, HELD or BLOCKED with reasons). Raises only for invalid input.
 
     ``channel`` (``gates.CHANNELS``) decides whether it is automated: everything but a
     person's send-now in the portal or the inbox. ``automated=True`` can only add to that
-    (a caller that knows better), never take it away."""
+    (a caller that knows better), never take it away. ``media``: the business's files
+    (``messaging.media``) it carries, in order — an MMS."""
+    media = list(media or ())
     if idempotency_key:
         existing = Message.objects.filter(
             business=business, idempotency_key=idempotency_key
@@ -216,6 +235,7 @@ def message_enqueue(
         contact=contact,
         to_phone=to_phone,
         channel=channel,
+        media=media,
     )
     automated = automated or automated_for(
         channel=channel, scheduled=send_at is not None, purpose=purpose
@@ -239,6 +259,8 @@ def message_enqueue(
                 reply_to_at=_reply_to_at(reply_to, contact),
                 to_phone=phone,
                 due=due,
+                media_count=len(media),
+                media_text=_media_text(media),
             )
         ],
         now=now,
@@ -261,10 +283,13 @@ def message_enqueue(
         due=due,
         decision=decision,
         now=now,
+        media=media,
     )
     try:
         with transaction.atomic():
             message.save(force_insert=True)
+            if media:
+                media_services.media_attach(business=business, media=media, messages=[message])
     except Exception:
         if idempotency_key:
             existing = Message.objects.filter(
@@ -286,6 +311,11 @@ def message_enqueue(
     return message
 
 
+def _media_text(media) -> str:
+    """The files' names and metadata text, for the content policy."""
+    return " ".join(t for t in (m.text_for_policy for m in media) if t)
+
+
 @dataclass
 class Outgoing:
     """One message of ``message_enqueue_many`` (the arguments of ``message_enqueue`` that a
@@ -303,6 +333,7 @@ class Outgoing:
     expires_at: datetime | None = None
     idempotency_key: str | None = None
     broadcast: Broadcast | None = None
+    media: tuple = ()  # the business's files it carries (messaging.media), in order
 
 
 def message_enqueue_many(*, business: Business, items: list[Outgoing], actor=None) -> list[Message]:
@@ -323,6 +354,7 @@ def message_enqueue_many(*, business: Business, items: list[Outgoing], actor=Non
                 contact=it.contact,
                 to_phone=None,
                 channel=it.channel,
+                media=it.media,
             )
         except ValidationFailed as exc:
             for name, msgs in (exc.fields or {}).items():
@@ -354,6 +386,7 @@ def message_enqueue_many(*, business: Business, items: list[Outgoing], actor=Non
         or automated_for(channel=it.channel, scheduled=it.send_at is not None, purpose=it.purpose)
         for _, it in fresh
     ]
+    texts = {i: _media_text(it.media) if it.media else "" for i, it in fresh}
     decisions = message_gates(
         business=business,
         items=[
@@ -366,6 +399,8 @@ def message_enqueue_many(*, business: Business, items: list[Outgoing], actor=Non
                 purpose=it.purpose,
                 to_phone=phones[i],
                 due=due,
+                media_count=len(it.media),
+                media_text=texts[i],
             )
             for (i, it), due, auto in zip(fresh, dues, automated, strict=True)
         ],
@@ -391,11 +426,19 @@ def message_enqueue_many(*, business: Business, items: list[Outgoing], actor=Non
             due=due,
             decision=decision,
             now=now,
+            media=it.media,
         )
     rows = list(built.values())
     try:
         with transaction.atomic():
             Message.objects.bulk_create(rows, batch_size=1000)
+            # one INSERT per set of files (a broadcast's messages all carry the same)
+            carried: dict[tuple, list[Message]] = {}
+            for i, message in built.items():
+                if items[i].media:
+                    carried.setdefault(tuple(items[i].media), []).append(message)
+            for files, messages in carried.items():
+                media_services.media_attach(business=business, media=list(files), messages=messages)
     except IntegrityError:
         # a concurrent request took one of the idempotency keys: one by one, so each key
         # resolves to its first message as message_enqueue does

@@ -17,6 +17,7 @@ from consent.phones import InvalidPhone, normalize
 
 from .. import compliance_replies as replies
 from .. import keywords
+from ..media import services as media_services
 from ..models import KeywordRule, Message
 from ..segments import segment_info
 from ..tenant_webhooks import message_inbound_event, webhook_emit_many
@@ -100,11 +101,22 @@ def _keyword_opt_in(*, business, contact, campaign, inbound_uuid, body, to_numbe
 
 
 def inbound_receive(
-    *, to_number: str, from_phone: str, body: str, provider: str, provider_id: str = ""
+    *,
+    to_number: str,
+    from_phone: str,
+    body: str,
+    provider: str,
+    provider_id: str = "",
+    media_urls: list[str] | tuple = (),
+    media_auth: tuple[str, str] | None = None,
 ) -> Message | None:
     """An inbound text: stored, then STOP family first (opt-out recorded before anything
     else, one confirmation), START/UNSTOP/YES, HELP/INFO, join keywords; anything else is
-    the inbox. Returns None when the number is not ours (the webhook answers 200 anyway)."""
+    the inbox. Returns None when the number is not ours (the webhook answers 200 anyway).
+
+    ``media_urls``: the provider's copies of the client's pictures; each is downloaded once
+    (SSRF-safe), checked and stored as our own copy before the text is recorded, so the
+    provider's URL is never the only copy; a file refused is noted in the reasons."""
     number = phone_number_for_e164(e164=to_number)
     if number is None:
         log.warning("inbound to unknown number %s", to_number)
@@ -121,6 +133,13 @@ def inbound_receive(
         ).first()
         if dup is not None:  # provider retried its webhook
             return dup
+    media, media_problems = (
+        media_services.media_receive_inbound(
+            business=business, urls=list(media_urls), auth=media_auth
+        )
+        if media_urls
+        else ([], [])
+    )
     campaign = number.campaign
     match = keywords.classify(
         body,
@@ -134,14 +153,22 @@ def inbound_receive(
     inbound_uuid = uuid.uuid4()
     with transaction.atomic():
         contact, _ = consent_services.contact_get_or_create(business=business, phone=phone)
-        evidence = {
+        evidence: dict = {
             "source": f"SMS to {to_number}: {body[:200]}",
             "keyword": match.keyword,
             "text": body[:500],
             "to": to_number,
             "provider_id": provider_id,
         }
-        reasons: list[dict] = []
+        if media:  # the pictures that came with it, by their hash (the proof pack shows it)
+            evidence["media"] = [
+                {"uuid": str(m.uuid), "content_type": m.content_type, "sha256": m.sha256}
+                for m in media
+            ]
+        reasons: list[dict] = [
+            {"gate": "media", "code": "media_refused", "message": problem}
+            for problem in media_problems
+        ]
         join_event = None
         # The opt-out is written before the message row or anything else can fail.
         if match.action in (keywords.OPT_OUT, keywords.OPT_OUT_ALL):
@@ -220,10 +247,13 @@ def inbound_receive(
             provider=provider,
             provider_id=provider_id,
             encoding=segment_info(body).encoding,
-            segments=segment_info(body).segments,
+            segments=1 if media else segment_info(body).segments,
+            media_count=len(media),
             created_at=now,
             status_changed_at=now,
         )
+        if media:
+            media_services.media_attach(business=business, media=media, messages=[inbound])
         webhook_emit_many(events=[message_inbound_event(inbound, keyword=match.action or "")])
         reply_body, purpose = _reply(
             business=business, campaign=campaign, contact=contact, match=match, reasons=reasons

@@ -133,6 +133,58 @@
     });
   }
 
+  // --- compose: pictures and cards (previews, count and size, the MMS price) -----------------
+  var fileInput = compose && compose.querySelector("input[type=file][name=attachments]");
+  var preview = document.getElementById("media-preview");
+  if (fileInput && preview) {
+    var body = compose.querySelector("[name=body]");
+    var maxCount = Number(preview.getAttribute("data-max-count"));
+    var maxBytes = Number(preview.getAttribute("data-max-bytes"));
+    var priceSms = Number(preview.getAttribute("data-price-sms"));
+    var priceMms = Number(preview.getAttribute("data-price-mms"));
+    function size(bytes) {
+      return bytes >= 1e6 ? (bytes / 1e6).toFixed(1) + " MB" : Math.ceil(bytes / 1e3) + " KB";
+    }
+    function showFiles() {
+      preview.textContent = "";
+      var files = Array.from(fileInput.files || []);
+      if (!files.length) { return; }
+      var list = document.createElement("ul");
+      list.className = "media-list";
+      var total = 0;
+      files.forEach(function (file, i) {
+        total += file.size;
+        var li = document.createElement("li");
+        if (/^image\//.test(file.type)) {
+          var img = document.createElement("img");
+          img.className = "media-thumb";
+          img.alt = "Preview of " + file.name;
+          var reader = new FileReader();  // a data: URL (the page's CSP allows no blob:)
+          reader.onload = function () { img.src = reader.result; };
+          reader.readAsDataURL(file);
+          li.appendChild(img);
+        }
+        li.appendChild(document.createTextNode(" " + file.name + " · " + size(file.size)));
+        list.appendChild(li);
+      });
+      preview.appendChild(list);
+      var segments = segmentInfo(body ? body.value : "").segments;
+      var p = document.createElement("p");
+      p.id = "media-summary";
+      var over = files.length > maxCount || total > maxBytes;
+      p.className = over ? "errorlist" : "help";
+      p.textContent = files.length + " file" + (files.length === 1 ? "" : "s") + ", " +
+        size(total) + (over ? " — over the limit of " + maxCount + " files and " +
+        size(maxBytes) + "." : " (large pictures are made smaller before sending).") +
+        " Sent as one MMS: $" + priceMms.toFixed(4) + " instead of " + segments +
+        " SMS segment" + (segments === 1 ? "" : "s") + " at $" + priceSms.toFixed(4) +
+        " = $" + (segments * priceSms).toFixed(4) + ".";
+      preview.appendChild(p);
+    }
+    fileInput.addEventListener("change", showFiles);
+    if (body) { body.addEventListener("input", function () { if (fileInput.files.length) { showFiles(); } }); }
+  }
+
   // --- compose: the contact picker (a combobox with a listbox) -------------------------------
   // Type part of a name, email or number; pick with the arrow keys and Enter, or a click.
   // Picking fills "To" with the number and the hidden contact field with its id.
