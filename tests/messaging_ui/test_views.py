@@ -97,7 +97,10 @@ def test_compose_schedule_in_the_recipient_zone(owner_client, contact):
     "data, field_text",
     [
         ({"to": "", "action": "send"}, "Enter a phone number."),
-        ({"to": "+16465550100", "body": "", "action": "send"}, "Write the message, or add a picture."),
+        (
+            {"to": "+16465550100", "body": "", "action": "send"},
+            "Write the message, or add a picture.",
+        ),
         ({"to": "12", "action": "send"}, "errorlist"),
         ({"to": "+16465550100", "when": "later", "action": "send"}, "Choose when to send it."),
         (
