@@ -188,10 +188,10 @@ class OptInForm(models.Model):
     def policy_version(self) -> str:
         """The form's own version and the privacy policy and terms in effect, which the
         disclosure links to: what the person was shown, for the ledger."""
-        from policies.documents import current_version
+        from policies.documents import current_versions
 
         shown = [f"form:{self.uuid}:v{self.version}"]
-        shown += [v for v in (current_version("privacy"), current_version("terms")) if v]
+        shown += [v for v in current_versions("privacy", "terms") if v]
         return ";".join(shown)
 
 

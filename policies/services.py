@@ -26,6 +26,7 @@ from . import engine
 from .decisions import Decision, Reason
 from .engine.compiler import CompiledRules
 from .engine.fingerprint import fingerprint, hamming, simhash
+from .engine.links import find_links
 from .models import (
     BusinessScreening,
     ContentFingerprint,
@@ -339,7 +340,8 @@ def _campaign_dict(campaign: Any | None) -> dict | None:
 def message_precheck(*, business, body: str, kind: str, campaign: Any | None = None) -> Decision:
     """What message_check would say about the content, without recording anything
     (the composer's pre-check)."""
-    verified = brand_domains_verified(business=business)
+    # the business's proven domains matter only to a message with a link: no query otherwise
+    verified = brand_domains_verified(business=business) if find_links(body) else []
     decision = engine.check_message(
         body,
         rules_current(),
@@ -379,7 +381,8 @@ def message_check(
     hold placed on the business. Review and block decisions are logged for the business."""
     rules = rules_current()
     camp = _campaign_dict(campaign)
-    verified = brand_domains_verified(business=business)
+    # the business's proven domains matter only to a message with a link: no query otherwise
+    verified = brand_domains_verified(business=business) if find_links(body) else []
     decision = engine.check_message(body, rules, kind=kind, brand_domains=verified, campaign=camp)
     decision = _explain_unverified(decision, business=business, verified=verified)
     extra: list[Reason] = []

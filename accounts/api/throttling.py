@@ -1,12 +1,59 @@
+"""The API's rate limit per key: a sliding-window estimate over two fixed-window counters.
+
+DRF's ``SimpleRateThrottle`` keeps a list with a timestamp of every request in the window and
+reads, trims and writes the whole pickled list back on each request: at the default 6,000 a
+minute a busy key moved a list of thousands of floats through Redis on every call, and the
+read-modify-write lost counts between concurrent requests (bench_load, docs/reliability.md).
+Here a request costs one Redis round trip (a pipeline: INCR this window's counter, set its
+expiry once, GET the previous window's), whatever the rate.
+
+The estimate is Cloudflare's: ``previous × (share of the window not yet elapsed) + current``.
+Refused requests count too, so a client that keeps hammering stays refused.
+"""
+
+import math
+
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.client_ip import client_ip
+
+
+def window_counts(key: str, window: int, now: float) -> tuple[int, int]:
+    """Count one request in the current ``window``-second window of ``key``; return the
+    counts of the current and the previous window."""
+    cache = caches["default"]
+    index = int(now // window)
+    current, previous = f"{key}:{index}", f"{key}:{index - 1}"
+    if isinstance(cache, RedisCache):
+        full = cache.make_and_validate_key(current)
+        client = cache._cache.get_client(full, write=True)
+        pipe = client.pipeline(transaction=False)
+        pipe.incr(full)
+        pipe.expire(full, window * 2, nx=True)
+        pipe.get(cache.make_and_validate_key(previous))
+        count, _, before = pipe.execute()
+        return int(count), int(before or 0)
+    # any other cache (local memory without Redis): the same counters, more round trips
+    if not cache.add(current, 1, window * 2):
+        try:
+            count = cache.incr(current)
+        except ValueError:  # expired between add and incr
+            cache.add(current, 1, window * 2)
+            count = 1
+    else:
+        count = 1
+    return count, int(cache.get(previous) or 0)
 
 
 class ApiKeyRateThrottle(SimpleRateThrottle):
     """Requests per API key (not per IP), so one integration cannot starve the others."""
 
     scope = "api_key"
+    num_requests: int  # set by SimpleRateThrottle.__init__ from the rate
+    duration: int
+    _wait: float = 1.0
 
     def get_ident(self, request):
         # DRF's own reads X-Forwarded-For from any peer; ours trusts only TRUSTED_PROXIES.
@@ -17,3 +64,26 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
         if key is None or not hasattr(key, "prefix"):
             return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
         return self.cache_format % {"scope": self.scope, "ident": key.prefix}
+
+    def allow_request(self, request, view):
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        window = int(self.duration)
+        now = self.timer()
+        current, previous = window_counts(self.key, window, now)
+        elapsed = (now % window) / window
+        estimate = previous * (1 - elapsed) + current
+        if estimate <= self.num_requests:
+            return True
+        # until the previous window's weight has fallen enough (or this window ends)
+        if previous and current <= self.num_requests:
+            self._wait = window * (1 - (self.num_requests - current) / previous) - now % window
+        else:
+            self._wait = window - now % window
+        return False
+
+    def wait(self):
+        return max(math.ceil(self._wait), 1)

@@ -78,9 +78,11 @@ def _append(
     scope_kind: str = "",
     evidence: dict[str, Any],
     actor=None,
+    head: ChainHead | None = None,
 ) -> ConsentEvent:
-    """Append one event to the business's chain. Call inside a transaction."""
-    head = chain_head(business)
+    """Append one event to the business's chain. Call inside a transaction (``head``: the
+    chain head the caller already locked in it, so it is not read twice)."""
+    head = head or chain_head(business)
     now = timezone.now()
     form = evidence.get("form")
     event = ConsentEvent(
@@ -130,7 +132,13 @@ def _append(
     return event
 
 
-def _state_set(*, business, contact, key, campaign, scope_kind, status, event) -> ConsentState:
+def _state_set(
+    *, business, contact, key, campaign, scope_kind, status, event, locked=None
+) -> ConsentState:
+    """Write the derived state of one scope. ``locked``: the caller already read that state
+    row FOR UPDATE under the chain head (``False``: it found none), so one INSERT or UPDATE
+    does instead of update_or_create's savepoints and second read; every writer holds the
+    chain head, so no other transaction can create the row meanwhile."""
     defaults = {
         "campaign": campaign,
         "scope_kind": scope_kind,
@@ -141,6 +149,15 @@ def _state_set(*, business, contact, key, campaign, scope_kind, status, event) -
     }
     if status == ConsentState.Status.OPTED_IN:
         defaults["confirmed_at"] = event.created_at
+    if locked is False:
+        return ConsentState.objects.create(
+            business=business, contact=contact, scope_key=key, **defaults
+        )
+    if locked is not None:
+        for name, value in defaults.items():
+            setattr(locked, name, value)
+        locked.save(update_fields=list(defaults))
+        return locked
     state, _ = ConsentState.objects.update_or_create(
         business=business, contact=contact, scope_key=key, defaults=defaults
     )
@@ -262,7 +279,7 @@ def consent_record_opt_in(
         _require_written(business=business, contact=contact, method=method, ev=ev)
     key = scope_key(campaign=campaign, kind=kind_value)
     with transaction.atomic():
-        chain_head(business)  # serialises writers of this business's ledger
+        head = chain_head(business)  # serialises writers of this business's ledger
         state = (
             ConsentState.objects.select_for_update(of=("self",))
             .select_related("last_event")
@@ -291,6 +308,7 @@ def consent_record_opt_in(
             scope_kind=kind_value,
             evidence=ev,
             actor=actor,
+            head=head,
         )
         _state_set(
             business=business,
@@ -300,6 +318,7 @@ def consent_record_opt_in(
             scope_kind=kind_value,
             status=ConsentState.Status.PENDING if double_opt_in else ConsentState.Status.OPTED_IN,
             event=event,
+            locked=state if state is not None else False,
         )
     event.was_created = True
     return event

@@ -13,14 +13,23 @@ fetched from ``/f/<uuid>/config.json`` (CORS, our allowed Origin) and more are m
 the same rendering snapshot; each POST carries the next token and a new phone number.
 The per-key API throttle and the per-IP form limit are raised for the gunicorn process so
 the figures measure the code path, not the limiter.
+
+``--profile`` runs the same targets under cProfile instead (one gunicorn worker with one
+thread, one wrk connection: each request's wall time, database waits included, with nothing
+else in between) and prints each target's top functions per request; its req/s are not the
+benchmark's figures (the profiler slows every call).
 """
 
+import atexit
+import cProfile
 import json
 import os
+import pstats
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -61,10 +70,47 @@ def application(environ, start_response):
 
         _app = get_wsgi_application()
         settings.ROOT_URLCONF = __name__
+    if PROFILE_ENV in os.environ:
+        return _profiled(_app, environ, start_response)
     return _app(environ, start_response)
 
 
 _app: "WSGIHandler | None" = None
+
+PROFILE_ENV = "BENCH_LOAD_PROFILE_DIR"
+_profiles: dict[tuple[int, str], cProfile.Profile] = {}
+
+
+def _target_of(path: str) -> str:
+    if path.startswith("/api/"):
+        return "send_api"
+    if path.startswith("/f/"):
+        return "optin_form"
+    return "bare_view"
+
+
+def _profiled(app, environ, start_response):
+    """One cProfile per (thread, target); each worker writes them out when it exits."""
+    if not _profiles:
+        atexit.register(_dump_profiles)
+    key = (threading.get_ident(), _target_of(environ.get("PATH_INFO", "")))
+    profile = _profiles.setdefault(key, cProfile.Profile())
+    profile.enable()
+    try:
+        response = app(environ, start_response)
+        body = b"".join(response)  # the response's own work counts too
+        if hasattr(response, "close"):
+            response.close()
+    finally:
+        profile.disable()
+    return [body]
+
+
+def _dump_profiles() -> None:
+    folder = Path(os.environ[PROFILE_ENV])
+    for (tid, target), profile in _profiles.items():
+        profile.dump_stats(folder / f"{target}-{os.getpid()}-{tid}.prof")
+
 
 LUA_COMMON = """
 local threads = {}
@@ -85,6 +131,33 @@ end
 """
 
 
+ROUND_STRIDE = 500_000  # phones +1 312 2xx–9xx: up to 16 rounds of distinct numbers
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def _summary(rounds: list[dict]) -> dict:
+    """Per target: the median of each figure over the rounds, the counts summed, and the
+    rounds themselves."""
+    out = {}
+    for name in rounds[0]:
+        runs = [r[name] for r in rounds]
+        row: dict = {
+            key: _median([run[key] for run in runs])
+            for key in ("rps", "ratio_to_bare", "p50_ms", "p90_ms", "p99_ms", "max_ms")
+        }
+        for key in ("requests", "non2xx", "errors"):
+            row[key] = sum(run[key] for run in runs)
+        if len(runs) > 1:
+            row["rounds"] = runs
+        out[name] = row
+    return out
+
+
 def _lua_str(s: str) -> str:
     return json.dumps(s)  # a JSON string literal is a valid Lua string literal here
 
@@ -99,6 +172,21 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=2)
         parser.add_argument("--gunicorn-workers", type=int, default=4)
         parser.add_argument("--tokens", type=int, default=20000)
+        parser.add_argument(
+            "--rounds",
+            type=int,
+            default=1,
+            help="run the three targets this many times in turn; each figure is the median "
+            "over the rounds, each ratio taken against the bare view of its own round (the "
+            "box is shared: load moves between targets run a few seconds apart)",
+        )
+        parser.add_argument(
+            "--profile",
+            type=int,
+            default=0,
+            metavar="N",
+            help="profile instead of measuring: print each target's top N functions per request",
+        )
 
     def handle(self, *args, **opts):
         wrk = shutil.which("wrk")
@@ -108,19 +196,41 @@ class Command(BaseCommand):
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         workdir = Path(tempfile.mkdtemp(prefix="bench_load-"))
-        server = self._gunicorn(port, opts["gunicorn_workers"], workdir)
+        profile_dir = None
+        threads = 4
+        if opts["profile"]:
+            # one request at a time: its wall time is its own, database waits included
+            profile_dir = workdir / "profiles"
+            profile_dir.mkdir()
+            opts.update(gunicorn_workers=1, connections=1, threads=1)
+            threads = 1
+        server = self._gunicorn(port, opts["gunicorn_workers"], threads, workdir, profile_dir)
         try:
             self._wait_up(base, server, workdir)
-            scripts = self._scripts(seed, base, opts["tokens"], workdir)
+            # single-use tokens: each round takes its own share
+            self.tokens_per_round = opts["tokens"]
+            scripts = self._scripts(seed, base, opts["tokens"] * max(opts["rounds"], 1), workdir)
             # warm-up, not recorded: each gunicorn worker loads Django and the URLconf on its
             # first request, which would otherwise land in the first target's tail
             self._wrk(wrk, scripts["bare_view"][0], scripts["bare_view"][1], 3, 16, 2)
-            results = {}
-            for name, (url, script) in scripts.items():
-                self.stdout.write(f"wrk {name} for {opts['seconds']} s …")
-                results[name] = self._wrk(
-                    wrk, url, script, opts["seconds"], opts["connections"], opts["threads"]
-                )
+            rounds: list[dict] = []
+            for n in range(max(opts["rounds"], 1)):
+                runs = {}
+                for name, (url, script) in scripts.items():
+                    self.stdout.write(f"round {n + 1}: wrk {name} for {opts['seconds']} s …")
+                    runs[name] = self._wrk(
+                        wrk,
+                        url,
+                        script,
+                        opts["seconds"],
+                        opts["connections"],
+                        opts["threads"],
+                        offset=n * ROUND_STRIDE,
+                    )
+                for r in runs.values():
+                    r["ratio_to_bare"] = r["rps"] / runs["bare_view"]["rps"]
+                rounds.append(runs)
+            results = _summary(rounds)
         finally:
             server.terminate()
             try:
@@ -129,7 +239,11 @@ class Command(BaseCommand):
                 server.kill()
             self._purge_broker()
         self._check_effects(seed, results)
+        if profile_dir is not None:
+            for name, r in results.items():
+                r["profile"] = self._profile_top(profile_dir, name, opts["profile"])
         report = {
+            "profiled": bool(profile_dir),
             "seconds": opts["seconds"],
             "connections": opts["connections"],
             "wrk_threads": opts["threads"],
@@ -139,12 +253,16 @@ class Command(BaseCommand):
             "database": settings.DATABASES["default"]["NAME"],
             "targets": results,
         }
-        self.stdout.write(f"{'target':<14}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>9}")
+        self.stdout.write(
+            f"{'target':<14}{'req/s':>10}{'x bare':>8}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>9}"
+        )
         for name, r in results.items():
             self.stdout.write(
-                f"{name:<14}{r['rps']:>10.1f}{r['p50_ms']:>10.1f}{r['p99_ms']:>10.1f}"
-                f"{r['non2xx']:>9}"
+                f"{name:<14}{r['rps']:>10.1f}{r['ratio_to_bare']:>8.3f}{r['p50_ms']:>10.1f}"
+                f"{r['p99_ms']:>10.1f}{r['non2xx']:>9}"
             )
+        if len(rounds) > 1:
+            self.stdout.write(f"(medians of {len(rounds)} rounds; each round in the report)")
         out = Path(opts["report"])
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(report, indent=2))
@@ -184,7 +302,9 @@ class Command(BaseCommand):
             "started": time.time(),
         }
 
-    def _gunicorn(self, port: int, workers: int, workdir: Path) -> subprocess.Popen:
+    def _gunicorn(
+        self, port: int, workers: int, threads: int, workdir: Path, profile_dir: Path | None
+    ) -> subprocess.Popen:
         env = {
             **os.environ,
             "API_THROTTLE_RATE": "100000000/min",
@@ -194,6 +314,8 @@ class Command(BaseCommand):
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "DJANGO_DEBUG": "false",  # figures without the debug machinery
         }
+        if profile_dir is not None:
+            env[PROFILE_ENV] = str(profile_dir)
         cmd = [
             str(Path(sys.executable).with_name("gunicorn")),
             "devtools.management.commands.bench_load:application",
@@ -204,7 +326,7 @@ class Command(BaseCommand):
             "--worker-class",
             "gthread",  # keep-alive, as behind a real proxy; sync workers close each time
             "--threads",
-            "4",
+            str(threads),
             "--log-level",
             "warning",
             "--timeout",
@@ -244,7 +366,8 @@ class Command(BaseCommand):
             raise CommandError(f"config.json answered {r.status_code}: {r.text[:300]}")
         first = r.json()["token"]
         snapshot = signing.loads(first, salt=TOKEN_SALT)["s"]
-        minted = [first] + [issue_token(form, snapshot, origin) for _ in range(tokens - 1)]
+        # one more than the rounds use: the probe takes one
+        minted = [first] + [issue_token(form, snapshot, origin) for _ in range(tokens)]
         probe = requests.post(
             f"{base}/f/{form.uuid}/submit/",
             json={
@@ -267,7 +390,7 @@ class Command(BaseCommand):
                 "contact": str(seed["contact"].uuid),
                 "from_number": str(seed["number"].uuid),
                 "kind": "transactional",
-                "body": "Your appointment is tomorrow at 3pm.",
+                "body": "Your appointment is tomorrow at 3pm. Reply STOP to opt out.",
             }
         )
         send = workdir / "send.lua"
@@ -288,9 +411,10 @@ wrk.headers["Authorization"] = {_lua_str("Bearer " + seed["secret"])}
 local tokens = dofile({_lua_str(str(token_file))})
 local n = 0
 function request()
-  local i = n * nthreads + tid
+  local j = n * nthreads + tid
+  local i = offset + j
   n = n + 1
-  local token = tokens[(i % #tokens) + 1]
+  local token = tokens[round_no * per_round + (j % per_round) + 1]
   local phone = string.format("+1312%03d%04d", 200 + math.floor(i / 10000), i % 10000)
   local body = '{{"phone": "' .. phone .. '", "consent": true, "age_confirmed": true, '
     .. '"token": "' .. token .. '", "page_url": {_lua_str(origin + "/signup")}}}'
@@ -307,11 +431,16 @@ end
             "optin_form": (f"{base}/f/{form.uuid}/submit/", optin),
         }
 
-    def _wrk(self, wrk, url, script: Path, seconds, connections, threads) -> dict:
-        # nthreads/tid let each wrk thread take its own share of tokens and phones
+    def _wrk(self, wrk, url, script: Path, seconds, connections, threads, offset=0) -> dict:
+        # nthreads/tid let each wrk thread take its own share of tokens and phones; offset
+        # moves a later round on to tokens and phones no earlier round used
         text = script.read_text()
-        if not text.startswith("nthreads"):
-            script.write_text(f"nthreads = {threads}\n" + text)
+        if text.startswith("nthreads"):
+            text = text.split("\n", 4)[4]
+        script.write_text(
+            f"nthreads = {threads}\noffset = {offset}\nround_no = {offset // ROUND_STRIDE}\n"
+            f"per_round = {self.tokens_per_round}\n" + text
+        )
         cmd = [
             wrk,
             f"-t{threads}",
@@ -332,6 +461,60 @@ end
         r = json.loads(line[len("RESULT ") :])
         r["rps"] = r["requests"] / (r["duration_us"] / 1e6)
         return r
+
+    def _profile_top(self, folder: Path, target: str, top: int) -> dict:
+        """Merge the workers' profiles of one target; print and return its top functions by
+        own time and by cumulative time, in milliseconds per request."""
+        files = sorted(str(f) for f in folder.glob(f"{target}-*.prof"))
+        if not files:
+            return {}
+        stats = pstats.Stats(*files)
+        raw = stats.stats  # type: ignore[attr-defined]  # pstats keeps it untyped
+        requests_seen = sum(
+            v[1]
+            for (file, _, fn), v in raw.items()
+            if fn == "__call__" and file.endswith("django/core/handlers/wsgi.py")
+        )
+        n = max(requests_seen, 1)
+
+        def label(key) -> str:
+            file, line, fn = key
+            for marker in ("site-packages/", str(ROOT) + "/", "/lib/python3"):
+                if marker in file:
+                    file = file.split(marker, 1)[1]
+                    break
+            return f"{file}:{line}({fn})"
+
+        def rows(sort_index: int) -> list[dict]:
+            ordered = sorted(raw.items(), key=lambda kv: kv[1][sort_index], reverse=True)
+            return [
+                {
+                    "function": label(key),
+                    "calls_per_request": round(v[1] / n, 2),
+                    "own_ms": round(v[2] * 1000 / n, 3),
+                    "cumulative_ms": round(v[3] * 1000 / n, 3),
+                }
+                for key, v in ordered[:top]
+            ]
+
+        result = {
+            "requests": requests_seen,
+            "ms_per_request": round(stats.total_tt * 1000 / n, 3),  # type: ignore[attr-defined]
+            "by_own_time": rows(2),
+            "by_cumulative_time": rows(3),
+        }
+        self.stdout.write(
+            f"\n{target}: {requests_seen} requests profiled, "
+            f"{result['ms_per_request']} ms per request"
+        )
+        for title, key in (("own time", "by_own_time"), ("cumulative", "by_cumulative_time")):
+            self.stdout.write(f"  top by {title} (ms per request, calls per request):")
+            for row in result[key]:
+                self.stdout.write(
+                    f"    {row['own_ms']:>8.3f} own {row['cumulative_ms']:>8.3f} cum "
+                    f"{row['calls_per_request']:>7} calls  {row['function']}"
+                )
+        return result
 
     def _check_effects(self, seed: dict, results: dict) -> None:
         """The POSTs did their work: messages queued, opt-ins recorded (not just 2xx)."""
