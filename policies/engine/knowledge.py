@@ -36,6 +36,9 @@ class Intent:
     # CPython's re); None when the pattern spells an upper-case letter of its own
     lower: "re.Pattern[str] | None" = None
     needs_rx: "re.Pattern[str] | None" = None  # the needs as one pattern (set on compile)
+    # a negation right before the match cancels it ("we never sell customer data", "we do
+    # not share your number with partners"): for intents that describe a practice
+    negatable: bool = False
 
 
 @dataclass
@@ -176,6 +179,7 @@ def compile_knowledge(data: dict) -> Knowledge:
                 tuple(n.lower() for n in i.get("needs", ())),
                 _lower_rx(i["regex"]),
                 _needs_rx(tuple(n.lower() for n in i.get("needs", ()))),
+                bool(i.get("negatable", False)),
             )
             for i in data.get("intents", [])
             if i.get("enabled", True)
@@ -308,6 +312,14 @@ def intents(
         if it.needs and it.rule_id not in present:
             continue
         m = _search(it.regex, it.lower, text, low)
-        if m:
+        if m and not (
+            it.negatable and _NEGATED_BEFORE.search(low, max(0, m.start() - 30), m.start())
+        ):
             found.append((it, m.span()))
     return found
+
+
+# "we never ", "we do not ", "we don't ever ": a negation at most one word before a match
+_NEGATED_BEFORE = re.compile(
+    r"\b(?:never|not|no|dont|don't|don\u2019t|wont|won't|won\u2019t|doesnt|doesn't)\s+(?:\w+\s+)?\Z"
+)

@@ -92,11 +92,18 @@ def test_bad_lines_are_reported_by_number_not_dropped(tmp_path):
 
 @pytest.mark.django_db
 def test_policy_score_prints_every_set(capsys, tmp_path):
-    call_command("policy_score", "--json", str(tmp_path / "s.json"))
+    # the cross-validated training sets retrain five times (minutes on a loaded machine);
+    # test_learned covers cross-validation on a small corpus
+    call_command("policy_score", "--no-train-cv", "--json", str(tmp_path / "s.json"))
     printed = capsys.readouterr().out
     assert "messages_holdout" in printed and "block recall" in printed
     data = json.loads((tmp_path / "s.json").read_text())
     assert data["sets"]["messages_dev"]["block_recall"] >= 0.95
+    assert "messages_frozen (frozen)" in data["sets"]
+    call_command("policy_score", "--no-train-cv", "--no-frozen", "--json", str(tmp_path / "n.json"))
+    assert not any(
+        "frozen" in name for name in json.loads((tmp_path / "n.json").read_text())["sets"]
+    )
 
 
 def test_bench_policy_writes_a_report(tmp_path, capsys):

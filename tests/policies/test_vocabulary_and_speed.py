@@ -189,3 +189,24 @@ def test_an_upper_case_letter_in_a_pattern_keeps_the_case_insensitive_search():
 )
 def test_cues_on_lowercased_text(text, want):
     assert cues(text, K) == want
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Data Doctors: laptop repair. We never sell customer data.", False),
+        ("We do not share your number with partners or anyone else.", False),
+        ("We sell customer data to brokers every month.", True),
+        ("Text us your SSN and date of birth to finish the form.", True),
+    ],
+)
+def test_a_practice_that_is_denied_is_not_its_intent(text, found):
+    got = {it.rule_id for it, _ in intents(text, K)}
+    assert bool(got & {"intent.personal_data", "intent.partner_handoff"}) is found
+
+
+def test_the_sign_up_veto_is_wider_than_the_message_veto():
+    model = shipped_rules().learned
+    assert model.business.thresholds["veto"] == 0.20
+    assert model.message.thresholds["veto"] == 0.10
+    assert model.business.thresholds["veto"] < model.business.thresholds["review"]
