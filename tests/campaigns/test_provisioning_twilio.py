@@ -205,3 +205,29 @@ def test_staff_add_a_number_bought_elsewhere_with_the_same_checks(
     # the same number again: already in use
     response = staff_client.post(url, {"business": business.pk, "e164": "+12125550123"})
     assert "Already in use" in str(response.context["adminform"].form.errors["e164"])
+
+
+def test_an_unreachable_twilio_is_a_503_and_records_nothing(twilio, business, settings):
+    settings.TWILIO_API_BASE_URL = "http://127.0.0.1:9"  # nothing listens on the discard port
+    with pytest.raises(services.RegistryUnavailable):
+        services.phone_number_search(business=business, area_code="303", limit=3)
+    with pytest.raises(services.RegistryUnavailable):
+        services.phone_number_provision(business=business, e164="+13035550100", actor=None)
+    assert not PhoneNumber.objects.exists()
+
+
+def test_a_number_added_by_hand_on_the_simulated_carrier(business, settings):
+    settings.MESSAGING_PROVIDER = "simulated"
+    campaign = CampaignFactory(business=business)
+    number = services.phone_number_add_existing(
+        business=business, e164="+13125550777", campaign=campaign, actor=None
+    )
+    assert (number.provider, number.provider_id, number.campaign_id) == (
+        "simulated",
+        "",
+        campaign.pk,
+    )
+    with pytest.raises(ValidationFailed):
+        services.phone_number_add_existing(
+            business=business, e164="+44 20 7946 0000", campaign=None, actor=None
+        )

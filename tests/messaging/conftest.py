@@ -77,6 +77,8 @@ def worker_env(**overrides) -> dict:
         "MESSAGING_STATUS_CALLBACKS": "true" if settings.MESSAGING_STATUS_CALLBACKS else "false",
         "MESSAGING_WEBHOOK_BASE_URL": settings.MESSAGING_WEBHOOK_BASE_URL,
         "CARRIER_URL": settings.CARRIER_URL,
+        "MESSAGING_CARRIER_LIMITS": "true" if settings.MESSAGING_CARRIER_LIMITS else "false",
+        "MESSAGING_BRAND_PERIOD": str(settings.MESSAGING_BRAND_PERIOD),
     }
     env.update({k: str(v) for k, v in overrides.items()})
     return env
