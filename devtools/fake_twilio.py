@@ -77,7 +77,9 @@ class FakeTwilio:
     # --- the server ---------------------------------------------------------------------------
     @web.middleware
     async def _record(self, request: web.Request, handler):
-        form = dict(await request.post()) if request.method == "POST" else {}
+        posted = await request.post() if request.method == "POST" else None
+        form = dict(posted) if posted is not None else {}
+        media = [str(u) for u in posted.getall("MediaUrl", [])] if posted is not None else []
         self.requests.append(
             {
                 "path": request.path,
@@ -85,6 +87,7 @@ class FakeTwilio:
                 "query": dict(request.query),
                 "auth": request.headers.get("Authorization", ""),
                 **form,
+                "MediaUrl": media,  # repeated once per file (MMS)
             }
         )
         if self.fail_next:

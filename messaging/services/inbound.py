@@ -74,7 +74,7 @@ def _program(business, campaign) -> replies.Program:
     )
 
 
-def _keyword_opt_in(*, business, contact, campaign, inbound_uuid, body, to_number, match):
+def _keyword_opt_in(*, business, contact, campaign, inbound_uuid, body, to_number, match, media=()):
     """A join keyword: consent with method KEYWORD, the person's text as evidence and the
     campaign's call to action as the disclosure; double opt-in when the campaign asks for it
     or is age-gated (the YES confirms the age too)."""
@@ -94,6 +94,7 @@ def _keyword_opt_in(*, business, contact, campaign, inbound_uuid, body, to_numbe
                 "text": body[:500],
                 "from": contact.phone_e164,
                 "to": to_number,
+                **({"media": list(media)} if media else {}),
             },
         },
         double_opt_in=double_opt_in,
@@ -222,6 +223,7 @@ def inbound_receive(
                 body=body,
                 to_number=to_number,
                 match=match,
+                media=evidence.get("media", ()),
             )
             pending = join_event.kind == EventKind.OPT_IN
             code = "join_pending" if pending else "join"

@@ -45,11 +45,13 @@ class FileServer:
         self.files: dict[str, tuple[str, bytes]] = {}
         self.redirects: dict[str, str] = {}
         self.requests: list[str] = []
+        self.auth: list[str] = []  # the Authorization header of each request
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 server.requests.append(self.path)
+                server.auth.append(self.headers.get("Authorization", ""))
                 if self.path in server.redirects:
                     self.send_response(302)
                     self.send_header("Location", server.redirects[self.path])

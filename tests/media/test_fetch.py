@@ -72,3 +72,29 @@ def test_redirects_are_followed_a_few_times_and_checked_again(file_server):
     file_server.redirects["/loop"] = "/loop"
     with pytest.raises(fetch.FetchRefused, match="redirects"):
         fetch.fetch(f"{file_server.url}/loop", config=LOOSE)
+
+
+def test_bad_ports_closed_ports_and_empty_redirects(file_server):
+    with pytest.raises(fetch.FetchRefused, match="port"):
+        fetch.fetch("http://127.0.0.1:99999/x.png", config=LOOSE)
+    closed = file_server.url.rsplit(":", 1)[0] + ":9"
+    with pytest.raises(fetch.FetchRefused, match="could not be fetched"):
+        fetch.fetch(f"{closed}/x.png", config=LOOSE)
+    file_server.redirects["/nowhere"] = ""
+    with pytest.raises(fetch.FetchRefused, match="redirects nowhere"):
+        fetch.fetch(f"{file_server.url}/nowhere", config=LOOSE)
+
+
+def test_credentials_go_only_to_their_host(file_server):
+    file_server.files["/pic.png?size=2"] = ("image/png", png())
+    file_server.redirects["/start"] = "/pic.png?size=2"
+    port = file_server.url.rsplit(":", 1)[1]
+    file_server.redirects["/away"] = f"http://localhost:{port}/pic.png?size=2"
+    config = fetch.FetchConfig(timeout=2, max_bytes=100_000, allow_private=True, auth=("AC1", "t"))
+    assert fetch.fetch(f"{file_server.url}/start", config=config).data == png()
+    assert fetch.fetch(f"{file_server.url}/away", config=config).url.startswith("http://localhost")
+    assert file_server.requests == ["/start", "/pic.png?size=2", "/away", "/pic.png?size=2"]
+    basic = file_server.auth[0]
+    assert basic.startswith("Basic ")
+    # same host after the redirect: still sent; another host name: dropped
+    assert file_server.auth == [basic, basic, basic, ""]

@@ -215,3 +215,12 @@ def test_deleting_removes_the_files(business, django_capture_on_commit_callbacks
         media_services.media_delete(queryset=MediaObject.objects.filter(pk=media.pk))
     assert not any(storage.exists(n) for n in names)
     assert not MediaObject.objects.filter(pk=media.pk).exists()
+
+
+def test_a_cards_phone_number_is_content_the_campaign_must_declare(
+    business, mms_number, mms_contact
+):
+    card = media_services.media_create(business=business, data=VCARD, name="desk.vcf")
+    message = _mms(business, mms_contact, mms_number, [card])
+    assert message.status == Message.Status.BLOCKED
+    assert "phone numbers" in message.reasons[-1]["message"]
