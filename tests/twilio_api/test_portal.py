@@ -7,7 +7,7 @@ from django.urls import reverse
 from accounts.models import ApiKey, AuditEvent, TwilioAccount
 from accounts.services import twilio_authenticate
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # after live-server tests in the same run
 
 
 def test_twilio_key_pair_is_shown_once_and_works(owner_client, business):

@@ -11,7 +11,7 @@ from messaging.twilio_api.models import TwilioCallback
 from messaging.twilio_api.services import callback_params
 from tests.factories.messaging import MessageFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # after live-server tests in the same run
 
 
 def _callback(message, status, age_days):

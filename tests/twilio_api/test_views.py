@@ -14,7 +14,7 @@ from messaging.twilio_api.resources import message_resource
 from policies.decisions import Decision, Reason
 from tests.factories.messaging import MessageFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # after live-server tests in the same run
 BODY = "Bright Smile: your cleaning is confirmed for Tue 3pm. Reply STOP to opt out."
 
 
@@ -173,3 +173,47 @@ def test_sids_and_dates():
         "Mon, 02 Mar 2026 15:04:05 +0000"
     )
     assert formats.rfc2822(None) is None
+
+
+def test_service_without_a_number_and_a_from_that_is_no_number(api, base, number, contact):
+    from campaigns.models import PhoneNumber
+
+    PhoneNumber.objects.filter(pk=number.pk).update(status=PhoneNumber.Status.SUSPENDED)
+    create = {"To": contact.phone_e164, "Body": BODY}
+    service = formats.service_sid(number.campaign.uuid)
+    _error(
+        api.post(f"{base}/Messages.json", {**create, "MessagingServiceSid": service}),
+        400,
+        formats.FROM_NOT_USABLE,
+    )
+    _error(
+        api.post(f"{base}/Messages.json", {**create, "From": "not a number"}),
+        400,
+        formats.FROM_NOT_OURS,
+    )
+
+
+def test_lost_callbacks_are_requeued_and_unsigned_ones_fail(business, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from messaging.twilio_api import tasks
+    from messaging.twilio_api.models import TwilioCallback
+
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+    message = MessageFactory(business=business)
+    callback = TwilioCallback.objects.create(
+        business=business,
+        message=message,
+        kind=TwilioCallback.Kind.STATUS,
+        url="http://127.0.0.1:9/status",
+        message_status="DELIVERED",
+        next_attempt_at=timezone.now() - timedelta(minutes=5),
+    )
+    assert tasks.twilio_callbacks_retry_due_task() == 1  # queued again for a worker
+    # the business has no auth token (never created): nothing can be signed, so it fails
+    tasks.twilio_callback_deliver_task(callback.pk)
+    callback.refresh_from_db()
+    assert callback.status == TwilioCallback.Status.FAILED
+    assert "auth token" in callback.last_error and callback.attempts == 1
