@@ -12,6 +12,7 @@ class Role(StrEnum):
     ADMIN = "admin"
     AGENT = "agent"
     VIEWER = "viewer"
+    BILLING = "billing"  # invoices and payment methods, nothing else
 
 
 class Cap(StrEnum):
@@ -24,9 +25,12 @@ class Cap(StrEnum):
     MANAGE_API_KEYS = "manage_api_keys"  # create and revoke API keys
     MANAGE_TEAM = "manage_team"  # invite, change roles below owner, remove members
     MANAGE_BUSINESS = "manage_business"  # business profile, owners, export, close
+    MANAGE_BILLING = "manage_billing"  # invoices, payment methods, spending cap (accounts.billing)
 
 
-ROLE_RANK = {Role.VIEWER: 0, Role.AGENT: 1, Role.ADMIN: 2, Role.OWNER: 3}
+# Billing sits beside the ladder, not on it: it sees money, not messages. Ranked with admin so
+# that only owners hand it out (role_can_grant) and admins cannot be demoted into it by admins.
+ROLE_RANK = {Role.VIEWER: 0, Role.AGENT: 1, Role.ADMIN: 2, Role.BILLING: 2, Role.OWNER: 3}
 
 ROLE_CAPS: dict[Role, frozenset[Cap]] = {
     Role.VIEWER: frozenset({Cap.VIEW}),
@@ -41,6 +45,7 @@ ROLE_CAPS: dict[Role, frozenset[Cap]] = {
             Cap.MANAGE_TEAM,
         }
     ),
+    Role.BILLING: frozenset({Cap.VIEW, Cap.MANAGE_BILLING}),
     Role.OWNER: frozenset(Cap),
 }
 
@@ -55,7 +60,11 @@ def role_can_grant(granter: str, role: str) -> bool:
     """Admins hand out roles up to admin; only owners make owners."""
     if Role(granter) == Role.OWNER:
         return True
-    return role_can(granter, Cap.MANAGE_TEAM) and ROLE_RANK[Role(role)] < ROLE_RANK[Role.OWNER]
+    return (
+        role_can(granter, Cap.MANAGE_TEAM)
+        and ROLE_RANK[Role(role)] < ROLE_RANK[Role.OWNER]
+        and Role(role) != Role.BILLING  # money: owners only
+    )
 
 
 def lowest_role_with(cap: Cap) -> Role:

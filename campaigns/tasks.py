@@ -1,8 +1,10 @@
 """Celery tasks of campaigns: thin, they call services."""
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
+from django.utils import timezone
 
 from . import selectors, services
 
@@ -24,3 +26,13 @@ def campaigns_poll_registry() -> int:
             logger.exception("polling campaign %s", campaign.uuid)
         done += 1
     return done
+
+
+@shared_task(name="campaigns.tasks.billing_report_day", ignore_result=True)
+def billing_report_day() -> int:
+    """Daily: yesterday's numbers held and campaign fees, reported to billing (and today's,
+    so the Billing page's month so far includes today)."""
+    today = timezone.now().date()
+    return services.billing_report_day(day=today - timedelta(days=1)) + (
+        services.billing_report_day(day=today)
+    )

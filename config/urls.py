@@ -89,6 +89,7 @@ urlpatterns = [
     path("", include("consent.urls")),  # /app/contacts/…, /f/<uuid>/ (embeds)
     path("", include("messaging.urls")),  # /app/messages/…, provider webhooks
     path("", include("messaging.media.urls")),  # /media/s/<signed>/…, /app/media/<uuid>/
+    path("", include("accounts.billing.urls")),  # /app/billing/…, /webhooks/processor/
     path("api/v1/", include(api_v1)),
     # The Twilio-compatible API where Twilio's clients look for it (messaging/twilio_api).
     path("2010-04-01/", include("messaging.twilio_api.urls")),

@@ -22,6 +22,7 @@ from django.db.models import F, Field, Min, Q, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
+from accounts.billing import services as billing_services
 from campaigns.models import PhoneNumber
 from policies.penalties import rate_limit_for
 
@@ -94,6 +95,8 @@ def _recheck(rows: list[Message], number, now: datetime) -> tuple[list[Message],
                 queued_at=m.queued_at or m.created_at,
                 media_count=m.media_count,
                 media_text=" ".join(f.text_for_policy for f in media.get(m.pk, [])),
+                key=f"message:{m.uuid}",
+                segments=m.segments,
             )
             for m in rows
         ],
@@ -415,6 +418,22 @@ def _finish(claimed: list[Message], results, number, window: float) -> dict:
     assert claimed_at is not None  # _claim set it on every row
     with transaction.atomic():
         live = _write_answers(claimed, claimed_at)
+        # Metered from the source of truth, with it: what the carrier accepted is billed in
+        # the transaction that records it SENT, once per message (a re-sent or recovered
+        # claim has the same usage key).
+        billing_services.usage_record_many(
+            business_id=number.business_id,
+            items=[
+                billing_services.message_usage(
+                    message_uuid=m.uuid,
+                    segments=m.segments,
+                    mms=m.media_count > 0,  # a message with media is billed as one MMS
+                    accepted_at=m.sent_at,
+                )
+                for m, outcome in zip(claimed, outcomes, strict=True)
+                if outcome == "sent" and m.pk in live and m.sent_at is not None
+            ],
+        )
         for m, outcome in zip(claimed, outcomes, strict=True):
             if m.pk not in live:
                 continue

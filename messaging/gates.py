@@ -34,7 +34,15 @@ The gates, in this order (the order is compliance-critical; README step 1 and st
    check is asked again of messages queued before the content rules last changed; one that
    now fails is held for staff;
 5. ``quiet_hours`` — asked only when nothing above failed: a marketing or informational
-   message due inside quiet hours is deferred to their end, never dropped.
+   message due inside quiet hours is deferred to their end, never dropped;
+6. ``billing`` (dispatch only) — business standing with the payment side
+   (``accounts.billing``): while the business is paused for non-payment, or when the month's
+   spending cap would be exceeded, the message waits (deferred by
+   ``BILLING_RECHECK_SECONDS``, never dropped); what may go has its cost reserved against
+   the cap (``billing.services.spend_reserve``, under the month's counter lock in the
+   claim's transaction: the cap is never exceeded). Keyword answers (STOP, HELP) are never
+   held for billing. At enqueue the same standing is a 402 (``PaymentRequired``), raised
+   by the enqueue services before any gate.
 
 Each question is asked once per batch where the answer cannot differ between messages:
 number permission once per (number, kind, automated), consent for every contact in two
@@ -49,6 +57,8 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from accounts.billing import selectors as billing_selectors
+from accounts.billing import services as billing_services
 from accounts.models import Business
 from accounts.text import sentences
 from campaigns.selectors import number_send_permission
@@ -69,7 +79,7 @@ SEND_GATES = ("number", "consent", "policy", "quiet_hours")  # at enqueue, every
 # What can change while a message waits: its number, consent and quiet hours, and the
 # content rules it was judged by ("rules": the policy gate again, only for messages queued
 # before the rules last changed).
-DISPATCH_GATES = ("validity", "number", "consent", "rules", "quiet_hours")
+DISPATCH_GATES = ("validity", "number", "consent", "rules", "quiet_hours", "billing")
 
 # --- automated by channel --------------------------------------------------------------------
 # Where a message comes from. Only a person pressing send in the portal for now (compose
@@ -162,6 +172,9 @@ class Candidate:
     # content policy reads with the caption (messaging.media)
     media_count: int = 0
     media_text: str = ""
+    # dispatch: the message's id (its spending-cap reservation and usage key) and size
+    key: str = ""
+    segments: int = 1
 
     @property
     def policy_text(self) -> str:
@@ -218,7 +231,8 @@ def message_gates(
     all_reasons: bool = True,
 ) -> list[Decision]:
     """Decide ``gates`` for every message of ``items`` (one business); returns one Decision
-    per item, in order. Writes nothing but the policy engine's own decision log.
+    per item, in order. Writes nothing but the policy engine's own decision log and, at
+    dispatch (``billing``), the spending-cap reservations of what it lets go.
 
     ``all_reasons``: every failing gate is asked and recorded (enqueue, the compose page);
     False stops a message at its first failing gate (the re-check at dispatch, which blocks
@@ -367,7 +381,45 @@ def message_gates(
                         {"until": until.isoformat()},
                     )
                 )
+    if "billing" in gates:
+        _billing(business=business, asked=open_items(passing=True), now=now)
     return decisions
+
+
+def _billing(*, business: Business, asked: list[tuple[Candidate, Decision]], now: datetime) -> None:
+    """The billing gate at dispatch: wait while paused; reserve against the cap in queue
+    order, and let wait what does not fit. Messages already waiting for quiet hours and
+    keyword answers are not asked."""
+    asked = [(it, d) for it, d in asked if d.defer_until is None and not keyword_answer(it)]
+    if not asked:
+        return
+    until = now + timedelta(seconds=settings.BILLING_RECHECK_SECONDS)
+
+    def wait(d: Decision, code: str, message: str) -> None:
+        d.defer_until = until
+        d.add(Gate("billing", True, code, message, "defer", {"until": until.isoformat()}))
+
+    refusal = billing_selectors.send_refusal(business=business, now=now)
+    if refusal is not None and refusal.code == "billing_paused":
+        for _it, d in asked:
+            wait(d, refusal.code, refusal.message)
+        return
+    answers = billing_services.spend_reserve(
+        business_id=business.pk,
+        items=[
+            billing_services.SpendItem(it.key, it.segments, mms=it.media_count > 0)
+            for it, _d in asked
+        ],
+        now=now,
+    )
+    for (_it, d), fits in zip(asked, answers, strict=True):
+        if not fits:
+            wait(
+                d,
+                "spending_cap_reached",
+                "Waiting: this month's spending cap would be exceeded. It goes when an owner "
+                "raises the cap, or next month.",
+            )
 
 
 def _in_conversation(item: Candidate, kind: str, now: datetime) -> bool:

@@ -39,3 +39,9 @@ def webhook_deliver_task(delivery_id: int) -> None:
 @shared_task(name="messaging.webhooks.retry_due", ignore_result=True)
 def webhook_retry_due_task() -> int:
     return tenant_webhooks.webhook_retry_due()
+
+
+@shared_task(name="messaging.tasks.billing_release_unsent", ignore_result=True)
+def billing_release_unsent_task() -> int:
+    """Give back the spending-cap reservations of messages that ended unsent."""
+    return services.billing_release_unsent()

@@ -16,6 +16,9 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from accounts.billing import selectors as billing_selectors
+from accounts.billing import services as billing_services
+from accounts.billing.models import UsageKind
 from accounts.errors import Conflict, NotFound, ValidationFailed
 from accounts.models import Business, User
 from accounts.services import audit_record, business_set_vetting
@@ -208,7 +211,39 @@ def penalty_record(
             },
             ip=ip,
         )
+        _report_to_billing(entry, actor)
     return entry
+
+
+def _report_to_billing(entry: CarrierPenalty, actor: User | None) -> None:
+    """Fines, fees and penalties are passed through to the business at cost on its next
+    invoice (accounts.billing), named as such; a credit undoes the entry it offsets."""
+    cents = int((entry.amount * 100).to_integral_value())
+    if entry.kind != CarrierPenalty.Kind.CREDIT:
+        billing_services.usage_record_many(
+            business_id=entry.business_id,
+            items=[
+                billing_services.Usage(
+                    f"penalty:{entry.uuid}",
+                    UsageKind.CARRIER_FINE,
+                    timezone.now(),
+                    1,
+                    cents,
+                    f"{entry.carrier} {entry.get_kind_display().lower()} "
+                    f"{entry.carrier_reference}: {entry.description}",
+                    entry.currency,
+                )
+            ],
+        )
+        return
+    assert entry.offsets is not None  # penalty_validate: a credit names its entry
+    record = billing_selectors.usage_by_key(
+        business=entry.business, source_key=f"penalty:{entry.offsets.uuid}"
+    )
+    if record is not None:
+        billing_services.fine_credit(
+            record=record, amount_cents=cents, reason=entry.description, actor=actor
+        )
 
 
 def _audit_restriction(action: str, row: Restriction, actor, ip, **extra) -> None:

@@ -18,6 +18,8 @@ PRODUCTION_ENV = {
     "TWILIO_ACCOUNT_SID": "AC00000000000000000000000000000000",
     "TWILIO_AUTH_TOKEN": "token",
     "METRICS_TOKEN": "metrics-token",
+    "STRIPE_SECRET_KEY": "sk_live_for_the_check_only",
+    "STRIPE_WEBHOOK_SECRET": "whsec_for_the_check_only",
 }
 
 
@@ -31,6 +33,7 @@ def _check(env: dict, *args: str) -> subprocess.CompletedProcess:
         "TWILIO_",
         "MESSAGING_",
         "METRICS_",
+        "STRIPE_",
     )
     clean = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
     return subprocess.run(
@@ -59,6 +62,8 @@ def test_check_deploy_is_clean_under_production_settings():
         "CONSENT_SUPPRESSION_KEY",
         "TWILIO_AUTH_TOKEN",
         "METRICS_TOKEN",
+        "STRIPE_SECRET_KEY",
+        "STRIPE_WEBHOOK_SECRET",
     ],
 )
 def test_production_refuses_to_start_without_each_secret(missing):
@@ -70,7 +75,10 @@ def test_production_refuses_to_start_without_each_secret(missing):
 
 def _python(env: dict, code: str) -> subprocess.CompletedProcess:
     """``python -c code`` in the project with only ``env`` of the settings variables."""
-    prefixes = ("DJANGO_", "DATABASE_", "CELERY_", "CONSENT_", "TWILIO_", "MESSAGING_", "METRICS_")
+    prefixes = (
+        "DJANGO_", "DATABASE_", "CELERY_", "CONSENT_", "TWILIO_", "MESSAGING_", "METRICS_",
+        "STRIPE_",
+    )  # fmt: skip
     clean = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
     return subprocess.run(
         [sys.executable, "-c", code],

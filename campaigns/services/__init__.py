@@ -3,7 +3,8 @@
 - ``brands``: brand drafts, registration, the registry's answers;
 - ``campaigns``: campaign drafts, states (``TRANSITIONS``), submission, appeals, polling;
 - ``webhooks``: the CSP's signed status webhooks;
-- ``numbers``: originating numbers (search, rent, assign, release, suspend).
+- ``numbers``: originating numbers (search, rent, assign, release, suspend);
+- ``billing``: 10DLC fees, numbers held and campaign fees reported to accounts.billing.
 
 The public names are re-exported here; callers import ``campaigns.services``. So are the
 errors these services raise (``campaigns.errors``, and ``Conflict`` from the family's
@@ -13,6 +14,7 @@ generic ones), for the callers that catch them from here.
 from accounts.errors import Conflict
 
 from ..errors import BadSignature, CampaignNotApproved, CampaignRefused, RegistryUnavailable
+from .billing import billing_report_day, billing_report_registration
 from .brands import (
     brand_apply_registry_status,
     brand_create,
@@ -49,6 +51,8 @@ __all__ = [
     "CampaignRefused",
     "Conflict",
     "RegistryUnavailable",
+    "billing_report_day",
+    "billing_report_registration",
     "brand_apply_registry_status",
     "brand_create",
     "brand_refresh",

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.billing.models import UsageKind
 from accounts.errors import Conflict, ValidationFailed
 from accounts.models import Business, User
 from accounts.services import audit_record
@@ -15,6 +16,7 @@ from .. import rules, tcr
 from ..models import Brand
 from ..registrars import BrandResult, RegistryError, get_registrar
 from ..registrars.tcr import brand_result
+from .billing import billing_report_registration
 
 # What a brand says about who the business is: a change screens the business again
 SCREENED = {"display_name": "brand name", "company_name": "legal name", "website": "website"}
@@ -112,6 +114,10 @@ def brand_register(*, brand: Brand, actor: User | None, ip: str | None = None) -
                 action="campaigns.brand.register", obj=brand, actor=actor,
                 business=brand.business, detail={"registrar": brand.registrar}, ip=ip,
             )  # fmt: skip
+        billing_report_registration(
+            business=brand.business, key=f"brand:{brand.uuid}:registration",
+            kind=UsageKind.BRAND_REGISTRATION, description=f"brand {brand}",
+        )  # fmt: skip
     try:
         registrar = get_registrar(brand.registrar)
         result = registrar.brand_fetch(brand) if retrying else None

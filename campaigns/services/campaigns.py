@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.billing.models import UsageKind
 from accounts.errors import Conflict, NotFound, ValidationFailed
 from accounts.models import Business, User
 from accounts.services import audit_record
@@ -18,6 +19,7 @@ from .. import rules, tcr
 from ..errors import CampaignRefused, RegistryUnavailable
 from ..models import Brand, Campaign, CampaignStatusChange, PhoneNumber, Registrar
 from ..registrars import RegistryError, RegistryTimeout, get_registrar
+from .billing import billing_report_registration
 
 logger = logging.getLogger(__name__)
 
@@ -297,6 +299,10 @@ def campaign_submit(*, campaign: Campaign, actor: User | None, ip: str | None = 
             _transition(
                 campaign, S.SUBMITTED, reason="Submitted for registration.", actor=actor,
                 source="user", ip=ip,
+            )  # fmt: skip
+            billing_report_registration(
+                business=campaign.business, key=f"campaign:{campaign.uuid}:vetting",
+                kind=UsageKind.CAMPAIGN_VETTING, description=f"campaign {campaign}",
             )  # fmt: skip
     if errors:
         # Recorded outside the transaction: a refusal is worth keeping.

@@ -93,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.portal.context_processors.tenant",
+                "accounts.billing.context_processors.billing_notice",  # overdue / paused banner
             ],
         },
     },
@@ -493,3 +494,40 @@ MESSAGING_PRICE_SMS_SEGMENT = env.float("MESSAGING_PRICE_SMS_SEGMENT", default=0
 MESSAGING_PRICE_MMS = env.float("MESSAGING_PRICE_MMS", default=0.0220)
 # Files uploaded but never sent are deleted after this (retention).
 MEDIA_UNATTACHED_HOURS = env.int("MEDIA_UNATTACHED_HOURS", default=48)
+# --- accounts.billing (plans, metering, invoices, payments, dunning; its README.md) ---
+INSTALLED_APPS.insert(INSTALLED_APPS.index("accounts.public") + 1, "accounts.billing")
+BILLING_DEFAULT_PLAN = env("BILLING_DEFAULT_PLAN", default="standard")  # new accounts' plan
+# A failed invoice is retried this many days after each failure (then no more retries).
+BILLING_RETRY_DAYS = env.list("BILLING_RETRY_DAYS", default=["1", "3", "5"])
+# Past due this long (from the first failed payment) and still unpaid: sending is paused.
+BILLING_GRACE_PERIOD = timedelta(hours=env.float("BILLING_GRACE_HOURS", default=7 * 24))
+# Invoices, lines and credit notes are tax records: the billed-to name and email are
+# anonymised after this many years, the amounts kept (accounts/billing/privacy.py).
+BILLING_RETENTION_YEARS = env.int("BILLING_RETENTION_YEARS", default=7)
+# Queued messages of a paused (or capped) business wait and are looked at again after this.
+BILLING_RECHECK_SECONDS = env.float("BILLING_RECHECK_SECONDS", default=300.0)
+# The send path reads standing and cap from the cache (dropped on every change; this bounds
+# a missed drop, e.g. a change made by hand in the database).
+BILLING_STANDING_CACHE_SECONDS = env.int("BILLING_STANDING_CACHE_SECONDS", default=60)
+# The payment processor (Stripe, through the official library). Production requires the keys
+# (config/settings/production.py); local and test settings point at the simulated processor.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="").rstrip("/")  # empty: Stripe itself
+STRIPE_TIMEOUT = env.float("STRIPE_TIMEOUT", default=20.0)
+CELERY_BEAT_SCHEDULE["billing-periods-close"] = {  # issue last month's invoices (1st, early)
+    "task": "accounts.billing.tasks.billing_periods_close",
+    "schedule": crontab(hour=0, minute=30),
+}
+CELERY_BEAT_SCHEDULE["billing-release-unsent"] = {  # cap reservations of unsent messages back
+    "task": "messaging.tasks.billing_release_unsent",
+    "schedule": 60.0,
+}
+CELERY_BEAT_SCHEDULE["billing-report-day"] = {  # numbers held and campaign fees (campaigns)
+    "task": "campaigns.tasks.billing_report_day",
+    "schedule": crontab(hour=0, minute=10),
+}
+CELERY_BEAT_SCHEDULE["billing-dunning"] = {  # retry failed payments, pause after the grace
+    "task": "accounts.billing.tasks.billing_dunning_run",
+    "schedule": crontab(minute=7),
+}

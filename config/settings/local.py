@@ -4,7 +4,7 @@ simulated carrier)."""
 from config import embedded_pg
 
 from .base import *
-from .base import DATABASE_URL, DATABASES, VAR_DIR, env
+from .base import DATABASE_URL, DATABASES, VAR_DIR, WEB_PORT, env
 
 if not DATABASE_URL:
     DATABASES["default"].update(embedded_pg.database())
@@ -21,3 +21,10 @@ WHITENOISE_AUTOREFRESH = True
 INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]
 # The simulated carrier serves clients' pictures on loopback.
 MEDIA_FETCH_ALLOW_PRIVATE = True
+
+# The simulated payment processor (devtools/processor.py, `manage.py run_processor`): the
+# official stripe library is pointed at it; its keys are fixed and only mean anything to it.
+PROCESSOR_PORT = env.int("PROCESSOR_PORT", default=WEB_PORT + 26)
+STRIPE_API_BASE = env("STRIPE_API_BASE", default=f"http://127.0.0.1:{PROCESSOR_PORT}").rstrip("/")
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="sk_test_simulated_local")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_simulated_local")

@@ -23,6 +23,9 @@ else:
 
 # Never fetch a URL on our own network (messaging/media/fetch.py), whatever the environment.
 MEDIA_FETCH_ALLOW_PRIVATE = False
+# Billing's payment processor: real keys, no defaults (STRIPE_API_BASE stays empty: Stripe).
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

@@ -3,7 +3,7 @@
 from config import embedded_pg
 
 from .base import *
-from .base import DATABASE_URL, DATABASES, STORAGES, VAR_DIR, env
+from .base import DATABASE_URL, DATABASES, STORAGES, VAR_DIR, WEB_PORT, env
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="test-only-not-secret-9d2c4b1a")
 DEBUG = False
@@ -74,3 +74,10 @@ INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]
 DOMAINS_DNS_NAMESERVERS = ["127.0.0.1"]
 DOMAINS_DNS_PORT = 9
 DOMAINS_TIMEOUT = 1.0
+
+# The simulated payment processor (devtools/processor.py, `manage.py run_processor`): the
+# official stripe library is pointed at it; its keys are fixed and only mean anything to it.
+PROCESSOR_PORT = env.int("PROCESSOR_PORT", default=WEB_PORT + 26)
+STRIPE_API_BASE = env("STRIPE_API_BASE", default=f"http://127.0.0.1:{PROCESSOR_PORT}").rstrip("/")
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="sk_test_simulated_test")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_simulated_test")

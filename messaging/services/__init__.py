@@ -9,11 +9,13 @@ import ``messaging.services``:
 - ``inbox`` — read markers, assignment, quick replies;
 - ``double_opt_in`` — the "Reply YES" text;
 - ``records`` — redacting and deleting a message that is done with (the Twilio-compatible API);
-- ``statuses`` — delivery receipts; ``outcomes`` — risk signals reported to policies.
+- ``statuses`` — delivery receipts; ``outcomes`` — risk signals reported to policies;
+- ``billing`` — spending-cap reservations of messages that ended unsent, given back.
 
 The drain itself is ``messaging.dispatch``; outbound webhooks to tenants are
 ``messaging.tenant_webhooks``."""
 
+from .billing import billing_release_unsent
 from .broadcasts import (
     FANOUT_BATCH,
     broadcast_cancel,
@@ -48,6 +50,7 @@ __all__ = [
     "FANOUT_BATCH",
     "MAX_BODY",
     "Outgoing",
+    "billing_release_unsent",
     "broadcast_cancel",
     "broadcast_create",
     "broadcast_fanouts_resume",

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.billing import selectors as billing_selectors
 from accounts.models import Business
 from accounts.services import audit_record
 from campaigns.selectors import phone_numbers_for_sending
@@ -207,6 +208,16 @@ def _insert(message: Message, *, business: Business, media: list) -> None:
         message.save(force_insert=True)
 
 
+def _refuse_unpaid(*, business: Business, purposes: list[str]) -> None:
+    """402 (``PaymentRequired``) while the business is paused for non-payment or its
+    monthly spending cap is reached; keyword answers (STOP, HELP) always go."""
+    if all(p in SYSTEM_PURPOSES for p in purposes):
+        return
+    refusal = billing_selectors.send_refusal(business=business)
+    if refusal is not None:
+        raise refusal
+
+
 def message_enqueue(
     *,
     business: Business,
@@ -237,6 +248,7 @@ def message_enqueue(
     media = list(media or ())
     # A repeated idempotency key is found by the INSERT (unique per business), not by a
     # SELECT before it: a repeat is rare, the extra round trip would be on every send.
+    _refuse_unpaid(business=business, purposes=[purpose])
     phone, contact = _validate(
         business=business,
         body=body,
@@ -372,6 +384,7 @@ def message_enqueue_many(*, business: Business, items: list[Outgoing], actor=Non
         phones.append(phone)
     if errors:
         raise ValidationFailed(fields=errors)
+    _refuse_unpaid(business=business, purposes=[it.purpose for it in items])
     keys = [it.idempotency_key for it in items if it.idempotency_key]
     existing = (
         {

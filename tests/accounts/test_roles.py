@@ -5,13 +5,14 @@ import pytest
 from accounts.roles import ROLE_CAPS, Cap, Role, role_can, role_can_grant
 
 README_TABLE = {
-    Cap.VIEW: {Role.VIEWER, Role.AGENT, Role.ADMIN, Role.OWNER},
+    Cap.VIEW: {Role.VIEWER, Role.AGENT, Role.ADMIN, Role.BILLING, Role.OWNER},
     Cap.SEND: {Role.AGENT, Role.ADMIN, Role.OWNER},
     Cap.MANAGE_CONTACTS: {Role.AGENT, Role.ADMIN, Role.OWNER},
     Cap.MANAGE_CAMPAIGNS: {Role.ADMIN, Role.OWNER},
     Cap.MANAGE_API_KEYS: {Role.ADMIN, Role.OWNER},
     Cap.MANAGE_TEAM: {Role.ADMIN, Role.OWNER},
     Cap.MANAGE_BUSINESS: {Role.OWNER},
+    Cap.MANAGE_BILLING: {Role.BILLING, Role.OWNER},
 }
 
 
@@ -38,6 +39,8 @@ def test_readme_documents_every_capability():
         (Role.ADMIN, Role.OWNER, False),
         (Role.ADMIN, Role.ADMIN, True),
         (Role.ADMIN, Role.VIEWER, True),
+        (Role.ADMIN, Role.BILLING, False),  # money: owners only
+        (Role.OWNER, Role.BILLING, True),
         (Role.AGENT, Role.VIEWER, False),
         (Role.VIEWER, Role.VIEWER, False),
     ],

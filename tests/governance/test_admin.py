@@ -69,7 +69,7 @@ def test_staff_publishes_a_new_version_and_members_are_told(
             {"action": "publish", "_selected_action": [doc.pk]},
             follow=True,
         )
-    assert "published; 4 member(s) are notified" in response.content.decode()
+    assert "published; 5 member(s) are notified" in response.content.decode()
     doc.refresh_from_db()
     assert doc.published_at and doc.published_by == staff_client.staff
     assert len(mail.outbox) == 4 and doc.notified_count == 4

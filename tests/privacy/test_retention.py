@@ -80,8 +80,8 @@ def test_closed_business_purged_after_the_legal_period(owner, members, other_own
         vetting_changed_at=timezone.now() - timedelta(days=days + 1)
     )
     dry = retention.retention_run(dry_run=True).results[CLOSED_RULE]
-    assert dry == {"businesses": 1, "memberships": 4, "invitations": 1, "api_keys": 1}
-    assert Membership.objects.filter(business=business).count() == 4
+    assert dry == {"businesses": 1, "memberships": 5, "invitations": 1, "api_keys": 1}
+    assert Membership.objects.filter(business=business).count() == 5
 
     run = retention.retention_run()
     assert run.results[CLOSED_RULE] == dry
