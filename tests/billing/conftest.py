@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from tests.fixtures.carrier import free_port
+from tests.portal.conftest import new_page, sending_stack  # noqa: F401 - the journeys' fixtures
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SECRET_KEY = "sk_test_billing_suite"

@@ -11,6 +11,7 @@ real Celery worker that drains the texts and charges the invoice:
 
 import re
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 
 import pytest
 import requests
@@ -25,7 +26,7 @@ from accounts.roles import Role
 from messaging.models import Message
 from tests.browser import dismiss_cookie_banner
 from tests.factories.messaging import consenting_contact, sending_number
-from tests.portal.conftest import new_page, sending_stack, shoot, wait_until  # noqa: F401
+from tests.portal.conftest import shoot, wait_until
 
 from .conftest import SECRET_KEY, WEBHOOK_SECRET
 
@@ -185,7 +186,7 @@ def test_card_texts_close_the_period_invoice_matches_the_carrier_paid_by_webhook
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Download PDF").click()
-    assert open(download.value.path(), "rb").read(4) == b"%PDF"
+    assert Path(download.value.path()).read_bytes()[:4] == b"%PDF"
 
 
 def test_declined_card_grace_then_paused_then_resumes_after_paying(

@@ -179,18 +179,24 @@ def test_webhooks_are_verified_and_handled_once(business, live_server, processor
     payload = json.dumps(event).encode()
     now = int(time.time())
     bad = requests.post(
-        url, data=payload, headers={"Stripe-Signature": sign("whsec_wrong", payload, now)}
+        url,
+        data=payload,
+        headers={"Stripe-Signature": sign("whsec_wrong", payload, now)},
+        timeout=10,
     )
     assert bad.status_code == 403 and bad.json()["error"]["code"] == "bad_signature"
-    unsigned = requests.post(url, data=payload)
+    unsigned = requests.post(url, data=payload, timeout=10)
     assert unsigned.status_code == 403
     stale = requests.post(
-        url, data=payload, headers={"Stripe-Signature": sign(WEBHOOK_SECRET, payload, now - 3600)}
+        url,
+        data=payload,
+        headers={"Stripe-Signature": sign(WEBHOOK_SECRET, payload, now - 3600)},
+        timeout=10,
     )
     assert stale.status_code == 403  # outside the library's five-minute tolerance
     headers = {"Stripe-Signature": sign(WEBHOOK_SECRET, payload, now)}
-    first = requests.post(url, data=payload, headers=headers)
-    again = requests.post(url, data=payload, headers=headers)
+    first = requests.post(url, data=payload, headers=headers, timeout=10)
+    again = requests.post(url, data=payload, headers=headers, timeout=10)
     assert first.json()["outcome"] == "ignored"  # no invoice named
     assert again.json()["outcome"] == "duplicate"
     assert ProcessorEvent.objects.filter(event_id="evt_test_1").count() == 1

@@ -70,7 +70,7 @@ def test_a_month_of_the_carrier_audit_log_reconciles_to_the_cent(business, provi
                 body=BODIES[i % len(BODIES)],
                 kind="transactional",
                 contact=contact,
-            )  # fmt: skip
+            )
         )
     provider.control(next=["reject"] * 3)  # three permanent failures: never billed
     dispatch.drain_number(number.pk)
