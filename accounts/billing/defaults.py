@@ -3,14 +3,15 @@ and, should the table be empty (a fresh test database after a flush), by
 ``services.account_get_or_create``. Staff change prices with new versions in the admin."""
 
 import datetime
+from typing import Any
 
-PLAN = {
+PLAN: dict[str, Any] = {
     "slug": "standard",
     "name": "Standard",
     "description": "One business, its numbers and campaigns; pay as you send.",
     "currency": "USD",
 }
-FIRST_PRICES = {
+FIRST_PRICES: dict[str, Any] = {
     "effective_from": datetime.date(2026, 1, 1),
     "monthly_fee_cents": 2500,  # $25.00 a month
     "included_segments": 500,

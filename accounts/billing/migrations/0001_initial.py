@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('accounts', '0007_alter_apikey_role_alter_invitation_role_and_more'),
+        ('accounts', '0008_billing_role'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
