@@ -407,7 +407,7 @@ class Processor:
             )
         )
         body = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>Simulated processor — checkout</title></head><body>
+<title>Simulated processor — checkout</title><link rel="icon" href="data:,"></head><body>
 <h1>Simulated processor</h1><p id="what">{html.escape(what)}</p>
 {f'<p role="alert" id="card-error">{html.escape(error)}</p>' if error else ""}
 <form method="post" autocomplete="off">
@@ -461,7 +461,8 @@ class Processor:
         if session is None or not session.get("pending_pm"):
             return web.Response(status=404, text="Nothing to authenticate.")
         body = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>Simulated processor — authentication</title></head><body>
+<title>Simulated processor — authentication</title><link rel="icon" href="data:,">
+</head><body>
 <h1>Your bank asks you to confirm</h1>
 <form method="post">
 <button name="outcome" value="complete" id="complete">Complete authentication</button>

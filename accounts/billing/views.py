@@ -1,5 +1,8 @@
 """Billing's portal pages (owner and billing role) and the processor's webhook."""
 
+from urllib.parse import urlparse
+
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
@@ -13,13 +16,32 @@ from django.views.generic import TemplateView
 from accounts.errors import ApplicationError
 from accounts.roles import Cap
 from accounts.tenancy import TenantMixin, signed_in_user
+from config.middleware import DEFAULT_CSP
 
 from . import money, selectors, services
 from .forms import BillingEmailForm, CapForm
 from .models import Invoice
 
 
-class BillingView(TenantMixin, TemplateView):
+def checkout_origin() -> str:
+    """Where "Add a card" and "Pay now" send the browser: the processor's hosted pages."""
+    base = urlparse(settings.STRIPE_API_BASE or "https://checkout.stripe.com")
+    return f"{base.scheme}://{base.netloc}"
+
+
+class CheckoutFormsMixin:
+    """The pages whose forms continue on the processor's hosted page: the browser follows
+    our redirect there only if the policy's form-action names its origin."""
+
+    def dispatch(self, request, *args, **kwargs):
+        response = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        response["Content-Security-Policy"] = DEFAULT_CSP.replace(
+            "form-action 'self'", f"form-action 'self' {checkout_origin()}"
+        )
+        return response
+
+
+class BillingView(CheckoutFormsMixin, TenantMixin, TemplateView):
     template_name = "billing/overview.html"
     required_cap = Cap.MANAGE_BILLING
 
@@ -93,7 +115,7 @@ class BillingView(TenantMixin, TemplateView):
         return redirect("billing:overview")
 
 
-class InvoiceView(TenantMixin, TemplateView):
+class InvoiceView(CheckoutFormsMixin, TenantMixin, TemplateView):
     template_name = "billing/invoice.html"
     required_cap = Cap.MANAGE_BILLING
 

@@ -111,7 +111,7 @@ def wait_card_on_file(page, business) -> None:
 def api_send(live_server, key: str, to: str, body: str) -> requests.Response:
     return requests.post(
         f"{live_server.url}/api/v1/messages/",
-        json={"to": to, "kind": "transactional", "body": body},
+        json={"to": str(to), "kind": "transactional", "body": body},
         headers={"Authorization": f"Bearer {key}"},
         timeout=20,
     )

@@ -72,7 +72,7 @@ def test_staff_publishes_a_new_version_and_members_are_told(
     assert "published; 5 member(s) are notified" in response.content.decode()
     doc.refresh_from_db()
     assert doc.published_at and doc.published_by == staff_client.staff
-    assert len(mail.outbox) == 4 and doc.notified_count == 4
+    assert len(mail.outbox) == 5 and doc.notified_count == 5  # one member of each role
     assert staff_client.get("/legal/terms/v/2026-12/").status_code == 200
     # published: read-only in the admin, not deletable
     page = staff_client.get(f"/admin/policies/policydocument/{doc.pk}/change/").content.decode()
