@@ -210,3 +210,19 @@ def test_the_sign_up_veto_is_wider_than_the_message_veto():
     assert model.business.thresholds["veto"] == 0.20
     assert model.message.thresholds["veto"] == 0.10
     assert model.business.thresholds["veto"] < model.business.thresholds["review"]
+
+
+def test_a_learned_reason_names_the_trade_words_symbols_and_cues_it_read():
+    from policies.engine.checks import _top_features
+    from policies.engine.learned import GateModel
+
+    model = GateModel(0.0, {"v:kratom": 3.0, "e:herb": 2.0, "q:price": 1.0}, (1, 0), {}, {}, {}, {})
+    assert _top_features(model, ["v:kratom", "e:herb", "q:price", "plain"]) == (
+        "the trade words of kratom, the herb symbol, a price"
+    )
+
+
+def test_empty_vocabulary_rows_and_knowledge_without_intents_cost_nothing():
+    assert _vocab([{"id": "x", "category": "adult", "phrase": "!!!"}]).categories(["x"]) == []
+    k = compile_knowledge({})
+    assert k.needs_scan is None and intents("send gift cards", k) == []
