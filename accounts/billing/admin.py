@@ -254,6 +254,7 @@ class PriceVersionForm(forms.ModelForm):
     class Meta:
         model = PriceVersion
         fields = (
+            "plan",
             "effective_from",
             "monthly_fee_cents",
             "included_segments",
@@ -265,48 +266,50 @@ class PriceVersionForm(forms.ModelForm):
             "campaign_monthly_cents",
         )
 
+    def clean_effective_from(self):
+        start = self.cleaned_data["effective_from"]
+        errors = services.price_version_errors(effective_from=start, now=timezone.now())
+        if errors:
+            raise forms.ValidationError(errors["effective_from"])
+        return start
 
-class PriceVersionInline(admin.StackedInline):
-    """New versions only, from a coming period: a started version is never edited."""
 
-    model = PriceVersion
+@admin.register(PriceVersion)
+class PriceVersionAdmin(admin.ModelAdmin):
+    """Prices are added as a new version from a coming period; a version is never edited
+    (a started one prices invoices already issued or being metered)."""
+
     form = PriceVersionForm
-    extra = 0
+    list_display = ("plan", "effective_from", "monthly_fee_cents", "included_segments")
+    list_filter = ("plan",)
 
     def has_change_permission(self, request, obj=None):
-        return False
+        return obj is None and super().has_change_permission(request)
 
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def save_model(self, request, obj, form, change):
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("plan", "effective_from")}
+        version = services.price_version_create(
+            plan=form.cleaned_data["plan"],
+            effective_from=form.cleaned_data["effective_from"],
+            actor=request.user,
+            **data,
+        )
+        obj.pk = version.pk
+
+
+class PriceVersionInline(ReadOnlyMixin, admin.TabularInline):
+    model = PriceVersion
+    fields = ("effective_from", "monthly_fee_cents", "included_segments", "sms_segment_subcents")
+    readonly_fields = fields
+    extra = 0
+
 
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
+    """Plans; their prices are versions (added under "Price versions")."""
+
     list_display = ("slug", "name", "currency")
     inlines = [PriceVersionInline]
-
-    def save_formset(self, request, form, formset, change):
-        if formset.model is not PriceVersion:
-            return super().save_formset(request, form, formset, change)
-        for inline_form in formset.forms:
-            if not inline_form.has_changed() or inline_form.instance.pk:
-                continue
-            data = {
-                k: v
-                for k, v in inline_form.cleaned_data.items()
-                if k not in ("plan", "id", "DELETE", "effective_from")
-            }
-            try:
-                services.price_version_create(
-                    plan=form.instance,
-                    effective_from=inline_form.cleaned_data["effective_from"],
-                    actor=request.user,
-                    now=timezone.now(),
-                    **data,
-                )
-            except ApplicationError as exc:
-                messages.error(
-                    request,
-                    " ".join(m for msgs in exc.fields.values() for m in msgs) or exc.message,
-                )
-        return None

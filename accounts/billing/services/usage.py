@@ -299,19 +299,25 @@ def billing_email_set(*, business: Business, email: str, actor: User | None) -> 
     return account
 
 
+def price_version_errors(*, effective_from: date, now: datetime) -> dict[str, list[str]]:
+    """Why a version may not start then ({} when it may): on the first of a coming month."""
+    if effective_from.day != 1:
+        return {"effective_from": ["A price version starts on the first day of a month."]}
+    if effective_from <= money.period_of(now):
+        return {
+            "effective_from": [
+                "Prices change from the next period on: pick the first day of a coming month."
+            ]
+        }
+    return {}
+
+
 def price_version_create(
     *, plan: Plan, effective_from: date, actor: User | None, now: datetime | None = None, **prices
 ) -> PriceVersion:
     """A new version of ``plan``'s prices from a future period on (never one that has
     started: prices never change retroactively). Audited."""
-    now = now or timezone.now()
-    errors: dict[str, list[str]] = {}
-    if effective_from.day != 1:
-        errors["effective_from"] = ["A price version starts on the first day of a month."]
-    elif effective_from <= money.period_of(now):
-        errors["effective_from"] = [
-            "Prices change from the next period on: pick the first day of a coming month."
-        ]
+    errors = price_version_errors(effective_from=effective_from, now=now or timezone.now())
     if errors:
         raise ValidationFailed(fields=errors)
     with transaction.atomic():
