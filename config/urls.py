@@ -15,8 +15,10 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("accounts.api.urls")),
     path("", include("campaigns.api.urls")),
     path("", include("consent.api.urls")),
+    path("", include("consent.audiences.api_urls")),
     path("", include("messaging.api.urls")),
     path("", include("messaging.media.api_urls")),
+    path("", include("messaging.templating.api_urls")),
     path("", include("policies.api.urls")),
     # The schema and its docs page are public, like every public API's reference.
     path(
@@ -87,8 +89,10 @@ urlpatterns = [
     path("", include("campaigns.urls")),  # /app/campaigns/…, /app/numbers/…
     path("", include("campaigns.domains.urls")),  # /app/domains/…
     path("", include("consent.urls")),  # /app/contacts/…, /f/<uuid>/ (embeds)
+    path("", include("consent.audiences.urls")),  # /app/segments/…, /app/contacts/<uuid>/fields/
     path("", include("messaging.urls")),  # /app/messages/…, provider webhooks
     path("", include("messaging.media.urls")),  # /media/s/<signed>/…, /app/media/<uuid>/
+    path("", include("messaging.templating.urls")),  # /app/templates/…
     path("", include("accounts.billing.urls")),  # /app/billing/…, /webhooks/processor/
     path("api/v1/", include(api_v1)),
     # The Twilio-compatible API where Twilio's clients look for it (messaging/twilio_api).

@@ -12,11 +12,12 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 from django.utils import timezone
 
 from . import phones, written
-from .inputs import email_fits
+from .inputs import coerce_custom_value, email_fits
 
 TARGETS = (
     "phone",
@@ -54,7 +55,7 @@ class Row:
     name: str = ""
     email: str = ""
     tags: tuple[str, ...] = ()
-    custom: dict[str, str] = field(default_factory=dict)
+    custom: dict[str, Any] = field(default_factory=dict)
     consented_at: datetime | None = None
     source: str = ""
     method: str = ""
@@ -160,6 +161,7 @@ def rows(
     *,
     custom_columns: list[str] | None = None,
     marketing: bool = False,
+    field_types: dict[str, str] | None = None,
 ) -> Iterator[Row]:
     """Check the header and mapping now (ImportFileError), then validate row by row as the
     rows are taken: good rows are yielded, rejected ones go to ``reading`` by line number.
@@ -179,7 +181,8 @@ def rows(
         if column and column not in index:
             raise ImportFileError(f"Column {column!r} is not in the file.")
     cols = {t: index[c] for t, c in mapping.items() if c}
-    custom = [(c[:60], index[c]) for c in custom_columns or [] if c in index]
+    kinds = field_types or {}
+    custom = [(c[:60], index[c], kinds.get(c[:60])) for c in custom_columns or [] if c in index]
     return _rows(reader, cols, custom, len(header), reading, marketing)
 
 
@@ -311,10 +314,20 @@ def _rows(
             if marketing and not written.row_method_is_written(method):
                 rejected.append({"line": start, "reason": written.row_problem(method)})
                 continue
-        fields = {}
-        for column, i in custom:
+        fields: dict[str, Any] = {}
+        bad = ""
+        for column, i, kind in custom:
             value = record[i].strip()
-            if value:
+            if value and kind:
+                try:
+                    fields[column] = coerce_custom_value(kind, value)
+                except ValueError as exc:
+                    bad = f"{column} {exc}"
+                    break
+            elif value:
                 fields[column] = value
+        if bad:
+            rejected.append({"line": start, "reason": bad})
+            continue
         seen[e164] = start
         yield Row(start, e164, name, email, tags, fields, when, c_source[:300], method)

@@ -2,7 +2,8 @@
 settings): pure, no ORM. Errors are the ``ValidationFailed`` / ``NotFound`` the services
 raise."""
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -51,6 +52,65 @@ def clean_custom_fields(value: Any) -> dict[str, str | int | float | bool | None
                 fields={f"custom_fields.{key}": [f"At most {value_max} characters."]}
             )
     return dict(value)
+
+
+FIELD_KINDS = ("text", "number", "date")
+# a typed field's key: also its merge field name ({{ field.<key> }} in messaging's templates)
+FIELD_KEY_RE = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+
+def coerce_custom_value(kind: str, value: Any) -> str | int | float:
+    """A custom field's value as its type stores it (ValueError with the reason): numbers as
+    JSON numbers, dates as ISO ``YYYY-MM-DD`` (also read from ``MM/DD/YYYY``), text as text,
+    so saved segments compare them as numbers and dates, not as strings."""
+    if kind == "number":
+        if isinstance(value, bool):
+            raise ValueError("must be a number")
+        if isinstance(value, int | float):
+            number: float = value
+        else:
+            try:
+                number = float(str(value).strip().replace(",", ""))
+            except ValueError:
+                raise ValueError("must be a number") from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise ValueError("must be a number")
+        return int(number) if float(number).is_integer() else float(number)
+    if kind == "date":
+        if isinstance(value, datetime):
+            return value.date().isoformat()
+        if isinstance(value, date):
+            return value.isoformat()
+        text = str(value).strip()
+        for pattern in ("%Y-%m-%d", "%m/%d/%Y"):
+            try:
+                return datetime.strptime(text, pattern).date().isoformat()
+            except ValueError:
+                continue
+        raise ValueError("must be a date (YYYY-MM-DD)")
+    if isinstance(value, dict | list):
+        raise ValueError("must be text")
+    return str(value)
+
+
+def type_custom_fields(
+    values: dict[str, Any], kinds: dict[str, str], *, prefix: str = "custom_fields."
+) -> dict[str, Any]:
+    """``values`` with every field that has a type definition coerced to it; an empty value
+    removes nothing here (it stays empty). ValidationFailed names each bad field."""
+    out = dict(values)
+    errors: dict[str, list[str]] = {}
+    for key, value in values.items():
+        kind = kinds.get(key)
+        if kind is None or value in (None, ""):
+            continue
+        try:
+            out[key] = coerce_custom_value(kind, value)
+        except ValueError as exc:
+            errors[f"{prefix}{key}"] = [f"{key} {exc}."]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    return out
 
 
 def clean_contact_fields(fields: dict) -> dict:

@@ -325,6 +325,26 @@ def contact_list(
     return qs.order_by("-created_at", "-id")
 
 
+# --- custom field types (registered by consent.audiences) ------------------------------------
+
+_field_types_sources: list = []
+
+
+def custom_field_types_source_register(source) -> None:
+    """``source(business=) -> {key: kind}``: the sub-app that owns the definitions plugs in
+    here, so contact writes (portal, API, import) store typed values without this module
+    importing it."""
+    if source not in _field_types_sources:
+        _field_types_sources.append(source)
+
+
+def custom_field_types(*, business: Business) -> dict[str, str]:
+    kinds: dict[str, str] = {}
+    for source in _field_types_sources:
+        kinds.update(source(business=business))
+    return kinds
+
+
 def contacts_for_audience(
     *, business: Business, tags: list[str] | None = None, contact_uuids=None
 ) -> QuerySet[Contact]:

@@ -133,12 +133,23 @@ class BroadcastForm(forms.Form):
     name = forms.CharField(
         label="Name", max_length=120, help_text="For you; recipients do not see it."
     )
+    segment = forms.ChoiceField(
+        label="Send to a saved segment",
+        required=False,
+        help_text="Whoever matches when it starts. Or give tags below.",
+    )
     tags = forms.CharField(
-        label="Send to contacts tagged",
+        label="Or to contacts tagged",
         max_length=300,
+        required=False,
         help_text="One or more tags, separated by commas: a contact needs every tag.",
     )
     from_number = forms.ChoiceField(label="From")
+    template = forms.ChoiceField(
+        label="Start from a template",
+        required=False,
+        help_text="Its text and kind are used when the message below is left empty.",
+    )
     kind = forms.ChoiceField(
         label="Kind of message", choices=KIND_CHOICES, initial="marketing", help_text=KIND_HELP
     )
@@ -147,7 +158,10 @@ class BroadcastForm(forms.Form):
         max_length=MAX_BODY,
         required=False,
         widget=forms.Textarea(attrs={"rows": 5, "data-segment-counter": "broadcast-counter"}),
-        help_text="Every recipient is checked for consent, suppression and content.",
+        help_text=(
+            "Every recipient is checked for consent, suppression and content. Merge fields "
+            'such as {{ first_name | default:"there" }} are filled in for each recipient.'
+        ),
     )
     attachments = MultipleFileField(
         label="Pictures or a contact card",
@@ -163,17 +177,33 @@ class BroadcastForm(forms.Form):
         help_text="Optional, in the business's time zone. Empty: when you press Start.",
     )
 
-    def __init__(self, *args, numbers=(), **kwargs):
+    def __init__(self, *args, numbers=(), segments=(), templates=(), **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["from_number"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = _number_choices(numbers, automatic=False)
+        self._templates = {str(t.uuid): t for t in templates}
+        segment_field = self.fields["segment"]
+        assert isinstance(segment_field, forms.ChoiceField)
+        segment_field.choices = [("", "—"), *((str(s.uuid), s.name) for s in segments)]
+        template_field = self.fields["template"]
+        assert isinstance(template_field, forms.ChoiceField)
+        template_field.choices = [("", "—"), *((str(t.uuid), t.name) for t in templates)]
 
     def clean_tags(self):
-        tags = [t.strip() for t in self.cleaned_data["tags"].split(",") if t.strip()]
-        if not tags:
-            raise forms.ValidationError("Give at least one tag.")
-        return tags
+        return [t.strip() for t in self.cleaned_data["tags"].split(",") if t.strip()]
+
+    def clean(self):
+        data = super().clean() or {}
+        if not data.get("segment") and not data.get("tags") and "tags" not in self.errors:
+            self.add_error("segment", "Choose a segment or give at least one tag.")
+        template = self._templates.get(data.get("template") or "")
+        if not (data.get("body") or "").strip():
+            if template is not None:
+                data["body"], data["kind"] = template.body, template.kind
+            elif not data.get("attachments"):  # a picture alone is a message (MMS)
+                self.add_error("body", "Write the message or choose a template.")
+        return data
 
 
 class ReplyForm(forms.Form):

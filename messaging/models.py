@@ -297,6 +297,10 @@ class Broadcast(models.Model):
     )
     tags = models.JSONField(default=list, blank=True)
     contact_uuids = models.JSONField(default=list, blank=True)
+    # a saved segment (consent.audiences): the audience is whoever matches when it fans out
+    segment = models.ForeignKey(
+        "audiences.Segment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     send_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     recipient_count = models.PositiveIntegerField(default=0)

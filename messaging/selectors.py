@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import Business
 from accounts.text import sentences
 from campaigns.selectors import carrier_limits, phone_number_get, phone_numbers_for_sending
+from consent.audiences.selectors import segment_members
 from consent.models import Contact
 from consent.phones import InvalidPhone, normalize
 from consent.selectors import (
@@ -32,6 +33,7 @@ from .gates import Candidate, automated_for, message_gates, reply_window
 from .media import selectors as media_selectors
 from .models import BrandDay, Broadcast, Conversation, Message, QuickReply, SendLane
 from .segments import segment_info
+from .templating.selectors import renderings_summary
 
 S = Message.Status
 OUTBOUND, INBOUND = Message.Direction.OUTBOUND, Message.Direction.INBOUND
@@ -258,7 +260,7 @@ def broadcast_get(*, business: Business, broadcast_uuid) -> Broadcast:
 def broadcast_list(*, business: Business) -> QuerySet[Broadcast]:
     return (
         Broadcast.objects.filter(business=business)
-        .select_related("from_number")
+        .select_related("from_number", "segment")
         .order_by("-created_at", "-id")
     )
 
@@ -373,14 +375,38 @@ PACE_WORDS = {
 }
 
 
-def broadcast_preview(
-    *, business: Business, body: str, from_number, tags=None, contact_uuids=None
-) -> dict:
-    """Audience size and the time it will take under the cap, without writing."""
-    recipients = contacts_for_audience(
+def broadcast_audience(
+    *, business: Business, tags=None, contact_uuids=None, segment=None
+) -> QuerySet[Contact]:
+    """A broadcast's recipients now: a saved segment's members, else tags and/or contacts."""
+    if segment is not None:
+        return segment_members(segment=segment)
+    return contacts_for_audience(
         business=business, tags=tags or None, contact_uuids=contact_uuids or None
-    ).count()
-    info = segment_info(body or "")
+    )
+
+
+def broadcast_renderings(*, business: Business, body: str, audience: QuerySet[Contact]) -> dict:
+    """Every recipient's text for a body with merge fields: how many distinct ones, the
+    longest (by segments) and examples; a body without merge fields is its own rendering."""
+    return renderings_summary(
+        business=business,
+        body=body,
+        contacts=audience.only("id", "name", "custom_fields").iterator(chunk_size=2000),
+    )
+
+
+def broadcast_preview(
+    *, business: Business, body: str, from_number, tags=None, contact_uuids=None, segment=None
+) -> dict:
+    """Audience size and the time it will take under the cap, without writing; with merge
+    fields, the segments are the longest rendering's (every recipient is counted at most)."""
+    audience = broadcast_audience(
+        business=business, tags=tags, contact_uuids=contact_uuids, segment=segment
+    )
+    recipients = audience.count()
+    renderings = broadcast_renderings(business=business, body=body or "", audience=audience)
+    info = segment_info(renderings["longest"])
     backlog = 0
     if from_number is not None:
         backlog = sum(
@@ -396,6 +422,9 @@ def broadcast_preview(
         "segments_per_message": info.segments,
         "encoding": info.encoding,
         "backlog_segments": backlog,
+        "renderings": renderings["distinct"],
+        "longest": renderings["longest"],
+        "examples": renderings["examples"],
         "estimate_seconds": seconds,
         "limited_by": pace,
         "limited_by_words": PACE_WORDS[pace],

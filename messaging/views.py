@@ -23,6 +23,7 @@ from accounts.errors import ApplicationError, NotFound
 from accounts.roles import Cap
 from accounts.tenancy import TenantMixin
 from accounts.text import clause, sentences
+from consent.audiences.selectors import segment_list
 from consent.selectors import contact_list
 
 from . import selectors, services, tenant_webhooks
@@ -39,6 +40,8 @@ from .media import selectors as media_selectors
 from .media import services as media_services
 from .models import KINDS, Broadcast, Message
 from .segments import MULTI, SINGLE
+from .templating.merge import has_fields
+from .templating.selectors import render_one, template_list
 
 PAGE = 50
 SECRET_SESSION_KEY = "messaging:new-webhook-secret"  # noqa: S105 - a session key name
@@ -117,6 +120,7 @@ class ComposeView(TenantMixin, TemplateView):
         files = kwargs.get("media_files") or []
         context["media_files"] = files
         context["media_uuids"] = ",".join(str(m.uuid) for m in files)
+        context["templates"] = list(template_list(business=self.business))
         return context
 
     def _media(self, form, request) -> list:
@@ -182,6 +186,20 @@ class ComposeView(TenantMixin, TemplateView):
             )
         contact, number, send_at = self._resolve(form, numbers)
         data = form.cleaned_data
+        channel = "portal"  # a person pressing send (automated when scheduled)
+        if has_fields(data["body"]):
+            # a template's text: each merge field filled in for this recipient, and
+            # automated (what a template produces is, gates.automated_for)
+            channel = "template"
+            try:
+                data["body"] = render_one(
+                    business=self.business, body=data["body"], contact=contact
+                )
+            except ApplicationError as exc:
+                _form_errors_from(exc, form)
+                return self.render_to_response(
+                    self.get_context_data(form=form, numbers=numbers), status=400
+                )
         if send_at is not None and send_at <= timezone.now():
             form.add_error("send_at", "That time has passed; choose a later one.")
             return self.render_to_response(
@@ -214,7 +232,7 @@ class ComposeView(TenantMixin, TemplateView):
                 to_phone=None if contact else data.get("to"),
                 from_number=number,
                 send_at=send_at,
-                channel="portal",  # a person pressing send (automated when scheduled)
+                channel=channel,
                 actor=request.user,
                 media=media,
             )
@@ -390,16 +408,24 @@ class BroadcastCreateView(TenantMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         numbers = kwargs.get("numbers") or list(selectors.sending_numbers(business=self.business))
         context["numbers"] = numbers
-        context.setdefault("form", BroadcastForm(numbers=numbers))
+        context.setdefault("form", BroadcastForm(numbers=numbers, **self._choices()))
         context["limits"] = {"single": SINGLE, "multi": MULTI}
         return context
 
+    def _choices(self) -> dict:
+        return {
+            "segments": list(segment_list(business=self.business)),
+            "templates": list(template_list(business=self.business)),
+        }
+
     def post(self, request):
         numbers = list(selectors.sending_numbers(business=self.business))
-        form = BroadcastForm(request.POST, request.FILES, numbers=numbers)
+        choices = self._choices()
+        form = BroadcastForm(request.POST, request.FILES, numbers=numbers, **choices)
         if form.is_valid():
             data = form.cleaned_data
             number = next((n for n in numbers if str(n.uuid) == data["from_number"]), None)
+            segment = next((s for s in choices["segments"] if str(s.uuid) == data["segment"]), None)
             send_at = None
             if data.get("send_at"):
                 send_at = selectors.localize(
@@ -423,6 +449,7 @@ class BroadcastCreateView(TenantMixin, TemplateView):
                     kind=data["kind"],
                     from_number=number,
                     tags=data["tags"],
+                    segment=segment,
                     send_at=send_at,
                     actor=request.user,
                     media=media,
@@ -479,6 +506,7 @@ class BroadcastDetailView(TenantMixin, TemplateView):
                 from_number=broadcast.from_number,
                 tags=broadcast.tags,
                 contact_uuids=broadcast.contact_uuids,
+                segment=broadcast.segment,
             )
             broadcast.recipient_count = preview["recipients"]
             broadcast.estimate_seconds = preview["estimate_seconds"]
@@ -486,6 +514,7 @@ class BroadcastDetailView(TenantMixin, TemplateView):
         context.update(
             b=broadcast,
             media_files=media_selectors.media_for_broadcast(broadcast=broadcast),
+            preview=preview,
             progress=selectors.broadcast_progress(broadcast=broadcast),
             estimate=selectors.duration_words(broadcast.estimate_seconds),
             rows=[(m, selectors.message_outcome(m)) for m in page.object_list],

@@ -56,8 +56,10 @@ LOCAL_APPS = [
     "campaigns",
     "campaigns.domains",  # verified link domains (campaigns/domains/README.md)
     "consent",
+    "consent.audiences",  # typed contact fields and saved segments (consent/audiences/README.md)
     "messaging",
     "messaging.twilio_api",  # the Twilio-compatible API (messaging/twilio_api/README.md)
+    "messaging.templating",  # message templates with merge fields (messaging/templating/README.md)
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 

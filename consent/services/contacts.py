@@ -9,15 +9,25 @@ from accounts.services import audit_record
 
 from .. import erasure, phones
 from ..errors import ContactErased
-from ..inputs import LANGUAGES, clean_contact_fields
+from ..inputs import LANGUAGES, clean_contact_fields, type_custom_fields
 from ..models import ConsentEvidence, Contact, SignedRecord
+from ..selectors import custom_field_types
 from .ledger import chain_head, suppression_add
+
+
+def _typed(business: Business, fields: dict) -> dict:
+    """Custom fields with a type definition (consent/audiences) stored as that type."""
+    if fields.get("custom_fields"):
+        kinds = custom_field_types(business=business)
+        if kinds:
+            fields["custom_fields"] = type_custom_fields(fields["custom_fields"], kinds)
+    return fields
 
 
 def contact_get_or_create(*, business: Business, phone: str, **defaults) -> tuple[Contact, bool]:
     """The business's contact for ``phone`` (any format), created if missing."""
     e164 = phones.phone_normalize(phone)
-    fields = clean_contact_fields(defaults)
+    fields = _typed(business, clean_contact_fields(defaults))
     fields.setdefault("time_zone", phones.time_zone_for(e164) or business.time_zone)
     contact = Contact.objects.filter(business=business, phone=e164).first()
     if contact is not None:
@@ -53,7 +63,7 @@ def contact_update(*, business: Business, contact: Contact, actor=None, **fields
         raise NotFound("Contact not found.")
     if contact.erased_at:
         raise ContactErased()
-    clean = clean_contact_fields(fields)
+    clean = _typed(business, clean_contact_fields(fields))
     if clean.get("time_zone") == "":  # emptied: derived from the number again
         clean["time_zone"] = phones.time_zone_for(contact.phone_e164) or business.time_zone
     for key, value in clean.items():

@@ -29,6 +29,7 @@ from .. import hashing, import_file, phones
 from ..import_file import Row
 from ..models import Contact, ContactImport, EventKind, Method, Suppression
 from ..scopes import scope_key
+from ..selectors import custom_field_types
 from .contacts import contact_get_or_create
 from .ledger import chain_head, consent_record_opt_in
 
@@ -487,6 +488,7 @@ def run(imp: ContactImport, *, use_copy: bool | None = None, progress=None) -> O
         imp.mapping.get("fields", {}),
         reading,
         custom_columns=imp.mapping.get("custom", []),
+        field_types=custom_field_types(business=imp.business),
         # marketing consent must be written: other rows are rejected with their line
         marketing=(
             imp.campaign.is_marketing if imp.campaign is not None else imp.scope_kind == "marketing"

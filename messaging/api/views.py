@@ -23,6 +23,7 @@ from accounts.api.base import ERROR_RESPONSES, TenantAPIView, TenantListAPIView
 from accounts.api.errors import ErrorSerializer
 from accounts.errors import Conflict, NotFound, ValidationFailed
 from accounts.roles import Cap
+from consent.audiences.selectors import segment_get
 from messaging import selectors, services, tenant_webhooks
 from messaging.media import selectors as media_selectors
 from messaging.media import services as media_services
@@ -506,6 +507,7 @@ class BroadcastSerializer(serializers.Serializer):
     from_number = serializers.CharField(source="from_number.e164")
     tags = serializers.ListField(child=serializers.CharField())
     contact_uuids = serializers.ListField(child=serializers.CharField())
+    segment = serializers.UUIDField(source="segment.uuid", allow_null=True, default=None)
     status = serializers.CharField(help_text="DRAFT, RUNNING, COMPLETED, CANCELED")
     recipient_count = serializers.IntegerField()
     estimate_seconds = serializers.FloatField(
@@ -539,11 +541,20 @@ class AudienceInputSerializer(serializers.Serializer):
     from_number = serializers.UUIDField(required=False)
     tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
     contact_uuids = serializers.ListField(child=serializers.UUIDField(), required=False)
+    segment = serializers.UUIDField(required=False, help_text="A saved segment (/segments/).")
 
     def validate(self, attrs):
-        if not attrs.get("tags") and not attrs.get("contact_uuids"):
-            raise serializers.ValidationError({"audience": ["Give `tags` or `contact_uuids`."]})
+        if not attrs.get("tags") and not attrs.get("contact_uuids") and not attrs.get("segment"):
+            raise serializers.ValidationError(
+                {"audience": ["Give `segment`, `tags` or `contact_uuids`."]}
+            )
         return attrs
+
+
+def _segment(business, segment_uuid):
+    if not segment_uuid:
+        return None
+    return segment_get(business=business, segment_uuid=segment_uuid)
 
 
 def _broadcast_number(business, number_uuid):
@@ -620,6 +631,7 @@ class BroadcastListCreateApi(TenantListAPIView):
             from_number=_broadcast_number(self.business, data.get("from_number")),
             tags=data.get("tags"),
             contact_uuids=data.get("contact_uuids"),
+            segment=_segment(self.business, data.get("segment")),
             send_at=data.get("send_at"),
             media=_media(self.business, data),
         )
@@ -637,6 +649,8 @@ class BroadcastEstimateApi(TenantAPIView):
         segments_per_message = serializers.IntegerField()
         encoding = serializers.CharField()
         backlog_segments = serializers.IntegerField(help_text="Already queued on the number.")
+        renderings = serializers.IntegerField(help_text="Distinct texts after merge fields.")
+        longest = serializers.CharField(help_text="The longest rendering (segments counted).")
         estimate_seconds = serializers.FloatField()
         limited_by = serializers.ChoiceField(
             choices=["number", "campaign", "brand_day"],
@@ -661,6 +675,7 @@ class BroadcastEstimateApi(TenantAPIView):
             from_number=_broadcast_number(self.business, data.get("from_number")),
             tags=data.get("tags"),
             contact_uuids=data.get("contact_uuids"),
+            segment=_segment(self.business, data.get("segment")),
         )
         return Response(self.OutputSerializer(preview).data)
 

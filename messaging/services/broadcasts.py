@@ -9,14 +9,14 @@ from django.utils import timezone
 
 from accounts.models import Business
 from accounts.services import audit_record
-from consent.selectors import contacts_for_audience
 
 from ..errors import BroadcastStateConflict, ValidationFailed
 from ..media import selectors as media_selectors
 from ..media import services as media_services
 from ..models import KINDS, Broadcast, Message
 from ..segments import segment_info
-from ..selectors import broadcast_estimate
+from ..selectors import broadcast_audience, broadcast_estimate, broadcast_renderings
+from ..templating.selectors import render_many, template_parse
 from .enqueue import MAX_BODY, Outgoing, message_enqueue_many
 
 S = Message.Status
@@ -31,12 +31,15 @@ def broadcast_create(
     from_number,
     tags: list[str] | None = None,
     contact_uuids: list | None = None,
+    segment=None,
     send_at: datetime | None = None,
     actor=None,
     media=(),
 ) -> Broadcast:
     """A DRAFT broadcast with its audience size and duration estimate. ``media``: the
-    business's files every recipient's message carries (an MMS)."""
+    business's files every recipient's message carries (an MMS). ``body`` may hold merge
+    fields (messaging.templating): each recipient gets their rendering, and the estimate
+    counts the longest one."""
     errors = {}
     media = list(media or ())
     if kind not in KINDS:
@@ -56,14 +59,22 @@ def broadcast_create(
         errors["body"] = [f"At most {MAX_BODY} characters."]
     if from_number is None or from_number.business_id != business.pk:
         errors["from_number"] = ["Choose one of your numbers."]
-    if not tags and not contact_uuids:
-        errors["audience"] = ["Choose tags or contacts."]
+    if segment is not None and segment.business_id != business.pk:
+        errors["segment"] = ["Choose one of your segments."]
+    elif not tags and not contact_uuids and segment is None:
+        errors["audience"] = ["Choose a segment, tags or contacts."]
     if errors:
         raise ValidationFailed(fields=errors)
-    audience = contacts_for_audience(
-        business=business, tags=tags or None, contact_uuids=contact_uuids
+    template_parse(body)  # a merge-field syntax error is the body's error, now
+    audience = broadcast_audience(
+        business=business, tags=tags, contact_uuids=contact_uuids, segment=segment
     )
     count = audience.count()
+    longest = broadcast_renderings(business=business, body=body, audience=audience)["longest"]
+    if len(longest) > MAX_BODY:
+        raise ValidationFailed(
+            fields={"body": [f"The longest recipient's text is over {MAX_BODY} characters."]}
+        )
     backlog = sum(
         Message.objects.filter(
             business=business, from_number=from_number, status__in=Message.WAITING
@@ -77,11 +88,12 @@ def broadcast_create(
         from_number=from_number,
         tags=list(tags or []),
         contact_uuids=[str(u) for u in (contact_uuids or [])],
+        segment=segment,
         send_at=send_at,
         recipient_count=count,
         estimate_seconds=broadcast_estimate(
             recipients=count,
-            segments=1 if media else segment_info(body).segments,  # an MMS is one message
+            segments=1 if media else segment_info(longest).segments,  # an MMS is one message
             backlog_segments=backlog,
             number=from_number,
         ),
@@ -122,10 +134,11 @@ def broadcast_start(*, broadcast: Broadcast, actor=None) -> Broadcast:
             business=locked.business,
             detail={} if first else {"after_contact": locked.fanout_cursor},
         )
-    audience = contacts_for_audience(
+    audience = broadcast_audience(
         business=locked.business,
-        tags=locked.tags or None,
-        contact_uuids=locked.contact_uuids or None,
+        tags=locked.tags,
+        contact_uuids=locked.contact_uuids,
+        segment=locked.segment,
     ).filter(pk__gt=locked.fanout_cursor)
     media = tuple(media_selectors.media_for_broadcast(broadcast=locked))
     chunk: list = []
@@ -140,13 +153,16 @@ def broadcast_start(*, broadcast: Broadcast, actor=None) -> Broadcast:
             )
             if not running:  # canceled meanwhile: enqueue nothing more
                 return False
+            # each recipient's own text: the gates judge what is sent (a merged value
+            # cannot carry a link or a refused word past the policy engine)
+            bodies = render_many(business=locked.business, body=locked.body, contacts=chunk)
             message_enqueue_many(
                 business=locked.business,
                 actor=actor,
                 items=[
                     Outgoing(
                         contact=contact,
-                        body=locked.body,
+                        body=body,
                         kind=locked.kind,
                         from_number=locked.from_number,
                         channel="broadcast",
@@ -155,7 +171,7 @@ def broadcast_start(*, broadcast: Broadcast, actor=None) -> Broadcast:
                         broadcast=locked,
                         media=media,
                     )
-                    for contact in chunk
+                    for contact, body in zip(chunk, bodies, strict=True)
                 ],
             )
             Broadcast.objects.filter(pk=locked.pk).update(

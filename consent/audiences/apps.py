@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+
+
+class AudiencesConfig(AppConfig):
+    """Who a business texts: typed contact fields and saved segments
+    (consent/audiences/README.md)."""
+
+    name = "consent.audiences"
+    label = "audiences"
+    verbose_name = "Contact fields and segments"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from accounts.portal import navigation
+        from accounts.roles import Cap
+        from consent import selectors as consent_selectors
+
+        from . import selectors
+
+        # consent's contact writes (portal, API, CSV import) store typed values: they ask
+        # this app for the definitions through the source registered here.
+        consent_selectors.custom_field_types_source_register(selectors.field_types)
+        navigation.register(navigation.NavItem(31, "Segments", "audiences:index", Cap.VIEW))
