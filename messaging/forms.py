@@ -183,6 +183,7 @@ class BroadcastForm(forms.Form):
         assert isinstance(field, forms.ChoiceField)
         field.choices = _number_choices(numbers, automatic=False)
         self._templates = {str(t.uuid): t for t in templates}
+        self._has_segments = bool(segments)
         segment_field = self.fields["segment"]
         assert isinstance(segment_field, forms.ChoiceField)
         segment_field.choices = [("", "—"), *((str(s.uuid), s.name) for s in segments)]
@@ -196,7 +197,8 @@ class BroadcastForm(forms.Form):
     def clean(self):
         data = super().clean() or {}
         if not data.get("segment") and not data.get("tags") and "tags" not in self.errors:
-            self.add_error("segment", "Choose a segment or give at least one tag.")
+            other = " Or choose a saved segment." if self._has_segments else ""
+            self.add_error("tags", f"Give at least one tag.{other}")
         template = self._templates.get(data.get("template") or "")
         if not (data.get("body") or "").strip():
             if template is not None:

@@ -12,6 +12,7 @@ class AudiencesConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.portal import navigation
+        from accounts.privacy import inventory
         from accounts.roles import Cap
         from consent import selectors as consent_selectors
 
@@ -21,3 +22,13 @@ class AudiencesConfig(AppConfig):
         # this app for the definitions through the source registered here.
         consent_selectors.custom_field_types_source_register(selectors.field_types)
         navigation.register(navigation.NavItem(31, "Segments", "audiences:index", Cap.VIEW))
+        inventory.not_personal(
+            "audiences.ContactField",
+            ["label"],
+            reason="the business's name for a field (values live in Contact.custom_fields)",
+        )
+        inventory.not_personal(
+            "audiences.Segment",
+            ["name", "filters"],
+            reason="the business's saved filter: tags, field conditions, day counts",
+        )

@@ -11,6 +11,13 @@ class TemplatingConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.portal import navigation
+        from accounts.privacy import inventory
         from accounts.roles import Cap
 
         navigation.register(navigation.NavItem(33, "Templates", "templating:list", Cap.VIEW))
+        inventory.not_personal(
+            "templating.MessageTemplate",
+            ["name", "body", "reasons"],
+            reason="the business's own text with merge fields (values are merged at send "
+            "time, into the Message), and the content rules' verdict on it",
+        )

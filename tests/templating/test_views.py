@@ -85,7 +85,7 @@ def test_broadcast_form_takes_a_segment_and_a_template(owner_client, business, n
     assert none.status_code == 400
     text = none.content.decode()
     assert (
-        "Choose a segment or give at least one tag" in text
+        "Give at least one tag. Or choose a saved segment." in text
         and "Write the message or choose a template" in text
     )
     r = owner_client.post(
