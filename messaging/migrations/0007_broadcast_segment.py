@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('audiences', '0001_initial'),
-        ('messaging', '0005_keyword_rules'),
+        ('messaging', '0006_carrier_limits'),
     ]
 
     operations = [
