@@ -133,16 +133,16 @@ class BroadcastForm(forms.Form):
     name = forms.CharField(
         label="Name", max_length=120, help_text="For you; recipients do not see it."
     )
-    segment = forms.ChoiceField(
-        label="Send to a saved segment",
-        required=False,
-        help_text="Whoever matches when it starts. Or give tags below.",
-    )
     tags = forms.CharField(
-        label="Or to contacts tagged",
+        label="Send to contacts tagged",
         max_length=300,
         required=False,
         help_text="One or more tags, separated by commas: a contact needs every tag.",
+    )
+    segment = forms.ChoiceField(
+        label="Or to a saved segment",
+        required=False,
+        help_text="Whoever matches when it starts (instead of tags).",
     )
     from_number = forms.ChoiceField(label="From")
     template = forms.ChoiceField(
