@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('audiences', '0001_initial'),
-        ('messaging', '0006_carrier_limits'),
+        ('messaging', '0007_message_media_count'),
     ]
 
     operations = [
