@@ -60,7 +60,13 @@ def seed(business, *, numbers: int, per_number: int) -> Broadcasts:
     first = sending_number(business=business)
     campaign = first.campaign
     campaign.number_pool = True  # more than 49 numbers on a campaign must be a pool
-    campaign.save(update_fields=["number_pool"])
+    # The carriers' limits as a registrar would report them for a large registration, above
+    # what the scenario sends: the fault stage judges the number cap (the carriers' limits
+    # have their own tests and benchmark, messaging/README.md).
+    campaign.att_tpm = 100 * numbers * settings.MESSAGING_RATE_LIMIT
+    campaign.save(update_fields=["number_pool", "att_tpm"])
+    campaign.brand.tmobile_daily_cap = 100 * numbers * per_number
+    campaign.brand.save(update_fields=["tmobile_daily_cap"])
     lines = [first] + [
         PhoneNumberFactory(business=business, campaign=campaign) for _ in range(numbers - 1)
     ]
