@@ -54,6 +54,7 @@ UNKNOWN_ERROR = 30008  # Unknown error
 VALIDITY_EXPIRED = 30036  # Validity Period Expired
 CANNOT_CANCEL = 30409  # This message cannot be canceled
 INVALID_MEDIA = 21620  # Invalid media URL(s)
+TOO_MANY_MEDIA = 21623  # Number of media files exceeds allowed limit
 INVALID_PARAMETER = 20001  # a parameter that cannot be used (ValidityPeriod, Status, PageSize ...)
 SERVICE_INVALID = 21701  # The Messaging Service does not exist
 SCHEDULE_TYPE = 35111  # Invalid ScheduleType
@@ -68,6 +69,7 @@ _NUMBER_CODES = {
     "campaign_not_approved": NO_CAMPAIGN,
     "campaign_not_automated": NO_CAMPAIGN,
     "kind_not_in_usecase": NO_CAMPAIGN,
+    "campaign_no_mms": FROM_NOT_USABLE,  # media on a campaign not registered for MMS
 }
 _GATE_CODES = {
     "number": FROM_NOT_USABLE,

@@ -41,7 +41,7 @@ def message_resource(message: Message, account_sid: str) -> dict:
         "error_message": error_message,
         "from": message.to_phone if inbound else number,
         "messaging_service_sid": (twilio.messaging_service_sid or None) if twilio else None,
-        "num_media": "0",
+        "num_media": str(message.media_count),
         "num_segments": str(message.segments),
         "price": None,
         "price_unit": "USD",

@@ -22,7 +22,8 @@ from accounts.services import twilio_account_sid
 from consent.phones import InvalidPhone, normalize
 from messaging import services as messaging_services
 from messaging import tenant_webhooks
-from messaging.errors import MessageStateConflict
+from messaging.errors import MessageStateConflict, ValidationFailed
+from messaging.media import services as media_services
 from messaging.models import Message
 
 from . import formats, selectors
@@ -70,14 +71,12 @@ def _validate(*, business: Business, params: CreateParams, now: datetime):
         raise TwilioError(
             formats.INVALID_TO, f"The 'To' number {params.to} is not a valid phone number: {exc}"
         ) from None
-    if params.media_urls:
-        # MMS (messaging.media) is not on this platform yet: refuse rather than drop it.
+    if len(params.media_urls) > settings.MEDIA_MAX_COUNT:
         raise TwilioError(
-            formats.INVALID_MEDIA,
-            "MediaUrl is not supported here: this platform sends SMS only. "
-            "Send the text without MediaUrl.",
+            formats.TOO_MANY_MEDIA,
+            f"Number of media files exceeds allowed limit of {settings.MEDIA_MAX_COUNT}.",
         )
-    if not params.body or not params.body.strip():
+    if not params.media_urls and (not params.body or not params.body.strip()):
         raise TwilioError(formats.BODY_REQUIRED, "Message body is required.")
     if len(params.body) > messaging_services.MAX_BODY:
         raise TwilioError(
@@ -150,6 +149,22 @@ def _validate(*, business: Business, params: CreateParams, now: datetime):
     return to, number, service_sid, validity, send_at
 
 
+def _media(*, business: Business, urls: list[str]) -> list:
+    """Each MediaUrl fetched once, SSRF-safe, checked by content and stored as our own copy
+    (messaging.media); any refusal is 21620 with the reason."""
+    media = []
+    try:
+        for url in urls:
+            media.append(media_services.media_from_url(business=business, url=url))
+        media_services.media_check_set(media=media)
+    except ValidationFailed as exc:
+        reasons = [m for messages in exc.fields.values() for m in messages] or [exc.message]
+        raise TwilioError(
+            formats.INVALID_MEDIA, f"Invalid media URL(s): {' '.join(reasons)}"
+        ) from None
+    return media
+
+
 def twilio_message_create(*, business: Business, params: CreateParams) -> Message:
     """Create a message as Twilio's API would, through every gate. A message our gates
     refuse is stored (BLOCKED, with its reasons) and answered with Twilio's nearest error
@@ -161,9 +176,11 @@ def twilio_message_create(*, business: Business, params: CreateParams) -> Messag
     expires_at = None
     if validity is not None:
         expires_at = (send_at or now) + timedelta(seconds=validity)
+    media = _media(business=business, urls=params.media_urls) if params.media_urls else []
     with transaction.atomic():
         message = messaging_services.message_enqueue(
             business=business,
+            media=media,
             body=params.body,
             kind=DEFAULT_KIND,
             to_phone=to,
@@ -344,7 +361,7 @@ def callback_params(callback: TwilioCallback, message: Message) -> dict[str, str
             "From": message.to_phone,  # the other party (Message's docstring)
             "To": number,
             "Body": message.body,
-            "NumMedia": "0",
+            "NumMedia": str(message.media_count),
             "NumSegments": str(message.segments),
             "SmsStatus": "received",
         }

@@ -60,9 +60,18 @@ class Receiver:
         self.requests: list[dict] = []
         self.answer = b""
         self.status = 200
+        self.files: dict[str, tuple[str, bytes]] = {}  # path -> (content type, bytes) for GET
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                content_type, data = receiver.files.get(self.path, ("text/plain", b""))
+                self.send_response(200 if self.path in receiver.files else 404)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode()

@@ -205,9 +205,9 @@ def test_each_gate_refusal_has_its_twilio_code_and_our_reason(tw, business, numb
                 "to": other.phone_e164,
                 "from_": number.e164,
                 "body": BODY,
-                "media_url": ["https://example.com/a.png"],
+                "media_url": [f"https://example.com/{i}.png" for i in range(11)],
             },
-            formats.INVALID_MEDIA,
+            formats.TOO_MANY_MEDIA,
         ),
         (
             {
@@ -291,3 +291,49 @@ def test_redact_and_delete_once_done(tw, business, number, contact):
     assert not Message.objects.filter(uuid=formats.uuid_from_sid(created.sid)).exists()
     _raises(lambda: tw.messages(created.sid).fetch(), formats.NOT_FOUND, 404)
     assert AuditEvent.objects.filter(business=business, action="message.delete").exists()
+
+
+def _png() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_media_url_makes_an_mms_through_the_gates(tw, business, number, contact, receiver):
+    from messaging.media.models import MediaAttachment
+
+    receiver.files["/smile.png"] = ("image/png", _png())
+    receiver.files["/notes.txt"] = ("text/plain", b"not a picture")
+    url = f"{receiver.url}/smile.png"
+    # a campaign not registered for MMS: the number gate refuses it (21606), stored BLOCKED
+    _raises(
+        lambda: tw.messages.create(
+            to=contact.phone_e164, from_=number.e164, body=BODY, media_url=[url]
+        ),
+        formats.FROM_NOT_USABLE,
+        400,
+    )
+    number.campaign.mms = True
+    number.campaign.save(update_fields=["mms"])
+    created = tw.messages.create(
+        to=contact.phone_e164, from_=number.e164, body=BODY, media_url=[url]
+    )
+    assert created.status == "queued" and created.num_media == "1"
+    message = Message.objects.get(uuid=formats.uuid_from_sid(created.sid))
+    assert message.media_count == 1
+    attached = MediaAttachment.objects.get(message=message)
+    assert attached.media.source_url == url and attached.business_id == business.pk
+    # a file that is not an allowed picture, or a URL that answers 404: 21620 with the reason
+    for bad in (f"{receiver.url}/notes.txt", f"{receiver.url}/missing.png"):
+        error = _raises(
+            lambda bad=bad: tw.messages.create(
+                to=contact.phone_e164, from_=number.e164, body=BODY, media_url=[bad]
+            ),
+            formats.INVALID_MEDIA,
+            400,
+        )
+        assert "Invalid media URL(s): " in error.msg
