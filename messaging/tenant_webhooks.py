@@ -315,21 +315,25 @@ def message_status_event(message) -> tuple[int, str, dict]:
     )
 
 
-def message_inbound_event(message, *, keyword: str = "") -> tuple[int, str, dict]:
-    """The "message.inbound" event of a received text, for webhook_emit_many."""
-    return (
-        message.business_id,
-        "message.inbound",
-        {
-            "message": str(message.uuid),
-            "from": message.to_phone,  # the other party (see Message's docstring)
-            "to": getattr(message.from_number, "e164", ""),
-            "body": message.body,
-            "contact": str(message.contact.uuid) if message.contact_id else None,
-            "keyword": keyword,
-            "received_at": message.created_at,
-        },
-    )
+def message_inbound_event(message, *, keyword: str = "", media=()) -> tuple[int, str, dict]:
+    """The "message.inbound" event of a received text, for webhook_emit_many. ``media``: the
+    client's pictures as stored (GET /api/v1/media/<uuid>/ gives a download URL)."""
+    payload = {
+        "message": str(message.uuid),
+        "from": message.to_phone,  # the other party (see Message's docstring)
+        "to": getattr(message.from_number, "e164", ""),
+        "body": message.body,
+        "contact": str(message.contact.uuid) if message.contact_id else None,
+        "keyword": keyword,
+        "received_at": message.created_at,
+    }
+    if media:
+        payload["media"] = [
+            {"uuid": str(m.uuid), "content_type": m.content_type, "size": m.size,
+             "sha256": m.sha256}
+            for m in media
+        ]  # fmt: skip
+    return (message.business_id, "message.inbound", payload)
 
 
 def webhook_send_test(*, endpoint: WebhookEndpoint, actor=None) -> WebhookDelivery:

@@ -57,6 +57,10 @@ class MessageMediaSerializer(serializers.Serializer):
     content_type = serializers.CharField()
     size = serializers.IntegerField()
     sha256 = serializers.CharField()
+    url = serializers.SerializerMethodField(help_text="A signed, expiring download link.")
+
+    def get_url(self, obj) -> str:
+        return media_selectors.media_signed_url(obj)
 
 
 class MessageSerializer(serializers.Serializer):

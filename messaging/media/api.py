@@ -33,6 +33,12 @@ class MediaSerializer(serializers.Serializer):
         help_text="The original carried GPS coordinates; they were removed."
     )
     created_at = serializers.DateTimeField()
+    url = serializers.SerializerMethodField(
+        help_text="A signed link to download the file, valid for MEDIA_URL_MAX_AGE seconds."
+    )
+
+    def get_url(self, obj) -> str:
+        return selectors.media_signed_url(obj)
 
 
 MEDIA_EXAMPLE = {
@@ -47,6 +53,7 @@ MEDIA_EXAMPLE = {
     "height": 960,
     "had_location": True,
     "created_at": "2026-11-28T15:00:00Z",
+    "url": "https://portal.example.com/media/s/eyJtIjoiNWQwYz…/5d0c3b5e2f6a.jpg",
 }
 
 

@@ -256,7 +256,9 @@ def inbound_receive(
         )
         if media:
             media_services.media_attach(business=business, media=media, messages=[inbound])
-        webhook_emit_many(events=[message_inbound_event(inbound, keyword=match.action or "")])
+        webhook_emit_many(
+            events=[message_inbound_event(inbound, keyword=match.action or "", media=media)]
+        )
         reply_body, purpose = _reply(
             business=business, campaign=campaign, contact=contact, match=match, reasons=reasons
         )

@@ -1,8 +1,10 @@
 """The REST API: upload a file then send with its id, or give a URL fetched once."""
 
 import base64
+import hashlib
 
 import pytest
+from django.test import Client
 
 from messaging.media.models import MediaObject
 from messaging.models import Message
@@ -38,10 +40,19 @@ def test_upload_then_send_with_its_id(api_client, business, mms_number, mms_cont
     assert out["status"] == "QUEUED" and out["segments"] == 1
     assert [m["uuid"] for m in out["media"]] == [body["uuid"]]
     assert out["media"][0]["sha256"] == body["sha256"]
+
+    def ids(files):
+        return [(f["uuid"], f["sha256"]) for f in files]
+
     got = api_client.get(f"/api/v1/messages/{out['uuid']}/").json()
-    assert got["media"] == out["media"]
+    assert ids(got["media"]) == ids(out["media"])
     listed = api_client.get("/api/v1/messages/").json()
-    assert listed["results"][0]["media"] == out["media"]
+    assert ids(listed["results"][0]["media"]) == ids(out["media"])
+    # the signed link downloads the file as stored, without the API key
+    path = "/" + out["media"][0]["url"].split("/", 3)[3]
+    download = Client().get(path)
+    assert download.status_code == 200
+    assert hashlib.sha256(b"".join(download.streaming_content)).hexdigest() == body["sha256"]
 
 
 def test_json_base64_upload_and_get(api_client):

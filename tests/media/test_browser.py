@@ -114,11 +114,13 @@ def test_picture_from_the_portal_and_the_api_then_the_clients_picture_in_the_inb
     expect(thread_picture).to_have_count(3)  # two sent, one received
     last = page.locator("main .media-list a.media-open").last
     expect(last.locator("img")).to_have_attribute("alt", "Picture 1 (open full size)")
-    loaded = page.evaluate(
+    for i in range(3):  # thumbnails load lazily, as they come into view
+        thread_picture.nth(i).scroll_into_view_if_needed()
+    # every thumbnail was served (not a broken image)
+    page.wait_for_function(
         "() => Array.from(document.querySelectorAll('main .media-list img'))"
         ".every(i => i.complete && i.naturalWidth > 0)"
     )
-    assert loaded  # every thumbnail was served (not a broken image)
     shoot(page, "inbox-mms")
     with page.expect_response(lambda r: "/app/media/" in r.url) as opened:
         last.click()

@@ -9,7 +9,7 @@ from consent.models import ConsentEvent
 from messaging import services
 from messaging.media import services as media_services
 from messaging.media.models import MediaObject, MediaType
-from messaging.models import Broadcast, Message
+from messaging.models import Broadcast, Message, WebhookDelivery, WebhookEndpoint
 from tests.factories.messaging import consenting_contact
 
 from .conftest import VCARD, photo, png
@@ -164,3 +164,21 @@ def test_a_keyword_with_a_picture_names_it_in_the_consent_evidence(
     assert event is not None, Message.objects.get(direction="inbound").reasons
     (named,) = event.evidence.data["media"]
     assert named == {"uuid": str(media.uuid), "content_type": "image/png", "sha256": media.sha256}
+
+
+def test_tenants_hear_of_a_clients_picture(business, mms_number, mms_contact, file_server):
+    WebhookEndpoint.objects.create(
+        business=business, url="https://hooks.example.com/in", events=["message.inbound"],
+        secret="whsec_test",
+    )  # fmt: skip
+    file_server.files["/p.png"] = ("image/png", png())
+    services.inbound_receive(
+        to_number=mms_number.e164, from_phone=mms_contact.phone_e164, body="", provider="simulated",
+        provider_id="MO9", media_urls=[f"{file_server.url}/p.png"],
+    )  # fmt: skip
+    media = MediaObject.objects.get()
+    payload = WebhookDelivery.objects.get(event="message.inbound").payload
+    assert payload["media"] == [
+        {"uuid": str(media.uuid), "content_type": "image/png", "size": media.size,
+         "sha256": media.sha256}
+    ]  # fmt: skip
