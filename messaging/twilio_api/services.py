@@ -284,7 +284,10 @@ def twilio_callbacks_for_events(events: list[tuple[int, str, dict]]) -> None:
     """The tenant webhooks' listener: a status callback for each status event of a message
     created with a StatusCallback, an inbound forward for each inbound text of a business
     with an inbound URL. Two queries at most per batch, one INSERT."""
-    statuses = {p["message"]: p["status"] for _, e, p in events if e == "message.status"}
+    statuses: dict[str, list[str]] = {}  # a batch may move one message twice (sent, delivered)
+    for _, event, payload in events:
+        if event == "message.status":
+            statuses.setdefault(str(payload["message"]), []).append(payload["status"])
     inbound = {p["message"]: b for b, e, p in events if e == "message.inbound"}
     now = timezone.now()
     rows: list[TwilioCallback] = []
@@ -294,16 +297,17 @@ def twilio_callbacks_for_events(events: list[tuple[int, str, dict]]) -> None:
             .exclude(status_callback="")
             .values("business_id", "message_id", "message__uuid", "status_callback")
         ):
-            rows.append(
+            rows.extend(
                 TwilioCallback(
                     business_id=option["business_id"],
                     message_id=option["message_id"],
                     kind=TwilioCallback.Kind.STATUS,
                     url=option["status_callback"],
-                    message_status=statuses[str(option["message__uuid"])],
+                    message_status=status,
                     created_at=now,
                     next_attempt_at=now,
                 )
+                for status in statuses[str(option["message__uuid"])]
             )
     if inbound:
         urls = dict(
