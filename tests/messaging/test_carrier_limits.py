@@ -3,7 +3,7 @@ T-Mobile's per brand per day. The table as data (pure), the registrar's figures 
 it, and the drain against the real simulated carrier over HTTP."""
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -17,7 +17,7 @@ from messaging.models import BrandDay, Message, SendLane
 from messaging.providers import _cache
 from messaging.providers.simulated import SimulatedCarrier
 from tests.factories.campaigns import CampaignFactory
-from tests.factories.messaging import consenting_contact, sending_number
+from tests.factories.messaging import MessageFactory, consenting_contact, sending_number
 
 S = Message.Status
 BODY = "Your visit is at 3pm. Reply STOP to opt out."
@@ -249,3 +249,30 @@ def test_limits_off_only_the_number_cap_applies(business, provider, settings):
     dispatch.drain_number(number.pk)
     assert len(_accepted(provider)) == 5
     assert not BrandDay.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_message_log_the_message_page_and_the_dashboard_say_what_a_text_waits_for(
+    owner_client, business
+):
+    number = sending_number(business=business)
+    brand = number.campaign.brand
+    brand.tmobile_daily_cap = 2000
+    brand.save()
+    waiting = MessageFactory(business=business, from_number=number, status=S.QUEUED)
+    sent = MessageFactory(business=business, from_number=number, status=S.SENT)
+    resets = timezone.now() + timedelta(hours=3)
+    SendLane.objects.create(
+        business=business, number=number, waiting_for="brand_day", waiting_until=resets
+    )
+    log = owner_client.get("/app/messages/").content.decode()
+    assert log.count("Waiting for the brand&#x27;s daily limit (T-Mobile: 2,000 a day)") == 1
+    assert "waiting for the brand&#x27;s daily limit".capitalize() in log
+    page = owner_client.get(f"/app/messages/{waiting.uuid}/").content.decode()
+    assert 'data-field="wait"' in page and "T-Mobile: 2,000 a day" in page
+    assert "T-Mobile" not in owner_client.get(f"/app/messages/{sent.uuid}/").content.decode()
+    dashboard = owner_client.get("/app/").content.decode()
+    assert "1 message waiting for the brand&#x27;s daily limit" in dashboard
+    # once the day has reset, nothing is said any more
+    SendLane.objects.filter(number=number).update(waiting_until=timezone.now())
+    assert "T-Mobile" not in owner_client.get("/app/messages/").content.decode()
