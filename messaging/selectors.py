@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
+from accounts.billing import selectors as billing_selectors
 from accounts.models import Business
 from accounts.text import sentences
 from campaigns.selectors import carrier_limits, phone_number_get, phone_numbers_for_sending
@@ -510,7 +511,7 @@ def localize(value: datetime, zone: ZoneInfo) -> datetime:
 
 @dataclass(frozen=True)
 class MmsPrice:
-    """What a text costs as SMS segments and as one MMS (MESSAGING_PRICE_* settings)."""
+    """What a text costs as SMS segments and as one MMS (the business's billing plan)."""
 
     segments: int
     sms: float  # this text as SMS: segments x the segment price
@@ -531,11 +532,13 @@ class MmsPrice:
         )
 
 
-def mms_price(*, segments: int, media_count: int) -> dict:
+def mms_price(*, business: Business, segments: int, media_count: int) -> dict:
+    """The business's own prices (its billing plan: accounts.billing), in dollars."""
+    sms_subcents, mms_subcents = billing_selectors.unit_prices(business=business)
     price = MmsPrice(
         segments=segments,
-        sms=round(max(1, segments) * settings.MESSAGING_PRICE_SMS_SEGMENT, 4),
-        mms=settings.MESSAGING_PRICE_MMS,
+        sms=max(1, segments) * sms_subcents / 10_000,
+        mms=mms_subcents / 10_000,
         is_mms=media_count > 0,
     )
     return {"sms": price.sms, "mms": price.mms, "is_mms": price.is_mms, "words": price.words}
@@ -561,7 +564,7 @@ def compose_precheck(
         "gates": [],
         "verdict": "allow",
         "to": "",
-        "price": mms_price(segments=info.segments, media_count=len(media)),
+        "price": mms_price(business=business, segments=info.segments, media_count=len(media)),
     }
     errors: dict[str, list[str]] = {}
     if contact is None and phone:

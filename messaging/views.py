@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from accounts.billing import selectors as billing_selectors
 from accounts.errors import ApplicationError, NotFound
 from accounts.roles import Cap
 from accounts.tenancy import TenantMixin
@@ -114,8 +115,14 @@ class ComposeView(TenantMixin, TemplateView):
         context["mms"] = {
             "max_count": settings.MEDIA_MAX_COUNT,
             "max_bytes": settings.MEDIA_MAX_TOTAL_BYTES,
-            "price_sms": settings.MESSAGING_PRICE_SMS_SEGMENT,
-            "price_mms": settings.MESSAGING_PRICE_MMS,
+            # the business's own prices (its billing plan), in dollars
+            **dict(
+                zip(
+                    ("price_sms", "price_mms"),
+                    (p / 10_000 for p in billing_selectors.unit_prices(business=self.business)),
+                    strict=True,
+                )
+            ),
         }
         files = kwargs.get("media_files") or []
         context["media_files"] = files

@@ -231,3 +231,18 @@ def usage_by_key(*, business: Business, source_key: str) -> UsageRecord | None:
         .filter(business=business, source_key=source_key)
         .first()
     )
+
+
+def unit_prices(*, business: Business, now: datetime | None = None) -> tuple[int, int]:
+    """(per SMS segment, per MMS) in hundredths of a cent, as this business is billed now
+    (its plan's version in force; the default plan's before it has an account): what the
+    composer shows when it explains the MMS price."""
+    period = money.period_of(now or timezone.now())
+    account = account_of(business=business)
+    plan = (
+        account.plan if account else Plan.objects.filter(slug=settings.BILLING_DEFAULT_PLAN).first()
+    )
+    if plan is None:
+        return (0, 0)
+    price = price_for(plan=plan, period=period)
+    return (price.sms_segment_subcents, price.mms_subcents)

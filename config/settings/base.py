@@ -491,9 +491,7 @@ MEDIA_FETCH_TIMEOUT = env.float("MEDIA_FETCH_TIMEOUT", default=10.0)
 # Private, loopback and link-local addresses are never fetched; development and test
 # settings turn this on for the servers they run on loopback. Production forces it off.
 MEDIA_FETCH_ALLOW_PRIVATE = False
-# What the composer shows to explain the price difference (USD; set your provider's rates).
-MESSAGING_PRICE_SMS_SEGMENT = env.float("MESSAGING_PRICE_SMS_SEGMENT", default=0.0083)
-MESSAGING_PRICE_MMS = env.float("MESSAGING_PRICE_MMS", default=0.0220)
+# (The composer's SMS / MMS prices are the business's billing plan: accounts.billing.)
 # Files uploaded but never sent are deleted after this (retention).
 MEDIA_UNATTACHED_HOURS = env.int("MEDIA_UNATTACHED_HOURS", default=48)
 # --- accounts.billing (plans, metering, invoices, payments, dunning; its README.md) ---

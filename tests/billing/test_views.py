@@ -161,3 +161,26 @@ def test_the_invoice_admin_is_read_only(staff_client, business):
     assert Invoice.objects.filter(pk=invoice.pk).exists()
     assert date(2026, 1, 1) <= invoice.period_start
     assert datetime.now().year >= 2026
+
+
+def test_the_composer_shows_the_business_s_own_prices(business, owner_client):
+    from messaging.selectors import compose_precheck
+
+    price = compose_precheck(business=business, body="Hi. Reply STOP to opt out.", kind="x")[
+        "price"
+    ]
+    assert (price["sms"], price["mms"]) == (0.015, 0.04)  # the default plan's
+    plan = Plan.objects.create(slug="other", name="Other")
+    PriceVersion.objects.create(
+        plan=plan, effective_from=date(2025, 1, 1), monthly_fee_cents=0, included_segments=0,
+        sms_segment_subcents=79, mms_subcents=220, number_month_subcents=0,
+        brand_registration_cents=0, campaign_vetting_cents=0, campaign_monthly_cents=0,
+    )  # fmt: skip
+    account = services.account_get_or_create(business=business)
+    BillingAccount.objects.filter(pk=account.pk).update(plan=plan)
+    price = compose_precheck(business=business, body="Hi. Reply STOP to opt out.", kind="x")[
+        "price"
+    ]
+    assert (price["sms"], price["mms"]) == (0.0079, 0.022)
+    page = owner_client.get("/app/compose/")
+    assert 'data-price-mms="0.022"' in page.content.decode()
