@@ -399,7 +399,7 @@ def _billing(*, business: Business, asked: list[tuple[Candidate, Decision]], now
         d.defer_until = until
         d.add(Gate("billing", True, code, message, "defer", {"until": until.isoformat()}))
 
-    refusal = billing_selectors.send_refusal(business=business, now=now)
+    refusal = billing_selectors.send_refusal(business=business, now=now, cached=False)
     if refusal is not None and refusal.code == "billing_paused":
         for _it, d in asked:
             wait(d, refusal.code, refusal.message)

@@ -76,11 +76,14 @@ def standing_forget(business_id: int) -> None:
     cache.delete(standing_key(business_id))
 
 
-def _standing(business: Business) -> tuple[str, str, int | None, int | None] | None:
-    """(standing, pause reason, cap, plan id), cached: the send path asks on every send
-    and must not pay a statement for it (tests/messaging/test_request_cost.py)."""
+def _standing(
+    business: Business, *, cached: bool = True
+) -> tuple[str, str, int | None, int | None] | None:
+    """(standing, pause reason, cap, plan id), cached: the send API asks on every send
+    and must not pay a statement for it (tests/messaging/test_request_cost.py). The drain
+    asks the database (once per claim: exact, and as many statements whatever the size)."""
     key = standing_key(business.pk)
-    found = cache.get(key)
+    found = cache.get(key) if cached else None
     if found is not None:
         return found[0]
     row = (
@@ -92,11 +95,13 @@ def _standing(business: Business) -> tuple[str, str, int | None, int | None] | N
     return row
 
 
-def send_refusal(*, business: Business, now: datetime | None = None) -> PaymentRequired | None:
+def send_refusal(
+    *, business: Business, now: datetime | None = None, cached: bool = True
+) -> PaymentRequired | None:
     """Why this business may not send now (the error a send raises: 402), or None.
     Paused for non-payment; or the month's spending cap is reached (not even one more
     segment fits). The dispatch gate enforces the cap exactly; this is the early answer."""
-    row = _standing(business)
+    row = _standing(business, cached=cached)
     if row is None:
         return None
     standing, reason, cap, plan_id = row

@@ -18,6 +18,7 @@ from accounts.billing.models import (
 )
 from accounts.models import AuditEvent
 from accounts.roles import Role
+from messaging.selectors import compose_precheck
 from tests.factories.accounts import MembershipFactory
 
 from .url_rules import issued_invoice
@@ -164,11 +165,12 @@ def test_the_invoice_admin_is_read_only(staff_client, business):
 
 
 def test_the_composer_shows_the_business_s_own_prices(business, owner_client):
-    from messaging.selectors import compose_precheck
-
-    price = compose_precheck(business=business, body="Hi. Reply STOP to opt out.", kind="x")[
-        "price"
-    ]
+    price = compose_precheck(
+        business=business,
+        body="Hi. Reply STOP to opt out.",
+        kind="transactional",
+        phone="+13125550199",
+    )["price"]
     assert (price["sms"], price["mms"]) == (0.015, 0.04)  # the default plan's
     plan = Plan.objects.create(slug="other", name="Other")
     PriceVersion.objects.create(
@@ -178,9 +180,12 @@ def test_the_composer_shows_the_business_s_own_prices(business, owner_client):
     )  # fmt: skip
     account = services.account_get_or_create(business=business)
     BillingAccount.objects.filter(pk=account.pk).update(plan=plan)
-    price = compose_precheck(business=business, body="Hi. Reply STOP to opt out.", kind="x")[
-        "price"
-    ]
+    price = compose_precheck(
+        business=business,
+        body="Hi. Reply STOP to opt out.",
+        kind="transactional",
+        phone="+13125550199",
+    )["price"]
     assert (price["sms"], price["mms"]) == (0.0079, 0.022)
     page = owner_client.get("/app/compose/")
     assert 'data-price-mms="0.022"' in page.content.decode()
