@@ -249,6 +249,34 @@ class TwilioAccount(models.Model):
         return f"{self.auth_token[:4]}…"
 
 
+class IdempotentRequest(models.Model):
+    """A create request of the API made with an ``Idempotency-Key``: per business, key and
+    endpoint, the request's fingerprint and the answer given, so a repeat gets the same
+    answer and a different request under the same key is refused
+    (``accounts.api.idempotency``). Deleted after ``IDEMPOTENCY_KEY_TTL_HOURS``."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    operation = models.CharField(max_length=60)  # the API operation, e.g. "contacts_create"
+    fingerprint = models.CharField(max_length=64)  # SHA-256 of the canonical request
+    response_status = models.PositiveSmallIntegerField()
+    response = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            # one answer per key and endpoint; a concurrent repeat waits on this index
+            models.UniqueConstraint(
+                fields=["business", "key", "operation"], name="idempotentrequest_key"
+            )
+        ]
+        # the retention purge: the oldest first
+        indexes = [models.Index(fields=["created_at"], name="idempotentrequest_age")]
+
+    def __str__(self) -> str:
+        return f"{self.operation} {self.key}"
+
+
 class AuditEvent(models.Model):
     """Who did what to which object, when, from where. Append-only (code and database)."""
 

@@ -4,7 +4,16 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from .errors import NotFound
-from .models import ApiKey, AuditEvent, Business, Invitation, Membership, TwilioAccount, User
+from .models import (
+    ApiKey,
+    AuditEvent,
+    Business,
+    IdempotentRequest,
+    Invitation,
+    Membership,
+    TwilioAccount,
+    User,
+)
 
 
 def memberships_for_user(*, user: User) -> QuerySet[Membership]:
@@ -75,3 +84,11 @@ def audit_list(*, business: Business) -> QuerySet[AuditEvent]:
 
 def twilio_account_for(*, business: Business) -> TwilioAccount | None:
     return TwilioAccount.objects.filter(business=business).first()
+
+
+def idempotent_request_find(*, business: Business, idempotency_key: str, operation: str):
+    """The stored answer to a create request made with ``idempotency_key``, or None
+    (accounts.api.idempotency)."""
+    return IdempotentRequest.objects.filter(
+        business=business, key=idempotency_key, operation=operation
+    ).first()

@@ -1,6 +1,7 @@
 """Every write of the accounts app: sign-up, vetting, team, API keys, the audit trail."""
 
 import hashlib
+import json
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -8,17 +9,20 @@ from urllib.parse import urlparse
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Model
 from django.urls import reverse
 from django.utils import timezone
 
+from . import hooks
 from .errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from .models import (
     ApiKey,
     AuditEvent,
     Business,
     BusinessStatusChange,
+    IdempotentRequest,
     Invitation,
     Membership,
     TwilioAccount,
@@ -151,6 +155,9 @@ def business_set_vetting(
         business=business,
         detail={"from": from_status, "to": to_status, "reason": reason},
         ip=ip,
+    )
+    hooks.vetting_changed.send(
+        business=business, from_status=from_status, to_status=to_status, reason=reason
     )
     notice = _vetting_notice(business=business, from_status=from_status, reason=reason)
     # an owner closing their own business gets the closing email (accounts.privacy) instead
@@ -558,3 +565,36 @@ def twilio_authenticate(*, username: str, password: str) -> tuple[Business, str,
             return None
         return found.business, Role.ADMIN.value, found.account_sid[:10]
     return None
+
+
+# --- idempotency keys of the API (accounts.api.idempotency) -------------------------------------
+
+
+def idempotent_request_claim(
+    *, business: Business, key: str, operation: str, fingerprint: str
+) -> IdempotentRequest:
+    """Take ``key`` for a create request; raises IntegrityError when it is taken (a
+    concurrent twin's insert makes this one wait until the twin's transaction ends)."""
+    with transaction.atomic():
+        return IdempotentRequest.objects.create(
+            business=business,
+            key=key,
+            operation=operation,
+            fingerprint=fingerprint,
+            response_status=0,
+        )
+
+
+def idempotent_request_store(*, record: IdempotentRequest, status: int, body: Any) -> None:
+    record.response_status = status
+    record.response = json.loads(json.dumps(body, cls=DjangoJSONEncoder, default=str))
+    record.save(update_fields=["response_status", "response"])
+
+
+def idempotent_requests_purge(*, now, dry_run: bool) -> dict:
+    """Stored answers older than IDEMPOTENCY_KEY_TTL_HOURS are deleted (a retention rule)."""
+    cutoff = now - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
+    old = IdempotentRequest.objects.filter(created_at__lt=cutoff)
+    if dry_run:
+        return {"idempotent_requests": old.count()}
+    return {"idempotent_requests": old.delete()[0]}

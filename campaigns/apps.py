@@ -22,3 +22,7 @@ class CampaignsConfig(AppConfig):
         from . import privacy
 
         privacy.register()  # its fields in the register of personal data
+
+        from . import webhook_events
+
+        webhook_events.register()  # campaign and number events (accounts.events' catalog)

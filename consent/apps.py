@@ -23,6 +23,10 @@ class ConsentConfig(AppConfig):
 
         privacy.register()  # imports' files and closed businesses in erasure and retention
 
+        from . import webhook_events
+
+        webhook_events.register()  # consent and import events (accounts.events' catalog)
+
 
 def optin_form_step(business):
     from django.urls import NoReverseMatch, reverse

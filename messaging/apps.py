@@ -9,7 +9,7 @@ class MessagingConfig(AppConfig):
         from accounts.roles import Cap
         from policies.learning import message_label_source_register
 
-        from . import metrics, panels, privacy, selectors
+        from . import metrics, panels, privacy, selectors, tenant_webhooks
 
         navigation.register(navigation.NavItem(24, "Compose", "messaging:compose", Cap.SEND))
         navigation.register(navigation.NavItem(28, "Messages", "messaging:message-list"))
@@ -20,6 +20,7 @@ class MessagingConfig(AppConfig):
         )
         panels.register()  # dashboard: held and deferred messages, activity, number queues
         privacy.register()
+        tenant_webhooks.register()  # message and broadcast event types (accounts.events)
         metrics.register()  # /metrics: queue depth, sends, callbacks (accounts.metrics)
         # staff decisions on held messages: labelled rows for retraining the policy engine
         message_label_source_register(selectors.reviewed_message_labels)

@@ -33,6 +33,7 @@ from .models import Message, SendLane
 from .providers import Outbound, get_provider
 from .providers.base import ACCEPTED, PERMANENT, THROTTLED, TRANSIENT, SendResult, run_async
 from .services import broadcast_fanouts_resume, lane_kick, outcome_report
+from .tenant_webhooks import event_emit_many, message_events
 
 log = logging.getLogger(__name__)
 S = Message.Status
@@ -252,6 +253,8 @@ def _claim(number_id: int) -> tuple[list[Message], dict]:
             Message.objects.bulk_update(
                 changed, ["status", "status_changed_at", "reasons", "send_after"]
             )
+            # a deferral (quiet hours) is no news to the business; the rest is
+            event_emit_many(events=message_events(m for m in changed if m.status != S.SCHEDULED))
         if claimed and exhausted:
             # Nothing else is due: decide the lane's next drain now instead of coming back
             # for a second claim (a single send costs one cycle, not two). What this batch
@@ -365,6 +368,7 @@ def _finish(claimed: list[Message], results, number, window: float) -> dict:
     throttle_until: datetime | None = None
     failed_events = []
     refused: set[int] = set()  # ids the carrier refused: nothing landed
+    finished: list[Message] = []  # sent or failed for good: the tenants' events
     outcomes: list[str] = []  # per claimed row: sent, throttled, failed or retry
     for m, r in zip(claimed, results, strict=True):
         m.status_changed_at = now
@@ -449,6 +453,9 @@ def _finish(claimed: list[Message], results, number, window: float) -> dict:
                     )
             if outcome == "failed":
                 failed_events.append({"message": str(m.uuid), "code": m.error_code})
+            if outcome in ("sent", "failed"):
+                finished.append(m)
+        event_emit_many(events=message_events(finished))
         if throttle_until is not None:
             SendLane.objects.filter(number_id=number.pk).update(
                 throttled_until=throttle_until, throttle_count=F("throttle_count") + 1

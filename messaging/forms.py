@@ -3,7 +3,9 @@ services' job; forms check shape and show errors next to their fields."""
 
 from django import forms
 
-from .models import KIND_CHOICES, WEBHOOK_EVENTS, Message
+from accounts.events import catalog
+
+from .models import KIND_CHOICES, Message
 from .selectors import message_status_choices
 from .services import MAX_BODY
 
@@ -233,16 +235,44 @@ class QuickReplyForm(forms.Form):
     body = forms.CharField(max_length=640, label="Text", widget=forms.Textarea(attrs={"rows": 2}))
 
 
+DEFAULT_EVENTS = ["message.status", "message.inbound"]
+
+
+def event_choices() -> list[tuple[str, str]]:
+    """Every subscribable event type, with what it means (the catalog of accounts.events)."""
+    return [(t.name, f"{t.name}: {t.summary}") for t in catalog.subscribable()]
+
+
 class WebhookForm(forms.Form):
     url = forms.URLField(
         label="URL", max_length=500, assume_scheme="https", help_text="Where we POST events."
     )
     events = forms.MultipleChoiceField(
         label="Events",
-        choices=[(e, e) for e in WEBHOOK_EVENTS],
+        choices=event_choices,
         widget=forms.CheckboxSelectMultiple,
-        initial=list(WEBHOOK_EVENTS),
-        help_text="message.status: a message you sent changed status. "
-        "message.inbound: someone texted you.",
+        initial=DEFAULT_EVENTS,
+        help_text="Each event is described, with its fields and an example, in the API "
+        "document's webhooks section.",
     )
     description = forms.CharField(label="Description", max_length=200, required=False)
+
+
+class WebhookEventsForm(forms.Form):
+    """An endpoint's subscription."""
+
+    events = forms.MultipleChoiceField(
+        label="Events", choices=event_choices, widget=forms.CheckboxSelectMultiple
+    )
+
+
+class WebhookTestForm(forms.Form):
+    event = forms.ChoiceField(
+        label="Event",
+        choices=lambda: [
+            (catalog.TEST_EVENT.name, f"{catalog.TEST_EVENT.name} (a plain test)"),
+            *event_choices(),
+        ],
+        required=False,
+        help_text='Sends the event\'s documented example, marked "test": true.',
+    )

@@ -21,11 +21,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.db.models import Q
 
+from accounts.events.models import WebhookDelivery
 from accounts.models import Business
 from accounts.privacy import exports, inventory, retention
 from consent import erasure
 
-from .models import Message, WebhookDelivery
+from .models import Message
 
 BODIES_RULE = "message bodies anonymised"
 DELIVERIES_RULE = "webhook deliveries deleted after RETENTION_WEBHOOK_DELIVERY_DAYS"
@@ -166,7 +167,7 @@ def register() -> None:
         retention=CLOSED_RULE,
     )
     inventory.declare(
-        "messaging.WebhookDelivery",
+        "events.WebhookDelivery",
         ["payload"],
         erasure="payload blanked by the contact's erasure (erase_contact_webhook_deliveries)",
         export=export + ", webhook_deliveries",
@@ -184,7 +185,7 @@ def register() -> None:
         "an anonymous row)",
     )
     inventory.not_personal(
-        "messaging.WebhookEndpoint",
+        "events.WebhookEndpoint",
         ["url", "events", "description"],
         reason="the business's receiving endpoint",
     )

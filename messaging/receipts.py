@@ -24,7 +24,7 @@ from django.utils import timezone
 from .errors import ValidationFailed
 from .models import Message, StatusCallback
 from .services.outcomes import outcomes_report
-from .tenant_webhooks import message_status_event, webhook_emit_many
+from .tenant_webhooks import event_emit_many, message_events
 
 S = Message.Status
 # a receipt's status (any provider, lower-cased) -> the message's
@@ -213,6 +213,7 @@ def receipts_apply(*, limit: int = APPLY_LIMIT) -> Applied:
                 "id",
                 "uuid",
                 "business_id",
+                "kind",
                 "provider_id",
                 "status",
                 "error_code",
@@ -262,7 +263,7 @@ def receipts_apply(*, limit: int = APPLY_LIMIT) -> Applied:
                         [m.error_code for m in rows],
                     ],
                 )
-            webhook_emit_many(events=[message_status_event(m) for m in rows])
+            event_emit_many(events=message_events(rows))
         StatusCallback.objects.filter(pk__in=[row[0] for row in batch]).delete()
     outcomes_report(events)
     return Applied(taken=len(batch), applied=applied)

@@ -3,7 +3,7 @@ names are fixed (the beat schedule and the workers' routes use them)."""
 
 from celery import shared_task
 
-from . import dispatch, services, tenant_webhooks
+from . import dispatch, services
 from .models import Broadcast
 from .receipts import receipts_apply_all
 
@@ -15,7 +15,9 @@ def drain_number(number_id: int) -> dict:
 
 @shared_task(name="messaging.tasks.recover", ignore_result=True)
 def recover() -> dict:
-    return dispatch.recover()
+    facts = dispatch.recover()
+    facts["broadcasts_completed"] = services.broadcasts_complete()
+    return facts
 
 
 @shared_task(name="messaging.tasks.apply_status_callbacks", ignore_result=True)
@@ -26,19 +28,6 @@ def apply_status_callbacks() -> int:
 @shared_task(name="messaging.tasks.broadcast_start", ignore_result=True)
 def broadcast_start(broadcast_id: int) -> None:
     services.broadcast_start(broadcast=Broadcast.objects.get(pk=broadcast_id))
-
-
-# --- outbound webhooks to tenants ---------------------------------------------------------------
-
-
-@shared_task(name="messaging.webhooks.deliver", ignore_result=True, acks_late=True)
-def webhook_deliver_task(delivery_id: int) -> None:
-    tenant_webhooks.webhook_deliver(delivery_id=delivery_id)
-
-
-@shared_task(name="messaging.webhooks.retry_due", ignore_result=True)
-def webhook_retry_due_task() -> int:
-    return tenant_webhooks.webhook_retry_due()
 
 
 @shared_task(name="messaging.tasks.billing_release_unsent", ignore_result=True)

@@ -99,6 +99,16 @@ urlpatterns: list = [
         name="webhook-test",
     ),
     path(
+        "app/webhooks/<uuid:endpoint_uuid>/events/",
+        views.WebhookEventsView.as_view(),
+        name="webhook-events",
+    ),
+    path(
+        "app/webhooks/<uuid:endpoint_uuid>/deliveries/<uuid:delivery_uuid>/resend/",
+        views.WebhookResendView.as_view(),
+        name="webhook-resend",
+    ),
+    path(
         "app/webhooks/<uuid:endpoint_uuid>/delete/",
         views.WebhookDeleteView.as_view(),
         name="webhook-delete",

@@ -35,7 +35,9 @@ from .forms import (
     MessageFilterForm,
     QuickReplyForm,
     ReplyForm,
+    WebhookEventsForm,
     WebhookForm,
+    WebhookTestForm,
 )
 from .media import selectors as media_selectors
 from .media import services as media_services
@@ -782,6 +784,8 @@ class WebhookDetailView(TenantMixin, TemplateView):
         page = Paginator(
             tenant_webhooks.webhook_delivery_list(business=self.business, endpoint=endpoint), PAGE
         ).get_page(self.request.GET.get("page"))
+        context.setdefault("events_form", WebhookEventsForm(initial={"events": endpoint.events}))
+        context.setdefault("test_form", WebhookTestForm())
         context.update(
             endpoint=endpoint,
             new_secret=shown[1] if shown and shown[0] == str(endpoint.uuid) else "",
@@ -822,10 +826,62 @@ class WebhookRotateView(_WebhookAction):
         return redirect("messaging:webhook-detail", endpoint_uuid=endpoint.uuid)
 
 
-class WebhookTestView(_WebhookAction):
-    def act(self, request, endpoint):
-        tenant_webhooks.webhook_send_test(endpoint=endpoint, actor=request.user)
+class WebhookTestView(WebhookDetailView):
+    """Send a test event: the chosen type's documented example, marked as a test."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, endpoint_uuid):
+        endpoint = tenant_webhooks.webhook_endpoint_get(
+            business=self.business, endpoint_uuid=endpoint_uuid
+        )
+        form = WebhookTestForm(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(test_form=form), status=400)
+        tenant_webhooks.webhook_send_test(
+            endpoint=endpoint, event_type=form.cleaned_data["event"], actor=request.user
+        )
         messages.success(request, "Test event queued; it appears in the log below.")
+        return redirect("messaging:webhook-detail", endpoint_uuid=endpoint.uuid)
+
+
+class WebhookEventsView(WebhookDetailView):
+    """The endpoint's subscription: which event types it receives."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, endpoint_uuid):
+        endpoint = tenant_webhooks.webhook_endpoint_get(
+            business=self.business, endpoint_uuid=endpoint_uuid
+        )
+        form = WebhookEventsForm(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(events_form=form), status=400)
+        tenant_webhooks.webhook_endpoint_update(
+            endpoint=endpoint, events=form.cleaned_data["events"], actor=request.user
+        )
+        messages.success(request, "Subscription saved; new events follow it.")
+        return redirect("messaging:webhook-detail", endpoint_uuid=endpoint.uuid)
+
+
+class WebhookResendView(TenantMixin, View):
+    """Send a finished delivery of the log again (the same event id)."""
+
+    required_cap = Cap.MANAGE_CAMPAIGNS
+
+    def post(self, request, endpoint_uuid, delivery_uuid):
+        endpoint = tenant_webhooks.webhook_endpoint_get(
+            business=self.business, endpoint_uuid=endpoint_uuid
+        )
+        delivery = tenant_webhooks.webhook_delivery_get(
+            business=self.business, endpoint=endpoint, delivery_uuid=delivery_uuid
+        )
+        try:
+            tenant_webhooks.webhook_delivery_resend(delivery=delivery, actor=request.user)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"{delivery.event} queued again; it appears in the log.")
         return redirect("messaging:webhook-detail", endpoint_uuid=endpoint.uuid)
 
 

@@ -20,6 +20,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from accounts.errors import Conflict, ValidationFailed
+from accounts.events.services import event_emit
 from accounts.services import audit_record
 
 from . import engine
@@ -633,6 +634,16 @@ def _hold_place(*, business, reason: str, detail: dict) -> PolicyHold:
     if created:
         audit_record(
             action="policy.hold", obj=hold, business=business, detail={**detail, "reason": reason}
+        )
+        event_emit(
+            business=business,
+            type="business.held",
+            data={
+                "business": business.uuid,
+                "name": business.display_name,
+                "reason": reason,
+                "at": hold.created_at,
+            },
         )
     return hold
 

@@ -220,6 +220,7 @@ def test_the_static_check_sees_the_interface_modules():
 
 SELECTOR_MODULES = [
     "accounts.selectors",
+    "accounts.events.selectors",
     "campaigns.selectors",
     "consent.selectors",
     "messaging.selectors",
@@ -243,6 +244,8 @@ SELECTORS = dict(tenant_selectors())
 def _world(business):
     """One of every tenant object the selectors look up, in ``business``."""
     from accounts import services as account_services
+    from accounts.events.models import WebhookDelivery, WebhookEndpoint
+    from accounts.models import IdempotentRequest
     from accounts.roles import Role
     from consent.models import ConsentEvent, ContactImport
     from messaging import services as messaging_services
@@ -284,7 +287,23 @@ def _world(business):
         business=business, name="Spring", body="Hi", from_number=number
     )
     MessageFactory(business=business, contact=contact, from_number=number, broadcast=broadcast)
+    endpoint = WebhookEndpoint.objects.create(
+        business=business, url="https://hooks.example.com/x", events=["message.status"]
+    )
+    IdempotentRequest.objects.create(
+        business=business,
+        key=message.idempotency_key,
+        operation="messages_send",
+        fingerprint="0" * 64,
+        response_status=201,
+    )
     return {
+        "endpoint": endpoint,
+        "delivery": WebhookDelivery.objects.create(
+            business=business, endpoint=endpoint, event="message.status"
+        ),
+        "operation": "messages_send",
+        "idempotency_key": message.idempotency_key,
         "owner": owner,
         "key": key,
         "invitation": invitation,

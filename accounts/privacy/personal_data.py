@@ -10,6 +10,8 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib.sessions.models import Session
 
+from accounts.services import idempotent_requests_purge
+
 from . import inventory, retention
 
 ACCOUNT_ERASURE = "user_erase (accounts.privacy.services): tombstone email, name blanked"
@@ -18,6 +20,7 @@ CLOSED_RULE = "closed businesses anonymised after RETENTION_CLOSED_BUSINESS_DAYS
 USAGE_RULE = "usage log deleted after RETENTION_USAGE_LOG_DAYS"
 SESSIONS_RULE = "expired sessions deleted"
 SIGNIN_RULE = "sign-in attempt logs deleted after RETENTION_SIGNIN_LOG_DAYS"
+IDEMPOTENCY_RULE = "API answers kept for idempotency keys deleted after IDEMPOTENCY_KEY_TTL_HOURS"
 
 
 def sessions_purge(*, now: datetime, dry_run: bool) -> dict:
@@ -44,6 +47,7 @@ def signin_logs_purge(*, now: datetime, dry_run: bool) -> dict:
 def register() -> None:
     retention.register(SESSIONS_RULE, sessions_purge)
     retention.register(SIGNIN_RULE, signin_logs_purge)
+    retention.register(IDEMPOTENCY_RULE, idempotent_requests_purge)
     declare = inventory.declare
     declare(
         "accounts.User",
@@ -112,6 +116,14 @@ def register() -> None:
         reason="counts, error texts and settings",
     )
     not_personal("accounts.ApiKey", ["name"], reason="the key's label")
+    declare(
+        "accounts.IdempotentRequest",
+        ["response"],
+        erasure="not erased one by one: every stored answer is deleted within "
+        "IDEMPOTENCY_KEY_TTL_HOURS (24 h) of its request",
+        export="not exported: a copy, for a day, of an answer the API already gave",
+        retention=IDEMPOTENCY_RULE,
+    )
     declare(
         "admin.LogEntry",
         ["object_repr", "change_message"],

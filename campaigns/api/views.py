@@ -10,6 +10,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from accounts.api.base import ERROR_RESPONSES, TenantAPIView, TenantListAPIView
+from accounts.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from accounts.client_ip import client_ip
 from accounts.errors import ValidationFailed
 from accounts.roles import Cap
@@ -107,10 +108,12 @@ class BrandListApi(TenantListAPIView):
     @extend_schema(
         operation_id="brands_create",
         summary="Create a draft brand (TCR fields; every rule is checked now)",
+        parameters=[IDEMPOTENCY_PARAMETER],
         request=BrandInputSerializer,
         responses={201: BrandOutputSerializer, **ERROR_RESPONSES},
         examples=[BRAND_EXAMPLE],
     )
+    @idempotent("brands_create", resource="brand")
     def post(self, request):
         data = BrandInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -254,10 +257,12 @@ class CampaignListApi(TenantListAPIView):
     @extend_schema(
         operation_id="campaigns_create",
         summary="Create a draft campaign (field rules now; content rules and policy at submit)",
+        parameters=[IDEMPOTENCY_PARAMETER],
         request=CampaignInputSerializer,
         responses={201: CampaignOutputSerializer, **ERROR_RESPONSES},
         examples=[CAMPAIGN_EXAMPLE],
     )
+    @idempotent("campaigns_create", resource="campaign")
     def post(self, request):
         data = CampaignInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -15,7 +15,7 @@ from accounts.models import Business, User
 from accounts.services import audit_record
 from policies import services as policies
 
-from .. import rules, tcr
+from .. import rules, tcr, webhook_events
 from ..errors import CampaignRefused, RegistryUnavailable
 from ..models import Brand, Campaign, CampaignStatusChange, PhoneNumber, Registrar
 from ..registrars import RegistryError, RegistryTimeout, get_registrar
@@ -208,6 +208,9 @@ def _transition(
         detail={"from": from_status, "to": to_status, "reason": reason or "", "source": source},
         ip=ip,
     )  # fmt: skip
+    webhook_events.campaign_status_changed(
+        campaign=campaign, previous_status=from_status, reason=reason or "", source=source
+    )
     if to_status in FINAL:
         # Final campaigns free their numbers so they can move to another approved campaign.
         campaign.numbers.exclude(status=PhoneNumber.Status.RELEASED).update(

@@ -8,7 +8,7 @@ from accounts.errors import Conflict, NotFound, ValidationFailed
 from accounts.models import Business, User
 from accounts.services import audit_record
 
-from .. import provisioning, rules
+from .. import provisioning, rules, webhook_events
 from ..errors import CampaignNotApproved, RegistryUnavailable
 from ..models import Campaign, PhoneNumber
 
@@ -78,6 +78,7 @@ def phone_number_provision(
             detail={"e164": normalized, "provider": numbers.name,
                     "provider_id": number.provider_id}, ip=ip,
         )  # fmt: skip
+        webhook_events.number_bought(number)
     return number
 
 
@@ -244,6 +245,9 @@ def phone_number_release(
             action="campaigns.number.release", obj=number, actor=actor, business=number.business,
             detail={"e164": number.e164, "campaign_id": number.campaign_id}, ip=ip,
         )  # fmt: skip
+        webhook_events.number_released(
+            number, campaign_uuid=number.campaign.uuid if number.campaign is not None else None
+        )
     return number
 
 

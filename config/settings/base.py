@@ -52,6 +52,7 @@ LOCAL_APPS = [
     "accounts.portal",
     "accounts.privacy",
     "accounts.public",
+    "accounts.events",  # events to tenants' webhooks: every app emits (accounts/events/README.md)
     "policies",
     "campaigns",
     "campaigns.domains",  # verified link domains (campaigns/domains/README.md)
@@ -206,7 +207,10 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "accounts.api.schema.add_error_responses",
+        "accounts.events.openapi.add_webhooks",  # every event type, from the catalog
     ],
+    # 3.1: the first version with a "webhooks" section (the events we POST to tenants)
+    "OAS_VERSION": "3.1.0",
 }
 
 # --- Celery -----------------------------------------------------------------
@@ -400,6 +404,8 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "MessageKindEnum": "messaging.api.schema.MESSAGE_KINDS",
     "ConsentKindEnum": "messaging.api.schema.CONSENT_KINDS",
 }
+# Stored answers to API create requests made with an Idempotency-Key (accounts.api.idempotency)
+IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
 WEBHOOK_RETRY_BASE = env.float("WEBHOOK_RETRY_BASE", default=30.0)  # s; doubles per attempt
 WEBHOOK_RETRY_CAP = env.float("WEBHOOK_RETRY_CAP", default=3600.0)
@@ -409,7 +415,7 @@ WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", defaul
 # Broadcasts up to this many recipients fan out in the request; larger ones in a task.
 MESSAGING_BROADCAST_INLINE_MAX = env.int("MESSAGING_BROADCAST_INLINE_MAX", default=200)
 CELERY_BEAT_SCHEDULE["messaging-webhooks-retry"] = {  # re-queue lost webhook deliveries
-    "task": "messaging.webhooks.retry_due",
+    "task": "events.webhooks.retry_due",
     "schedule": 60.0,
 }
 CELERY_BEAT_SCHEDULE["twilio-callbacks-retry"] = {  # re-queue lost Twilio-style callbacks

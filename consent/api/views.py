@@ -16,6 +16,7 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.api.base import ERROR_RESPONSES, TenantAPIView, TenantListAPIView
+from accounts.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from accounts.client_ip import client_ip
 from accounts.errors import NotFound, ValidationFailed
 from accounts.roles import Cap
@@ -176,9 +177,11 @@ class ContactListApi(TenantListAPIView):
     @extend_schema(
         operation_id="contacts_create",
         summary="Add a contact (consent is recorded separately, with evidence)",
+        parameters=[IDEMPOTENCY_PARAMETER],
         request=ContactIn,
         responses={201: ContactOut, 409: ERROR_RESPONSES[400], **ERROR_RESPONSES},
     )
+    @idempotent("contacts_create", resource="contact")
     def post(self, request):
         data = ContactIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -247,9 +250,11 @@ class ContactConsentApi(TenantAPIView):
     @extend_schema(
         operation_id="contacts_consent_record",
         summary="Record an opt-in (with evidence; double opt-in by default) or an opt-out",
+        parameters=[IDEMPOTENCY_PARAMETER],
         request=InputSerializer,
         responses={201: EventOut, 200: EventOut, **ERROR_RESPONSES},
     )
+    @idempotent("contacts_consent_record", resource="consent_event")
     def post(self, request, contact_uuid):
         contact = selectors.contact_get(business=self.business, contact_uuid=contact_uuid)
         data = self.InputSerializer(data=request.data)
@@ -658,8 +663,10 @@ class ImportListApi(TenantListAPIView):
                 },
             },
         },
+        parameters=[IDEMPOTENCY_PARAMETER],
         responses={201: ImportOut, **ERROR_RESPONSES},
     )
+    @idempotent("imports_upload", resource="import")
     def post(self, request):
         upload = request.FILES.get("file") if hasattr(request, "FILES") else None
         if upload is not None:

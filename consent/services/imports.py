@@ -12,7 +12,7 @@ from accounts.errors import Conflict, NotFound, ValidationFailed
 from accounts.models import Business
 from accounts.services import audit_record
 
-from .. import import_file, tasks
+from .. import import_file, tasks, webhook_events
 from ..inputs import actor_label, check_campaign, clean_contact_fields
 from ..models import ContactImport
 from ..scopes import KINDS
@@ -163,20 +163,22 @@ def contact_import_run(*, import_id: int, use_copy: bool | None = None):
     else:
         imp.status = ContactImport.Status.DONE
     imp.finished_at = timezone.now()
-    # not the uploaded file again (rewriting the 6 MB of a 100k-row file took 0.25 s)
-    imp.save(update_fields=[*IMPORT_RESULT_FIELDS, "status", "error", "finished_at"])
-    cache.delete(_progress_key(imp))
-    audit_record(
-        action="consent.import_done" if imp.status == "DONE" else "consent.import_failed",
-        obj=imp,
-        business=imp.business,
-        detail={
-            "created": imp.created_count,
-            "updated": imp.updated_count,
-            "consented": imp.consented_count,
-            "suppressed": imp.suppressed_count,
-            "rejected": imp.rejected_count,
-            "error": imp.error,
-        },
-    )
+    with transaction.atomic():  # the result, its event and its audit entry together
+        # not the uploaded file again (rewriting the 6 MB of a 100k-row file took 0.25 s)
+        imp.save(update_fields=[*IMPORT_RESULT_FIELDS, "status", "error", "finished_at"])
+        cache.delete(_progress_key(imp))
+        webhook_events.import_finished(imp)
+        audit_record(
+            action="consent.import_done" if imp.status == "DONE" else "consent.import_failed",
+            obj=imp,
+            business=imp.business,
+            detail={
+                "created": imp.created_count,
+                "updated": imp.updated_count,
+                "consented": imp.consented_count,
+                "suppressed": imp.suppressed_count,
+                "rejected": imp.rejected_count,
+                "error": imp.error,
+            },
+        )
     return imp

@@ -21,9 +21,10 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.errors import NotFound, ValidationFailed
+from accounts.events.selectors import events_subscribed
 from accounts.models import Business
 
-from .. import hashing, written
+from .. import hashing, webhook_events, written
 from ..errors import ContactErased, EvidenceMissing, PhoneSuppressed, WrittenConsentRequired
 from ..inputs import actor_label, check_campaign, clean_evidence
 from ..models import (
@@ -149,18 +150,31 @@ def _state_set(
     }
     if status == ConsentState.Status.OPTED_IN:
         defaults["confirmed_at"] = event.created_at
+    wanted = events_subscribed(business_id=business.pk, types=webhook_events.STATE_EVENTS)
     if locked is False:
-        return ConsentState.objects.create(
+        previous = None
+        state = ConsentState.objects.create(
             business=business, contact=contact, scope_key=key, **defaults
         )
-    if locked is not None:
+    elif locked is not None:
+        previous = locked.status
         for name, value in defaults.items():
             setattr(locked, name, value)
         locked.save(update_fields=list(defaults))
-        return locked
-    state, _ = ConsentState.objects.update_or_create(
-        business=business, contact=contact, scope_key=key, defaults=defaults
-    )
+        state = locked
+    else:
+        previous = (  # read only when an endpoint wants to hear about the change
+            ConsentState.objects.filter(business=business, contact=contact, scope_key=key)
+            .values_list("status", flat=True)
+            .first()
+            if wanted
+            else None
+        )
+        state, _ = ConsentState.objects.update_or_create(
+            business=business, contact=contact, scope_key=key, defaults=defaults
+        )
+    if wanted:
+        webhook_events.consent_state_changed(state=state, event=event, previous_status=previous)
     return state
 
 

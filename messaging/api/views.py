@@ -5,6 +5,7 @@ Thin: parse, call one service or selector, serialize. A message that fails a gat
 created (201) with ``status`` BLOCKED or HELD and its ``reasons``: nothing is hidden.
 """
 
+import contextlib
 from typing import Any
 
 from django.utils import timezone
@@ -21,15 +22,14 @@ from rest_framework.response import Response
 
 from accounts.api.base import ERROR_RESPONSES, TenantAPIView, TenantListAPIView
 from accounts.api.errors import ErrorSerializer
+from accounts.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent, request_key
 from accounts.errors import Conflict, NotFound, ValidationFailed
 from accounts.roles import Cap
 from consent.audiences.selectors import segment_get
 from messaging import selectors, services, tenant_webhooks
 from messaging.media import selectors as media_selectors
 from messaging.media import services as media_services
-from messaging.models import KINDS, WEBHOOK_EVENTS, Broadcast, Message
-
-IDEMPOTENCY_HEADER = "Idempotency-Key"
+from messaging.models import KINDS, Broadcast, Message
 
 
 class WallClockDateTimeField(serializers.DateTimeField):
@@ -252,18 +252,16 @@ def _filtered_messages(view, direction: str = ""):
     )
 
 
-def _differs(existing: Message, data: dict) -> bool:
-    """Is this request a different message than the one its idempotency key made?"""
+def _same_message(request) -> dict:
+    """What makes two send requests the same message (for their idempotency key): the
+    content and the recipient, with the phone normalised (two spellings, one person)."""
     from consent.phones import InvalidPhone, normalize
 
-    if existing.body != data["body"] or existing.kind != data["kind"]:
-        return True
-    if data.get("contact"):
-        return existing.contact is None or existing.contact.uuid != data["contact"]
-    try:
-        return normalize(data.get("to", "")) != existing.to_phone
-    except InvalidPhone:
-        return True
+    data = dict(request.data) if isinstance(request.data, dict) else {}
+    data.pop("idempotency_key", None)
+    with contextlib.suppress(InvalidPhone):
+        data["to"] = normalize(str(data.get("to") or "")) if data.get("to") else ""
+    return data
 
 
 class _PageWithMedia:
@@ -351,7 +349,7 @@ class MessageListCreateApi(_PageWithMedia, TenantListAPIView):
             "With an idempotency key (header `Idempotency-Key` or field), a repeat returns "
             "the first message with 200 instead of 201; the same key with another body is 409."
         ),
-        parameters=[OpenApiParameter(IDEMPOTENCY_HEADER, str, OpenApiParameter.HEADER)],
+        parameters=[IDEMPOTENCY_PARAMETER],
         request=InputSerializer,
         responses={
             201: OutputSerializer,
@@ -381,23 +379,12 @@ class MessageListCreateApi(_PageWithMedia, TenantListAPIView):
             ),
         ],
     )
+    @idempotent("messages_send", resource="message", body_field=True, canonical=_same_message)
     def post(self, request, *args, **kwargs):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        key = (request.headers.get(IDEMPOTENCY_HEADER) or data.get("idempotency_key") or "").strip()
-        if len(key) > 100:
-            raise ValidationFailed(fields={"idempotency_key": ["At most 100 characters."]})
-        if key:
-            existing = selectors.message_by_idempotency_key(business=self.business, key=key)
-            if existing is not None:
-                if _differs(existing, data):
-                    raise Conflict(
-                        "This idempotency key was used for another message.",
-                        code="idempotency_key_reused",
-                        detail={"message": str(existing.uuid)},
-                    )
-                return Response(self.OutputSerializer(existing).data, status=status.HTTP_200_OK)
+        key = request_key(request, body_field=True)
         contact = _contact(self.business, data.get("contact"))
         send_at = data.get("send_at")
         if send_at is not None:
@@ -608,6 +595,7 @@ class BroadcastListCreateApi(TenantListAPIView):
         summary="Create a broadcast (DRAFT) with its audience and duration estimate",
         description="Nothing is sent until `start`. The audience is contacts with every tag "
         "given and/or the listed contacts; each recipient still goes through every gate.",
+        parameters=[IDEMPOTENCY_PARAMETER],
         request=InputSerializer,
         responses={201: OutputSerializer, **ERROR_RESPONSES},
         examples=[
@@ -623,6 +611,7 @@ class BroadcastListCreateApi(TenantListAPIView):
             )
         ],
     )
+    @idempotent("broadcasts_create", resource="broadcast")
     def post(self, request, *args, **kwargs):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -824,7 +813,9 @@ class WebhookListCreateApi(TenantListAPIView):
     class InputSerializer(serializers.Serializer):
         url = serializers.URLField(max_length=500)
         events = serializers.ListField(
-            child=serializers.ChoiceField(choices=WEBHOOK_EVENTS), min_length=1
+            child=serializers.CharField(max_length=40),
+            min_length=1,
+            help_text="Event types to receive (the webhooks section of this document).",
         )
         description = serializers.CharField(max_length=200, required=False, allow_blank=True)
 

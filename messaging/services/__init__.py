@@ -24,6 +24,7 @@ from .broadcasts import (
     broadcast_launch,
     broadcast_refresh,
     broadcast_start,
+    broadcasts_complete,
 )
 from .double_opt_in import double_opt_in_send, double_opt_in_send_for_event
 from .enqueue import (
@@ -57,6 +58,7 @@ __all__ = [
     "broadcast_launch",
     "broadcast_refresh",
     "broadcast_start",
+    "broadcasts_complete",
     "conversation_assign",
     "conversation_mark_read",
     "double_opt_in_send",

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.events.selectors import event_subscribed
 from accounts.models import Business
 from accounts.services import audit_record
 
@@ -15,8 +16,14 @@ from ..media import selectors as media_selectors
 from ..media import services as media_services
 from ..models import KINDS, Broadcast, Message
 from ..segments import segment_info
-from ..selectors import broadcast_audience, broadcast_estimate, broadcast_renderings
+from ..selectors import (
+    broadcast_audience,
+    broadcast_estimate,
+    broadcast_progress,
+    broadcast_renderings,
+)
 from ..templating.selectors import render_many, template_parse
+from ..tenant_webhooks import broadcast_event, event_emit_many, message_events
 from .enqueue import MAX_BODY, Outgoing, message_enqueue_many
 
 S = Message.Status
@@ -134,6 +141,8 @@ def broadcast_start(*, broadcast: Broadcast, actor=None) -> Broadcast:
             business=locked.business,
             detail={} if first else {"after_contact": locked.fanout_cursor},
         )
+        if first:
+            _emit(locked, "broadcast.started")
     audience = broadcast_audience(
         business=locked.business,
         tags=locked.tags,
@@ -177,6 +186,7 @@ def broadcast_start(*, broadcast: Broadcast, actor=None) -> Broadcast:
             Broadcast.objects.filter(pk=locked.pk).update(
                 fanout_cursor=chunk[-1].pk, fanout_at=timezone.now()
             )
+            _emit(locked, "broadcast.progress")
         chunk.clear()
         return True
 
@@ -217,12 +227,27 @@ def broadcast_fanouts_resume(*, now: datetime | None = None) -> int:
 def broadcast_cancel(*, broadcast: Broadcast, actor=None) -> int:
     """Cancel a broadcast and every message of it still waiting; returns how many."""
     with transaction.atomic():
+        now = timezone.now()
         Broadcast.objects.filter(pk=broadcast.pk).update(
-            status=Broadcast.Status.CANCELED, finished_at=timezone.now()
+            status=Broadcast.Status.CANCELED, finished_at=now
         )
-        n = Message.objects.filter(
-            business=broadcast.business, broadcast=broadcast, status__in=[*Message.WAITING, S.HELD]
-        ).update(status=S.CANCELED, status_changed_at=timezone.now())
+        waiting = list(
+            Message.objects.select_for_update()
+            .filter(
+                business=broadcast.business,
+                broadcast=broadcast,
+                status__in=[*Message.WAITING, S.HELD],
+            )
+            .only("id", "uuid", "business_id", "kind", "to_phone", "error_code", "reasons")
+        )
+        n = Message.objects.filter(pk__in=[m.pk for m in waiting]).update(
+            status=S.CANCELED, status_changed_at=now
+        )
+        for m in waiting:
+            m.status, m.status_changed_at = S.CANCELED, now
+        event_emit_many(events=message_events(waiting))
+        broadcast.refresh_from_db()
+        _emit(broadcast, "broadcast.finished")
         audit_record(
             action="broadcast.cancel",
             obj=broadcast,
@@ -243,11 +268,36 @@ def broadcast_refresh(*, broadcast: Broadcast) -> Broadcast:
         status__in=[*Message.WAITING, S.SENDING, S.HELD],
     ).exists()
     if not pending:
-        Broadcast.objects.filter(pk=broadcast.pk, status=Broadcast.Status.RUNNING).update(
-            status=Broadcast.Status.COMPLETED, finished_at=timezone.now()
-        )
-        broadcast.refresh_from_db()
+        with transaction.atomic():
+            done = Broadcast.objects.filter(
+                pk=broadcast.pk, status=Broadcast.Status.RUNNING
+            ).update(status=Broadcast.Status.COMPLETED, finished_at=timezone.now())
+            broadcast.refresh_from_db()
+            if done:  # this call completed it: the event is sent once
+                _emit(broadcast, "broadcast.finished")
     return broadcast
+
+
+def broadcasts_complete(*, limit: int = 100) -> int:
+    """RUNNING broadcasts fanned out whose messages are all settled become COMPLETED (and
+    their "broadcast.finished" event goes out) without waiting for someone to look at
+    them; for the recovery beat task."""
+    running = Broadcast.objects.filter(
+        status=Broadcast.Status.RUNNING, fanned_out_at__isnull=False
+    ).order_by("fanned_out_at")[:limit]
+    completed = 0
+    for broadcast in running:
+        if broadcast_refresh(broadcast=broadcast).status == Broadcast.Status.COMPLETED:
+            completed += 1
+    return completed
+
+
+def _emit(broadcast: Broadcast, type_: str) -> None:
+    if not event_subscribed(business_id=broadcast.business_id, type=type_):
+        return  # no endpoint wants it: skip counting the progress
+    event_emit_many(
+        events=[broadcast_event(broadcast, type_, broadcast_progress(broadcast=broadcast))]
+    )
 
 
 def broadcast_launch(*, broadcast: Broadcast, actor=None) -> Broadcast:
@@ -275,6 +325,7 @@ def broadcast_launch(*, broadcast: Broadcast, actor=None) -> Broadcast:
         locked.status = Broadcast.Status.RUNNING
         locked.started_at = timezone.now()
         locked.save(update_fields=["status", "started_at"])
+        _emit(locked, "broadcast.started")
         audit_record(
             action="broadcast.queue",
             obj=locked,

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.billing import selectors as billing_selectors
+from accounts.events.selectors import event_subscribed_any
 from accounts.models import Business
 from accounts.services import audit_record
 from campaigns.selectors import phone_numbers_for_sending
@@ -38,6 +39,7 @@ from ..models import (
     Message,
 )
 from ..segments import segment_info
+from ..tenant_webhooks import MESSAGE_EVENT_TYPES, event_emit_many, message_events
 from .lanes import lane_kick, lane_kick_many
 from .outcomes import outcome_report
 
@@ -195,15 +197,21 @@ def _build(
 
 
 def _insert(message: Message, *, business: Business, media: list) -> None:
-    """INSERT the row (and attach its media, in the same transaction). Inside a caller's
-    transaction under a savepoint, so that a clash of idempotency keys leaves it usable;
-    a text alone outside one is a lone INSERT, atomic by itself: a BEGIN and a COMMIT would
-    be two more round trips on every send."""
-    if media or transaction.get_connection().in_atomic_block:
+    """INSERT the row (and attach its media and write its events, in the same transaction).
+    Inside a caller's transaction under a savepoint, so that a clash of idempotency keys
+    leaves it usable; a text alone outside one, with no endpoint listening, is a lone
+    INSERT, atomic by itself: a BEGIN and a COMMIT would be two more round trips on every
+    send."""
+    # the events' outbox rows must commit with the message: a transaction when an endpoint
+    # listens (one SELECT to know), the lone INSERT otherwise
+    listened = event_subscribed_any(business_id=business.pk, types=MESSAGE_EVENT_TYPES)
+    if media or listened or transaction.get_connection().in_atomic_block:
         with transaction.atomic():
             message.save(force_insert=True)
             if media:
                 media_services.media_attach(business=business, media=media, messages=[message])
+            if listened:
+                event_emit_many(events=message_events([message]))
     else:
         message.save(force_insert=True)
 
@@ -459,6 +467,7 @@ def message_enqueue_many(*, business: Business, items: list[Outgoing], actor=Non
                     carried.setdefault(tuple(items[i].media), []).append(message)
             for files, messages in carried.items():
                 media_services.media_attach(business=business, media=list(files), messages=messages)
+            event_emit_many(events=message_events(rows))
     except IntegrityError:
         # a concurrent request took one of the idempotency keys: one by one, so each key
         # resolves to its first message as message_enqueue does
@@ -515,6 +524,7 @@ def message_cancel(*, business: Business, message: Message, actor=None) -> Messa
         locked.status_changed_at = timezone.now()
         locked.save(update_fields=["status", "status_changed_at"])
         audit_record(action="message.cancel", obj=locked, actor=actor, business=business)
+        event_emit_many(events=message_events([locked]))
     return locked
 
 
@@ -549,6 +559,7 @@ def message_review(*, message: Message, release: bool, actor=None, note: str = "
             business=locked.business,
             detail={"note": note},
         )
+        event_emit_many(events=message_events([locked]))
         if release:
             business_id, number_id = locked.business_id, locked.from_number_id
             assert number_id is not None  # held, not blocked: it passed the number gate

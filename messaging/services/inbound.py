@@ -20,7 +20,7 @@ from .. import keywords
 from ..media import services as media_services
 from ..models import KeywordRule, Message
 from ..segments import segment_info
-from ..tenant_webhooks import message_inbound_event, webhook_emit_many
+from ..tenant_webhooks import event_emit_many, message_inbound_event
 from .enqueue import message_enqueue
 from .outcomes import outcome_report
 
@@ -256,7 +256,7 @@ def inbound_receive(
         )
         if media:
             media_services.media_attach(business=business, media=media, messages=[inbound])
-        webhook_emit_many(
+        event_emit_many(
             events=[message_inbound_event(inbound, keyword=match.action or "", media=media)]
         )
         reply_body, purpose = _reply(

@@ -64,7 +64,7 @@ def test_without_a_restriction_the_platform_cap_applies(business, number, provid
 
 
 def test_status_changes_and_inbound_texts_reach_tenant_webhooks(business, number, owner):
-    from messaging.models import WebhookDelivery
+    from accounts.events.models import WebhookDelivery
     from messaging.tenant_webhooks import webhook_endpoint_create
 
     webhook_endpoint_create(
@@ -82,8 +82,16 @@ def test_status_changes_and_inbound_texts_reach_tenant_webhooks(business, number
         to_number=number.e164, from_phone=str(contact.phone_e164), body="Thanks, see you",
         provider="simulated", provider_id="SMin1",
     )  # fmt: skip
-    events = sorted(WebhookDelivery.objects.values_list("event", flat=True))
-    assert events == ["message.inbound", "message.status"]
+    events = sorted(
+        (event, payload.get("status", ""))
+        for event, payload in WebhookDelivery.objects.values_list("event", "payload")
+    )
+    # message.status tells every change: the gates' decision at enqueue, then the receipt
+    assert events == [
+        ("message.inbound", ""),
+        ("message.status", message.status),
+        ("message.status", "DELIVERED"),
+    ]
 
 
 def test_erasing_a_contact_blanks_their_message_bodies_and_phone(business, number, owner):

@@ -12,8 +12,9 @@ import requests
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.events.models import WebhookDelivery, WebhookEndpoint
 from messaging import receipts, services
-from messaging.models import Message, StatusCallback, WebhookDelivery, WebhookEndpoint
+from messaging.models import Message, StatusCallback
 from messaging.providers import signing
 from policies.models import RiskCounter
 from tests.factories.messaging import MessageFactory, sending_number

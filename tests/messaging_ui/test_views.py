@@ -9,9 +9,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts.events.models import WebhookEndpoint
 from accounts.models import AuditEvent
 from accounts.roles import Role
-from messaging.models import Broadcast, Conversation, Message, QuickReply, WebhookEndpoint
+from messaging.models import Broadcast, Conversation, Message, QuickReply
 from tests.factories.accounts import MembershipFactory
 from tests.factories.consent import ContactFactory
 from tests.factories.messaging import MessageFactory, consenting_contact

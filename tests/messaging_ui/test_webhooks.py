@@ -13,9 +13,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.utils import timezone
 
+from accounts.events.models import WebhookDelivery, WebhookEndpoint
 from config.celery_app import app as celery_app
 from messaging import tenant_webhooks as wh
-from messaging.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -100,10 +100,10 @@ def test_a_delivery_is_signed_and_verifiable(business, receiver, loopback):
     assert not _verify_like_a_receiver("whsec_wrong", headers, body)
     assert not _verify_like_a_receiver(endpoint.secret, headers, body + b" ")
     assert abs(int(headers["Webhook-Timestamp"]) - time.time()) < 30
-    assert headers["Webhook-Id"] == str(delivery.uuid)
+    assert headers["Webhook-Id"] == str(delivery.event_id)
     assert headers["Webhook-Event"] == "message.status"
     envelope = json.loads(body)
-    assert envelope["id"] == str(delivery.uuid) and envelope["type"] == "message.status"
+    assert envelope["id"] == str(delivery.event_id) and envelope["type"] == "message.status"
     assert envelope["data"] == {"message": "abc", "status": "DELIVERED"}
     assert wh.webhook_verify(
         secret=endpoint.secret,
@@ -136,7 +136,7 @@ def test_failures_are_retried_with_backoff_until_delivered(
     assert delivery.attempts == 3 and delivery.response_status == 200
     assert len(receiver.requests) == 3
     ids = {r["headers"]["Webhook-Id"] for r in receiver.requests}
-    assert ids == {str(delivery.uuid)}  # the same event id on every retry
+    assert ids == {str(delivery.event_id)}  # the same event id on every retry
     assert all(
         _verify_like_a_receiver(endpoint.secret, r["headers"], r["body"]) for r in receiver.requests
     )
@@ -335,7 +335,7 @@ def test_event_helpers_shape_the_payloads(business, receiver, loopback):
 
 def _route_webhooks_to(queue_name: str | None) -> None:
     celery_app.conf.task_routes = (
-        {"messaging.webhooks.*": {"queue": queue_name}} if queue_name else None
+        {"events.webhooks.*": {"queue": queue_name}} if queue_name else None
     )
     # Celery builds its router once, on the first send: rebuild it with these routes.
     celery_app.amqp.flush_routes()

@@ -39,7 +39,7 @@ def _quick_reply(business):
 
 
 def _endpoint(business):
-    from messaging.models import WebhookEndpoint
+    from accounts.events.models import WebhookEndpoint
 
     endpoint = WebhookEndpoint.objects.create(
         business=business,
@@ -48,6 +48,19 @@ def _endpoint(business):
         secret="whsec_sweep",
     )
     return {"endpoint_uuid": endpoint.uuid}
+
+
+def _delivery(business):
+    from accounts.events.models import WebhookDelivery
+
+    kwargs = _endpoint(business)
+    delivery = WebhookDelivery.objects.create(
+        business=business,
+        endpoint_id=business.webhook_endpoints.get(uuid=kwargs["endpoint_uuid"]).pk,
+        event="message.status",
+        status=WebhookDelivery.Status.FAILED,
+    )
+    return {**kwargs, "delivery_uuid": delivery.uuid}
 
 
 def _reply(business, kwargs):
@@ -101,6 +114,16 @@ RULES = {
     ),
     "messaging:webhook-delete": Rule(
         "portal", cap=Cap.MANAGE_CAMPAIGNS, method="post", kwargs=_endpoint
+    ),
+    "messaging:webhook-events": Rule(
+        "portal",
+        cap=Cap.MANAGE_CAMPAIGNS,
+        method="post",
+        kwargs=_endpoint,
+        data=lambda b, kw: {"events": ["message.status"]},
+    ),
+    "messaging:webhook-resend": Rule(
+        "portal", cap=Cap.MANAGE_CAMPAIGNS, method="post", kwargs=_delivery
     ),
     # API
     "api-messages": Rule("api", cap=Cap.VIEW),

@@ -10,4 +10,4 @@ DATABASES["default"]["NAME"] = os.environ["WORKER_DB_NAME"]
 WEBHOOK_ALLOW_PRIVATE_TARGETS = True
 WEBHOOK_RETRY_BASE = 0.5
 # The test's own queue, for the retries this worker schedules too.
-CELERY_TASK_ROUTES = {"messaging.webhooks.*": {"queue": os.environ["WORKER_QUEUE"]}}
+CELERY_TASK_ROUTES = {"events.webhooks.*": {"queue": os.environ["WORKER_QUEUE"]}}

@@ -12,12 +12,13 @@ from django.contrib.sessions.models import Session
 from django.test import override_settings
 from django.utils import timezone
 
+from accounts.events.models import WebhookDelivery, WebhookEndpoint
 from accounts.models import Business
 from accounts.privacy import retention
 from accounts.privacy import services as privacy
 from consent import services, subject
 from consent.models import ConsentEvidence, Contact, ContactImport
-from messaging.models import Message, WebhookDelivery, WebhookEndpoint
+from messaging.models import Message
 from messaging.tenant_webhooks import message_inbound_event
 from tests.factories.consent import opted_in_contact
 from tests.factories.messaging import MessageFactory

@@ -13,7 +13,7 @@ def test_introspection_finds_the_copies_the_review_named():
     suspects = set(inventory.suspects())
     for field in (
         "consent.ContactImport.content",
-        "messaging.WebhookDelivery.payload",
+        "events.WebhookDelivery.payload",
         "public.AppointmentRequest.email",
         "public.AppointmentRequest.phone",
         "public.SupportRequest.body",
@@ -26,7 +26,7 @@ def test_introspection_finds_the_copies_the_review_named():
 
 
 @pytest.mark.parametrize(
-    "field", ["consent.ContactImport.content", "messaging.WebhookDelivery.payload"]
+    "field", ["consent.ContactImport.content", "events.WebhookDelivery.payload"]
 )
 def test_a_personal_field_without_a_declaration_is_named(monkeypatch, field):
     model, name = field.rsplit(".", 1)
