@@ -218,7 +218,7 @@ def twilio_message_update(
             message = messaging_services.message_cancel(business=business, message=message)
         except MessageStateConflict as exc:
             raise TwilioError(formats.CANNOT_CANCEL, exc.message) from None
-        _queue_status_callbacks([message])
+        # the cancel's "message.status" event brings its callback (twilio_callbacks_for_events)
     if body is not None:
         if body != "":
             raise TwilioError(
@@ -256,39 +256,21 @@ def _queue(callback_ids: list[int]) -> None:
     transaction.on_commit(send)
 
 
-def _queue_status_callbacks(messages: list[Message]) -> None:
-    options = {
-        t.message_id: t
-        for t in TwilioMessage.objects.filter(message__in=[m.pk for m in messages]).exclude(
-            status_callback=""
-        )
-    }
-    now = timezone.now()
-    rows = [
-        TwilioCallback(
-            business_id=m.business_id,
-            message_id=m.pk,
-            kind=TwilioCallback.Kind.STATUS,
-            url=options[m.pk].status_callback,
-            message_status=m.status,
-            created_at=now,
-            next_attempt_at=now,
-        )
-        for m in messages
-        if m.pk in options
-    ]
-    _queue([c.pk for c in TwilioCallback.objects.bulk_create(rows)])
-
-
 def twilio_callbacks_for_events(events: list[tuple[int, str, dict]]) -> None:
     """The tenant webhooks' listener: a status callback for each status event of a message
     created with a StatusCallback, an inbound forward for each inbound text of a business
     with an inbound URL. Two queries at most per batch, one INSERT."""
+    # every event type comes through here (accounts.events): only the two about a message
+    # of ours, with its uuid, matter
     statuses: dict[str, list[str]] = {}  # a batch may move one message twice (sent, delivered)
     for _, event, payload in events:
-        if event == "message.status":
+        if event == "message.status" and _is_uuid(payload.get("message")) and "status" in payload:
             statuses.setdefault(str(payload["message"]), []).append(payload["status"])
-    inbound = {p["message"]: b for b, e, p in events if e == "message.inbound"}
+    inbound = {
+        p["message"]: b
+        for b, e, p in events
+        if e == "message.inbound" and _is_uuid(p.get("message"))
+    }
     now = timezone.now()
     rows: list[TwilioCallback] = []
     if statuses:
@@ -341,6 +323,14 @@ def twilio_callbacks_for_events(events: list[tuple[int, str, dict]]) -> None:
 
 def _as_uuid(value) -> uuid.UUID:
     return uuid.UUID(str(value))
+
+
+def _is_uuid(value) -> bool:
+    try:
+        _as_uuid(value)
+    except ValueError:
+        return False
+    return True
 
 
 def callback_params(callback: TwilioCallback, message: Message) -> dict[str, str]:
