@@ -398,10 +398,18 @@ def broadcast_renderings(*, business: Business, body: str, audience: QuerySet[Co
 
 
 def broadcast_preview(
-    *, business: Business, body: str, from_number, tags=None, contact_uuids=None, segment=None
+    *,
+    business: Business,
+    body: str,
+    from_number,
+    tags=None,
+    contact_uuids=None,
+    segment=None,
+    media_count: int = 0,
 ) -> dict:
     """Audience size and the time it will take under the cap, without writing; with merge
-    fields, the segments are the longest rendering's (every recipient is counted at most)."""
+    fields, the segments are the longest rendering's (every recipient is counted at most);
+    with files (an MMS) one message each, whatever the text's length."""
     audience = broadcast_audience(
         business=business, tags=tags, contact_uuids=contact_uuids, segment=segment
     )
@@ -416,11 +424,14 @@ def broadcast_preview(
             ).values_list("segments", flat=True)
         )
     seconds, pace = broadcast_pace(
-        recipients=recipients, segments=info.segments, backlog_segments=backlog, number=from_number
+        recipients=recipients,
+        segments=1 if media_count else info.segments,
+        backlog_segments=backlog,
+        number=from_number,
     )
     return {
         "recipients": recipients,
-        "segments_per_message": info.segments,
+        "segments_per_message": 1 if media_count else info.segments,
         "encoding": info.encoding,
         "backlog_segments": backlog,
         "renderings": renderings["distinct"],

@@ -516,6 +516,7 @@ class BroadcastDetailView(TenantMixin, TemplateView):
                 tags=broadcast.tags,
                 contact_uuids=broadcast.contact_uuids,
                 segment=broadcast.segment,
+                media_count=broadcast.media.count(),
             )
             broadcast.recipient_count = preview["recipients"]
             broadcast.estimate_seconds = preview["estimate_seconds"]

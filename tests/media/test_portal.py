@@ -5,11 +5,12 @@ thread show thumbnails, staff edit the allow-list, keyword consent evidence name
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accounts.events.models import WebhookDelivery, WebhookEndpoint
 from consent.models import ConsentEvent
 from messaging import services
 from messaging.media import services as media_services
 from messaging.media.models import MediaObject, MediaType
-from messaging.models import Broadcast, Message, WebhookDelivery, WebhookEndpoint
+from messaging.models import Broadcast, Message
 from tests.factories.messaging import consenting_contact
 
 from .conftest import VCARD, photo, png

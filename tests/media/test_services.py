@@ -224,3 +224,18 @@ def test_a_cards_phone_number_is_content_the_campaign_must_declare(
     message = _mms(business, mms_contact, mms_number, [card])
     assert message.status == Message.Status.BLOCKED
     assert "phone numbers" in message.reasons[-1]["message"]
+
+
+def test_a_broadcast_estimate_counts_an_mms_as_one_message(business, mms_number, mms_contact):
+    from messaging import selectors as messaging_selectors
+
+    long_caption = "Bright Smile news. " * 20 + "Reply STOP to opt out."
+    kwargs = {"business": business, "body": long_caption, "from_number": mms_number,
+              "contact_uuids": [mms_contact.uuid]}  # fmt: skip
+    assert messaging_selectors.broadcast_preview(**kwargs)["segments_per_message"] == 3
+    mms = messaging_selectors.broadcast_preview(**kwargs, media_count=1)
+    assert mms["segments_per_message"] == 1
+    assert (
+        mms["estimate_seconds"]
+        <= messaging_selectors.broadcast_preview(**kwargs)["estimate_seconds"]
+    )
