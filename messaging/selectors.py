@@ -393,7 +393,11 @@ def broadcast_renderings(*, business: Business, body: str, audience: QuerySet[Co
     return renderings_summary(
         business=business,
         body=body,
-        contacts=audience.only("id", "name", "custom_fields").iterator(chunk_size=2000),
+        # The caller's audience is scoped already; filtering again keeps another business's
+        # contacts out even if a caller passes the wrong queryset.
+        contacts=audience.filter(business=business)
+        .only("id", "name", "custom_fields")
+        .iterator(chunk_size=2000),
     )
 
 
