@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, Q, QuerySet
 
 from accounts.errors import NotFound
 from accounts.models import Business
@@ -67,22 +67,25 @@ def _decision(code: str, message: str = "") -> ConsentDecision:
     return ConsentDecision(code == "ok", code, message or _MESSAGES[code])
 
 
-def is_suppressed(*, business: Business, phone: str, campaign=None) -> bool:
-    """Is the number on the business's suppression list (business-wide, or for ``campaign``)?"""
+def _live_suppressions(*, business: Business, phone: str, campaign=None) -> QuerySet | None:
+    """The live suppressions of the number (business-wide, or for ``campaign``); None for a
+    number that does not parse (nothing can suppress it)."""
     try:
         e164 = phones.normalize(phone)
     except phones.InvalidPhone:
-        return False
+        return None
     cond = Q(campaign=None)
     if campaign is not None:
         cond |= Q(campaign=campaign)
-    return (
-        Suppression.objects.filter(
-            business=business, phone_hash=phone_hash(business=business, e164=e164), lifted_at=None
-        )
-        .filter(cond)
-        .exists()
-    )
+    return Suppression.objects.filter(
+        business=business, phone_hash=phone_hash(business=business, e164=e164), lifted_at=None
+    ).filter(cond)
+
+
+def is_suppressed(*, business: Business, phone: str, campaign=None) -> bool:
+    """Is the number on the business's suppression list (business-wide, or for ``campaign``)?"""
+    live = _live_suppressions(business=business, phone=phone, campaign=campaign)
+    return live is not None and live.exists()
 
 
 def _decide(
@@ -156,23 +159,30 @@ def consent_check(
         return _decision("ok", "A system reply the rules always allow.")
     if _unusable(business, contact):
         return _decision("no_consent")
-    # the one indexed query (consentstate_scope: business, contact, scope_key)
-    states = {
-        s.scope_key: s
-        for s in ConsentState.objects.filter(
-            business_id=business.pk, contact_id=contact.pk, scope_key__in=decision_keys(campaign)
-        ).only("scope_key", "status", "event_seq")
-    }
+    # one statement: the indexed state rows (consentstate_scope: business, contact,
+    # scope_key), each carrying whether the number is suppressed (an uncorrelated EXISTS,
+    # evaluated once); a contact with no state row asks the suppression list apart
+    live = _live_suppressions(business=business, phone=contact.phone_e164, campaign=campaign)
+    rows = ConsentState.objects.filter(
+        business_id=business.pk, contact_id=contact.pk, scope_key__in=decision_keys(campaign)
+    ).only("scope_key", "status", "event_seq")
+    if live is not None:
+        rows = rows.annotate(suppressed=Exists(live))
+    found = list(rows)
+
+    def suppressed() -> bool:
+        if live is None:
+            return False
+        return bool(found[0].suppressed) if found else live.exists()  # type: ignore[attr-defined]
+
     return _decide(
         contact=contact,
         kind=kind,
         campaign=campaign,
         is_reply=is_reply,
         purpose=purpose,
-        states=states,
-        suppressed=lambda: is_suppressed(
-            business=business, phone=contact.phone_e164, campaign=campaign
-        ),
+        states={s.scope_key: s for s in found},
+        suppressed=suppressed,
     )
 
 

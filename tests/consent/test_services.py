@@ -250,11 +250,23 @@ def test_state_is_written_with_the_event(business):
     assert state.last_event.contact_id == contact.pk
 
 
-def test_consent_check_is_one_state_query_plus_suppression(business, django_assert_num_queries):
+def test_consent_check_is_one_statement_with_the_suppression_in_it(
+    business, django_assert_num_queries
+):
+    """A cost test: the state rows and the suppression list in one statement (the gate's
+    decisions are the other tests'); a contact with no state row asks the list apart."""
     campaign = CampaignFactory(business=business)
     contact = opted_in_contact(business=business, campaign=campaign)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         assert check(business, contact, campaign=campaign) == "ok"
+    services.consent_record_opt_out(
+        business=business, contact=contact, method=Method.KEYWORD, scope_all=True
+    )
+    with django_assert_num_queries(1):
+        assert check(business, contact, campaign=campaign) == "opted_out"
+    stranger = ContactFactory(business=business)
+    with django_assert_num_queries(2):
+        assert check(business, stranger, campaign=campaign) == "no_consent"
 
 
 # --- guards: another business's objects, erased contacts, bad input ----------------------
@@ -535,12 +547,37 @@ def test_form_origins_are_normalised_and_the_extra_text_capped(business):
     assert len(form.disclosure_extra) == 1000
 
 
-def test_rate_limit_counter_that_expires_between_add_and_incr_starts_again(monkeypatch):
-    """The public form's limiter: a window ending mid-call counts as a fresh window."""
-    from django.core.cache import cache
+def test_rate_limit_counts_attempts_in_a_window_that_expires(settings):
+    """The public form's limiter on the configured cache (Redis in CI): the limit's worth of
+    attempts pass, the next is refused, the window's counter expires by itself, and a
+    window that has ended starts counting again."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
 
     from consent import ratelimit
 
+    assert [ratelimit.hit("window", "3/60") for _ in range(4)] == [True, True, True, False]
+    assert ratelimit.hit("other", "3/60") is True  # each key counts on its own
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        name = cache.make_and_validate_key("consent:rl:window")
+        client = cache._cache.get_client(name)
+        assert 0 < client.ttl(name) <= 60  # it expires, never lives on
+        client.expire(name, 1)
+        assert ratelimit.hit("window", "3/60") is False  # a later attempt does not extend it
+        assert client.ttl(name) <= 1
+    cache.delete("consent:rl:window")  # the window ends
+    assert ratelimit.hit("window", "3/60") is True
+
+
+def test_rate_limit_counter_that_expires_between_add_and_incr_starts_again(monkeypatch, settings):
+    """Without Redis (local memory): a window ending mid-call counts as a fresh window."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    from django.core.cache import caches
+
+    from consent import ratelimit
+
+    cache = caches["default"]
     assert ratelimit.hit("race", "1/60") is True
     assert ratelimit.hit("race", "1/60") is False
     real_add = cache.add

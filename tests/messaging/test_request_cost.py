@@ -42,7 +42,7 @@ def _statements(queries) -> list[str]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_send_api_is_eight_statements_with_every_gate_asked(owner, business):
+def test_send_api_is_seven_statements_with_every_gate_asked(owner, business):
     number = sending_number(business=business)
     contact = consenting_contact(business=business, number=number)
     api = make_api_client(owner)
@@ -71,7 +71,7 @@ def test_send_api_is_eight_statements_with_every_gate_asked(owner, business):
         "messaging_sendlane",
     ):
         assert table in sql, table
-    assert len(sent.captured_queries) <= 8, _statements(sent.captured_queries)
+    assert len(sent.captured_queries) <= 7, _statements(sent.captured_queries)
     assert "BEGIN" not in _statements(sent.captured_queries)  # a lone INSERT is atomic
 
 

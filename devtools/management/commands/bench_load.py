@@ -14,10 +14,19 @@ the same rendering snapshot; each POST carries the next token and a new phone nu
 The per-key API throttle and the per-IP form limit are raised for the gunicorn process so
 the figures measure the code path, not the limiter.
 
+gunicorn runs with config/gunicorn.conf.py (the Procfile's: each worker compiles the policy
+rules before its first request). Before anything is measured every target runs for 2 s as a
+warm-up (printed as such; its requests are not in the figures nor in a profile). Beside
+req/s and latency, each target's CPU time per request is read from /proc around its run:
+the gunicorn workers' and PostgreSQL's backends' (user + system), and ``CPU x bare`` is the
+bare view's CPU per request over the target's: the ratio that does not depend on how busy
+the shared box is.
+
 ``--profile`` runs the same targets under cProfile instead (one gunicorn worker with one
 thread, one wrk connection: each request's wall time, database waits included, with nothing
 else in between) and prints each target's top functions per request; its req/s are not the
-benchmark's figures (the profiler slows every call).
+benchmark's figures (the profiler slows every call). ``--profile-cpu`` times functions by
+the thread's CPU time instead of wall time.
 """
 
 import atexit
@@ -78,6 +87,7 @@ def application(environ, start_response):
 _app: "WSGIHandler | None" = None
 
 PROFILE_ENV = "BENCH_LOAD_PROFILE_DIR"
+PROFILE_CLOCK_ENV = "BENCH_LOAD_PROFILE_CLOCK"
 _profiles: dict[tuple[int, str], cProfile.Profile] = {}
 
 
@@ -91,10 +101,17 @@ def _target_of(path: str) -> str:
 
 def _profiled(app, environ, start_response):
     """One cProfile per (thread, target); each worker writes them out when it exits."""
+    if environ.get("HTTP_X_BENCH_WARMUP"):  # first requests: not what is measured
+        return app(environ, start_response)
     if not _profiles:
         atexit.register(_dump_profiles)
     key = (threading.get_ident(), _target_of(environ.get("PATH_INFO", "")))
-    profile = _profiles.setdefault(key, cProfile.Profile())
+    if key not in _profiles:
+        # BENCH_LOAD_PROFILE_CLOCK=cpu: this thread's CPU time, not wall time (robust on a
+        # loaded box: waiting for a core or for PostgreSQL does not count)
+        cpu = os.environ.get(PROFILE_CLOCK_ENV) == "cpu"
+        _profiles[key] = cProfile.Profile(time.thread_time) if cpu else cProfile.Profile()
+    profile = _profiles[key]
     profile.enable()
     try:
         response = app(environ, start_response)
@@ -113,6 +130,7 @@ def _dump_profiles() -> None:
 
 
 LUA_COMMON = """
+if warmup then wrk.headers["X-Bench-Warmup"] = warmup end
 local threads = {}
 function setup(thread)
   thread:set("tid", #threads)
@@ -131,7 +149,24 @@ end
 """
 
 
-ROUND_STRIDE = 500_000  # phones +1 312 2xx–9xx: up to 16 rounds of distinct numbers
+ROUND_STRIDE = 500_000  # phones +1 312 2xx–9xx: 16 slots of distinct numbers
+MAX_ROUNDS = 15  # the 16th slot is the warm-up's
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_stat(path: Path) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name (state is [0], ppid [1])."""
+    try:
+        text = path.read_text()
+    except OSError:  # gone, or not ours to read
+        return None
+    return text.rsplit(")", 1)[1].split()
+
+
+def _cpu_seconds(fields: list[str]) -> float:
+    return (int(fields[11]) + int(fields[12])) / _TICK  # utime + stime
 
 
 def _median(values: list[float]) -> float:
@@ -148,7 +183,17 @@ def _summary(rounds: list[dict]) -> dict:
         runs = [r[name] for r in rounds]
         row: dict = {
             key: _median([run[key] for run in runs])
-            for key in ("rps", "ratio_to_bare", "p50_ms", "p90_ms", "p99_ms", "max_ms")
+            for key in (
+                "rps",
+                "ratio_to_bare",
+                "p50_ms",
+                "p90_ms",
+                "p99_ms",
+                "max_ms",
+                "web_cpu_ms",
+                "db_cpu_ms",
+                "cpu_ratio_to_bare",
+            )
         }
         for key in ("requests", "non2xx", "errors"):
             row[key] = sum(run[key] for run in runs)
@@ -181,6 +226,11 @@ class Command(BaseCommand):
             "box is shared: load moves between targets run a few seconds apart)",
         )
         parser.add_argument(
+            "--profile-cpu",
+            action="store_true",
+            help="with --profile: time each function by the thread's CPU time, not wall time",
+        )
+        parser.add_argument(
             "--profile",
             type=int,
             default=0,
@@ -192,6 +242,8 @@ class Command(BaseCommand):
         wrk = shutil.which("wrk")
         if not wrk:
             raise CommandError("wrk is not installed (apt-get install -y wrk).")
+        if not 1 <= max(opts["rounds"], 1) <= MAX_ROUNDS:
+            raise CommandError(f"--rounds: at most {MAX_ROUNDS} (distinct phone numbers).")
         seed = self._seed()
         port = free_port()
         base = f"http://127.0.0.1:{port}"
@@ -204,20 +256,37 @@ class Command(BaseCommand):
             profile_dir.mkdir()
             opts.update(gunicorn_workers=1, connections=1, threads=1)
             threads = 1
-        server = self._gunicorn(port, opts["gunicorn_workers"], threads, workdir, profile_dir)
+        server = self._gunicorn(
+            port, opts["gunicorn_workers"], threads, workdir, profile_dir, opts["profile_cpu"]
+        )
         try:
             self._wait_up(base, server, workdir)
-            # single-use tokens: each round takes its own share
+            # single-use tokens: each round takes its own share, and the warm-up one more
             self.tokens_per_round = opts["tokens"]
-            scripts = self._scripts(seed, base, opts["tokens"] * max(opts["rounds"], 1), workdir)
-            # warm-up, not recorded: each gunicorn worker loads Django and the URLconf on its
-            # first request, which would otherwise land in the first target's tail
-            self._wrk(wrk, scripts["bare_view"][0], scripts["bare_view"][1], 3, 16, 2)
+            n_rounds = max(opts["rounds"], 1)
+            scripts = self._scripts(seed, base, opts["tokens"] * (n_rounds + 1), workdir)
+            # warm-up, not recorded: every target for a few seconds on every connection, so
+            # that no worker's or connection's first request (the gunicorn hook compiles the
+            # policy rules; the database connections, Redis pools and caches fill on first
+            # use) lands in a measured tail; on tokens and phones of a slot of its own
+            for name, (url, script) in scripts.items():
+                self.stdout.write(f"warm-up (not measured): wrk {name} for 2 s …")
+                self._wrk(
+                    wrk,
+                    url,
+                    script,
+                    2,
+                    opts["connections"],
+                    opts["threads"],
+                    offset=n_rounds * ROUND_STRIDE,
+                    warmup=True,
+                )
             rounds: list[dict] = []
-            for n in range(max(opts["rounds"], 1)):
+            for n in range(n_rounds):
                 runs = {}
                 for name, (url, script) in scripts.items():
                     self.stdout.write(f"round {n + 1}: wrk {name} for {opts['seconds']} s …")
+                    before = self._cpu(server.pid)
                     runs[name] = self._wrk(
                         wrk,
                         url,
@@ -227,8 +296,14 @@ class Command(BaseCommand):
                         opts["threads"],
                         offset=n * ROUND_STRIDE,
                     )
+                    self._cpu_per_request(runs[name], before, self._cpu(server.pid))
                 for r in runs.values():
                     r["ratio_to_bare"] = r["rps"] / runs["bare_view"]["rps"]
+                    # what req/s the box would reach if CPU were all that bound it, relative
+                    # to the bare view: the robust ratio on a shared box
+                    r["cpu_ratio_to_bare"] = (
+                        runs["bare_view"]["web_cpu_ms"] + runs["bare_view"]["db_cpu_ms"]
+                    ) / max(r["web_cpu_ms"] + r["db_cpu_ms"], 1e-9)
                 rounds.append(runs)
             results = _summary(rounds)
         finally:
@@ -255,12 +330,18 @@ class Command(BaseCommand):
         }
         self.stdout.write(
             f"{'target':<14}{'req/s':>10}{'x bare':>8}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>9}"
+            f"{'web CPU ms':>12}{'db CPU ms':>11}{'CPU x bare':>12}"
         )
         for name, r in results.items():
             self.stdout.write(
                 f"{name:<14}{r['rps']:>10.1f}{r['ratio_to_bare']:>8.3f}{r['p50_ms']:>10.1f}"
-                f"{r['p99_ms']:>10.1f}{r['non2xx']:>9}"
+                f"{r['p99_ms']:>10.1f}{r['non2xx']:>9}{r['web_cpu_ms']:>12.2f}"
+                f"{r['db_cpu_ms']:>11.2f}{r['cpu_ratio_to_bare']:>12.3f}"
             )
+        self.stdout.write(
+            "(CPU ms: per request, of the gunicorn workers and of PostgreSQL's backends, "
+            f"from /proc; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
+        )
         if len(rounds) > 1:
             self.stdout.write(f"(medians of {len(rounds)} rounds; each round in the report)")
         out = Path(opts["report"])
@@ -303,7 +384,13 @@ class Command(BaseCommand):
         }
 
     def _gunicorn(
-        self, port: int, workers: int, threads: int, workdir: Path, profile_dir: Path | None
+        self,
+        port: int,
+        workers: int,
+        threads: int,
+        workdir: Path,
+        profile_dir: Path | None,
+        profile_cpu: bool = False,
     ) -> subprocess.Popen:
         env = {
             **os.environ,
@@ -316,9 +403,13 @@ class Command(BaseCommand):
         }
         if profile_dir is not None:
             env[PROFILE_ENV] = str(profile_dir)
+            if profile_cpu:
+                env[PROFILE_CLOCK_ENV] = "cpu"
         cmd = [
             str(Path(sys.executable).with_name("gunicorn")),
             "devtools.management.commands.bench_load:application",
+            "--config",  # the Procfile's hooks: each worker warmed before its first request
+            str(ROOT / "config" / "gunicorn.conf.py"),
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
@@ -336,6 +427,37 @@ class Command(BaseCommand):
         return subprocess.Popen(  # noqa: S603 - argv of our own venv paths, no shell
             cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
         )
+
+    def _cpu(self, server_pid: int) -> dict[str, dict[int, float]]:
+        """CPU seconds so far of each gunicorn worker and of each PostgreSQL backend of this
+        database (from /proc: user + system time, waiting for a core not counted)."""
+        from django.db import connection
+
+        workers = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            fields = _proc_stat(stat)
+            if fields and int(fields[1]) == server_pid:
+                workers[int(stat.parent.name)] = _cpu_seconds(fields)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            )
+            pids = [row[0] for row in cursor.fetchall()]
+        backends = {}
+        for pid in pids:
+            fields = _proc_stat(Path(f"/proc/{pid}/stat"))
+            if fields:
+                backends[pid] = _cpu_seconds(fields)
+        return {"web": workers, "db": backends}
+
+    def _cpu_per_request(self, run: dict, before: dict, after: dict) -> None:
+        """Milliseconds of CPU per request between two ``_cpu`` readings (a backend or
+        worker born in between counts from zero; one gone is lost: none should go)."""
+        n = max(run["requests"], 1)
+        for side in ("web", "db"):
+            spent = sum(t - before[side].get(pid, 0.0) for pid, t in after[side].items())
+            run[f"{side}_cpu_ms"] = spent * 1000 / n
 
     def _wait_up(self, base: str, server, workdir: Path) -> None:
         deadline = time.monotonic() + 90
@@ -419,7 +541,7 @@ function request()
   local body = '{{"phone": "' .. phone .. '", "consent": true, "age_confirmed": true, '
     .. '"token": "' .. token .. '", "page_url": {_lua_str(origin + "/signup")}}}'
   return wrk.format("POST", nil, {{["Content-Type"] = "application/json",
-    ["Origin"] = {_lua_str(origin)}}}, body)
+    ["Origin"] = {_lua_str(origin)}, ["X-Bench-Warmup"] = warmup}}, body)
 end
 """
         )
@@ -431,15 +553,19 @@ end
             "optin_form": (f"{base}/f/{form.uuid}/submit/", optin),
         }
 
-    def _wrk(self, wrk, url, script: Path, seconds, connections, threads, offset=0) -> dict:
+    def _wrk(
+        self, wrk, url, script: Path, seconds, connections, threads, offset=0, warmup=False
+    ) -> dict:
         # nthreads/tid let each wrk thread take its own share of tokens and phones; offset
         # moves a later round on to tokens and phones no earlier round used
         text = script.read_text()
         if text.startswith("nthreads"):
-            text = text.split("\n", 4)[4]
+            text = text.split("\n", 5)[5]
+        # warm-up requests carry a header: the profiler leaves them out
+        flag = '"1"' if warmup else "nil"
         script.write_text(
             f"nthreads = {threads}\noffset = {offset}\nround_no = {offset // ROUND_STRIDE}\n"
-            f"per_round = {self.tokens_per_round}\n" + text
+            f"per_round = {self.tokens_per_round}\nwarmup = {flag}\n" + text
         )
         cmd = [
             wrk,

@@ -1,0 +1,23 @@
+"""gunicorn's settings for the web process (Procfile, docs/deploy.md, bench_load):
+``gunicorn -c config/gunicorn.conf.py config.wsgi ...``.
+
+Only hooks live here; workers, threads and the bind stay on the command line.
+
+``post_worker_init`` warms each new worker before it takes its first request: the policy
+rules are compiled once per process (about 1–2 s, ``policies.services.rules_current``) and
+the URLconf is imported on first use, so without it the first send a fresh worker serves —
+after a deploy, a ``--max-requests`` recycle or a crash — waits for both. The hook is not in
+config/wsgi.py on purpose: that module is imported where no database is reachable (tests,
+checks), and the warm-up reads the rules' revision from the database.
+"""
+
+import logging
+
+log = logging.getLogger("config.gunicorn")
+
+
+def post_worker_init(worker) -> None:
+    """Compile the policy rules and load the URLconf in this worker (the app is loaded)."""
+    from config.warmup import warm
+
+    warm()
