@@ -19,6 +19,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("messaging.api.urls")),
     path("", include("messaging.media.api_urls")),
     path("", include("messaging.templating.api_urls")),
+    path("", include("messaging.reminders.api_urls")),
     path("", include("policies.api.urls")),
     # The schema and its docs page are public, like every public API's reference.
     path(
@@ -94,6 +95,7 @@ urlpatterns = [
     path("", include("messaging.media.urls")),  # /media/s/<signed>/…, /app/media/<uuid>/
     path("", include("messaging.templating.urls")),  # /app/templates/…
     path("", include("accounts.billing.urls")),  # /app/billing/…, /webhooks/processor/
+    path("", include("messaging.reminders.urls")),  # /app/reminders/…
     path("api/v1/", include(api_v1)),
     # The Twilio-compatible API where Twilio's clients look for it (messaging/twilio_api).
     path("2010-04-01/", include("messaging.twilio_api.urls")),

@@ -109,3 +109,24 @@ def next_allowed(now: datetime, *, zones: list[str], window: Window) -> datetime
             return None if moment == now else moment
         moment = max(_next_opening(moment, z, window) for z in closed)
     raise ValueError("the zones never share an open window")
+
+
+def _previous_closing(moment: datetime, zone: str, window: Window) -> datetime:
+    """The last minute of the latest open window that starts before ``moment``."""
+    local = moment.astimezone(ZoneInfo(zone))
+    day = local.date() if local.hour >= window.end else local.date() - timedelta(days=1)
+    closing = datetime.combine(day, time(window.end), tzinfo=ZoneInfo(zone))
+    return (closing - timedelta(minutes=1)).astimezone(moment.tzinfo)
+
+
+def last_allowed(moment: datetime, *, zones: list[str], window: Window) -> datetime:
+    """``moment`` if it is inside the window in every zone, else the latest earlier moment
+    that is (a reminder due at 6:00 goes the evening before, not after the appointment)."""
+    if window.start >= window.end:
+        raise ValueError("empty quiet-hours window")
+    for _ in range(len(zones) * 3 + 3):
+        closed = [z for z in zones if not _open_in(moment, z, window)]
+        if not closed:
+            return moment
+        moment = min(_previous_closing(moment, z, window) for z in closed)
+    raise ValueError("the zones never share an open window")

@@ -61,6 +61,7 @@ LOCAL_APPS = [
     "messaging",
     "messaging.twilio_api",  # the Twilio-compatible API (messaging/twilio_api/README.md)
     "messaging.templating",  # message templates with merge fields (messaging/templating/README.md)
+    "messaging.reminders",  # appointment reminders (messaging/reminders/README.md)
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -322,6 +323,21 @@ CELERY_BEAT_SCHEDULE["messaging-apply-status"] = {  # apply stored delivery rece
     "task": "messaging.tasks.apply_status_callbacks",
     "schedule": 2.0,
 }
+CELERY_BEAT_SCHEDULE["reminders-send-due"] = {  # appointment reminders whose time has come
+    "task": "messaging.reminders.tasks.send_due",
+    "schedule": 30.0,
+}
+CELERY_BEAT_SCHEDULE["reminders-poll-feeds"] = {  # businesses' iCalendar feeds, each per interval
+    "task": "messaging.reminders.tasks.poll_feeds",
+    "schedule": 60.0,
+}
+# --- appointment reminders (messaging/reminders/README.md) ---
+REMINDERS_FEED_INTERVAL = env.int("REMINDERS_FEED_INTERVAL", default=900)  # s between polls
+REMINDERS_FEED_TIMEOUT = env.float("REMINDERS_FEED_TIMEOUT", default=10.0)
+REMINDERS_FEED_MAX_BYTES = env.int("REMINDERS_FEED_MAX_BYTES", default=2 * 1024 * 1024)
+# fetch feeds on private addresses (loopback stand-ins in tests); never in production
+REMINDERS_FEED_ALLOW_PRIVATE = env.bool("REMINDERS_FEED_ALLOW_PRIVATE", default=DEBUG)
+REMINDERS_CSV_MAX_BYTES = env.int("REMINDERS_CSV_MAX_BYTES", default=2 * 1024 * 1024)
 
 # --- accounts.privacy (cookie consent, usage log, retention; docs/privacy.md) ---
 COOKIE_POLICY_VERSION = env("COOKIE_POLICY_VERSION", default="2026-11-28")  # new: ask again

@@ -35,7 +35,12 @@ from .enqueue import (
     message_enqueue_many,
     message_review,
 )
-from .inbound import inbound_receive, keyword_table, keyword_table_reset
+from .inbound import (
+    inbound_handler_register,
+    inbound_receive,
+    keyword_table,
+    keyword_table_reset,
+)
 from .inbox import (
     conversation_assign,
     conversation_mark_read,
@@ -63,6 +68,7 @@ __all__ = [
     "conversation_mark_read",
     "double_opt_in_send",
     "double_opt_in_send_for_event",
+    "inbound_handler_register",
     "inbound_receive",
     "keyword_table",
     "keyword_table_reset",

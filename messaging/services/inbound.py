@@ -37,6 +37,18 @@ LEGAL_MINIMUM = tuple(
 AGE_GATED_MIN_AGE = 21  # alcohol and tobacco in the US
 
 
+# Handlers for a text that is no keyword (``handler(business=, contact=, inbound=) -> reason
+# dict | None``), registered by sub-apps from their ready() (reminders: a C / R reply).
+# The first that answers claims the text; its reason is stored on the inbound message, so
+# the inbox shows what it did. Keywords always win: STOP / HELP / START never reach them.
+_reply_handlers: list = []
+
+
+def inbound_handler_register(handler) -> None:
+    if handler not in _reply_handlers:
+        _reply_handlers.append(handler)
+
+
 def keyword_table() -> keywords.Table:
     """The live keyword table: the active ``KeywordRule`` rows (all of ``keywords.DEFAULTS``
     when the table is empty) and the legal minimum, cached for every process."""
@@ -256,6 +268,13 @@ def inbound_receive(
         )
         if media:
             media_services.media_attach(business=business, media=media, messages=[inbound])
+        if match.action == keywords.NONE:
+            for handler in _reply_handlers:
+                handled = handler(business=business, contact=contact, inbound=inbound)
+                if handled:
+                    inbound.reasons = [*reasons, handled]
+                    inbound.save(update_fields=["reasons"])
+                    break
         event_emit_many(
             events=[message_inbound_event(inbound, keyword=match.action or "", media=media)]
         )

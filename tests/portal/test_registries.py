@@ -34,6 +34,7 @@ def test_every_app_registered_its_entries_at_start_up():
         "accounts/panels/attention.html": "accounts.portal.dashboard",
         "accounts/panels/activity.html": "messaging.panels",
         "accounts/panels/numbers.html": "messaging.panels",
+        "reminders/panel.html": "messaging.reminders.panels",
     }
     steps = [c.__module__ for c in readiness._checks]
     assert steps[0] == "accounts.portal.readiness"
