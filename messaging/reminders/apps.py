@@ -14,11 +14,12 @@ class RemindersConfig(AppConfig):
         from accounts.roles import Cap
         from messaging.services import inbound_handler_register
 
-        from . import panels, privacy, services
+        from . import panels, privacy, services, webhook_events
 
         # a C / R reply to a reminder: messaging's inbound calls it for texts that are no
         # keyword (STOP / HELP / START always win)
         inbound_handler_register(services.reminder_reply)
         navigation.register(navigation.NavItem(37, "Reminders", "reminders:index", Cap.VIEW))
         panels.register()
+        webhook_events.register()  # appointment.reply in the event catalog
         privacy.register()

@@ -15,23 +15,23 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from accounts.errors import Conflict, ValidationFailed
+from accounts.events.services import event_emit
 from accounts.models import Business
 from accounts.services import audit_record
 from consent import services as consent_services
 from messaging import keywords, quiet_hours
 from messaging.services import keyword_table, message_cancel, message_enqueue
 from messaging.templating.selectors import render_one
-from messaging.tenant_webhooks import webhook_emit
 
 from . import feeds, timing
 from .models import Appointment, CalendarFeed, Reminder, ReminderRule
+from .webhook_events import REPLY_EVENT
 
 log = logging.getLogger(__name__)
 A = Appointment.Status
 R = Reminder.Status
 MAX_MINUTES_BEFORE = 60 * 24 * 30
 CSV_MAX_ROWS = 5000
-REPLY_EVENT = "appointment.reply"
 
 
 # --- rules ------------------------------------------------------------------------------
@@ -380,10 +380,10 @@ def reminder_reply(*, business: Business, contact, inbound) -> dict | None:
     what = "confirmed" if action == timing.CONFIRM else "asked to reschedule"
     on = f"{when['appointment_date']} at {when['appointment_time']}"
     words = f"{what.capitalize()} the appointment on {on}"
-    webhook_emit(
+    event_emit(
         business=business,
-        event=REPLY_EVENT,
-        payload={
+        type=REPLY_EVENT,
+        data={
             "appointment": str(appointment.uuid),
             "contact": str(contact.uuid),
             "message": str(inbound.uuid),

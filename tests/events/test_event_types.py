@@ -142,6 +142,38 @@ def test_message_inbound(business, number, hooks):
     assert data["to"] == number.e164
 
 
+@covers("appointment.reply")
+def test_appointment_reply(business, number, hooks, monkeypatch):
+    from zoneinfo import ZoneInfo
+
+    from messaging.reminders import services as reminders
+    from messaging.templating import services as templating
+
+    # time control: a weekday afternoon where the client lives (no quiet hours in the way)
+    now = timezone.datetime(2026, 12, 8, 15, 0, tzinfo=ZoneInfo("America/New_York"))
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    template = templating.template_create(
+        business=business,
+        name="Visit",
+        body="See you {{ var.appointment_time }}. Reply STOP to opt out.",
+    )
+    reminders.reminder_rule_create(
+        business=business, name="1 h", minutes_before=60, template=template
+    )
+    contact = consenting_contact(business=business, number=number)
+    appointment, _ = reminders.appointment_create(
+        business=business, contact=contact, starts_at=now + timedelta(minutes=90)
+    )
+    assert reminders.reminders_send_due(now=now + timedelta(minutes=30)) == 1
+    services.inbound_receive(
+        to_number=number.e164, from_phone=str(contact.phone_e164), body="C",
+        provider="simulated", provider_id="SMin-appt",
+    )  # fmt: skip
+    data = hooks.one("appointment.reply")
+    assert data["appointment"] == str(appointment.uuid) and data["action"] == "confirm"
+    assert data["status"] == "CONFIRMED" and data["contact"] == str(contact.uuid)
+
+
 # --- consent and imports -----------------------------------------------------------------------
 
 

@@ -8,13 +8,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from accounts.errors import Conflict, ValidationFailed
+from accounts.events.models import WebhookDelivery
+from accounts.events.services import webhook_endpoint_create
 from consent import services as consent_services
 from messaging import services as messaging
-from messaging.models import Message, WebhookDelivery
+from messaging.models import Message
 from messaging.reminders import selectors, services
 from messaging.reminders.models import Appointment, Reminder
 from messaging.templating import services as templating
-from messaging.tenant_webhooks import webhook_endpoint_create
 from tests.factories.consent import ContactFactory
 from tests.factories.messaging import consenting_contact
 
