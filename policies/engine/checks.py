@@ -136,24 +136,39 @@ def match_terms(norm: Normalised, m: Matcher, stop: frozenset[str], text: str) -
     if not n:
         return []
     memo = m.fuzzy_memo
+    single, pairs, pair_first = m.single, m.pairs, m.pair_first
     forms: list[tuple[str, ...]] = []
-    for w in words:
-        wf = memo.get(w)
-        if wf is None:
+    # most words match nothing: the memo also says whether any form of a word starts a
+    # rule (``hot``) and whether it may be half of a word split in two (``short``), so the
+    # loops below visit only those words (same hits, in the same order)
+    hot: list[int] = []
+    short: list[int] = []
+    for i, w in enumerate(words):
+        got = memo.get(w)
+        if got is None:
             t, alt = w[TEXT], w[ALT]
             c = _fuzzy(t, m, stop) if t not in m.vocab else None
-            wf = (t,)
+            wf: tuple[str, ...] = (t,)
             if alt and alt != t:
                 wf += (alt,)
             if c:
                 wf += (c,)
+            got = (
+                wf,
+                any(f in single or f in pair_first for f in wf),
+                2 <= len(t) <= 6 and t not in _SPLIT_SAFE,
+            )
             if len(memo) >= 100_000:
                 memo.clear()
-            memo[w] = wf
-        forms.append(wf)
-    single, pairs, pair_first = m.single, m.pairs, m.pair_first
+            memo[w] = got
+        forms.append(got[0])
+        if got[1]:
+            hot.append(i)
+        if got[2]:
+            short.append(i)
     found: list[tuple[TermRule, int, int]] = []  # (rule, first word, form index used)
-    for i, fs in enumerate(forms):
+    for i in hot:
+        fs = forms[i]
         for fi, f in enumerate(fs) if len(fs) > 1 else ((0, fs[0]),):
             rules = single.get(f)
             if rules:
@@ -169,12 +184,12 @@ def match_terms(norm: Normalised, m: Matcher, stop: frozenset[str], text: str) -
                             ):
                                 found.append((r, i, fi))
     # words split in two to dodge the filter: "can nabis", "bit coin", "cas ino"
-    for i in range(n - 1):
-        a, b = words[i][TEXT], words[i + 1][TEXT]
-        if 2 <= len(a) <= 6 and 2 <= len(b) <= 6:
-            joined = a + b
+    for j in range(len(short) - 1):
+        i = short[j]
+        if short[j + 1] == i + 1:
+            joined = words[i][TEXT] + words[i + 1][TEXT]
             rules = single.get(joined)  # halves are stemmed already: "can nabis" -> "cannabi"
-            if rules and joined not in forms[i] and a not in _SPLIT_SAFE and b not in _SPLIT_SAFE:
+            if rules and joined not in forms[i]:
                 found += [(r, i, -1) for r in rules]
     hits: list[Hit] = []
     for rule, i, fi in found:
@@ -624,7 +639,9 @@ def model_words(rules: CompiledRules) -> frozenset[str]:
 
 def _top_features(model: GateModel, feats: list[str]) -> str:
     w = model.weights
-    best = sorted({f for f in feats if w.get(f, 0.0) > 0}, key=lambda f: -w[f])[:3]
+    # ties keep the text's order (a set's order changed from run to run with the string
+    # hash seed, and with it the reason's wording)
+    best = sorted(dict.fromkeys(f for f in feats if w.get(f, 0.0) > 0), key=lambda f: -w[f])[:3]
     shown = []
     for f in best:
         if f.startswith("e:"):

@@ -40,8 +40,9 @@ class Matcher:
     pair_first: set[str] = field(default_factory=set)  # first words of the pairs
     vocab: set[str] = field(default_factory=set)  # every word of every phrase
     fuzzy_index: dict[str, set[str]] = field(default_factory=dict)  # deletion variant -> words
-    # (word, alternative reading) -> every form it can match as (itself, alt, misspelling of)
-    fuzzy_memo: dict[tuple, tuple[str, ...]] = field(default_factory=dict)
+    # (word, alternative reading) -> (every form it can match as (itself, alt, misspelling
+    # of), whether a form starts a rule, whether it may be half of a word split in two)
+    fuzzy_memo: dict[tuple, tuple[tuple[str, ...], bool, bool]] = field(default_factory=dict)
 
 
 @dataclass

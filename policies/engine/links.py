@@ -225,6 +225,10 @@ _OBF_DOT = re.compile(
     r"|\s+dot\s+|\s+\.\s+(?=[a-z]{2,6}\b)",
     re.IGNORECASE,
 )
+# what every match of _OBF_DOT contains ("dot" aside): a dot right after a bracket or a
+# space ("[.]", "( . )", " . "); searching for it first is ~3x cheaper than _OBF_DOT, whose
+# leading \s* makes every position a start
+_OBF_HINT = re.compile(r"[\[({<\s]\.")
 _URL = re.compile(
     r"(?:(?:https?|hxxps?|ftp)://|www\.)[^\s<>\"']+",
     re.IGNORECASE,
@@ -424,7 +428,7 @@ def find_links(text: str) -> list[Link]:
         )
         taken.append(m.span())
     # Obfuscated dots: bit[.]ly, bit dot ly. Re-scan a de-obfuscated copy of the text.
-    if has_obf and _OBF_DOT.search(text):
+    if has_obf and ("dot" in lower or _OBF_HINT.search(text)) and _OBF_DOT.search(text):
         for m in _OBF_HOST.finditer(text):
             if overlaps(m.start(), m.end()):
                 continue

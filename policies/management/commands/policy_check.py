@@ -21,6 +21,9 @@ from policies.engine.checks import KINDS_NEEDING_OPT_OUT
 from policies.services import rules_current
 
 KINDS = ("marketing", "informational", "transactional", "conversational")
+# json.dumps(obj, ensure_ascii=False) builds this encoder anew for every line; one encoder
+# writes the very same text
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 
 
 class Command(BaseCommand):
@@ -69,7 +72,7 @@ class Command(BaseCommand):
                         "error": f"line {n}: {exc}",
                     }
                     self.stderr.write(f"line {n}: {exc}")
-                dst.write(json.dumps({"id": row_id, **result}, ensure_ascii=False) + "\n")
+                dst.write(_ENCODE({"id": row_id, **result}) + "\n")
                 done += 1
         finally:
             if src is not sys.stdin:

@@ -1,0 +1,217 @@
+"""Issue 17, round 3 (policy_check on all-distinct bodies): the faster paths give exactly the
+answers of the plain ones — the word matcher visiting only words that can start a rule, the
+obfuscated-dot search behind its cheap hint, one JSON encoder for every line — and the
+learned reason names its features in the same order in every run."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from policies.engine import links as L
+from policies.engine import shipped_rules
+from policies.engine.checks import (
+    _HYPHEN_SENSE,
+    _SPLIT_SAFE,
+    _excepted,
+    _fuzzy,
+    _top_features,
+    check_message,
+    match_terms,
+)
+from policies.engine.compiler import compile_rules
+from policies.engine.learned import GateModel
+from policies.engine.normalize import ALT, OBF, TEXT, normalise
+
+ROOT = Path(settings.BASE_DIR)
+TRAIN = ROOT / "policies/corpus/train/messages.jsonl"
+
+
+def _bodies(step: int = 3) -> list[str]:
+    rows = [json.loads(x) for x in TRAIN.read_text(encoding="utf-8").splitlines() if x.strip()]
+    return [r["body"] for r in rows[::step]]
+
+
+def _plain_match_terms(norm, m, stop, text) -> list[tuple]:
+    """match_terms as it was before round 3: every word, every pair of neighbours."""
+    words = norm.words
+    n = len(words)
+    if not n:
+        return []
+    forms = []
+    for w in words:
+        t, alt = w[TEXT], w[ALT]
+        c = _fuzzy(t, m, stop) if t not in m.vocab else None
+        wf = (t,)
+        if alt and alt != t:
+            wf += (alt,)
+        if c:
+            wf += (c,)
+        forms.append(wf)
+    found = []
+    for i, fs in enumerate(forms):
+        for fi, f in enumerate(fs):
+            for r in m.single.get(f, ()):
+                found.append((r, i, fi))
+            if i + 1 < n and f in m.pair_first:
+                for g in forms[i + 1]:
+                    for r in m.pairs.get((f, g), ()):
+                        k = len(r.words)
+                        if k == 2 or (
+                            i + k <= n and all(r.words[j] in forms[i + j] for j in range(2, k))
+                        ):
+                            found.append((r, i, fi))
+    for i in range(n - 1):
+        a, b = words[i][TEXT], words[i + 1][TEXT]
+        if 2 <= len(a) <= 6 and 2 <= len(b) <= 6:
+            joined = a + b
+            rules = m.single.get(joined)
+            if rules and joined not in forms[i] and a not in _SPLIT_SAFE and b not in _SPLIT_SAFE:
+                found += [(r, i, -1) for r in rules]
+    out = []
+    for rule, i, fi in found:
+        k = len(rule.words)
+        if fi == -1:
+            s, e = norm.span(i, i + 1)
+            out.append((rule.rule_id, s, e, True))
+            continue
+        if rule.exceptions and _excepted(rule, i, forms, n):
+            continue
+        after = words[i + k][TEXT] if i + k < n else ""
+        if after in _HYPHEN_SENSE and after not in rule.words:
+            s0, e0 = norm.span(i + k - 1, i + k)
+            if "-" in text[s0:e0]:
+                continue
+        s, e = norm.span(i, i + k - 1)
+        evasive = fi > 0 or any(
+            words[i + j][OBF] or rule.words[j] != words[i + j][TEXT] for j in range(k)
+        )
+        out.append((rule.rule_id, s, e, evasive))
+    return out
+
+
+def test_the_matcher_finds_what_the_plain_scan_of_every_word_finds():
+    rules = shipped_rules()
+    texts = [
+        *_bodies(),
+        "Get a p4yday l0an today",
+        "can nabis and bit coin for sale",
+        "no credit check personal loan, vape-free lounge",
+        "c a s h  a d v a n c e now",
+    ]
+    hits_seen = 0
+    for m in (rules.content, rules.industry):
+        for text in texts:
+            norm = normalise(text)
+            got = match_terms(norm, m, rules.fuzzy_stoplist, text)
+            want = _plain_match_terms(norm, m, rules.fuzzy_stoplist, text)
+            assert [(h.rule.rule_id, h.start, h.end, h.evasive) for h in got] == want, text
+            hits_seen += len(got)
+    assert hits_seen > 100  # the sample exercises the matcher, not only clean texts
+
+
+def test_only_words_that_start_a_rule_are_marked_hot():
+    rules = compile_rules(
+        {
+            "terms": [
+                {"id": "t.one", "category": "gambling", "phrase": "casino", "verdict": "block"},
+                {"id": "t.two", "category": "lending", "phrase": "payday loan"},
+            ]
+        }
+    )
+    m = rules.content
+    text = "Visit our casino for a payday loan or a can nabis nothing else"
+    norm = normalise(text)
+    hits = match_terms(norm, m, rules.fuzzy_stoplist, text)
+    assert [h.rule.rule_id for h in hits] == ["t.one", "t.two"]
+    memo = {w[TEXT]: v for w, v in m.fuzzy_memo.items()}
+    assert memo["casino"][1] and memo["payday"][1]
+    assert not memo["loan"][1] and not memo["visit"][1]  # "loan" only ends a phrase
+    assert memo["casino"][2] and not memo["nothing"][2]  # short words may be split halves
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "visit bit[.]ly/x now",
+        "go to example ( . ) com",
+        "example dot com",
+        "example DOT com",
+        "example {dot} com",
+        "site < . > com",
+        "shop\t.\tcom today",
+        "see example . com",
+    ],
+)
+def test_the_obfuscated_dot_hint_is_in_every_obfuscated_dot(text):
+    assert L._OBF_DOT.search(text)
+    assert "dot" in text.lower() or L._OBF_HINT.search(text)
+    if "\t" not in text:  # find_links looks for obfuscation only around " . " (its choice)
+        assert any(link.obfuscated_dots for link in L.find_links(text))
+
+
+def test_the_obfuscated_dot_hint_never_hides_a_match_in_the_corpus():
+    for text in _bodies(1):
+        if L._OBF_DOT.search(text):
+            assert "dot" in text.lower() or L._OBF_HINT.search(text), text
+
+
+@pytest.mark.django_db
+def test_cli_lines_are_the_engine_answers_encoded_as_before(tmp_path):
+    """policy_check's one encoder writes what json.dumps(..., ensure_ascii=False) wrote."""
+    rules = shipped_rules()
+    rows = [
+        {"id": f"s{i}", "body": f"{b} (ref {i})", "kind": "marketing", "brand_domains": ["x.com"]}
+        for i, b in enumerate(_bodies(25))
+    ]
+    rows.append({"id": 7, "body": "Café ☕ “quoted” \u2014 naïve", "kind": "marketing"})
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    call_command("policy_check", "messages", str(src), "--out", str(out))
+    got = out.read_text(encoding="utf-8").splitlines()
+    assert len(got) == len(rows)
+    for row, line in zip(rows, got, strict=True):
+        d = check_message(
+            row["body"], rules, kind=row["kind"], brand_domains=row.get("brand_domains") or []
+        )
+        want = json.dumps({"id": row["id"], **d.as_dict()}, ensure_ascii=False)
+        assert line == want
+    assert "“Reply STOP" in got[-1] and "\\u" not in got[-1]  # written as UTF-8, not escaped
+
+
+def test_top_features_break_ties_in_the_texts_order():
+    model = GateModel(0.0, {"b": 1.0, "a": 1.0, "c": 2.0, "d": 0.5}, (1.0, 0.0), {}, {}, {}, {})
+    assert _top_features(model, ["x", "b", "a", "c", "d"]) == "“c”, “b”, “a”"
+    assert _top_features(model, ["a", "b", "c"]) == "“c”, “a”, “b”"
+
+
+def test_learned_reasons_read_the_same_under_any_hash_seed():
+    code = (
+        "import django, json, os;"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings.test');"
+        "django.setup();"
+        "from policies.engine import shipped_rules;"
+        "from policies.engine.checks import check_message;"
+        f"rows = [json.loads(x) for x in open({str(TRAIN)!r}) if x.strip()][:400];"
+        "r = shipped_rules();"
+        "print(json.dumps([check_message(x['body'], r).as_dict() for x in rows]))"
+    )
+    outs = set()
+    for seed in ("1", "2", "3"):
+        env = {"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"}
+        for key in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CACHE_KEY_PREFIX"):
+            if key in os.environ:
+                env[key] = os.environ[key]
+        got = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, check=True
+        ).stdout
+        outs.add(got)
+    assert len(outs) == 1
+    assert re.search(rb"This reads like an offer of", next(iter(outs)))
