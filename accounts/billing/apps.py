@@ -24,6 +24,7 @@ class BillingConfig(AppConfig):
         )
         retention.register(privacy.RETENTION_RULE, privacy.billing_records_anonymise)
         exports.register("billing", privacy.business_export_section)
+        exports.register_user("billing", privacy.user_export_section)
         for entry in privacy.PERSONAL_DATA:
             inventory.declare(**entry)
         for entry in privacy.NOT_PERSONAL:

@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from accounts.models import Business
+from accounts.models import Business, User
 
 from . import money
 from .models import BillingAccount, CreditNote, Invoice, InvoiceLine
@@ -30,7 +30,8 @@ PERSONAL_DATA: list[dict[str, Any]] = [
         "model": "billing.Invoice",
         "fields": ["billed_to_name", "billed_to_email"],
         "erasure": "kept for the legal period (tax records); then anonymised by the retention rule",
-        "export": "section billing of the business export (every invoice with its lines)",
+        "export": "section billing of the business export (every invoice with its lines); "
+        "section billing of the person's own export (invoices billed to their email)",
         "retention": RETENTION_RULE,
     },
     {
@@ -123,4 +124,25 @@ def business_export_section(business: Business) -> dict:
             }
             for n in notes
         ],
+    }
+
+
+def user_export_section(user: User) -> dict:
+    """A person's own export: the invoices billed to their email address (the billed-to
+    part is theirs; the businesses' full billing is in each business's export)."""
+    invoices = Invoice.objects.filter(billed_to_email__iexact=user.email).select_related("business")
+    return {
+        "invoices_billed_to_you": [
+            {
+                "business": i.business.display_name,
+                "number": i.number,
+                "period": f"{i.period_start:%Y-%m}",
+                "total_cents": i.total_cents,
+                "currency": i.currency,
+                "billed_to_name": i.billed_to_name,
+                "billed_to_email": i.billed_to_email,
+                "status": i.status,
+            }
+            for i in invoices.order_by("period_start", "id")
+        ]
     }

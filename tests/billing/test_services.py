@@ -22,7 +22,7 @@ from accounts.billing.models import (
     UsageRecord,
 )
 from accounts.models import AuditEvent
-from accounts.privacy.exports import business_export_build
+from accounts.privacy.exports import business_export_build, user_export_build
 from accounts.roles import Role
 from tests.factories.accounts import MembershipFactory
 
@@ -312,6 +312,15 @@ def test_the_business_export_includes_invoices(business):
     (row,) = section["invoices"]
     assert row["number"] == invoice.number
     assert row["lines"][0]["amount_cents"] == 2500
+
+
+def test_the_person_s_own_export_includes_invoices_billed_to_them(business, owner):
+    invoice = services.invoice_close(business=business, period=PERIOD, now=AFTER)
+    billed = business.memberships.get(user__email=invoice.billed_to_email).user
+    export = user_export_build(user=billed)
+    section = export["sections"]["billing"] if "sections" in export else export["billing"]
+    (row,) = section["invoices_billed_to_you"]
+    assert row["number"] == invoice.number and row["total_cents"] == 2500
 
 
 def test_periods_close_issues_last_month_for_every_account(business, other_business):
