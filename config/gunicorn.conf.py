@@ -4,9 +4,10 @@
 Only hooks live here; workers, threads and the bind stay on the command line.
 
 ``post_worker_init`` warms each new worker before it takes its first request: the policy
-rules are compiled once per process (about 1–2 s, ``policies.services.rules_current``) and
-the URLconf is imported on first use, so without it the first send a fresh worker serves —
-after a deploy, a ``--max-requests`` recycle or a crash — waits for both. The hook is not in
+rules are compiled once per process (about 1–2 s, ``policies.services.rules_current``), and
+the URLconf is imported and its reverse table built on first use, so without it the first
+requests a fresh worker serves — after a deploy, a ``--max-requests`` recycle or a crash —
+wait for those. The hook is not in
 config/wsgi.py on purpose: that module is imported where no database is reachable (tests,
 checks), and the warm-up reads the rules' revision from the database.
 """

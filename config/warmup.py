@@ -23,7 +23,11 @@ def warm() -> float:
     try:
         from policies.services import rules_current
 
-        get_resolver().url_patterns  # noqa: B018 - importing every view module is the point
+        resolver = get_resolver()
+        resolver.url_patterns  # noqa: B018 - importing every view module is the point
+        # the reverse table: built by the first reverse() (every URLconf's patterns
+        # normalised, about 80 resolvers here); the opt-in form's POST was where it landed
+        resolver.reverse_dict  # noqa: B018
         rules_current()
     except Exception:
         log.exception("worker warm-up failed; the first requests will do it")

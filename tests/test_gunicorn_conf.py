@@ -21,9 +21,14 @@ def cold_rules():
 
 @pytest.mark.django_db
 def test_the_worker_hook_compiles_the_rules_before_the_first_request(cold_rules):
+    from django.urls import clear_url_caches, get_resolver
+
+    clear_url_caches()
     hooks = runpy.run_path(str(CONF))
     assert policy_services._rules["compiled"] is None
+    assert not get_resolver()._populated
     hooks["post_worker_init"](None)
+    assert get_resolver()._populated  # the first reverse() finds its table built
     compiled = policy_services._rules["compiled"]
     assert compiled is not None
     assert policy_services.rules_current() is compiled  # the first send finds them ready
