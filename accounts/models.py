@@ -109,6 +109,9 @@ class Business(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     # set by the closed-business retention rule (accounts.privacy) once anonymised
     data_purged_at = models.DateTimeField(null=True, blank=True)
+    # the event types its active webhook endpoints want, kept by accounts.events when an
+    # endpoint changes: the send path and the consent ledger ask it without a query
+    webhook_events = models.JSONField(default=list, blank=True, editable=False)
 
     class Meta:
         verbose_name_plural = "businesses"

@@ -23,6 +23,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from accounts.billing import services as billing_services
+from accounts.events.services import events_wanted
 from campaigns.models import PhoneNumber
 from policies.penalties import rate_limit_for
 
@@ -33,7 +34,7 @@ from .models import Message, SendLane
 from .providers import Outbound, get_provider
 from .providers.base import ACCEPTED, PERMANENT, THROTTLED, TRANSIENT, SendResult, run_async
 from .services import broadcast_fanouts_resume, lane_kick, outcome_report
-from .tenant_webhooks import event_emit_many, message_events
+from .tenant_webhooks import MESSAGE_EVENT_TYPES, event_emit_many, message_events
 
 log = logging.getLogger(__name__)
 S = Message.Status
@@ -254,7 +255,10 @@ def _claim(number_id: int) -> tuple[list[Message], dict]:
                 changed, ["status", "status_changed_at", "reasons", "send_after"]
             )
             # a deferral (quiet hours) is no news to the business; the rest is
-            event_emit_many(events=message_events(m for m in changed if m.status != S.SCHEDULED))
+            if events_wanted(business=number.business, types=MESSAGE_EVENT_TYPES):
+                event_emit_many(
+                    events=message_events(m for m in changed if m.status != S.SCHEDULED)
+                )
         if claimed and exhausted:
             # Nothing else is due: decide the lane's next drain now instead of coming back
             # for a second claim (a single send costs one cycle, not two). What this batch
@@ -455,7 +459,8 @@ def _finish(claimed: list[Message], results, number, window: float) -> dict:
                 failed_events.append({"message": str(m.uuid), "code": m.error_code})
             if outcome in ("sent", "failed"):
                 finished.append(m)
-        event_emit_many(events=message_events(finished))
+        if events_wanted(business=number.business, types=MESSAGE_EVENT_TYPES):
+            event_emit_many(events=message_events(finished))
         if throttle_until is not None:
             SendLane.objects.filter(number_id=number.pk).update(
                 throttled_until=throttle_until, throttle_count=F("throttle_count") + 1

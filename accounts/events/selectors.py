@@ -67,8 +67,3 @@ def events_subscribed(*, business_id: int, types) -> set[str]:
     ).values_list("events", flat=True):
         wanted.update(e for e in events if e in types)
     return wanted
-
-
-def event_subscribed_any(*, business_id: int, types) -> bool:
-    """Whether an active endpoint of the business wants any of ``types`` (one query)."""
-    return bool(events_subscribed(business_id=business_id, types=types))

@@ -154,6 +154,25 @@ def _clean_events(events) -> list[str]:
     return events
 
 
+def _subscriptions_sync(business: Business) -> None:
+    """Keep ``Business.webhook_events`` (what its active endpoints want) after a change, in
+    the row and in the object the caller holds."""
+    wanted: set[str] = set()
+    for events in WebhookEndpoint.objects.filter(
+        business_id=business.pk, is_active=True
+    ).values_list("events", flat=True):
+        wanted.update(events)
+    business.webhook_events = sorted(wanted)
+    Business.objects.filter(pk=business.pk).update(webhook_events=business.webhook_events)
+
+
+def events_wanted(*, business: Business, types) -> bool:
+    """Whether an active endpoint of ``business`` wants any of ``types``, from the business
+    row the caller already holds (no query): callers on hot paths ask before shaping an
+    event or opening a transaction for it."""
+    return not set(business.webhook_events).isdisjoint(types)
+
+
 def webhook_endpoint_create(
     *, business: Business, url: str, events: list[str], description: str = "", actor=None
 ) -> WebhookEndpoint:
@@ -168,6 +187,7 @@ def webhook_endpoint_create(
         secret=new_secret(),
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
+    _subscriptions_sync(business)
     audit_record(
         action="webhook.create",
         obj=endpoint,
@@ -190,6 +210,7 @@ def webhook_endpoint_update(
         fields.append("events")
     if fields:
         endpoint.save(update_fields=fields)
+        _subscriptions_sync(endpoint.business)
         audit_record(
             action="webhook.update",
             obj=endpoint,
@@ -218,7 +239,9 @@ def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, actor=None) -> None:
         business=endpoint.business,
         detail={"url": endpoint.url},
     )
+    business = endpoint.business
     endpoint.delete()
+    _subscriptions_sync(business)
 
 
 # --- emitting (the outbox) -----------------------------------------------------------------------

@@ -116,6 +116,11 @@ def register() -> None:
         reason="counts, error texts and settings",
     )
     not_personal("accounts.ApiKey", ["name"], reason="the key's label")
+    not_personal(
+        "accounts.Business",
+        ["webhook_events"],
+        reason="the event types its webhook endpoints want (names of events)",
+    )
     declare(
         "accounts.IdempotentRequest",
         ["response"],

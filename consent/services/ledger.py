@@ -21,7 +21,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.errors import NotFound, ValidationFailed
-from accounts.events.selectors import events_subscribed
+from accounts.events.services import events_wanted
 from accounts.models import Business
 
 from .. import hashing, webhook_events, written
@@ -150,7 +150,7 @@ def _state_set(
     }
     if status == ConsentState.Status.OPTED_IN:
         defaults["confirmed_at"] = event.created_at
-    wanted = events_subscribed(business_id=business.pk, types=webhook_events.STATE_EVENTS)
+    wanted = events_wanted(business=business, types=webhook_events.STATE_EVENTS)
     if locked is False:
         previous = None
         state = ConsentState.objects.create(

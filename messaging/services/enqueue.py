@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.billing import selectors as billing_selectors
-from accounts.events.selectors import event_subscribed_any
+from accounts.events.services import events_wanted
 from accounts.models import Business
 from accounts.services import audit_record
 from campaigns.selectors import phone_numbers_for_sending
@@ -203,8 +203,8 @@ def _insert(message: Message, *, business: Business, media: list) -> None:
     INSERT, atomic by itself: a BEGIN and a COMMIT would be two more round trips on every
     send."""
     # the events' outbox rows must commit with the message: a transaction when an endpoint
-    # listens (one SELECT to know), the lone INSERT otherwise
-    listened = event_subscribed_any(business_id=business.pk, types=MESSAGE_EVENT_TYPES)
+    # listens (the business row says so), the lone INSERT otherwise
+    listened = events_wanted(business=business, types=MESSAGE_EVENT_TYPES)
     if media or listened or transaction.get_connection().in_atomic_block:
         with transaction.atomic():
             message.save(force_insert=True)
@@ -467,7 +467,8 @@ def message_enqueue_many(*, business: Business, items: list[Outgoing], actor=Non
                     carried.setdefault(tuple(items[i].media), []).append(message)
             for files, messages in carried.items():
                 media_services.media_attach(business=business, media=list(files), messages=messages)
-            event_emit_many(events=message_events(rows))
+            if events_wanted(business=business, types=MESSAGE_EVENT_TYPES):
+                event_emit_many(events=message_events(rows))
     except IntegrityError:
         # a concurrent request took one of the idempotency keys: one by one, so each key
         # resolves to its first message as message_enqueue does
