@@ -4,8 +4,11 @@ template engine: a business's text is data, never code).
     text      := (literal | tag)*
     tag       := "{{" ws name ws ("|" ws "default" ws ":" ws quoted ws)? "}}"
     name      := "first_name" | "last_name" | "full_name" | "business_name"
-               | "field." key | "var." key
+               | "field." key | "var." (key | [0-9]{1,2})
     key       := [a-z][a-z0-9_]{0,39}
+
+``var.1``, ``var.2`` ... are Twilio's numbered placeholders (``ContentVariables={"1": ...}``
+through the Twilio-compatible API).
     quoted    := '"' [^"{}\n]{0,100} '"'
 
 Anything else between ``{{`` and ``}}`` is a syntax error with its position, and so is a
@@ -22,6 +25,7 @@ from consent.inputs import FIELD_KEY_RE
 
 BUILTIN = ("first_name", "last_name", "full_name", "business_name")
 PREFIXES = ("field.", "var.")
+VAR_KEY_RE = re.compile(r"[a-z][a-z0-9_]{0,39}|[0-9]{1,2}")  # per-send variable names
 VALUE_MAX = 200
 DEFAULT_MAX = 100
 _TAG = re.compile(
@@ -55,6 +59,8 @@ def _check_name(name: str, position: int) -> None:
     for prefix in PREFIXES:
         if name.startswith(prefix) and FIELD_KEY_RE.fullmatch(name[len(prefix) :]):
             return
+    if name.startswith("var.") and VAR_KEY_RE.fullmatch(name[4:]):
+        return
     raise MergeSyntaxError(
         f"Unknown merge field {name[:50]!r}: use first_name, last_name, full_name, "
         "business_name, field.<custom field> or var.<variable>.",

@@ -35,3 +35,9 @@ class MessageTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def content_sid(self) -> str:
+        """The template as Twilio's ``ContentSid`` (``HX`` + the uuid's hex), for the
+        Twilio-compatible API (messaging/twilio_api/README.md)."""
+        return f"HX{self.uuid.hex}"

@@ -65,7 +65,7 @@ def clean_variables(variables: Any) -> dict[str, Any]:
     if not isinstance(variables, dict) or len(variables) > 50:
         raise ValidationFailed(fields={"variables": ["An object of at most 50 values."]})
     for key, value in variables.items():
-        if not isinstance(key, str) or not merge.FIELD_KEY_RE.fullmatch(key):
+        if not isinstance(key, str) or not merge.VAR_KEY_RE.fullmatch(key):
             raise ValidationFailed(
                 fields={"variables": [f"{str(key)[:40]!r}: lower-case letters, digits and _."]}
             )

@@ -4,7 +4,9 @@ callbacks Twilio would send (status callbacks, inbound forwards), signed with th
 business's auth token, delivered with the tenant webhooks' URL rules and back-off; a TwiML
 ``<Message>`` answer to an inbound forward is sent as a reply through the gates."""
 
+import json
 import logging
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,11 +22,15 @@ from twilio.request_validator import RequestValidator
 from accounts.models import Business, TwilioAccount
 from accounts.services import twilio_account_sid
 from consent.phones import InvalidPhone, normalize
+from consent.selectors import contact_for_phone
 from messaging import services as messaging_services
 from messaging import tenant_webhooks
 from messaging.errors import MessageStateConflict, ValidationFailed
 from messaging.media import services as media_services
 from messaging.models import Message
+from messaging.templating import merge
+from messaging.templating.models import MessageTemplate
+from messaging.templating.selectors import render_one
 
 from . import formats, selectors
 from .errors import TwilioError
@@ -54,6 +60,8 @@ class CreateParams:
     validity_period: str = ""
     send_at: datetime | None = None
     schedule_type: str = ""
+    content_sid: str = ""
+    content_variables: str | None = None  # None: not given
 
 
 def _check_callback_url(url: str, *, code: int, name: str) -> None:
@@ -76,7 +84,18 @@ def _validate(*, business: Business, params: CreateParams, now: datetime):
             formats.TOO_MANY_MEDIA,
             f"Number of media files exceeds allowed limit of {settings.MEDIA_MAX_COUNT}.",
         )
-    if not params.media_urls and (not params.body or not params.body.strip()):
+    if params.content_variables is not None and not params.content_sid:
+        raise TwilioError(
+            formats.CONTENT_SID_REQUIRED,
+            "A ContentSid must be specified if ContentVariables are provided.",
+        )
+    if params.content_sid and params.body:
+        raise TwilioError(formats.INVALID_PARAMETER, "Give either Body or ContentSid, not both.")
+    if (
+        not params.content_sid
+        and not params.media_urls
+        and (not params.body or not params.body.strip())
+    ):
         raise TwilioError(formats.BODY_REQUIRED, "Message body is required.")
     if len(params.body) > messaging_services.MAX_BODY:
         raise TwilioError(
@@ -165,6 +184,74 @@ def _media(*, business: Business, urls: list[str]) -> list:
     return media
 
 
+CONTENT_SID_RE = re.compile(r"^HX([0-9a-fA-F]{32})$")
+MAX_VARIABLES = 50
+
+
+def _content_variables(raw: str | None) -> dict[str, str | int | float]:
+    """Twilio's ``ContentVariables``: a JSON object of short scalar values whose keys name
+    the template's ``var.<name>`` fields ("1" fills ``{{ var.1 }}``); anything else is 21656."""
+    if raw is None:
+        return {}
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or len(data) > MAX_VARIABLES:
+        raise TwilioError(
+            formats.CONTENT_VARIABLES,
+            "The ContentVariables Parameter is invalid: it must be a JSON object (at most "
+            f'{MAX_VARIABLES} values), such as {{"1": "Ana"}} or {{"first_name": "Ana"}}.',
+        )
+    for key, value in data.items():
+        if not merge.VAR_KEY_RE.fullmatch(key):
+            raise TwilioError(
+                formats.CONTENT_VARIABLES,
+                f"The ContentVariables Parameter is invalid: {key[:40]!r} is not a variable "
+                "name (1 to 99, or lower-case letters, digits and _).",
+            )
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise TwilioError(
+                formats.CONTENT_VARIABLES,
+                f"The ContentVariables Parameter is invalid: {key!r} must be text or a number.",
+            )
+    return data
+
+
+def _template(*, business: Business, content_sid: str) -> MessageTemplate:
+    match = CONTENT_SID_RE.match(content_sid)
+    template = None
+    if match:
+        template = MessageTemplate.objects.filter(
+            business=business, uuid=uuid.UUID(match.group(1))
+        ).first()
+    if template is None:  # malformed, deleted or another business's: the same answer
+        raise TwilioError(
+            formats.CONTENT_SID_INVALID,
+            f"The ContentSid {content_sid[:40]} is invalid: use HX followed by the 32 hex "
+            "digits of one of your templates' ids (shown on its page in the portal).",
+            status=404,
+        )
+    return template
+
+
+def _rendered(*, business: Business, params: CreateParams, to: str) -> tuple[str, str]:
+    """The template rendered for the recipient (their contact's fields) and the variables,
+    and its kind: this text, not the template, is what every gate judges."""
+    template = _template(business=business, content_sid=params.content_sid)
+    variables = _content_variables(params.content_variables)
+    contact = contact_for_phone(business=business, phone=to)
+    body = render_one(business=business, body=template.body, contact=contact, variables=variables)
+    if not body.strip():
+        raise TwilioError(formats.BODY_REQUIRED, "The template renders as an empty message.")
+    if len(body) > messaging_services.MAX_BODY:
+        raise TwilioError(
+            formats.BODY_TOO_LONG,
+            f"The rendered message exceeds the {messaging_services.MAX_BODY} character limit.",
+        )
+    return body, template.kind
+
+
 def twilio_message_create(*, business: Business, params: CreateParams) -> Message:
     """Create a message as Twilio's API would, through every gate. A message our gates
     refuse is stored (BLOCKED, with its reasons) and answered with Twilio's nearest error
@@ -176,13 +263,16 @@ def twilio_message_create(*, business: Business, params: CreateParams) -> Messag
     expires_at = None
     if validity is not None:
         expires_at = (send_at or now) + timedelta(seconds=validity)
+    body, kind = params.body, DEFAULT_KIND
+    if params.content_sid:
+        body, kind = _rendered(business=business, params=params, to=to)
     media = _media(business=business, urls=params.media_urls) if params.media_urls else []
     with transaction.atomic():
         message = messaging_services.message_enqueue(
             business=business,
             media=media,
-            body=params.body,
-            kind=DEFAULT_KIND,
+            body=body,
+            kind=kind,
             to_phone=to,
             from_number=number,
             channel="api",  # automated, like every API send

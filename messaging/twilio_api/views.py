@@ -196,6 +196,8 @@ class MessagesApi(TwilioView):
             validity_period=data.get("ValidityPeriod", "").strip(),
             send_at=send_at,
             schedule_type=data.get("ScheduleType", "").strip(),
+            content_sid=data.get("ContentSid", "").strip(),
+            content_variables=data.get("ContentVariables"),
         )
         message = services.twilio_message_create(business=self.business, params=params)
         message = selectors.message_for_sid(

@@ -14,6 +14,7 @@ PARSES = [
     ('{{first_name|default:""}}', (Tag("first_name", ""),)),
     ("{{ field.last_visit }} {{ var.code }}", (Tag("field.last_visit"), " ", Tag("var.code"))),
     ("{{ business_name }}", (Tag("business_name"),)),
+    ("{{ var.1 }}/{{var.12}}", (Tag("var.1"), "/", Tag("var.12"))),  # Twilio's {{1}}
     ("a { b } c", ("a { b } c",)),
 ]
 
@@ -29,6 +30,8 @@ ERRORS = [
     ("{{ nickname }}", "Unknown merge field", 0),
     ("{{ field.Bad-Key }}", "Write a merge field", 0),
     ("{{ field. }}", "Unknown merge field", 0),
+    ("{{ var.123 }}", "Unknown merge field", 0),
+    ("{{ field.1 }}", "Unknown merge field", 0),
     ('{{ first_name | upper:"x" }}', "Unknown filter", 0),
     ('{{ first_name | default:"a"b" }}', "Write a merge field", 0),
     ('{{ first_name | default:"{{x}}" }}', "Write a merge field", 0),

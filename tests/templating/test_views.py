@@ -24,6 +24,8 @@ def test_create_edit_delete_a_template(owner_client, business, number):
     assert r.status_code == 302 and r["Location"].endswith(f"/app/templates/{template.uuid}/")
     page = owner_client.get(r["Location"]).content.decode()
     assert "Hi Lia, see you on Tuesday." in page
+    # its ContentSid, to copy into a Twilio script (messaging/twilio_api/README.md)
+    assert f'<span id="content-sid">HX{template.uuid.hex}</span>' in page
     dup = owner_client.post("/app/templates/", {"name": "T", "kind": "informational", "body": BODY})
     assert dup.status_code == 400 and "exists" in dup.content.decode()
     bad = owner_client.post(
