@@ -9,15 +9,18 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schem
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from accounts.api.base import ERROR_RESPONSES, TenantAPIView, TenantListAPIView
+from accounts.api.base import (
+    ERROR_RESPONSES,
+    ERRORS_WITH_CONFLICT,
+    TenantAPIView,
+    TenantListAPIView,
+)
 from accounts.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from accounts.client_ip import client_ip
 from accounts.errors import ValidationFailed
 from accounts.roles import Cap
 from campaigns import selectors, services, tcr
 from campaigns.models import Brand, Campaign, PhoneNumber
-
-ERRORS_WITH_CONFLICT = {**ERROR_RESPONSES, 409: ERROR_RESPONSES[400]}
 
 
 def _actor(request):

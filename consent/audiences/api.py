@@ -4,7 +4,12 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from accounts.api.base import ERROR_RESPONSES, TenantAPIView, TenantListAPIView
+from accounts.api.base import (
+    ERROR_RESPONSES,
+    ERRORS_WITH_CONFLICT,
+    TenantAPIView,
+    TenantListAPIView,
+)
 from accounts.roles import Cap
 
 from . import filters as segment_filters
@@ -47,7 +52,7 @@ class ContactFieldListApi(TenantListAPIView):
     @extend_schema(
         operation_id="contact_fields_create",
         request=FieldIn,
-        responses={201: FieldOut, **ERROR_RESPONSES},
+        responses={201: FieldOut, **ERRORS_WITH_CONFLICT},
     )
     def post(self, request):
         data = FieldIn(data=request.data)
@@ -107,7 +112,7 @@ class SegmentListApi(TenantListAPIView):
     @extend_schema(
         operation_id="segments_create",
         request=SegmentIn,
-        responses={201: SegmentDetailOut, **ERROR_RESPONSES},
+        responses={201: SegmentDetailOut, **ERRORS_WITH_CONFLICT},
     )
     def post(self, request):
         data = SegmentIn(data=request.data)
@@ -137,7 +142,7 @@ class SegmentDetailApi(TenantAPIView):
     @extend_schema(
         operation_id="segments_update",
         request=SegmentIn(partial=True),
-        responses={200: SegmentDetailOut, **ERROR_RESPONSES},
+        responses={200: SegmentDetailOut, **ERRORS_WITH_CONFLICT},
     )
     def patch(self, request, segment_uuid):
         segment = selectors.segment_get(business=self.business, segment_uuid=segment_uuid)

@@ -4,7 +4,12 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from accounts.api.base import ERROR_RESPONSES, TenantAPIView, TenantListAPIView
+from accounts.api.base import (
+    ERROR_RESPONSES,
+    ERRORS_WITH_CONFLICT,
+    TenantAPIView,
+    TenantListAPIView,
+)
 from accounts.roles import Cap
 from consent.selectors import contact_for_phone, contact_get
 from messaging.api.views import MessageSerializer
@@ -61,7 +66,7 @@ class TemplateListApi(TenantListAPIView):
             'each with an optional fallback: {{ first_name | default:"there" }}.'
         ),
         request=TemplateIn,
-        responses={201: TemplateOut, **ERROR_RESPONSES},
+        responses={201: TemplateOut, **ERRORS_WITH_CONFLICT},
     )
     def post(self, request):
         data = TemplateIn(data=request.data)
@@ -84,7 +89,7 @@ class TemplateDetailApi(TenantAPIView):
     @extend_schema(
         operation_id="templates_update",
         request=TemplateIn(partial=True),
-        responses={200: TemplateOut, **ERROR_RESPONSES},
+        responses={200: TemplateOut, **ERRORS_WITH_CONFLICT},
     )
     def patch(self, request, template_uuid):
         template = selectors.template_get(business=self.business, template_uuid=template_uuid)
