@@ -420,6 +420,18 @@ def _parse_when(value: str, zone: str) -> datetime | None:
     return when.replace(tzinfo=ZoneInfo(zone)) if timezone.is_naive(when) else when
 
 
+def _csv_rows(reader: csv.DictReader):
+    """The reader's rows, then ``None`` once if a row cannot be read (bad quoting)."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            yield None
+            return
+
+
 def appointments_import_csv(*, business: Business, content: bytes, actor=None) -> dict:
     """Rows ``phone, starts_at[, name, title, location, external_id]`` (a time without an
     offset is in the business's zone): each row an appointment (updated when its external_id
@@ -430,13 +442,22 @@ def appointments_import_csv(*, business: Business, content: bytes, actor=None) -
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = content.decode("cp1252", errors="replace")
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip().lower() for h in reader.fieldnames or []]
+    # newline="": the csv module reads line ends itself (a CR inside a field is data).
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip().lower() for h in reader.fieldnames or []]
+    except csv.Error as exc:
+        raise ValidationFailed(
+            fields={"file": [f"This is not a readable CSV file ({exc})."]}
+        ) from exc
     if "phone" not in header or "starts_at" not in header:
         raise ValidationFailed(fields={"file": ["The header needs phone and starts_at columns."]})
     reader.fieldnames = header
     report: dict[str, Any] = {"created": 0, "updated": 0, "rejected": []}
-    for line, row in enumerate(reader, start=2):
+    for line, row in enumerate(_csv_rows(reader), start=2):
+        if row is None:  # the csv module could not read past this line
+            report["rejected"].append({"line": line, "reason": "unreadable CSV from here on"})
+            break
         if line - 1 > CSV_MAX_ROWS:
             report["rejected"].append({"line": line, "reason": f"more than {CSV_MAX_ROWS} rows"})
             break

@@ -336,6 +336,17 @@ def test_csv_import(business, rules, clock):
         services.appointments_import_csv(business=business, content=b"name,when\nx,y\n")
 
 
+def test_csv_import_of_a_mangled_file_is_a_field_error_or_a_report_never_a_crash(business, rules):
+    # Found by the API fuzz pass: a bare CR inside an unquoted field was a 500 (csv.Error).
+    with pytest.raises(ValidationFailed) as exc:
+        services.appointments_import_csv(business=business, content=b"\xef\r'P\x1c?\rI")
+    assert "file" in exc.value.fields
+    content = b'phone,starts_at\r\n3125550120,2026-12-08 15:00\rx\r\n"3125550121,\x00\r\n'
+    report = services.appointments_import_csv(business=business, content=content)
+    assert report["created"] + report["updated"] <= 1
+    assert all(isinstance(r["line"], int) for r in report["rejected"])
+
+
 def test_erasure_export_and_retention_of_appointments(business, client, clock, settings):
     from accounts.privacy.retention import retention_run
     from consent.subject import export_bundle
