@@ -21,6 +21,13 @@ ERROR_RESPONSES = {
     404: OpenApiResponse(ErrorSerializer, description="Not found (or another business's)."),
     429: OpenApiResponse(ErrorSerializer, description="Too many requests for this key."),
 }
+
+
+def api_actor(request):
+    """Audit "who" for API calls: the person who created the API key."""
+    return getattr(request.auth, "created_by", None)
+
+
 # Creates and renames that can meet a name, key or record the business already has.
 ERRORS_WITH_CONFLICT = {**ERROR_RESPONSES, 409: ERROR_RESPONSES[400]}
 

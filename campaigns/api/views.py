@@ -14,6 +14,7 @@ from accounts.api.base import (
     ERRORS_WITH_CONFLICT,
     TenantAPIView,
     TenantListAPIView,
+    api_actor,
 )
 from accounts.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from accounts.client_ip import client_ip
@@ -21,12 +22,6 @@ from accounts.errors import ValidationFailed
 from accounts.roles import Cap
 from campaigns import selectors, services, tcr
 from campaigns.models import Brand, Campaign, PhoneNumber
-
-
-def _actor(request):
-    """Audit "who" for API calls: the person who created the API key."""
-    return getattr(request.auth, "created_by", None)
-
 
 # --- brands -------------------------------------------------------------------------------
 
@@ -121,7 +116,7 @@ class BrandListApi(TenantListAPIView):
         data = BrandInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         brand = services.brand_create(
-            business=self.business, actor=_actor(request), ip=client_ip(request),
+            business=self.business, actor=api_actor(request), ip=client_ip(request),
             **data.validated_data,
         )  # fmt: skip
         return Response(BrandOutputSerializer(brand).data, status=status.HTTP_201_CREATED)
@@ -151,7 +146,9 @@ class BrandRegisterApi(TenantAPIView):
     )
     def post(self, request, brand_uuid):
         brand = selectors.brand_get(business=self.business, brand_uuid=brand_uuid)
-        brand = services.brand_register(brand=brand, actor=_actor(request), ip=client_ip(request))
+        brand = services.brand_register(
+            brand=brand, actor=api_actor(request), ip=client_ip(request)
+        )
         return Response(BrandOutputSerializer(brand).data)
 
 
@@ -275,7 +272,7 @@ class CampaignListApi(TenantListAPIView):
         except Exception:
             raise ValidationFailed(fields={"brand": ["No such brand in this business."]}) from None
         campaign = services.campaign_create(
-            business=self.business, brand=brand, actor=_actor(request),
+            business=self.business, brand=brand, actor=api_actor(request),
             ip=client_ip(request), **fields,
         )  # fmt: skip
         return Response(CampaignOutputSerializer(campaign).data, status=status.HTTP_201_CREATED)
@@ -306,7 +303,7 @@ class CampaignDetailApi(TenantAPIView):
         data = CampaignFieldsSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         campaign = services.campaign_update(
-            campaign=campaign, actor=_actor(request), ip=client_ip(request),
+            campaign=campaign, actor=api_actor(request), ip=client_ip(request),
             **data.validated_data,
         )  # fmt: skip
         return Response(CampaignOutputSerializer(campaign).data)
@@ -327,7 +324,7 @@ class CampaignSubmitApi(TenantAPIView):
     def post(self, request, campaign_uuid):
         campaign = selectors.campaign_get(business=self.business, campaign_uuid=campaign_uuid)
         campaign = services.campaign_submit(
-            campaign=campaign, actor=_actor(request), ip=client_ip(request)
+            campaign=campaign, actor=api_actor(request), ip=client_ip(request)
         )
         return Response(CampaignOutputSerializer(campaign).data)
 
@@ -344,7 +341,7 @@ class CampaignRetryApi(TenantAPIView):
     def post(self, request, campaign_uuid):
         campaign = selectors.campaign_get(business=self.business, campaign_uuid=campaign_uuid)
         campaign = services.campaign_retry(
-            campaign=campaign, actor=_actor(request), ip=client_ip(request)
+            campaign=campaign, actor=api_actor(request), ip=client_ip(request)
         )
         return Response(CampaignOutputSerializer(campaign).data)
 
@@ -369,7 +366,7 @@ class CampaignAppealApi(TenantAPIView):
         campaign = services.campaign_appeal(
             campaign=campaign,
             explanation=data.validated_data["explanation"],
-            actor=_actor(request),
+            actor=api_actor(request),
             ip=client_ip(request),
         )
         return Response(CampaignOutputSerializer(campaign).data)
@@ -466,7 +463,7 @@ class NumberListApi(TenantListAPIView):
         data = ProvisionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         number = services.phone_number_provision(
-            business=self.business, e164=data.validated_data["number"], actor=_actor(request),
+            business=self.business, e164=data.validated_data["number"], actor=api_actor(request),
             ip=client_ip(request),
         )  # fmt: skip
         return Response(NumberOutputSerializer(number).data, status=status.HTTP_201_CREATED)
@@ -535,7 +532,7 @@ class NumberAssignApi(TenantAPIView):
         campaign_uuid = data.validated_data["campaign"]
         if campaign_uuid is None:
             number = services.phone_number_unassign(
-                number=number, actor=_actor(request), ip=client_ip(request)
+                number=number, actor=api_actor(request), ip=client_ip(request)
             )
         else:
             try:
@@ -549,7 +546,7 @@ class NumberAssignApi(TenantAPIView):
             number = services.phone_number_assign(
                 number=number,
                 campaign=campaign,
-                actor=_actor(request),
+                actor=api_actor(request),
                 ip=client_ip(request),
             )
         return Response(NumberOutputSerializer(number).data)
@@ -567,6 +564,6 @@ class NumberReleaseApi(TenantAPIView):
     def post(self, request, number_uuid):
         number = selectors.phone_number_get(business=self.business, number_uuid=number_uuid)
         number = services.phone_number_release(
-            number=number, actor=_actor(request), ip=client_ip(request)
+            number=number, actor=api_actor(request), ip=client_ip(request)
         )
         return Response(NumberOutputSerializer(number).data)

@@ -15,7 +15,7 @@ from rest_framework import serializers
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from accounts.api.base import ERROR_RESPONSES, TenantAPIView, TenantListAPIView
+from accounts.api.base import ERROR_RESPONSES, TenantAPIView, TenantListAPIView, api_actor
 from accounts.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from accounts.client_ip import client_ip
 from accounts.errors import NotFound, ValidationFailed
@@ -24,11 +24,6 @@ from accounts.services import audit_record
 from consent import import_file, selectors, services, subject
 from consent.models import EventKind, Method
 from messaging.services import double_opt_in_send_for_event
-
-
-def _actor(request):
-    """Audit "who" for API calls: the person who created the API key."""
-    return getattr(request.auth, "created_by", None)
 
 
 def _ip(request):
@@ -186,7 +181,7 @@ class ContactListApi(TenantListAPIView):
         data = ContactIn(data=request.data)
         data.is_valid(raise_exception=True)
         contact = services.contact_create(
-            business=self.business, actor=_actor(request), source="api", **data.validated_data
+            business=self.business, actor=api_actor(request), source="api", **data.validated_data
         )
         return Response(ContactOut(contact).data, status=201)
 
@@ -210,7 +205,7 @@ class ContactDetailApi(TenantAPIView):
         data = ContactPatch(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         contact = services.contact_update(
-            business=self.business, contact=contact, actor=_actor(request), **data.validated_data
+            business=self.business, contact=contact, actor=api_actor(request), **data.validated_data
         )
         return Response(ContactOut(contact).data)
 
@@ -272,7 +267,7 @@ class ContactConsentApi(TenantAPIView):
                 scope_all=d["scope_all"] or campaign is None,
                 campaign=campaign,
                 evidence=evidence,
-                actor=_actor(request),
+                actor=api_actor(request),
             )
             created = True
         elif d["method"] == Method.SIGNED_RECORD:
@@ -294,7 +289,7 @@ class ContactConsentApi(TenantAPIView):
                 consented_at=evidence.get("consented_at"),
                 source=evidence.get("source", ""),
                 recorded_by_label=evidence["recorded_by_label"],
-                actor=_actor(request),
+                actor=api_actor(request),
             )
             created = event.was_created
         else:
@@ -306,7 +301,7 @@ class ContactConsentApi(TenantAPIView):
                 kind=d.get("kind"),
                 evidence=evidence,
                 double_opt_in=d["double_opt_in"],
-                actor=_actor(request),
+                actor=api_actor(request),
             )
             created = event.was_created
             if created and event.kind == EventKind.OPT_IN:
@@ -314,7 +309,7 @@ class ContactConsentApi(TenantAPIView):
         audit_record(
             action=f"consent.{d['action']}_record",
             obj=contact,
-            actor=_actor(request),
+            actor=api_actor(request),
             business=self.business,
             ip=_ip(request),
             detail={"event": str(event.uuid), "via": str(request.user), "created": created},
@@ -399,7 +394,7 @@ class ConsentProofApi(TenantAPIView):
         )
         audit_record(
             action="consent.proof_export",
-            actor=_actor(request),
+            actor=api_actor(request),
             business=self.business,
             ip=_ip(request),
             object_type="consent.ConsentEvent",
@@ -427,7 +422,7 @@ class ContactExportApi(TenantAPIView):
     def get(self, request, contact_uuid):
         contact = selectors.contact_get(business=self.business, contact_uuid=contact_uuid)
         services.contact_export_record(
-            business=self.business, contact=contact, actor=_actor(request), ip=_ip(request)
+            business=self.business, contact=contact, actor=api_actor(request), ip=_ip(request)
         )
         return Response(subject.export_bundle(business=self.business, contact=contact))
 
@@ -444,7 +439,7 @@ class ContactEraseApi(TenantAPIView):
     def post(self, request, contact_uuid):
         contact = selectors.contact_get(business=self.business, contact_uuid=contact_uuid)
         contact = services.contact_erase(
-            business=self.business, contact=contact, actor=_actor(request), ip=_ip(request)
+            business=self.business, contact=contact, actor=api_actor(request), ip=_ip(request)
         )
         return Response(ContactOut(contact).data)
 
@@ -474,7 +469,7 @@ class SubjectExportApi(TenantAPIView):
         data.is_valid(raise_exception=True)
         contact = _contact_by_phone(self.business, data.validated_data["phone"])
         services.contact_export_record(
-            business=self.business, contact=contact, actor=_actor(request), ip=_ip(request)
+            business=self.business, contact=contact, actor=api_actor(request), ip=_ip(request)
         )
         return Response(subject.export_bundle(business=self.business, contact=contact))
 
@@ -493,7 +488,7 @@ class SubjectEraseApi(TenantAPIView):
         data.is_valid(raise_exception=True)
         contact = _contact_by_phone(self.business, data.validated_data["phone"])
         contact = services.contact_erase(
-            business=self.business, contact=contact, actor=_actor(request), ip=_ip(request)
+            business=self.business, contact=contact, actor=api_actor(request), ip=_ip(request)
         )
         return Response(ContactOut(contact).data)
 
@@ -574,7 +569,7 @@ class FormListApi(TenantListAPIView):
         fields = dict(data.validated_data)
         campaigns = [_campaign(self.business, u) for u in fields.pop("campaigns", [])]
         form = services.optin_form_create(
-            business=self.business, actor=_actor(request), campaigns=campaigns, **fields
+            business=self.business, actor=api_actor(request), campaigns=campaigns, **fields
         )
         return Response(FormOut(form).data, status=201)
 
@@ -601,7 +596,11 @@ class FormDetailApi(TenantAPIView):
         if "campaigns" in fields:
             campaigns = [_campaign(self.business, u) for u in fields.pop("campaigns")]
         form = services.optin_form_update(
-            business=self.business, form=form, actor=_actor(request), campaigns=campaigns, **fields
+            business=self.business,
+            form=form,
+            actor=api_actor(request),
+            campaigns=campaigns,
+            **fields,
         )
         return Response(FormOut(form).data)
 
@@ -682,7 +681,7 @@ class ImportListApi(TenantListAPIView):
                 raise ValidationFailed(fields={"content_base64": ["Not base64."]}) from exc
             filename = str(request.data.get("filename", "contacts.csv"))
         imp = services.contact_import_create(
-            business=self.business, filename=filename, content=content, actor=_actor(request)
+            business=self.business, filename=filename, content=content, actor=api_actor(request)
         )
         return Response(ImportOut(imp).data, status=201)
 
@@ -734,7 +733,7 @@ class ImportStartApi(TenantAPIView):
             scope_kind=d.get("scope_kind", ""),
             tags=d.get("tags"),
             attest=d["attest"],
-            actor=_actor(request),
+            actor=api_actor(request),
             ip=_ip(request),
         )
         return Response(ImportOut(imp).data)

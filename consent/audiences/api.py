@@ -9,15 +9,12 @@ from accounts.api.base import (
     ERRORS_WITH_CONFLICT,
     TenantAPIView,
     TenantListAPIView,
+    api_actor,
 )
 from accounts.roles import Cap
 
 from . import filters as segment_filters
 from . import selectors, services
-
-
-def _actor(request):
-    return getattr(request.auth, "created_by", None)
 
 
 class FieldOut(serializers.Serializer):
@@ -58,7 +55,7 @@ class ContactFieldListApi(TenantListAPIView):
         data = FieldIn(data=request.data)
         data.is_valid(raise_exception=True)
         field = services.contact_field_create(
-            business=self.business, actor=_actor(request), **data.validated_data
+            business=self.business, actor=api_actor(request), **data.validated_data
         )
         return Response(FieldOut(field).data, status=201)
 
@@ -69,7 +66,7 @@ class ContactFieldDetailApi(TenantAPIView):
     @extend_schema(operation_id="contact_fields_delete", responses={204: None, **ERROR_RESPONSES})
     def delete(self, request, field_uuid):
         field = selectors.contact_field_get(business=self.business, field_uuid=field_uuid)
-        services.contact_field_delete(field=field, actor=_actor(request))
+        services.contact_field_delete(field=field, actor=api_actor(request))
         return Response(status=204)
 
 
@@ -118,7 +115,7 @@ class SegmentListApi(TenantListAPIView):
         data = SegmentIn(data=request.data)
         data.is_valid(raise_exception=True)
         segment = services.segment_create(
-            business=self.business, actor=_actor(request), **data.validated_data
+            business=self.business, actor=api_actor(request), **data.validated_data
         )
         return Response(_detail(segment), status=201)
 
@@ -149,12 +146,12 @@ class SegmentDetailApi(TenantAPIView):
         data = SegmentIn(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         segment = services.segment_update(
-            segment=segment, actor=_actor(request), **data.validated_data
+            segment=segment, actor=api_actor(request), **data.validated_data
         )
         return Response(_detail(segment))
 
     @extend_schema(operation_id="segments_delete", responses={204: None, **ERROR_RESPONSES})
     def delete(self, request, segment_uuid):
         segment = selectors.segment_get(business=self.business, segment_uuid=segment_uuid)
-        services.segment_delete(segment=segment, actor=_actor(request))
+        services.segment_delete(segment=segment, actor=api_actor(request))
         return Response(status=204)

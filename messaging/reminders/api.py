@@ -5,17 +5,13 @@ from rest_framework import serializers
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from accounts.api.base import ERROR_RESPONSES, TenantAPIView, TenantListAPIView
+from accounts.api.base import ERROR_RESPONSES, TenantAPIView, TenantListAPIView, api_actor
 from accounts.errors import ValidationFailed
 from accounts.roles import Cap
 from consent.selectors import contact_get
 from messaging.templating.selectors import template_get
 
 from . import selectors, services
-
-
-def _actor(request):
-    return getattr(request.auth, "created_by", None)
 
 
 class ReminderOut(serializers.Serializer):
@@ -101,7 +97,7 @@ class AppointmentListApi(TenantListAPIView):
             business=self.business, starts_at=values["starts_at"], contact=contact,
             phone=values.get("to", ""), name=values.get("name", ""),
             title=values.get("title", ""), location=values.get("location", ""),
-            external_id=values.get("external_id", ""), actor=_actor(request),
+            external_id=values.get("external_id", ""), actor=api_actor(request),
         )  # fmt: skip
         return Response(AppointmentDetailOut(appointment).data, status=201 if created else 200)
 
@@ -145,15 +141,15 @@ class AppointmentDetailApi(TenantAPIView):
         status = values.pop("status", None)
         if values:
             appointment = services.appointment_update(
-                appointment=appointment, actor=_actor(request), **values
+                appointment=appointment, actor=api_actor(request), **values
             )
         if status == "CANCELED":
             appointment = services.appointment_cancel(
-                appointment=appointment, actor=_actor(request)
+                appointment=appointment, actor=api_actor(request)
             )
         elif status:
             appointment = services.appointment_mark(
-                appointment=appointment, status=status, actor=_actor(request)
+                appointment=appointment, status=status, actor=api_actor(request)
             )
         return Response(AppointmentDetailOut(appointment).data)
 
@@ -185,7 +181,7 @@ class AppointmentImportApi(TenantAPIView):
         if upload is None:
             raise ValidationFailed(fields={"file": ["Upload a CSV file."]})
         report = services.appointments_import_csv(
-            business=self.business, content=upload.read(), actor=_actor(request)
+            business=self.business, content=upload.read(), actor=api_actor(request)
         )
         return Response(report)
 
@@ -233,7 +229,7 @@ class RuleListApi(TenantListAPIView):
         values = dict(data.validated_data)
         values["template"] = template_get(business=self.business, template_uuid=values["template"])
         rule = services.reminder_rule_create(
-            business=self.business, actor=_actor(request), **values
+            business=self.business, actor=api_actor(request), **values
         )
         return Response(RuleOut(rule).data, status=201)
 
@@ -244,7 +240,7 @@ class RuleDetailApi(TenantAPIView):
     @extend_schema(operation_id="reminder_rules_delete", responses={204: None, **ERROR_RESPONSES})
     def delete(self, request, rule_uuid):
         rule = selectors.reminder_rule_get(business=self.business, rule_uuid=rule_uuid)
-        services.reminder_rule_delete(rule=rule, actor=_actor(request))
+        services.reminder_rule_delete(rule=rule, actor=api_actor(request))
         return Response(status=204)
 
 
@@ -285,7 +281,7 @@ class FeedListApi(TenantListAPIView):
         data = FeedIn(data=request.data)
         data.is_valid(raise_exception=True)
         feed = services.calendar_feed_create(
-            business=self.business, actor=_actor(request), **data.validated_data
+            business=self.business, actor=api_actor(request), **data.validated_data
         )
         return Response(FeedOut(feed).data, status=201)
 
@@ -296,5 +292,5 @@ class FeedDetailApi(TenantAPIView):
     @extend_schema(operation_id="calendar_feeds_delete", responses={204: None, **ERROR_RESPONSES})
     def delete(self, request, feed_uuid):
         feed = selectors.calendar_feed_get(business=self.business, feed_uuid=feed_uuid)
-        services.calendar_feed_delete(feed=feed, actor=_actor(request))
+        services.calendar_feed_delete(feed=feed, actor=api_actor(request))
         return Response(status=204)

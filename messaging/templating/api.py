@@ -9,6 +9,7 @@ from accounts.api.base import (
     ERRORS_WITH_CONFLICT,
     TenantAPIView,
     TenantListAPIView,
+    api_actor,
 )
 from accounts.roles import Cap
 from consent.selectors import contact_for_phone, contact_get
@@ -18,10 +19,6 @@ from messaging.segments import segment_info
 from messaging.selectors import sending_number_get
 
 from . import merge, selectors, services
-
-
-def _actor(request):
-    return getattr(request.auth, "created_by", None)
 
 
 class TemplateOut(serializers.Serializer):
@@ -72,7 +69,7 @@ class TemplateListApi(TenantListAPIView):
         data = TemplateIn(data=request.data)
         data.is_valid(raise_exception=True)
         template = services.template_create(
-            business=self.business, actor=_actor(request), **data.validated_data
+            business=self.business, actor=api_actor(request), **data.validated_data
         )
         return Response(TemplateOut(template).data, status=201)
 
@@ -96,14 +93,14 @@ class TemplateDetailApi(TenantAPIView):
         data = TemplateIn(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         template = services.template_update(
-            template=template, actor=_actor(request), **data.validated_data
+            template=template, actor=api_actor(request), **data.validated_data
         )
         return Response(TemplateOut(template).data)
 
     @extend_schema(operation_id="templates_delete", responses={204: None, **ERROR_RESPONSES})
     def delete(self, request, template_uuid):
         template = selectors.template_get(business=self.business, template_uuid=template_uuid)
-        services.template_delete(template=template, actor=_actor(request))
+        services.template_delete(template=template, actor=api_actor(request))
         return Response(status=204)
 
 
@@ -197,6 +194,6 @@ class TemplateSendApi(TenantAPIView):
             from_number=number,
             send_at=values.get("send_at"),
             idempotency_key=values.get("idempotency_key"),
-            actor=_actor(request),
+            actor=api_actor(request),
         )
         return Response(MessageSerializer(message).data, status=201)
