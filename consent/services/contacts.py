@@ -1,6 +1,8 @@
 """Contacts: create, correct, note an inbound text; a data subject's erasure and export."""
 
-from django.db import IntegrityError, transaction
+import functools
+
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.errors import Conflict, NotFound
@@ -24,26 +26,63 @@ def _typed(business: Business, fields: dict) -> dict:
     return fields
 
 
-def contact_get_or_create(*, business: Business, phone: str, **defaults) -> tuple[Contact, bool]:
-    """The business's contact for ``phone`` (any format), created if missing."""
+def contact_get_or_create(
+    *, business: Business, phone: str, expect_new: bool = False, **defaults
+) -> tuple[Contact, bool]:
+    """The business's contact for ``phone`` (any format), created if missing.
+
+    ``expect_new`` (the public form: nearly every submission is a new number): INSERT
+    first and read only when the number is already there, instead of read, then INSERT."""
     e164 = phones.phone_normalize(phone)
     fields = _typed(business, clean_contact_fields(defaults))
     fields.setdefault("time_zone", phones.time_zone_for(e164) or business.time_zone)
-    contact = Contact.objects.filter(business=business, phone=e164).first()
-    if contact is not None:
-        return contact, False
-    # The INSERT, and only on a clash with a concurrent one the read again: get_or_create
-    # would read twice and take two savepoints (the public form pays for each round trip).
-    try:
-        if transaction.get_connection().in_atomic_block:
-            with transaction.atomic():  # a savepoint: a clash leaves the caller's usable
-                return Contact.objects.create(business=business, phone=e164, **fields), True
-        return Contact.objects.create(business=business, phone=e164, **fields), True
-    except IntegrityError:
+    if not expect_new:
         contact = Contact.objects.filter(business=business, phone=e164).first()
-        if contact is None:
-            raise  # not the clash on the phone
-        return contact, False
+        if contact is not None:
+            return contact, False
+    # One INSERT that yields on a clash with an existing or concurrent row (ON CONFLICT DO
+    # NOTHING: no savepoint, the caller's transaction stays usable), then the read again.
+    contact = Contact(business=business, phone=e164, **fields)
+    if _insert_unless_exists(contact):
+        return contact, True
+    found = Contact.objects.filter(business=business, phone=e164).first()
+    if found is None:  # pragma: no cover - the clash was on the phone, so the row is there
+        raise IntegrityError(f"contact {e164} neither inserted nor found")
+    return found, False
+
+
+def _insert_unless_exists(contact: Contact) -> bool:
+    """INSERT the unsaved ``contact`` unless its (business, phone) exists; True if it did.
+
+    The statement is built once per process from the model's fields and their own
+    conversions (what ``save()`` would send), without the ORM's compile on every call."""
+    fields, sql = _contact_insert()
+    values = [f.get_db_prep_save(f.pre_save(contact, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    contact.pk = row[0]
+    contact._state.adding = False
+    contact._state.db = connection.alias
+    return True
+
+
+@functools.cache
+def _contact_insert() -> tuple[list, str]:
+    meta = Contact._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 - the model's own names
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        # the partial unique index contact_business_phone_unique
+        f"ON CONFLICT ({quote('business_id')}, {quote('phone')}) WHERE {quote('phone')} "
+        f"IS NOT NULL DO NOTHING RETURNING {quote(meta.pk.column)}"
+    )
+    return fields, sql
 
 
 def contact_create(*, business: Business, phone: str, actor=None, **fields) -> Contact:

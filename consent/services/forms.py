@@ -14,7 +14,7 @@ from .. import disclosure, phones
 from ..inputs import check_campaign, clean_form_fields, email_fits
 from ..models import ConsentEvent, Contact, FormSnapshot, Method, OptInForm
 from .contacts import contact_get_or_create
-from .ledger import consent_record_opt_in
+from .ledger import consent_record_opt_in, consent_record_opt_ins_new_contact
 
 
 def optin_form_create(*, business: Business, actor=None, campaigns=(), **fields):
@@ -91,12 +91,13 @@ def optin_form_submit(
     business = form.business
     text = disclosure.for_form(form).text
     with transaction.atomic():
-        contact, _ = contact_get_or_create(
+        contact, created = contact_get_or_create(
             business=business,
             phone=e164,
             name=name.strip()[:200],
             email=email.strip(),
             source="form",
+            expect_new=True,
         )
         changed: list[str] = []
         if name.strip() and not contact.name:
@@ -124,6 +125,16 @@ def optin_form_submit(
         }
         campaigns = list(form.campaigns.all())
         scopes = [(c, None) for c in campaigns] or [(None, form.scope_kind)]
+        if created:  # a new number (the usual submission): no state to read, one lock
+            events = consent_record_opt_ins_new_contact(
+                business=business,
+                contact=contact,
+                method=Method.WEB_FORM,
+                scopes=scopes,
+                evidence=evidence,
+                double_opt_in=form.double_opt_in,
+            )
+            return contact, events
         events = [
             consent_record_opt_in(
                 business=business,

@@ -12,19 +12,19 @@ write to them in a transaction that has not set ``cyc.ledger_write`` (migration 
 derives the states and suppressions from the ledger again and names every row that differs.
 """
 
+import functools
 import uuid
 from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Q
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.errors import NotFound, ValidationFailed
 from accounts.events.services import events_wanted
 from accounts.models import Business
 
-from .. import hashing, webhook_events, written
+from .. import hashing, sqlrows, webhook_events, written
 from ..errors import ContactErased, EvidenceMissing, PhoneSuppressed, WrittenConsentRequired
 from ..inputs import actor_label, check_campaign, clean_evidence
 from ..models import (
@@ -42,9 +42,6 @@ from ..phones import phone_hash
 from ..scopes import ALL, KINDS, scope_key
 from ..selectors import is_suppressed
 
-# Evaluated with the lock's row: the transaction may write the ledger's derived tables.
-_LEDGER_WRITE = RawSQL("set_config('cyc.ledger_write', 'on', true)", ())
-
 
 def ledger_write_allow() -> None:
     """Let this transaction write ConsentState, Suppression and ChainHead (their trigger
@@ -56,17 +53,27 @@ def ledger_write_allow() -> None:
 def chain_head(business: Business) -> ChainHead:
     """The business's chain head, locked: every writer of its ledger and states holds it
     (and may then write them: ``cyc.ledger_write``, set by the same statement)."""
-    head: ChainHead | None = (
-        ChainHead.objects.select_for_update()
-        .annotate(_ledger_write=_LEDGER_WRITE)
-        .filter(business=business)
-        .first()
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_chain_head_sql(), [business.pk])
+        row = cursor.fetchone()
+    head = sqlrows.instance(ChainHead, row[:-1]) if row is not None else None
     if head is None:
         ledger_write_allow()
         ChainHead.objects.get_or_create(business=business)
         head = ChainHead.objects.select_for_update().get(business=business)
     return head
+
+
+@functools.cache
+def _chain_head_sql() -> str:
+    """The head's row, locked, and ``cyc.ledger_write`` set by the same statement (written
+    once per process: every consent write asks it; ``consent.sqlrows``)."""
+    table = connection.ops.quote_name(ChainHead._meta.db_table)
+    return (
+        f"SELECT {sqlrows.columns(ChainHead, 'h')}, "  # noqa: S608 - the model's own names
+        f"set_config('cyc.ledger_write', 'on', true) "
+        f"FROM {table} h WHERE h.business_id = %s FOR UPDATE"
+    )
 
 
 def _append(
@@ -272,6 +279,72 @@ def consent_record_opt_in(
     confirmed directly: it goes through double opt-in (imports refuse it).
     The returned event has ``was_created`` telling whether a row was appended.
     """
+    checked = _opt_in_checked(
+        business=business,
+        contact=contact,
+        method=method,
+        campaign=campaign,
+        kind=kind,
+        evidence=evidence,
+        double_opt_in=double_opt_in,
+    )
+    with transaction.atomic():
+        head = chain_head(business)  # serialises writers of this business's ledger
+        return _opt_in_locked(
+            head=head, business=business, contact=contact, method=method, actor=actor, **checked
+        )
+
+
+def consent_record_opt_ins_new_contact(
+    *,
+    business: Business,
+    contact: Contact,
+    method: str,
+    scopes: list[tuple[Any, str | None]],
+    evidence: dict,
+    double_opt_in: bool,
+) -> list[ConsentEvent]:
+    """``consent_record_opt_in`` for each (campaign, kind) of ``scopes``, for a contact the
+    caller created in its current transaction (the public form's path).
+
+    The same checks, events and states, with the chain head locked once for all scopes and
+    no savepoint of its own (call it inside the transaction that created the contact: a
+    failure rolls back the contact too); a contact created in this transaction has no
+    consent state yet (a state row of another transaction cannot name it), so the state
+    row and the revocations are not read: each scope's state is an INSERT."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("consent_record_opt_ins_new_contact runs in the caller's transaction")
+    checked = [
+        _opt_in_checked(
+            business=business,
+            contact=contact,
+            method=method,
+            campaign=campaign,
+            kind=kind,
+            evidence=evidence,
+            double_opt_in=double_opt_in,
+        )
+        for campaign, kind in scopes
+    ]
+    head = chain_head(business)
+    return [
+        _opt_in_locked(
+            head=head,
+            business=business,
+            contact=contact,
+            method=method,
+            actor=None,
+            new_contact=True,
+            **each,
+        )
+        for each in checked
+    ]
+
+
+def _opt_in_checked(
+    *, business, contact, method: str, campaign, kind, evidence: dict, double_opt_in: bool
+) -> dict:
+    """The opt-in's checks, before any lock; what ``_opt_in_locked`` needs besides."""
     if method not in Method.values:
         raise ValidationFailed(f"Unknown method {method!r}.", fields={"method": ["Unknown."]})
     if contact.business_id != business.pk:
@@ -291,9 +364,31 @@ def consent_record_opt_in(
     if _is_marketing(campaign, kind_value) and not double_opt_in:
         # with double opt-in the person's YES is the written consent
         _require_written(business=business, contact=contact, method=method, ev=ev)
+    return {
+        "campaign": campaign,
+        "kind_value": kind_value,
+        "ev": ev,
+        "double_opt_in": double_opt_in,
+    }
+
+
+def _opt_in_locked(
+    *,
+    head: ChainHead,
+    business,
+    contact,
+    method: str,
+    campaign,
+    kind_value: str,
+    ev: dict,
+    double_opt_in: bool,
+    actor,
+    new_contact: bool = False,
+) -> ConsentEvent:
+    """The opt-in under the business's chain head (``head``, locked by the caller)."""
     key = scope_key(campaign=campaign, kind=kind_value)
-    with transaction.atomic():
-        head = chain_head(business)  # serialises writers of this business's ledger
+    state = None
+    if not new_contact:
         state = (
             ConsentState.objects.select_for_update(of=("self",))
             .select_related("last_event")
@@ -308,32 +403,32 @@ def consent_record_opt_in(
             if state.status == ConsentState.Status.PENDING and double_opt_in:
                 state.last_event.was_created = False
                 return state.last_event
-        if is_suppressed(business=business, phone=contact.phone_e164, campaign=campaign):
-            if method == Method.IMPORT_ATTESTED:
-                raise PhoneSuppressed()
-            double_opt_in = True  # only the person's own YES can lift an opt-out
-        event_kind = EventKind.OPT_IN if double_opt_in else EventKind.OPT_IN_CONFIRMED
-        event = _append(
-            business=business,
-            contact=contact,
-            kind=event_kind,
-            method=method,
-            campaign=campaign,
-            scope_kind=kind_value,
-            evidence=ev,
-            actor=actor,
-            head=head,
-        )
-        _state_set(
-            business=business,
-            contact=contact,
-            key=key,
-            campaign=campaign,
-            scope_kind=kind_value,
-            status=ConsentState.Status.PENDING if double_opt_in else ConsentState.Status.OPTED_IN,
-            event=event,
-            locked=state if state is not None else False,
-        )
+    if is_suppressed(business=business, phone=contact.phone_e164, campaign=campaign):
+        if method == Method.IMPORT_ATTESTED:
+            raise PhoneSuppressed()
+        double_opt_in = True  # only the person's own YES can lift an opt-out
+    event_kind = EventKind.OPT_IN if double_opt_in else EventKind.OPT_IN_CONFIRMED
+    event = _append(
+        business=business,
+        contact=contact,
+        kind=event_kind,
+        method=method,
+        campaign=campaign,
+        scope_kind=kind_value,
+        evidence=ev,
+        actor=actor,
+        head=head,
+    )
+    _state_set(
+        business=business,
+        contact=contact,
+        key=key,
+        campaign=campaign,
+        scope_kind=kind_value,
+        status=ConsentState.Status.PENDING if double_opt_in else ConsentState.Status.OPTED_IN,
+        event=event,
+        locked=state if state is not None else False,
+    )
     event.was_created = True
     return event
 

@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from consent import selectors, services
@@ -129,3 +130,56 @@ def test_ledger_verify_names_the_first_broken_link(business, tamper, broken_seq,
     report = selectors.ledger_verify(business=business)
     assert not report.ok
     assert (report.first_broken_seq, report.reason) == (broken_seq, reason)
+
+
+def _fields(obj) -> dict:
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+def test_the_public_form_is_one_statement_with_its_business_and_campaigns(business):
+    # issue 18, finding 9: written once per process instead of compiled per request; the
+    # same form, business and campaigns (in their order) as the ORM's select_related and
+    # prefetch_related, and nothing more is read when they are used
+    from consent.models import OptInForm
+    from tests.factories.consent import OptInFormFactory
+
+    campaigns = [CampaignFactory(business=business) for _ in range(3)]
+    form = OptInFormFactory(
+        business=business, campaigns=campaigns, allowed_origins=["https://a.example"]
+    )
+    OptInFormFactory(business=business, campaigns=campaigns[:1])  # another form's links
+    with CaptureQueriesContext(connection) as read:
+        found = selectors.optin_form_public(form_uuid=str(form.uuid))
+        shown = list(found.campaigns.all())
+        owner = found.business
+    assert len(read.captured_queries) == 1
+    orm = OptInForm.objects.select_related("business").prefetch_related("campaigns").get(pk=form.pk)
+    assert _fields(found) == _fields(orm)
+    assert found.allowed_origins == ["https://a.example"]  # JSON decoded as the ORM does
+    assert _fields(owner) == _fields(orm.business)
+    assert [_fields(c) for c in shown] == [_fields(c) for c in orm.campaigns.all()]
+    assert len(shown) == 3
+    assert not found._state.adding and found.pk == form.pk
+
+
+@pytest.mark.parametrize("how", ["inactive", "unknown", "not a uuid"])
+def test_the_public_form_is_not_found_unless_active_and_known(business, how):
+    import uuid
+
+    from accounts.errors import NotFound
+    from tests.factories.consent import OptInFormFactory
+
+    form = OptInFormFactory(business=business, is_active=how != "inactive")
+    wanted = {"inactive": form.uuid, "unknown": uuid.uuid4(), "not a uuid": "f00"}[how]
+    with pytest.raises(NotFound):
+        selectors.optin_form_public(form_uuid=wanted)
+
+
+def test_a_form_without_campaigns_has_none(business):
+    from tests.factories.consent import OptInFormFactory
+
+    form = OptInFormFactory(business=business, scope_kind="informational")
+    found = selectors.optin_form_public(form_uuid=form.uuid)
+    with CaptureQueriesContext(connection) as read:
+        assert list(found.campaigns.all()) == []
+    assert read.captured_queries == []

@@ -32,6 +32,102 @@ def test_contact_get_or_create_normalises_and_derives_time_zone(business):
     assert not created and again.pk == contact.pk
 
 
+def test_a_number_expected_new_that_exists_is_found_without_breaking_the_transaction(
+    business,
+):
+    # the public form inserts first (ON CONFLICT DO NOTHING: no savepoint) and reads only on
+    # a clash; the caller's transaction stays usable after it
+    existing, _ = services.contact_get_or_create(
+        business=business, phone="+14158675310", name="Ana", email="ana@example.com"
+    )
+    with transaction.atomic():
+        again, created = services.contact_get_or_create(
+            business=business, phone="(415) 867-5310", name="Other", expect_new=True
+        )
+        assert not created and again.pk == existing.pk
+        assert again.name == "Ana" and again.email == "ana@example.com"  # the row as stored
+        fresh, created = services.contact_get_or_create(
+            business=business, phone="+14158675311", name="Bo", tags="a, b", expect_new=True
+        )
+    assert created
+    stored = type(fresh).objects.get(pk=fresh.pk)
+    assert (stored.uuid, stored.name, stored.tags, stored.time_zone, stored.source) == (
+        fresh.uuid,
+        "Bo",
+        ["a", "b"],
+        "America/Los_Angeles",
+        "",
+    )
+    assert stored.phone_e164 == "+14158675311" and stored.created_at == fresh.created_at
+
+
+def test_a_form_with_two_campaigns_chains_two_pending_events_for_a_new_contact(client, business):
+    # a new contact's opt-ins take the chain head once, read no state, and write the same
+    # events and states as consent_record_opt_in would
+    from consent.verify import derived_differences
+    from tests.factories.consent import OptInFormFactory
+
+    first, second = CampaignFactory(business=business), CampaignFactory(business=business)
+    form = OptInFormFactory(business=business, campaigns=[first, second])
+    contact, events = services.optin_form_submit(
+        form=form,
+        phone="3125550190",
+        consent=True,
+        age_confirmed=True,
+        ip="203.0.113.9",
+        user_agent="test",
+        page_url=form.allowed_origins[0],
+        snapshot_sha256="",
+    )
+    assert [e.was_created for e in events] == [True, True]
+    assert [e.seq for e in events] == [events[0].seq, events[0].seq + 1]
+    assert events[1].prev_hash == events[0].hash
+    assert {e.campaign_id for e in events} == {first.pk, second.pk}
+    states = ConsentState.objects.filter(contact=contact).order_by("event_seq")
+    assert [(s.status, s.last_event_id) for s in states] == [
+        (ConsentState.Status.PENDING, e.pk) for e in events
+    ]
+    assert selectors.ledger_verify(business=business).ok
+    assert derived_differences(business=business) == []
+    # the same number again: the existing contact's path, nothing appended
+    again, repeat = services.optin_form_submit(
+        form=form,
+        phone="+1 312 555 0190",
+        consent=True,
+        age_confirmed=True,
+        ip="203.0.113.9",
+        user_agent="test",
+        page_url=form.allowed_origins[0],
+        snapshot_sha256="",
+    )
+    assert again.pk == contact.pk and [e.was_created for e in repeat] == [False, False]
+    assert ConsentEvent.objects.filter(contact=contact).count() == 2
+
+
+def test_a_suppressed_number_new_to_the_business_still_asks_for_its_yes(business):
+    # a contact created in this transaction has no state, but its number may be suppressed
+    # (erased before): a form without double opt-in still records a pending opt-in
+    from tests.factories.consent import OptInFormFactory
+
+    campaign = CampaignFactory(business=business)
+    old = opted_in_contact(business=business, campaign=campaign)
+    phone = old.phone_e164
+    services.contact_erase(business=business, contact=old)
+    form = OptInFormFactory(business=business, campaigns=[campaign], double_opt_in=False)
+    contact, events = services.optin_form_submit(
+        form=form,
+        phone=phone,
+        consent=True,
+        age_confirmed=True,
+        ip="203.0.113.9",
+        user_agent="test",
+        page_url=form.allowed_origins[0],
+        snapshot_sha256="",
+    )
+    assert contact.pk != old.pk
+    assert [(e.kind, e.was_created) for e in events] == [("OPT_IN", True)]
+
+
 def test_bad_phone_is_a_field_error(business):
     from accounts.errors import ValidationFailed
 
