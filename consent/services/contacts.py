@@ -26,13 +26,20 @@ def _typed(business: Business, fields: dict) -> dict:
     return fields
 
 
-def contact_get_or_create(
-    *, business: Business, phone: str, expect_new: bool = False, **defaults
-) -> tuple[Contact, bool]:
-    """The business's contact for ``phone`` (any format), created if missing.
+def contact_get_or_create(*, business: Business, phone: str, **defaults) -> tuple[Contact, bool]:
+    """The business's contact for ``phone`` (any format), created if missing."""
+    return _contact_get_or_create(business, phone, defaults, expect_new=False)
 
-    ``expect_new`` (the public form: nearly every submission is a new number): INSERT
-    first and read only when the number is already there, instead of read, then INSERT."""
+
+def contact_insert_or_get(*, business: Business, phone: str, **defaults) -> tuple[Contact, bool]:
+    """``contact_get_or_create`` for the public form, where nearly every submission is a
+    new number: INSERT first and read only when the number is already there."""
+    return _contact_get_or_create(business, phone, defaults, expect_new=True)
+
+
+def _contact_get_or_create(
+    business: Business, phone: str, defaults: dict, *, expect_new: bool
+) -> tuple[Contact, bool]:
     e164 = phones.phone_normalize(phone)
     fields = _typed(business, clean_contact_fields(defaults))
     fields.setdefault("time_zone", phones.time_zone_for(e164) or business.time_zone)
@@ -74,13 +81,13 @@ def _contact_insert() -> tuple[list, str]:
     meta = Contact._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
+    columns = ", ".join(quote(str(f.column)) for f in fields)
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 - the model's own names
         f"VALUES ({', '.join(['%s'] * len(fields))}) "
         # the partial unique index contact_business_phone_unique
         f"ON CONFLICT ({quote('business_id')}, {quote('phone')}) WHERE {quote('phone')} "
-        f"IS NOT NULL DO NOTHING RETURNING {quote(meta.pk.column)}"
+        f"IS NOT NULL DO NOTHING RETURNING {quote(str(meta.pk.column))}"
     )
     return fields, sql
 

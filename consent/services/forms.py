@@ -13,7 +13,7 @@ from accounts.services import audit_record
 from .. import disclosure, phones
 from ..inputs import check_campaign, clean_form_fields, email_fits
 from ..models import ConsentEvent, Contact, FormSnapshot, Method, OptInForm
-from .contacts import contact_get_or_create
+from .contacts import contact_insert_or_get
 from .ledger import consent_record_opt_in, consent_record_opt_ins_new_contact
 
 
@@ -91,13 +91,12 @@ def optin_form_submit(
     business = form.business
     text = disclosure.for_form(form).text
     with transaction.atomic():
-        contact, created = contact_get_or_create(
+        contact, created = contact_insert_or_get(
             business=business,
             phone=e164,
             name=name.strip()[:200],
             email=email.strip(),
             source="form",
-            expect_new=True,
         )
         changed: list[str] = []
         if name.strip() and not contact.name:

@@ -14,6 +14,7 @@ derives the states and suppressions from the ledger again and names every row th
 
 import functools
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection, transaction
@@ -300,7 +301,7 @@ def consent_record_opt_ins_new_contact(
     business: Business,
     contact: Contact,
     method: str,
-    scopes: list[tuple[Any, str | None]],
+    scopes: Sequence[tuple[Any, str | None]],
     evidence: dict,
     double_opt_in: bool,
 ) -> list[ConsentEvent]:
