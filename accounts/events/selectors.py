@@ -3,12 +3,11 @@ someone else's id is the same ``NotFound``)."""
 
 from uuid import UUID
 
-from django.db.models import Q
-
 from accounts.errors import NotFound
 from accounts.models import Business
 
 from .models import WebhookDelivery, WebhookEndpoint
+from .subscriptions import subscriptions_get
 
 
 def _uuid(value, what: str) -> UUID:
@@ -50,20 +49,10 @@ def webhook_delivery_get(
 
 def event_subscribed(*, business_id: int, type: str) -> bool:
     """Whether an active endpoint of the business wants ``type`` (before shaping an event
-    that costs a query to build)."""
-    return WebhookEndpoint.objects.filter(
-        business_id=business_id, is_active=True, events__contains=[type]
-    ).exists()
+    that costs a query to build); no SQL in the common case (``subscriptions``)."""
+    return type in subscriptions_get([business_id])[business_id]
 
 
 def events_subscribed(*, business_id: int, types) -> set[str]:
-    """Which of ``types`` an active endpoint of the business wants (one query)."""
-    wanted: set[str] = set()
-    any_of = Q()
-    for t in types:
-        any_of |= Q(events__contains=[t])
-    for events in WebhookEndpoint.objects.filter(
-        any_of, business_id=business_id, is_active=True
-    ).values_list("events", flat=True):
-        wanted.update(e for e in events if e in types)
-    return wanted
+    """Which of ``types`` an active endpoint of the business wants."""
+    return set(types) & subscriptions_get([business_id])[business_id]

@@ -2,7 +2,7 @@
 
 Every app calls ``event_emit(business=…, type=…, data=…)`` (or ``event_emit_many``) inside
 the transaction that made the change: it writes one ``WebhookDelivery`` row per active
-endpoint subscribed to the type (one indexed query when there is none), and the rows are
+endpoint subscribed to the type (no SQL when there is none: ``subscriptions``), and the rows are
 handed to Celery only after commit, so an event exists exactly when its change does.
 
 Each delivery is a POST of JSON
@@ -51,6 +51,7 @@ from accounts.services import audit_record
 
 from . import catalog
 from .models import WebhookDelivery, WebhookEndpoint
+from .subscriptions import subscribed_endpoints, subscriptions_changed
 
 log = logging.getLogger(__name__)
 
@@ -156,14 +157,20 @@ def _clean_events(events) -> list[str]:
 
 def _subscriptions_sync(business: Business) -> None:
     """Keep ``Business.webhook_events`` (what its active endpoints want) after a change, in
-    the row and in the object the caller holds."""
-    wanted: set[str] = set()
-    for events in WebhookEndpoint.objects.filter(
-        business_id=business.pk, is_active=True
-    ).values_list("events", flat=True):
-        wanted.update(events)
-    business.webhook_events = sorted(wanted)
-    Business.objects.filter(pk=business.pk).update(webhook_events=business.webhook_events)
+    the row and in the object the caller holds, and tell every process's emits
+    (``subscriptions``). The business row is locked before the endpoints are read: of two
+    changes at once, the second reads after the first commits, so neither loses the
+    other's types."""
+    with transaction.atomic():
+        Business.objects.select_for_update().filter(pk=business.pk).values_list("pk").first()
+        wanted: set[str] = set()
+        for events in WebhookEndpoint.objects.filter(
+            business_id=business.pk, is_active=True
+        ).values_list("events", flat=True):
+            wanted.update(events)
+        business.webhook_events = sorted(wanted)
+        Business.objects.filter(pk=business.pk).update(webhook_events=business.webhook_events)
+        subscriptions_changed(business_id=business.pk)
 
 
 def events_wanted(*, business: Business, types) -> bool:
@@ -268,8 +275,8 @@ def _jsonable(data: dict) -> dict:
 
 def event_emit(*, business: Business, type: str, data: dict) -> list[WebhookDelivery]:
     """Queue one event for every active endpoint of ``business`` subscribed to ``type``.
-    Call it inside the transaction that made the change. Cheap when the business has no
-    endpoint (one indexed query). Never raises for a receiver's problems: those are retried
+    Call it inside the transaction that made the change. Cheap when no endpoint wants it
+    (no SQL: ``subscriptions``). Never raises for a receiver's problems: those are retried
     and logged per delivery."""
     return event_emit_many(events=[(business.pk, type, data)])
 
@@ -288,7 +295,8 @@ def event_listener_register(listener: Listener) -> None:
 
 
 def event_emit_many(*, events: list[Event]) -> list[WebhookDelivery]:
-    """Queue a batch of (business_id, type, data): one query, one INSERT."""
+    """Queue a batch of (business_id, type, data): one query, one INSERT; none of either
+    when no endpoint wants any of them."""
     if not events:
         return []
     unknown = {t for _, t, _ in events if catalog.get(t) is None}
@@ -296,11 +304,11 @@ def event_emit_many(*, events: list[Event]) -> list[WebhookDelivery]:
         raise ValueError(f"unknown event types: {sorted(unknown)}")
     for listener in _listeners:
         listener(events)
-    by_business: dict[int, list[WebhookEndpoint]] = {}
-    for endpoint in WebhookEndpoint.objects.filter(
-        business_id__in={b for b, _, _ in events}, is_active=True
-    ):
-        by_business.setdefault(endpoint.business_id, []).append(endpoint)
+    # most events have no endpoint that wants them: known without SQL (``subscriptions``)
+    types: dict[int, set[str]] = {}
+    for business_id, type_, _ in events:
+        types.setdefault(business_id, set()).add(type_)
+    by_business = subscribed_endpoints(types)
     if not by_business:
         return []
     now = timezone.now()

@@ -217,9 +217,12 @@ def test_emit_reaches_only_subscribed_active_endpoints_of_the_business(
         wh.webhook_emit(business=business, event="message.nope", payload={})
 
 
-def test_emit_without_endpoints_is_one_query(business, django_assert_num_queries):
-    with django_assert_num_queries(1):
+def test_emit_without_endpoints_is_one_query_then_none(business, django_assert_num_queries):
+    with django_assert_num_queries(1):  # the first in this process reads the endpoints
         assert wh.webhook_emit(business=business, event="message.status", payload={}) == []
+    with django_assert_num_queries(0):  # then known (accounts.events.subscriptions)
+        assert wh.webhook_emit(business=business, event="message.status", payload={}) == []
+        assert wh.webhook_emit(business=business, event="message.inbound", payload={}) == []
 
 
 def test_overdue_deliveries_are_requeued(business, receiver, loopback, eager):
