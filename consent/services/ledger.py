@@ -127,9 +127,7 @@ def _append(
         ),
         head.hash,
     )
-    event.save(force_insert=True)
-    ConsentEvidence.objects.create(
-        event=event,
+    personal = ConsentEvidence(
         business=business,
         ip=evidence["ip"],
         user_agent=evidence["user_agent"],
@@ -137,8 +135,48 @@ def _append(
     )
     head.seq = event.seq
     head.hash = event.hash
-    head.save(update_fields=["seq", "hash"])
+    _append_write(event, personal, head)
     return event
+
+
+def _append_write(event: ConsentEvent, personal: ConsentEvidence, head: ChainHead) -> None:
+    """INSERT the event and its evidence and move the chain head, in one statement (three
+    round trips and three ORM compiles before; every ledger write pays them)."""
+    event_fields, evidence_fields, sql = _append_sql()
+    values = [f.get_db_prep_save(f.pre_save(event, True), connection) for f in event_fields]
+    values += [f.get_db_prep_save(f.pre_save(personal, True), connection) for f in evidence_fields]
+    values += [head.seq, head.hash, head.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        event_id, evidence_id = cursor.fetchone()
+    for obj, pk in ((event, event_id), (personal, evidence_id)):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    personal.event = event
+
+
+@functools.cache
+def _append_sql() -> tuple[list, list, str]:
+    quote = connection.ops.quote_name
+    event_fields = [f for f in ConsentEvent._meta.concrete_fields if not f.primary_key]
+    evidence_fields = [
+        f for f in ConsentEvidence._meta.concrete_fields if not f.primary_key and f.name != "event"
+    ]
+    event_columns = ", ".join(quote(str(f.column)) for f in event_fields)
+    evidence_columns = ", ".join(quote(str(f.column)) for f in evidence_fields)
+    event_values = ", ".join(["%s"] * len(event_fields))
+    evidence_values = ", ".join(["%s"] * len(evidence_fields))
+    tables = {m: quote(m._meta.db_table) for m in (ConsentEvent, ConsentEvidence, ChainHead)}
+    sql = (
+        f"WITH e AS (INSERT INTO {tables[ConsentEvent]} ({event_columns}) "  # noqa: S608 - the models' own names
+        f"VALUES ({event_values}) RETURNING id), "
+        f"v AS (INSERT INTO {tables[ConsentEvidence]} (event_id, {evidence_columns}) "
+        f"VALUES ((SELECT id FROM e), {evidence_values}) RETURNING id), "
+        f"h AS (UPDATE {tables[ChainHead]} SET seq = %s, hash = %s WHERE id = %s) "
+        "SELECT e.id, (SELECT id FROM v) FROM e"
+    )
+    return event_fields, evidence_fields, sql
 
 
 def _state_set(

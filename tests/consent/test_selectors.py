@@ -45,6 +45,29 @@ def test_a_yes_for_one_campaign_does_not_undo_stopall_for_the_others(business):
     assert not revoked and revoked.code == "opted_out"
 
 
+def test_suppressed_business_wide_or_for_the_campaign_asked_and_not_once_lifted(business):
+    a, b = CampaignFactory(business=business), CampaignFactory(business=business)
+    contact = opted_in_contact(business=business, campaign=a)
+    phone = contact.phone_e164
+
+    def asked(campaign=None):
+        return selectors.is_suppressed(business=business, phone=phone, campaign=campaign)
+
+    assert (asked(), asked(a), asked(b)) == (False, False, False)
+    services.consent_record_opt_out(
+        business=business, contact=contact, method=Method.KEYWORD, scope_all=False, campaign=a
+    )
+    assert (asked(), asked(a), asked(b)) == (False, True, False)  # that campaign only
+    other = CampaignFactory()  # another business's list says nothing about this one
+    assert not selectors.is_suppressed(business=other.business, phone=phone, campaign=other)
+    services.consent_record_opt_out(
+        business=business, contact=contact, method=Method.KEYWORD, scope_all=True
+    )
+    assert (asked(), asked(a), asked(b)) == (True, True, True)  # business-wide counts for all
+    services.consent_record_reply_opt_in(business=business, contact=contact, evidence={})
+    assert (asked(), asked(a), asked(b)) == (False, False, False)  # START lifted both
+
+
 def test_a_number_that_is_not_a_phone_is_not_suppressed(business):
     assert selectors.is_suppressed(business=business, phone="not a number") is False
 
