@@ -1,7 +1,87 @@
 """Database helpers shared by apps: append-only tables and tables written by one service
-only, enforced by PostgreSQL."""
+only, enforced by PostgreSQL; and statements written once per process for the hot request
+paths (``columns``, ``instance``, ``row_insert``)."""
 
-from django.db import migrations
+from functools import cache
+from typing import TypeVar
+
+from django.db import connection, migrations, models
+
+M = TypeVar("M", bound=models.Model)
+
+
+def _quoted(name: str | None) -> str:
+    assert name is not None  # a concrete field's column, a model's table
+    return connection.ops.quote_name(name)
+
+
+# --- hot paths: SQL written once per process -------------------------------------------------
+# Django's ORM compiles every statement anew (about 1 ms of CPU each on these machines, most
+# of a send through the API and of the opt-in form: bench_load, docs/reliability.md). The
+# few statements of those paths are written once, from the models' own field lists (a new
+# column is in them without a change here), and run with parameters; rows become model
+# instances through the converters the ORM would apply (``columns``, ``instance``).
+
+
+@cache
+def _shape(model: type[models.Model]) -> tuple[list[str], list]:
+    fields = list(model._meta.concrete_fields)
+    converters = []
+    for i, field in enumerate(fields):
+        col = field.get_col(model._meta.db_table)
+        fns = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+        if fns:
+            converters.append((i, col, fns))
+    return [f.attname for f in fields], converters
+
+
+@cache
+def columns(model: type[models.Model], alias: str) -> str:
+    """The model's columns for a SELECT list, in the order ``instance`` reads them."""
+    return ", ".join(f"{alias}.{_quoted(f.column)}" for f in model._meta.concrete_fields)
+
+
+def width(model: type[models.Model]) -> int:
+    return len(model._meta.concrete_fields)
+
+
+def instance(model: type[M], values) -> M:
+    """The model instance of one row's ``columns(model)`` values, converted as the ORM does."""
+    names, converters = _shape(model)
+    values = list(values)
+    for i, col, fns in converters:
+        value = values[i]
+        for fn in fns:
+            value = fn(value, col, connection)
+        values[i] = value
+    return model.from_db(connection.alias, names, values)
+
+
+@cache
+def _insert_sql(model: type[models.Model]) -> tuple[str, tuple[models.Field, ...]]:
+    meta = model._meta
+    fields = tuple(f for f in meta.concrete_fields if not f.primary_key)
+    columns = ", ".join(_quoted(f.column) for f in fields)
+    sql = (
+        f"INSERT INTO {_quoted(meta.db_table)} ({columns}) "  # noqa: S608 - the model's own names
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"RETURNING {_quoted(meta.pk.column)}"
+    )
+    return sql, fields
+
+
+def row_insert(obj: M) -> M:
+    """INSERT ``obj`` (a new row with an automatic primary key) as ``save(force_insert=True)``
+    would (each field's default, ``pre_save`` and database preparation), from a statement
+    written once per model; no signals are sent. Returns ``obj`` with its primary key."""
+    sql, fields = _insert_sql(type(obj))
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        (obj.pk,) = cursor.fetchone()
+    obj._state.adding = False
+    obj._state.db = connection.alias
+    return obj
 
 
 def _truncate_guard_sql(table: str) -> tuple[str, str]:

@@ -15,7 +15,7 @@ from django.db.models import Model
 from django.urls import reverse
 from django.utils import timezone
 
-from . import hooks
+from . import hooks, selectors
 from .errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from .models import (
     ApiKey,
@@ -471,7 +471,7 @@ def api_key_authenticate(*, secret: str) -> ApiKey | None:
     if not secret.startswith(API_KEY_PREFIX):
         return None
     prefix = secret[len(API_KEY_PREFIX) :].split("_", 1)[0]
-    key = ApiKey.objects.select_related("business").filter(prefix=prefix).first()
+    key = selectors.api_key_for_prefix(prefix=prefix)
     if key is None or key.revoked_at is not None:
         return None
     if not secrets.compare_digest(key.key_hash, _sha256(secret)):

@@ -1,10 +1,14 @@
 """Reads of the campaigns app. Ids from requests are resolved here, scoped by business."""
 
+import uuid
 from dataclasses import dataclass
+from functools import cache
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
+from accounts.db import columns, instance, width
 from accounts.errors import NotFound
 from accounts.models import Business
 
@@ -94,6 +98,37 @@ def phone_number_get(*, business: Business, number_uuid) -> PhoneNumber:
         )
     except (PhoneNumber.DoesNotExist, ValueError, TypeError, ValidationError):
         raise NotFound() from None
+
+
+def phone_number_with_campaign_get(*, business: Business, number_uuid) -> PhoneNumber:
+    """The business's number with its campaign (what the number gate reads), in one
+    statement written once per process: a send through the API asks it. Not found (missing,
+    another business's, a malformed id) raises ``NotFound``."""
+    try:
+        key = number_uuid if isinstance(number_uuid, uuid.UUID) else uuid.UUID(str(number_uuid))
+    except ValueError:
+        raise NotFound() from None
+    with connection.cursor() as cursor:
+        cursor.execute(_number_with_campaign_sql(), [business.pk, key])
+        row = cursor.fetchone()
+    if row is None:
+        raise NotFound()
+    n = width(PhoneNumber)
+    number = instance(PhoneNumber, row[:n])
+    # a number on no campaign: NULL columns of the outer join
+    number.campaign = None if row[n] is None else instance(Campaign, row[n:])
+    return number
+
+
+@cache
+def _number_with_campaign_sql() -> str:
+    quote = connection.ops.quote_name
+    return (
+        f"SELECT {columns(PhoneNumber, 'n')}, {columns(Campaign, 'c')} "  # noqa: S608 - our names
+        f"FROM {quote(PhoneNumber._meta.db_table)} n "
+        f"LEFT JOIN {quote(Campaign._meta.db_table)} c ON c.id = n.campaign_id "
+        "WHERE n.business_id = %s AND n.uuid = %s"
+    )
 
 
 def phone_numbers_for_sending(*, business: Business) -> QuerySet[PhoneNumber]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 from django.db import connection
-from django.db.models import Exists, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from accounts.errors import NotFound
 from accounts.models import Business
@@ -69,45 +69,43 @@ def _decision(code: str, message: str = "") -> ConsentDecision:
     return ConsentDecision(code == "ok", code, message or _MESSAGES[code])
 
 
-def _live_suppressions(*, business: Business, phone: str, campaign=None) -> QuerySet | None:
-    """The live suppressions of the number (business-wide, or for ``campaign``); None for a
-    number that does not parse (nothing can suppress it)."""
+def _suppression_hash(*, business: Business, phone: str) -> str | None:
+    """The hash the suppression list holds for ``phone``; None for a number that does not
+    parse (nothing can suppress it)."""
     try:
-        e164 = phones.normalize(phone)
+        return phone_hash(business=business, e164=phones.normalize(phone))
     except phones.InvalidPhone:
         return None
-    cond = Q(campaign=None)
-    if campaign is not None:
-        cond |= Q(campaign=campaign)
-    return Suppression.objects.filter(
-        business=business, phone_hash=phone_hash(business=business, e164=e164), lifted_at=None
-    ).filter(cond)
+
+
+# The number's live suppressions, business-wide or for the campaign (NULL: none), as SQL
+# written once: parameters business id, phone hash, campaign id. The consent gate's one
+# statement carries it as a column (uncorrelated: PostgreSQL evaluates it once).
+_LIVE_SUPPRESSION_SQL = (
+    f"EXISTS (SELECT 1 FROM {Suppression._meta.db_table} u WHERE u.business_id = %s "  # noqa: S608 - our names
+    "AND u.lifted_at IS NULL AND u.phone_hash = %s "
+    "AND (u.campaign_id IS NULL OR u.campaign_id = %s))"
+)
+_STATES_SQL = (
+    f"SELECT s.scope_key, s.status, s.event_seq, {_LIVE_SUPPRESSION_SQL} "  # noqa: S608 - our names
+    f"FROM {ConsentState._meta.db_table} s "
+    "WHERE s.business_id = %s AND s.contact_id = %s AND s.scope_key = ANY(%s)"
+)
+
+
+def _live_suppression(*, business: Business, hashed: str, campaign_id: int | None) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {_LIVE_SUPPRESSION_SQL}", [business.pk, hashed, campaign_id])
+        return bool(cursor.fetchone()[0])
 
 
 def is_suppressed(*, business: Business, phone: str, campaign=None) -> bool:
     """Is the number on the business's suppression list (business-wide, or for ``campaign``)?
-
-    ``_live_suppressions``' question as SQL written once per process: every opt-in asks it
-    under the chain head's lock (the public form on each submission)."""
-    try:
-        e164 = phones.normalize(phone)
-    except phones.InvalidPhone:
-        return False  # a number that does not parse: nothing can suppress it
-    digest = phone_hash(business=business, e164=e164)
-    with connection.cursor() as cursor:
-        cursor.execute(_suppressed_sql(), [business.pk, digest, campaign.pk if campaign else None])
-        row = cursor.fetchone()
-    return bool(row and row[0])
-
-
-@functools.cache
-def _suppressed_sql() -> str:
-    # campaign_id = NULL is never true: without a campaign only business-wide entries count
-    table = connection.ops.quote_name(Suppression._meta.db_table)
-    return (
-        f"SELECT EXISTS(SELECT 1 FROM {table} s WHERE s.business_id = %s "  # noqa: S608 - the model's own name
-        "AND s.phone_hash = %s AND s.lifted_at IS NULL "
-        "AND (s.campaign_id IS NULL OR s.campaign_id = %s))"
+    SQL written once per process: every opt-in asks it under the chain head's lock (the
+    public form on each submission), every send's consent gate as a column."""
+    hashed = _suppression_hash(business=business, phone=phone)
+    return hashed is not None and _live_suppression(
+        business=business, hashed=hashed, campaign_id=getattr(campaign, "pk", None)
     )
 
 
@@ -182,21 +180,24 @@ def consent_check(
         return _decision("ok", "A system reply the rules always allow.")
     if _unusable(business, contact):
         return _decision("no_consent")
-    # one statement: the indexed state rows (consentstate_scope: business, contact,
-    # scope_key), each carrying whether the number is suppressed (an uncorrelated EXISTS,
-    # evaluated once); a contact with no state row asks the suppression list apart
-    live = _live_suppressions(business=business, phone=contact.phone_e164, campaign=campaign)
-    rows = ConsentState.objects.filter(
-        business_id=business.pk, contact_id=contact.pk, scope_key__in=decision_keys(campaign)
-    ).only("scope_key", "status", "event_seq")
-    if live is not None:
-        rows = rows.annotate(suppressed=Exists(live))
-    found = list(rows)
+    # one statement, written once per process (every send asks it): the indexed state
+    # rows (consentstate_scope: business, contact, scope_key), each carrying whether the
+    # number is suppressed; a contact with no state row asks the suppression list apart
+    hashed = _suppression_hash(business=business, phone=contact.phone_e164)
+    campaign_id = getattr(campaign, "pk", None)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _STATES_SQL,
+            [business.pk, hashed, campaign_id, business.pk, contact.pk, decision_keys(campaign)],
+        )
+        found = cursor.fetchall()
 
     def suppressed() -> bool:
-        if live is None:
+        if hashed is None:
             return False
-        return bool(found[0].suppressed) if found else live.exists()  # type: ignore[attr-defined]
+        if found:
+            return bool(found[0][3])
+        return _live_suppression(business=business, hashed=hashed, campaign_id=campaign_id)
 
     return _decide(
         contact=contact,
@@ -204,7 +205,7 @@ def consent_check(
         campaign=campaign,
         is_reply=is_reply,
         purpose=purpose,
-        states={s.scope_key: s for s in found},
+        states={key: _State(status, seq) for key, status, seq, _ in found},
         suppressed=suppressed,
     )
 
@@ -301,12 +302,22 @@ def _uuid(value, not_found: str) -> uuid.UUID:
 
 
 def contact_get(*, business: Business, contact_uuid) -> Contact:
-    contact = Contact.objects.filter(
-        business=business, uuid=_uuid(contact_uuid, "Contact not found.")
-    ).first()
-    if contact is None:
+    # one statement written once per process (sqlrows): a send through the API asks it
+    with connection.cursor() as cursor:
+        cursor.execute(_contact_sql(), [business.pk, _uuid(contact_uuid, "Contact not found.")])
+        row = cursor.fetchone()
+    if row is None:
         raise NotFound("Contact not found.")
-    return contact
+    return sqlrows.instance(Contact, row)
+
+
+@functools.cache
+def _contact_sql() -> str:
+    return (
+        f"SELECT {sqlrows.columns(Contact, 'c')} "  # noqa: S608 - the model's own names
+        f"FROM {connection.ops.quote_name(Contact._meta.db_table)} c "
+        "WHERE c.business_id = %s AND c.uuid = %s"
+    )
 
 
 def contact_for_phone(*, business: Business, phone: str) -> Contact | None:

@@ -15,7 +15,11 @@ from django.utils import timezone
 from accounts.billing import selectors as billing_selectors
 from accounts.models import Business
 from accounts.text import sentences
-from campaigns.selectors import carrier_limits, phone_number_get, phone_numbers_for_sending
+from campaigns.selectors import (
+    carrier_limits,
+    phone_number_with_campaign_get,
+    phone_numbers_for_sending,
+)
 from consent.audiences.selectors import segment_members
 from consent.models import Contact
 from consent.phones import InvalidPhone, normalize
@@ -468,7 +472,7 @@ def sending_numbers(*, business: Business):
 
 
 def sending_number_get(*, business: Business, number_uuid):
-    return phone_number_get(business=business, number_uuid=number_uuid)
+    return phone_number_with_campaign_get(business=business, number_uuid=number_uuid)
 
 
 def number_queue(*, business: Business, number) -> dict:

@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
@@ -357,15 +357,24 @@ def message_precheck(*, business, body: str, kind: str, campaign: Any | None = N
     return decision
 
 
+_HOLD_SQL = (
+    f"SELECT reason FROM {PolicyHold._meta.db_table} "  # noqa: S608 - our names
+    "WHERE active AND business_id = %s ORDER BY id LIMIT 1"
+)
+
+
 def _hold_reason(business) -> Reason | None:
-    hold = PolicyHold.objects.filter(business=business, active=True).only("reason").first()
+    # written once per process, not compiled by the ORM on every message
+    with connection.cursor() as cursor:
+        cursor.execute(_HOLD_SQL, [business.pk])
+        hold = cursor.fetchone()
     if hold is None:
         return None
     return Reason(
         "behaviour.hold",
         "account_hold",
         "review",
-        f"Sending is held for review by our compliance team: {hold.reason}",
+        f"Sending is held for review by our compliance team: {hold[0]}",
     )
 
 

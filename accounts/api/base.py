@@ -4,6 +4,7 @@
 it. Errors from services (ApplicationError) become the one error shape.
 """
 
+import copy
 from typing import TYPE_CHECKING
 
 from drf_spectacular.utils import OpenApiResponse
@@ -26,6 +27,22 @@ ERROR_RESPONSES = {
 def api_actor(request):
     """Audit "who" for API calls: the person who created the API key."""
     return getattr(request.auth, "created_by", None)
+
+
+class PrototypeFields:
+    """For a serializer on a hot path (the send API): its fields are copied from prototypes
+    built once per class instead of deep-copied, that is re-constructed, for every instance
+    (DRF's ``get_fields``: about a tenth of a send's CPU). A shallow copy is enough: what a
+    field learns about its serializer (``bind``: name, parent, source) goes into the copy's
+    own attributes. Put it before ``serializers.Serializer`` in the bases."""
+
+    def get_fields(self):
+        cls = type(self)
+        prototypes = cls.__dict__.get("_prototype_fields")
+        if prototypes is None:
+            prototypes = super().get_fields()  # type: ignore[misc]
+            cls._prototype_fields = prototypes  # type: ignore[attr-defined]
+        return {name: copy.copy(field) for name, field in prototypes.items()}
 
 
 # Creates and renames that can meet a name, key or record the business already has.

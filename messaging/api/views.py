@@ -20,7 +20,12 @@ from drf_spectacular.utils import (
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from accounts.api.base import ERROR_RESPONSES, TenantAPIView, TenantListAPIView
+from accounts.api.base import (
+    ERROR_RESPONSES,
+    PrototypeFields,
+    TenantAPIView,
+    TenantListAPIView,
+)
 from accounts.api.errors import ErrorSerializer
 from accounts.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent, request_key
 from accounts.errors import Conflict, NotFound, ValidationFailed
@@ -45,7 +50,7 @@ class WallClockDateTimeField(serializers.DateTimeField):
 # --- shared output shapes -------------------------------------------------------------------------
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(PrototypeFields, serializers.Serializer):
     gate = serializers.CharField(help_text="number, consent, policy, quiet_hours, review, ...")
     code = serializers.CharField(help_text="Machine-readable reason, e.g. no_consent.")
     message = serializers.CharField(allow_blank=True)
@@ -63,7 +68,7 @@ class MessageMediaSerializer(serializers.Serializer):
         return media_selectors.media_signed_url(obj)
 
 
-class MessageSerializer(serializers.Serializer):
+class MessageSerializer(PrototypeFields, serializers.Serializer):
     uuid = serializers.UUIDField()
     direction = serializers.CharField()
     status = serializers.CharField(help_text="QUEUED, SCHEDULED, HELD, BLOCKED, SENT, ...")
@@ -278,7 +283,7 @@ class MessageListCreateApi(_PageWithMedia, TenantListAPIView):
     required_cap = Cap.VIEW
     write_cap = Cap.SEND
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(PrototypeFields, serializers.Serializer):
         to = serializers.CharField(required=False, help_text="Phone in E.164 (or US format).")
         contact = serializers.UUIDField(required=False, help_text="A contact instead of `to`.")
         body = serializers.CharField(

@@ -1,0 +1,118 @@
+"""The hot path's statements written once per process (accounts.db, issue 18 finding 9):
+the rows they read are the instances the ORM builds, and ``row_insert`` stores what
+``save()`` stores."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.forms.models import model_to_dict
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts import selectors as account_selectors
+from accounts.db import row_insert
+from accounts.errors import NotFound
+from accounts.models import ApiKey
+from campaigns.selectors import phone_number_with_campaign_get
+from consent.models import Contact
+from consent.selectors import contact_get
+from messaging.models import Message
+from tests.conftest import make_api_client
+from tests.factories.consent import ContactFactory
+from tests.factories.messaging import sending_number
+
+
+def _fields(obj) -> dict:
+    return {f.attname: getattr(obj, f.attname) for f in type(obj)._meta.concrete_fields}
+
+
+def test_a_contact_read_by_hand_is_the_orm_s_contact(business, other_business):
+    contact = ContactFactory(
+        business=business,
+        tags=["vip", "new"],
+        custom_fields={"pet": "Rex", "visits": 3},
+        last_inbound_at=timezone.now(),
+    )
+    with CaptureQueriesContext(connection) as read:
+        found = contact_get(business=business, contact_uuid=str(contact.uuid))
+    assert len(read.captured_queries) == 1
+    expected = Contact.objects.get(pk=contact.pk)
+    assert _fields(found) == _fields(expected)
+    assert found.custom_fields == {"pet": "Rex", "visits": 3}  # JSON converted, not text
+    assert found.phone_e164 == expected.phone_e164  # the phone field's own converter
+    assert not found._state.adding
+    for business_, key in ((other_business, contact.uuid), (business, "not-a-uuid")):
+        with pytest.raises(NotFound):
+            contact_get(business=business_, contact_uuid=key)
+
+
+def test_a_number_read_by_hand_carries_its_campaign(business, other_business):
+    number = sending_number(business=business)
+    with CaptureQueriesContext(connection) as read:
+        found = phone_number_with_campaign_get(business=business, number_uuid=number.uuid)
+        campaign = found.campaign  # loaded with it: no second statement
+    assert len(read.captured_queries) == 1
+    assert _fields(found) == _fields(type(number).objects.get(pk=number.pk))
+    assert _fields(campaign) == _fields(type(campaign).objects.get(pk=number.campaign_id))
+    for business_, key in ((other_business, number.uuid), (business, "x")):
+        with pytest.raises(NotFound):
+            phone_number_with_campaign_get(business=business_, number_uuid=key)
+
+
+def test_a_number_without_a_campaign_has_none(business):
+    number = sending_number(business=business)
+    type(number).objects.filter(pk=number.pk).update(campaign=None)
+    found = phone_number_with_campaign_get(business=business, number_uuid=number.uuid)
+    assert found.campaign is None
+
+
+def test_the_api_key_comes_with_its_business(owner, business):
+    make_api_client(owner)
+    key = ApiKey.objects.get(business=business)
+    with CaptureQueriesContext(connection) as read:
+        found = account_selectors.api_key_for_prefix(prefix=key.prefix)
+        assert found is not None
+        assert found.business.display_name == business.display_name
+    assert len(read.captured_queries) == 1
+    assert _fields(found) == _fields(key)
+    assert _fields(found.business) == _fields(type(business).objects.get(pk=business.pk))
+    assert account_selectors.api_key_for_prefix(prefix="nope") is None
+
+
+def test_row_insert_stores_what_save_stores(business):
+    number = sending_number(business=business)
+    contact = ContactFactory(business=business)
+    now = timezone.now()
+
+    def message(**extra) -> Message:
+        return Message(
+            business=business,
+            contact=contact,
+            direction=Message.Direction.OUTBOUND,
+            from_number=number,
+            to_phone=contact.phone_e164,
+            body="See you Tuesday. Reply STOP to opt out.",
+            kind="transactional",
+            status=Message.Status.QUEUED,
+            reasons=[{"gate": "quiet_hours", "code": "deferred", "message": "later"}],
+            send_after=now,
+            expires_at=now + timedelta(days=1),
+            created_at=now,
+            status_changed_at=now,
+            **extra,
+        )
+
+    by_hand, by_orm = message(idempotency_key="a"), message(idempotency_key="b")
+    with CaptureQueriesContext(connection) as wrote:
+        assert row_insert(by_hand) is by_hand
+    assert len(wrote.captured_queries) == 1
+    by_orm.save(force_insert=True)
+    assert by_hand.pk and not by_hand._state.adding
+    stored, expected = Message.objects.get(pk=by_hand.pk), Message.objects.get(pk=by_orm.pk)
+    differ = {"id", "uuid", "idempotency_key"}
+    assert {k: v for k, v in model_to_dict(stored).items() if k not in differ} == {
+        k: v for k, v in model_to_dict(expected).items() if k not in differ
+    }
+    assert _fields(stored) == _fields(by_hand)
+    assert stored.uuid == by_hand.uuid  # the field's default, as save() would give it
