@@ -579,9 +579,12 @@ def _learned_reason(
     gate: str,
     reasons: list[Reason],
     low: str | None = None,
+    name_end: int | None = None,
 ) -> list[Reason]:
     """The learned layer's say: raise an unflagged text to review or block with its own
-    reason, or (for a lone plain word the model reads as another sense) overrule a rule."""
+    reason, or (for a lone plain word the model reads as another sense, or a term found
+    only in a business's name) overrule a rule. ``name_end``: at sign-up, where the
+    business's name ends in ``text`` (the description follows after a newline)."""
     th = model.thresholds
     content = [r for r in reasons if r.category not in _NOT_CONTENT]
     if content:
@@ -590,19 +593,42 @@ def _learned_reason(
         # at sign-up a near spelling of a one-word term is mostly another word (a name:
         # "Lottie's Lunch Box"); a message's respelling is mostly a dodge, so only the
         # sign-up screen may overrule it, and never a word with digits, symbols or spacing
-        if (
+        if not (
             evasion and (gate == "message" or not all(_plain_word(r.matched) for r in evasion))
-        ) or not all(r.rule_id in lone for r in content):
-            return reasons  # nothing the model could overrule (and nothing to add)
-        feats = features(text, rules.knowledge, words, low, rules.vocabulary)
-        if model.probability(feats) < th.get("veto", -1.0):
-            return [r for r in reasons if r.category in _NOT_CONTENT and r.category != "evasion"]
+        ) and all(r.rule_id in lone for r in content):
+            feats = features(text, rules.knowledge, words, low, rules.vocabulary)
+            if model.probability(feats) < th.get("veto", -1.0):
+                return [
+                    r for r in reasons if r.category in _NOT_CONTENT and r.category != "evasion"
+                ]
+        if name_end is not None and _name_only(content, evasion, name_end, th):
+            # the rules found the trade only in the business's name ("Shotgun House
+            # Renovations", "Quick Cash Register Repair", "Work From Home Office Furniture"):
+            # a name is chosen for its sound, the description says what the business does.
+            # When the description names an ordinary trade and reads as clean on its own,
+            # or reads as plainly clean whatever it names, the name's word is read in its
+            # other sense.
+            pd, dwords = _description_probability(text, name_end, rules, model)
+            if pd is not None and (
+                pd < th["clear_description"]
+                or (pd < th["name_veto"] and not rules.knowledge.ordinary_trades.isdisjoint(dwords))
+            ):
+                return [
+                    r for r in reasons if r.category in _NOT_CONTENT and r.category != "evasion"
+                ]
         return reasons
     feats = features(text, rules.knowledge, words, low, rules.vocabulary)
     p = model.probability(feats)
     verdict = "block" if p >= th["block"] else "review" if p >= th["review"] else None
     if verdict is None or model.nb_allows(feats):
         return reasons
+    if name_end is not None and "name_veto" in th:
+        # the layer alone, at sign-up: when the description read on its own is clean, what
+        # the model reacted to is the name's words ("Legal Eagle Immigration", "Tasting Room
+        # Cheese Shop"), and a name is chosen for its sound, not to say what is sold
+        pd, _ = _description_probability(text, name_end, rules, model)
+        if pd is not None and pd < th["description_veto"]:
+            return reasons
     cat = model.category(feats)
     label = (rules.categories.get(cat) or {}).get("name") or cat.replace("_", " ")
     why = _top_features(model, feats)
@@ -616,6 +642,38 @@ def _learned_reason(
             f"This reads like an offer of {label.lower()} (probability {p:.2f}; from {why}){sure}.",
         ),
     ]
+
+
+def _description_probability(
+    text: str, name_end: int, rules: CompiledRules, model: GateModel
+) -> tuple[float | None, list[str]]:
+    """The sign-up model's probability for the description alone (``text`` is the name, a
+    newline, the description) and its canonical words; None when the description is too
+    short to say what the business does (under 4 words)."""
+    desc = text[name_end + 1 :]
+    dwords = [w[TEXT] for w in normalise(desc).words]
+    if len(dwords) < 4:
+        return None, dwords
+    feats = features("\n" + desc, rules.knowledge, dwords, None, rules.vocabulary)
+    return model.probability(feats), dwords
+
+
+def _name_only(content: list[Reason], evasion: list[Reason], name_end: int, th: dict) -> bool:
+    """Every content reason is a rule term inside the name (not an intent), and every evasion
+    reason there is a name's spelling (words of letters, "&"), not a dodge ("C A S H",
+    "Krat0m")."""
+    if "name_veto" not in th:
+        return False
+    for r in content:
+        if r.span is None or r.span[1] > name_end or r.rule_id.startswith("intent."):
+            return False
+    for r in evasion:
+        if r.span is None or r.span[1] > name_end:
+            return False
+        parts = r.matched.split()
+        if not parts or not all(p == "&" or (len(p) > 1 and _plain_word(p)) for p in parts):
+            return False
+    return True
 
 
 def _plain_word(s: str) -> bool:
@@ -787,9 +845,16 @@ def screen_business(
     reasons += _content(text, rules, rules.industry, [], kept)
     if rules.knowledge is not None:
         reasons += _intent_reasons(text, rules, {r.category for r in reasons})
+    overruled: set[str] = set()
     if rules.learned is not None:
         words = [w[TEXT] for w in kept[0].words]
-        reasons = _learned_reason(text, rules, rules.learned.business, words, "business", reasons)
+        before = {r.rule_id for r in reasons}
+        reasons = _learned_reason(
+            text, rules, rules.learned.business, words, "business", reasons, None, len(name)
+        )
+        # a term read in another sense in the name is read so in the website's name too
+        # ("Quick Cash Register Repair", quickcashregisterrepair.com)
+        overruled = before - {r.rule_id for r in reasons}
     host = website.lower()
     host = host.split("://", 1)[-1].split("/", 1)[0].removeprefix("www.")
     if host:
@@ -819,7 +884,7 @@ def screen_business(
             for r in _industry_reasons(label, rules, split_compounds=True):
                 # run-together domain names split ambiguously (thetradingpost, stockphoto):
                 # only whole phrases of two or more words count from the website alone
-                if r.matched.count(" ") < 1 or r.category == "evasion":
+                if r.matched.count(" ") < 1 or r.category == "evasion" or r.rule_id in overruled:
                     continue
                 if r.rule_id not in seen:
                     reasons.append(

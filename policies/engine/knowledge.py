@@ -19,6 +19,8 @@ from pathlib import Path
 
 import emoji
 
+from .normalize import canonical_phrase
+
 FIXTURE_DIR = Path(__file__).resolve().parent.parent / "fixtures"
 _VS16 = "\ufe0f"
 
@@ -65,6 +67,9 @@ class Knowledge:
     # intents of itself and of every literal that is a prefix of it
     needs_scan: "re.Pattern[str] | None" = None
     needs_intents: dict[str, frozenset[str]] = field(default_factory=dict)
+    # canonical words that name an ordinary trade ("upholstery", "plumbing", "salon"): at
+    # sign-up, a description naming one is an ordinary business's (checks._learned_reason)
+    ordinary_trades: frozenset[str] = frozenset()
 
 
 def _needs_rx(needs: tuple[str, ...]) -> "re.Pattern[str] | None":
@@ -186,6 +191,11 @@ def compile_knowledge(data: dict) -> Knowledge:
         ],
     )
     k.needs_scan, k.needs_intents = _needs_scan(k.intents)
+    k.ordinary_trades = frozenset(
+        w
+        for phrase in data.get("ordinary_trades", {}).get("words", [])
+        for w in canonical_phrase(phrase)
+    )
     return k
 
 
@@ -232,14 +242,16 @@ def cues(text: str, k: Knowledge, low: str | None = None) -> list[str]:
     return out
 
 
-def negated(words: list[str], k: Knowledge) -> list[bool]:
+def negated(words: list[str], k: Knowledge, compounds: frozenset[str] = frozenset()) -> list[bool]:
     """For each canonical word, whether a negation governs it.
 
     A cue ("no", "not", "dont", "without", "never") opens a scope of up to ``max_words``
     words; a verb of trade right after it ("dont sell", "do not carry") is part of the cue;
-    an ender ("but", "only") closes it. "X free" negates X. A phrase that starts with the
-    cue itself ("no credit check") is the rule's business, not a negation: the caller
-    keeps hits that start at a cue.
+    an ender ("but", "only") closes it. "X free" and "non X" negate X. A phrase that
+    starts with the cue itself ("no credit check") is the rule's business, not a negation:
+    the caller keeps hits that start at a cue. ``compounds``: words written right after
+    "no-" in the text ("no-strings", "no-fuss"): such a "no" makes one adjective with its word and
+    negates that word only ("no-fuss payday loans" still offers payday loans).
     """
     n = len(words)
     out = [False] * n
@@ -247,6 +259,10 @@ def negated(words: list[str], k: Knowledge) -> list[bool]:
     i = 0
     while i < n:
         w = words[i]
+        if w == "no" and i + 1 < n and words[i + 1] in compounds:
+            out[i + 1] = True
+            i += 2
+            continue
         if w in cues_ or (w == "do" and i + 1 < n and words[i + 1] == "not"):
             j = i + 1
             left = k.negation_max
@@ -262,6 +278,8 @@ def negated(words: list[str], k: Knowledge) -> list[bool]:
             continue
         if w == "free" and i:
             out[i - 1] = True
+        elif w == "non" and i + 1 < n:  # "non-alcoholic", "non alcoholic": the next word
+            out[i + 1] = True
         i += 1
     return out
 
@@ -291,6 +309,8 @@ def negation_cue(text: str, start: int, k: Knowledge) -> int | None:
         if w in k.negation_enders:
             return None
         if w in k.negation_cues:
+            if count and low[m.end() : m.end() + 1] == "-":
+                return None  # "no-fuss payday loans": "no-" negates its own word only
             return lo + m.start() if count < k.negation_max else None
         if w not in k.negation_verbs and w not in k.negation_fillers:
             count += 1
@@ -317,6 +337,10 @@ def intents(
         ):
             found.append((it, m.span()))
     return found
+
+
+# "no-strings", "no-fuss": the word a hyphenated "no" makes an adjective with
+NO_COMPOUND = re.compile(r"\bno-([a-z]+)")
 
 
 # "we never ", "we do not ", "we don't ever ": a negation at most one word before a match
