@@ -597,7 +597,11 @@ def _learned_reason(
             evasion and (gate == "message" or not all(_plain_word(r.matched) for r in evasion))
         ) and all(r.rule_id in lone for r in content):
             feats = features(text, rules.knowledge, words, low, rules.vocabulary)
-            if model.probability(feats) < th.get("veto", -1.0):
+            if model.probability(feats) < th.get("veto", -1.0) and (
+                name_end is None
+                or len(words) < WINDOW_MIN_WORDS
+                or _windows_clear(text, content, rules, model, th["veto"])
+            ):
                 return [
                     r for r in reasons if r.category in _NOT_CONTENT and r.category != "evasion"
                 ]
@@ -642,6 +646,31 @@ def _learned_reason(
             f"This reads like an offer of {label.lower()} (probability {p:.2f}; from {why}){sure}.",
         ),
     ]
+
+
+_SENTENCE_END = re.compile(r"[.!?;\n]")
+# a description this long (canonical words) can dilute one clause below the veto; shorter
+# ones are read whole (their sentences are too short to say what a word means)
+WINDOW_MIN_WORDS = 35
+
+
+def _windows_clear(
+    text: str, content: list[Reason], rules: CompiledRules, model: GateModel, veto: float
+) -> bool:
+    """At sign-up, each lone word must read in its other sense in its own sentence too: a
+    long description of an ordinary business dilutes one clause ("... Ask at the register
+    for our kratom capsules and extract shots.") below the veto, its sentence does not."""
+    for r in content:
+        if r.span is None:
+            return False
+        s, e = r.span
+        starts = [m.end() for m in _SENTENCE_END.finditer(text, 0, s)]
+        lo = starts[-1] if starts else 0
+        m = _SENTENCE_END.search(text, e)
+        window = text[lo : m.start() if m else len(text)]
+        if model.probability(features(window, rules.knowledge, vocab=rules.vocabulary)) >= veto:
+            return False
+    return True
 
 
 def _description_probability(

@@ -240,8 +240,11 @@ def test_fingerprints_fold_case_and_lookalikes():
 def test_link_rules(body, rule_id, category):
     d = check_message(body, RULES, kind="transactional", brand_domains=BRAND)
     assert d.decision == "block"
-    assert [r.rule_id for r in d.reasons] == [rule_id]
-    assert d.reasons[0].category == (category or d.reasons[0].category)
+    # the learned layer may add its own reading of the words ("Login at ... now" reads as
+    # fraud): what is pinned here is the link rule's reason
+    links = [r for r in d.reasons if not r.rule_id.startswith("learned.")]
+    assert [r.rule_id for r in links] == [rule_id]
+    assert links[0].category == (category or links[0].category)
 
 
 def test_own_link_with_a_query_and_no_path_is_allowed():
@@ -252,7 +255,8 @@ def test_own_link_with_a_query_and_no_path_is_allowed():
 
 def test_userinfo_link_without_scheme_spans_its_path():
     body = "Login at brightsmile.com@evil.tld/x now"
-    (reason,) = check_message(body, RULES, kind="transactional", brand_domains=BRAND).reasons
+    d = check_message(body, RULES, kind="transactional", brand_domains=BRAND)
+    (reason,) = [r for r in d.reasons if not r.rule_id.startswith("learned.")]
     s, e = reason.span
     assert body[s:e] == "brightsmile.com@evil.tld/x"
     assert "really opens evil.tld" in reason.message
