@@ -35,11 +35,9 @@ import socket
 import time
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -49,8 +47,9 @@ from accounts.errors import Conflict, ValidationFailed
 from accounts.models import Business
 from accounts.services import audit_record
 
-from . import catalog
+from . import catalog, retrying
 from .models import WebhookDelivery, WebhookEndpoint
+from .retrying import max_attempts, retry_delay  # noqa: F401 - re-exported
 from .subscriptions import subscribed_endpoints, subscriptions_changed
 
 log = logging.getLogger(__name__)
@@ -66,17 +65,6 @@ Event = tuple[int, str, dict[str, Any]]  # (business_id, type, data)
 
 def _setting(name: str, default):
     return getattr(settings, name, default)
-
-
-def max_attempts() -> int:
-    return int(_setting("WEBHOOK_MAX_ATTEMPTS", 8))
-
-
-def retry_delay(attempt: int) -> float:
-    """Seconds before attempt ``attempt + 1`` (attempt counts from 1)."""
-    base = float(_setting("WEBHOOK_RETRY_BASE", 30.0))
-    cap = float(_setting("WEBHOOK_RETRY_CAP", 3600.0))
-    return min(cap, base * 2 ** (attempt - 1))
 
 
 # --- signing --------------------------------------------------------------------------------
@@ -422,102 +410,43 @@ def webhook_body(delivery: WebhookDelivery) -> bytes:
     return json.dumps(envelope, separators=(",", ":"), sort_keys=True).encode()
 
 
+def _webhook_request(delivery: WebhookDelivery) -> retrying.Request | retrying.Refusal:
+    """The signed POST of one attempt (our scheme), or why it is not sent."""
+    endpoint = delivery.endpoint
+    if not endpoint.is_active:
+        return retrying.Refusal("Endpoint disabled.", final=True)
+    problem = None if _private_allowed() else webhook_url_check(endpoint.url)
+    if problem:
+        return retrying.Refusal(problem)
+    body = webhook_body(delivery)
+    timestamp = str(int(time.time()))
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "ContactYourClient-Webhooks/1",
+        HEADER_ID: str(delivery.event_id),
+        HEADER_EVENT: delivery.event,
+        HEADER_TIMESTAMP: timestamp,
+        HEADER_SIGNATURE: webhook_signature(secret=endpoint.secret, timestamp=timestamp, body=body),
+    }
+    return retrying.Request(endpoint.url, headers, body)
+
+
 def webhook_deliver(*, delivery_id: int) -> WebhookDelivery | None:
     """One attempt. Returns the delivery; schedules the next attempt when it failed."""
     from .tasks import webhook_deliver_task  # not at the top: the task calls this
 
-    with transaction.atomic():
-        delivery = (
-            WebhookDelivery.objects.select_for_update(skip_locked=True)
-            .select_related("endpoint")
-            .filter(
-                pk=delivery_id,
-                status__in=[WebhookDelivery.Status.PENDING, WebhookDelivery.Status.RETRYING],
-            )
-            .first()
-        )
-        if delivery is None:  # done already, or another worker holds it
-            return None
-        endpoint = delivery.endpoint
-        body = webhook_body(delivery)
-        timestamp = str(int(time.time()))
-        headers = {
-            "Content-Type": "application/json",
-            "User-Agent": "ContactYourClient-Webhooks/1",
-            HEADER_ID: str(delivery.event_id),
-            HEADER_EVENT: delivery.event,
-            HEADER_TIMESTAMP: timestamp,
-            HEADER_SIGNATURE: webhook_signature(
-                secret=endpoint.secret, timestamp=timestamp, body=body
-            ),
-        }
-        delivery.attempts += 1
-        error, code = "", None
-        problem = None if _private_allowed() else webhook_url_check(endpoint.url)
-        if not endpoint.is_active:
-            error = "Endpoint disabled."
-        elif problem:
-            error = problem
-        else:
-            try:
-                response = requests.post(
-                    endpoint.url,
-                    data=body,
-                    headers=headers,
-                    timeout=float(_setting("WEBHOOK_TIMEOUT", 10.0)),
-                    allow_redirects=False,
-                )
-                code = response.status_code
-                if not 200 <= code < 300:
-                    error = f"HTTP {code}"
-            except requests.RequestException as exc:
-                error = f"{type(exc).__name__}: {exc}"[:300]
-        now = timezone.now()
-        delivery.response_status = code
-        delivery.last_error = error
-        retry_in = None
-        if not error:
-            delivery.status = WebhookDelivery.Status.SUCCEEDED
-            delivery.delivered_at = now
-            delivery.next_attempt_at = None
-        elif delivery.attempts >= max_attempts() or not endpoint.is_active:
-            delivery.status = WebhookDelivery.Status.FAILED
-            delivery.next_attempt_at = None
-        else:
-            retry_in = retry_delay(delivery.attempts)
-            delivery.status = WebhookDelivery.Status.RETRYING
-            delivery.next_attempt_at = now + timedelta(seconds=retry_in)
-        delivery.save(
-            update_fields=[
-                "attempts",
-                "status",
-                "response_status",
-                "last_error",
-                "delivered_at",
-                "next_attempt_at",
-            ]
-        )
-        if retry_in is not None:
-            pk = delivery.pk
-            transaction.on_commit(
-                lambda: webhook_deliver_task.apply_async((pk,), countdown=retry_in)
-            )
-    return delivery
+    return retrying.attempt(
+        rows=WebhookDelivery.objects.select_related("endpoint"),
+        pk=delivery_id,
+        task=webhook_deliver_task,
+        prepare=_webhook_request,
+    )
 
 
 def webhook_retry_due(*, limit: int = 500) -> int:
     """Re-queue deliveries whose attempt is overdue (their task was lost); for beat."""
     from .tasks import webhook_deliver_task  # not at the top: the task calls this
 
-    grace = timezone.now() - timedelta(seconds=60)
-    ids = list(
-        WebhookDelivery.objects.filter(
-            status__in=[WebhookDelivery.Status.PENDING, WebhookDelivery.Status.RETRYING],
-            next_attempt_at__lt=grace,
-        )
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
+    return retrying.retry_due(
+        rows=WebhookDelivery.objects.all(), task=webhook_deliver_task, limit=limit
     )
-    for pk in ids:
-        webhook_deliver_task.apply_async((pk,))
-    return len(ids)

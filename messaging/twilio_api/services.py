@@ -11,7 +11,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import requests
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 from django.conf import settings
@@ -19,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from twilio.request_validator import RequestValidator
 
+from accounts.events import retrying
 from accounts.models import Business, TwilioAccount
 from accounts.services import twilio_account_sid
 from consent.phones import InvalidPhone, normalize
@@ -482,113 +482,68 @@ def _twiml_reply(text: str) -> str:
     return ""
 
 
+def _callback_request(callback: TwilioCallback) -> retrying.Request | retrying.Refusal:
+    """The POST of one attempt, signed as Twilio signs (X-Twilio-Signature with the
+    business's auth token), or why it is not sent."""
+    account = TwilioAccount.objects.filter(business_id=callback.business_id).first()
+    if account is None:
+        return retrying.Refusal(
+            "No auth token to sign with: create one on the API keys page.", final=True
+        )
+    problem = tenant_webhooks.webhook_url_check(callback.url)
+    if problem:
+        return retrying.Refusal(problem)
+    params = callback_params(callback, callback.message)
+    headers = {
+        "User-Agent": "ContactYourClient-TwilioCompat/1",
+        "X-Twilio-Signature": twilio_signature(
+            auth_token=account.auth_token, url=callback.url, params=params
+        ),
+    }
+    return retrying.Request(callback.url, headers, params)
+
+
+def _callback_reply(callback: TwilioCallback, answer: retrying.Answer) -> list[str]:
+    """An inbound forward answered with TwiML ``<Message>``: that text goes out as a reply,
+    through the gates."""
+    text = ""
+    if not answer.error and callback.kind == TwilioCallback.Kind.INBOUND:
+        text = answer.content[:TWIML_MAX_BYTES].decode("utf-8", "replace")
+    reply_text = _twiml_reply(text) if text.strip() else ""
+    if reply_text:
+        message = callback.message
+        callback.reply = messaging_services.message_enqueue(
+            business=message.business,
+            body=reply_text[: messaging_services.MAX_BODY],
+            kind="conversational",
+            contact=message.contact,
+            reply_to=message,
+            channel="api",  # software answered: automated, through every gate
+            idempotency_key=f"twiml:{callback.uuid}",
+        )
+    return ["reply"]
+
+
 def twilio_callback_deliver(*, callback_id: int) -> TwilioCallback | None:
-    """One attempt at a callback; schedules the next when it fails. An inbound forward
-    answered with TwiML ``<Message>`` sends that text as a reply, through the gates."""
+    """One attempt at a callback; schedules the next when it fails (the retrying mechanism
+    of the event webhooks, ``accounts.events.retrying``, with Twilio's signature)."""
     from .tasks import twilio_callback_deliver_task  # not at the top: the task calls this
 
-    with transaction.atomic():
-        callback = (
-            TwilioCallback.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("message", "message__business", "message__from_number")
-            .filter(
-                pk=callback_id,
-                status__in=[TwilioCallback.Status.PENDING, TwilioCallback.Status.RETRYING],
-            )
-            .first()
-        )
-        if callback is None:
-            return None
-        message = callback.message
-        account = TwilioAccount.objects.filter(business_id=callback.business_id).first()
-        callback.attempts += 1
-        error, code, answer = "", None, ""
-        problem = tenant_webhooks.webhook_url_check(callback.url)
-        if account is None:
-            error = "No auth token to sign with: create one on the API keys page."
-        elif problem:
-            error = problem
-        else:
-            params = callback_params(callback, message)
-            headers = {
-                "User-Agent": "ContactYourClient-TwilioCompat/1",
-                "X-Twilio-Signature": twilio_signature(
-                    auth_token=account.auth_token, url=callback.url, params=params
-                ),
-            }
-            try:
-                response = requests.post(
-                    callback.url,
-                    data=params,
-                    headers=headers,
-                    timeout=float(getattr(settings, "WEBHOOK_TIMEOUT", 10.0)),
-                    allow_redirects=False,
-                )
-                code = response.status_code
-                if not 200 <= code < 300:
-                    error = f"HTTP {code}"
-                elif callback.kind == TwilioCallback.Kind.INBOUND:
-                    answer = response.content[:TWIML_MAX_BYTES].decode("utf-8", "replace")
-            except requests.RequestException as exc:
-                error = f"{type(exc).__name__}: {exc}"[:300]
-        now = timezone.now()
-        callback.response_status = code
-        callback.last_error = error
-        retry_in = None
-        if not error:
-            callback.status = TwilioCallback.Status.SUCCEEDED
-            callback.delivered_at = now
-            callback.next_attempt_at = None
-        elif callback.attempts >= tenant_webhooks.max_attempts() or account is None:
-            callback.status = TwilioCallback.Status.FAILED
-            callback.next_attempt_at = None
-        else:
-            retry_in = tenant_webhooks.retry_delay(callback.attempts)
-            callback.status = TwilioCallback.Status.RETRYING
-            callback.next_attempt_at = now + timedelta(seconds=retry_in)
-        reply_text = _twiml_reply(answer) if answer.strip() else ""
-        if reply_text:
-            callback.reply = messaging_services.message_enqueue(
-                business=message.business,
-                body=reply_text[: messaging_services.MAX_BODY],
-                kind="conversational",
-                contact=message.contact,
-                reply_to=message,
-                channel="api",  # software answered: automated, through every gate
-                idempotency_key=f"twiml:{callback.uuid}",
-            )
-        callback.save(
-            update_fields=[
-                "attempts",
-                "status",
-                "response_status",
-                "last_error",
-                "delivered_at",
-                "next_attempt_at",
-                "reply",
-            ]
-        )
-        if retry_in is not None:
-            pk = callback.pk
-            transaction.on_commit(
-                lambda: twilio_callback_deliver_task.apply_async((pk,), countdown=retry_in)
-            )
-    return callback
+    return retrying.attempt(
+        rows=TwilioCallback.objects.select_related(
+            "message", "message__business", "message__from_number"
+        ),
+        pk=callback_id,
+        task=twilio_callback_deliver_task,
+        prepare=_callback_request,
+        after=_callback_reply,
+    )
 
 
 def twilio_callbacks_retry_due(*, limit: int = 500) -> int:
     """Re-queue callbacks whose attempt is overdue (their task was lost); for beat."""
     from .tasks import twilio_callback_deliver_task  # not at the top: the task calls this
 
-    grace = timezone.now() - timedelta(seconds=60)
-    ids = list(
-        TwilioCallback.objects.filter(
-            status__in=[TwilioCallback.Status.PENDING, TwilioCallback.Status.RETRYING],
-            next_attempt_at__lt=grace,
-        )
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
+    return retrying.retry_due(
+        rows=TwilioCallback.objects.all(), task=twilio_callback_deliver_task, limit=limit
     )
-    for pk in ids:
-        twilio_callback_deliver_task.apply_async((pk,))
-    return len(ids)

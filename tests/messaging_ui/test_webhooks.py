@@ -175,6 +175,40 @@ def test_gives_up_after_the_last_attempt(business, receiver, loopback, settings)
     assert len(receiver.requests) == 2
 
 
+@pytest.mark.django_db(transaction=True)
+def test_an_attempt_locks_its_delivery_not_the_endpoint(business, receiver, loopback):
+    # an attempt in flight held the endpoint row too (SELECT ... FOR UPDATE over the join),
+    # so a second delivery to the same endpoint was skipped (SKIP LOCKED) until the beat's
+    # recovery a minute later; now only the delivery row is locked
+    endpoint = _endpoint(business, receiver.url)
+    [first] = wh.webhook_emit(business=business, event="message.status", payload={"n": 1})
+    [second] = wh.webhook_emit(business=business, event="message.status", payload={"n": 2})
+    held, release = threading.Event(), threading.Event()
+
+    def in_flight():  # another worker, its own connection, mid-attempt on the first
+        from django.db import connection, transaction
+
+        with transaction.atomic():
+            WebhookDelivery.objects.select_for_update().filter(pk=first.pk).get()
+            WebhookEndpoint.objects.select_for_update().filter(pk=endpoint.pk).get()
+            held.set()
+            release.wait(30)
+        connection.close()
+
+    worker = threading.Thread(target=in_flight)
+    worker.start()
+    try:
+        assert held.wait(30)
+        assert wh.webhook_deliver(delivery_id=first.pk) is None  # that one is held
+        delivered = wh.webhook_deliver(delivery_id=second.pk)
+        assert delivered is not None
+        assert delivered.status == WebhookDelivery.Status.SUCCEEDED
+    finally:
+        release.set()
+        worker.join(30)
+    assert len(receiver.requests) == 1
+
+
 def test_network_errors_are_retried(business, loopback):
     closed = Receiver()
     url = closed.url
