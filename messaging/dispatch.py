@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Field, Min, Q, Value
+from django.db.models import Exists, F, Field, Min, OuterRef, Q, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
@@ -268,7 +268,7 @@ def _claim(number_id: int) -> tuple[list[Message], dict]:
                 when = max(when, now + timedelta(milliseconds=5))
             _schedule(lane, when, now)
             facts = {"number": number, "changed": len(changed), "window": window, "done": True}
-            return claimed, facts
+            return claimed, {**facts, "settled": when}
         if claimed:
             lane.drain_at = now  # a drainer is live on this lane (heartbeat)
             lane.save(update_fields=["drain_at", "last_drain_at"])
@@ -307,7 +307,8 @@ def _claim(number_id: int) -> tuple[list[Message], dict]:
         else:
             when = Message.objects.filter(due).aggregate(t=Min("send_after"))["t"]
         _schedule(lane, when, now, waiting=waiting)
-        return [], {"number": number, "changed": len(changed), "next": when}
+        facts = {"number": number, "changed": len(changed), "next": when}
+        return [], facts if head else {**facts, "settled": when}
 
 
 def _effective_cap(business_id: int, limit: int, window: float) -> tuple[int, float]:
@@ -513,6 +514,22 @@ def _wake_when_free(number_id: int, facts: dict, claimed: list[Message]) -> None
         task.apply_async((number_id,), eta=when)
 
 
+def _kick_missed(number: PhoneNumber, settled: datetime | None) -> None:
+    """After a claim settled the lane from the queue it saw (idle, or the next scheduled
+    text): a text committed after that last look but before the claim committed was
+    kicked against the lane row as it stood before the claim — its UPDATE found a drain
+    expected, did not wait for the claim's lock, and sent no task — and the claim then
+    wrote an idle lane (or a later drain) over it: the text waited for the next send on the
+    number (now for the beat's recovery, after its grace, at the latest). So look once
+    more, now that the claim has committed; ``lane_kick`` sends a task only if none is expected by
+    then (tests/messaging/test_lane_race.py)."""
+    first = Message.objects.filter(
+        business_id=number.business_id, from_number_id=number.pk, status__in=Message.WAITING
+    ).aggregate(t=Min("send_after"))["t"]
+    if first is not None and (settled is None or first < settled):
+        lane_kick(business_id=number.business_id, number_id=number.pk, due_at=first, urgent=False)
+
+
 def drain_number(number_id: int, *, max_seconds: float = 20.0) -> dict:
     """Drain one number until it has no capacity or no due rows (bounded in time, so one
     busy number cannot hold a worker forever)."""
@@ -526,6 +543,8 @@ def drain_number(number_id: int, *, max_seconds: float = 20.0) -> dict:
         if not claimed:
             # what the drainer decided, for the worker log
             totals.update({k: str(v) for k, v in facts.items() if k != "number"})
+            if "settled" in facts:
+                _kick_missed(facts["number"], facts["settled"])
             break
         callback = _status_callback_url()
         media = _media_of(claimed)  # each file by a fresh signed URL the carrier fetches
@@ -566,6 +585,7 @@ def drain_number(number_id: int, *, max_seconds: float = 20.0) -> dict:
                     due_at=again,
                     urgent=False,
                 )
+            _kick_missed(facts["number"], facts["settled"])
             break
     else:
         # Out of time with work left: hand over to a fresh task (fairness).
@@ -611,6 +631,25 @@ def recover(*, now: datetime | None = None) -> dict:
         )
         drain_number.delay(number_id)
         kicked += 1
+    # Lanes left idle with texts due for longer than the grace: a kick that missed its
+    # drain (I5's backstop; _kick_missed closes the race known to cause it).
+    waiting = Message.objects.filter(
+        business_id=OuterRef("business_id"),
+        from_number_id=OuterRef("number_id"),
+        status__in=Message.WAITING,
+        send_after__lt=now - grace,
+    )
+    idle = list(
+        SendLane.objects.filter(Exists(waiting), drain_at__isnull=True).values_list(
+            "number_id", flat=True
+        )[:5000]
+    )
+    for number_id in idle:
+        if SendLane.objects.filter(number_id=number_id, drain_at__isnull=True).update(
+            drain_at=now, task_eta=now
+        ):
+            drain_number.delay(number_id)
+            kicked += 1
     horizon = now + timedelta(seconds=settings.MESSAGING_ETA_HORIZON)
     coming = list(
         SendLane.objects.filter(
