@@ -1,7 +1,7 @@
 """Production: every secret from the environment, no defaults; HTTPS everywhere."""
 
 from .base import *
-from .base import LOGGING, env
+from .base import DATABASE_OPTIONS, LOGGING, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -9,6 +9,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"].setdefault("OPTIONS", {}).update(DATABASE_OPTIONS)
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 # Opt-out suppression hashes must survive a SECRET_KEY rotation: their key is its own.
 CONSENT_SUPPRESSION_KEY = env("CONSENT_SUPPRESSION_KEY")
