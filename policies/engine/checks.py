@@ -29,7 +29,7 @@ _OPT_WORD = (
     r"(?:stop|stopall|stop\s+all|unsubscribe|unsub|cancel|end|quit|revoke|optout"
     r"|opt[\s\-]?out|remove|arret)"
 )
-OPT_OUT = re.compile(
+_OPT_OUT_SOURCE = (
     r"\b(?:reply|replying|text|texting|txt|send|respond|msg|message|sms)\b[^.\n]{0,20}?[\"'“(]?\b"
     + _OPT_WORD
     + r"\b"
@@ -38,10 +38,16 @@ OPT_OUT = re.compile(
     r"|\bopt[\s\-]?out\b[^.\n]{0,20}\b(?:reply|text|txt|send)\b"
     r"|\b(?:reply|text|txt)\s*[\"'“(]?stop\b"
     r"|\bstop\s*2\s*(?:end|quit|cancel|optout|opt\s*out|unsubscribe|unsub)\b"
-    r"|\bopt[\s\-]?out\s*[:\-]\s*(?:reply\s+|text\s+|txt\s+)?[\"'“]?stop\b",
-    re.IGNORECASE,
+    r"|\bopt[\s\-]?out\s*[:\-]\s*(?:reply\s+|text\s+|txt\s+)?[\"'“]?stop\b"
 )
-_OPT_KEY = re.compile(r"stop|unsub|cancel|end|quit|revoke|opt|remove|arret", re.IGNORECASE)
+_OPT_KEY_SOURCE = r"stop|unsub|cancel|end|quit|revoke|opt|remove|arret"
+OPT_OUT = re.compile(_OPT_OUT_SOURCE, re.IGNORECASE)
+_OPT_KEY = re.compile(_OPT_KEY_SOURCE, re.IGNORECASE)
+# the same patterns without IGNORECASE, for ASCII text in lower case: there the two match
+# alike (the patterns spell no upper-case letter, and no ASCII letter folds to another
+# one), and CPython's re is 2-3x slower with IGNORECASE
+_OPT_OUT_LOWER = re.compile(_OPT_OUT_SOURCE)
+_OPT_KEY_LOWER = re.compile(_OPT_KEY_SOURCE)
 
 
 # The common wordings, checked as plain substrings before any regular expression.
@@ -66,15 +72,23 @@ _OPT_QUICK = (
 )
 
 
-def has_opt_out(text: str) -> bool:
+def has_opt_out(text: str, low: str | None = None) -> bool:
     """Says how to stop: "Reply STOP to opt out", "Txt STOP to end", "STOP2END"...
+    ``low``: ``text.lower()`` if the caller has it.
 
     The full pattern runs only in a window around each opt-out keyword."""
     if not text.isascii():
         text = fold(text)
-    lower = text.lower()
+        low = None
+    lower = text.lower() if low is None else low
     if any(q in lower for q in _OPT_QUICK):
         return True
+    if text.isascii():
+        for m in _OPT_KEY_LOWER.finditer(lower):
+            s = max(0, m.start() - 40)
+            if _OPT_OUT_LOWER.search(lower, s, m.end() + 40):
+                return True
+        return False
     for m in _OPT_KEY.finditer(text):
         s = max(0, m.start() - 40)
         if OPT_OUT.search(text, s, m.end() + 40):
@@ -596,8 +610,8 @@ def _learned_reason(
         if not (
             evasion and (gate == "message" or not all(_plain_word(r.matched) for r in evasion))
         ) and all(r.rule_id in lone for r in content):
-            feats = features(text, rules.knowledge, words, low, rules.vocabulary)
-            if model.probability(feats) < th.get("veto", -1.0) and (
+            p = model.score(text, rules.knowledge, words, low, rules.vocabulary)
+            if p < th.get("veto", -1.0) and (
                 name_end is None
                 or len(words) < WINDOW_MIN_WORDS
                 or _windows_clear(text, content, rules, model, th["veto"])
@@ -621,10 +635,12 @@ def _learned_reason(
                     r for r in reasons if r.category in _NOT_CONTENT and r.category != "evasion"
                 ]
         return reasons
-    feats = features(text, rules.knowledge, words, low, rules.vocabulary)
-    p = model.probability(feats)
+    p = model.score(text, rules.knowledge, words, low, rules.vocabulary)
     verdict = "block" if p >= th["block"] else "review" if p >= th["review"] else None
-    if verdict is None or model.nb_allows(feats):
+    if verdict is None:
+        return reasons
+    feats = features(text, rules.knowledge, words, low, rules.vocabulary)
+    if model.nb_allows(feats):
         return reasons
     if name_end is not None and "name_veto" in th:
         # the layer alone, at sign-up: when the description read on its own is clean, what
@@ -771,8 +787,9 @@ def check_message(
         reasons = _learned_reason(
             text, rules, rules.learned.message, words, "message", reasons, low
         )
-    reasons += check_links(found, rules, list(brand_domains))
-    if kind in KINDS_NEEDING_OPT_OUT and not has_opt_out(text):
+    if found:
+        reasons += check_links(found, rules, list(brand_domains))
+    if kind in KINDS_NEEDING_OPT_OUT and not has_opt_out(text, low):
         reasons.append(
             Reason(
                 "opt_out.missing",

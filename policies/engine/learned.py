@@ -59,6 +59,22 @@ def features(
         words = [w[TEXT] for w in normalise(text).words]
     shape = _SHAPES
     toks = [shape.get(w) or _shape(w) for w in words]
+    neg, trade, extra = _feature_parts(text, k, words, low, vocab)
+    if neg is not None:
+        toks = ["not_" + t if n else t for t, n in zip(toks, neg, strict=True)]
+    return [*toks, *trade, *[a + " " + b for a, b in pairwise(toks)], *extra]
+
+
+def _feature_parts(
+    text: str,
+    k: Knowledge,
+    words: list[str],
+    low: str | None,
+    vocab: "Vocabulary | None",
+) -> tuple[list[bool] | None, list[str], list[str]]:
+    """What the features hold beside the words and their pairs (``features`` and
+    ``GateModel.score`` share it): which words a negation governs (None: no cue in the
+    text), the trade vocabularies' categories, then symbols and cues."""
     neg = None
     if not k.negation_cues.isdisjoint(words) or "free" in words or "not" in words or "non" in words:
         compounds: frozenset[str] = frozenset()
@@ -68,16 +84,15 @@ def features(
                 w for m in NO_COMPOUND.finditer(lowered) for w in canonical_phrase(m[1])
             )
         neg = negated(words, k, compounds)
-        toks = ["not_" + t if n else t for t, n in zip(toks, neg, strict=True)]
-    out = list(toks)
-    if vocab is not None and (vocab.single or vocab.multi):
-        out += vocab.categories(words, neg)
-    out += [a + " " + b for a, b in pairwise(toks)]
+    trade = (
+        vocab.categories(words, neg) if vocab is not None and (vocab.single or vocab.multi) else []
+    )
+    extra = []
     for name, concepts in symbols(text, k):
-        out.append("e:" + name)
-        out += ["c:" + c for c in concepts]
-    out += ["q:" + c for c in cues(text, k, low)]
-    return out
+        extra.append("e:" + name)
+        extra += ["c:" + c for c in concepts]
+    extra += ["q:" + c for c in cues(text, k, low)]
+    return neg, trade, extra
 
 
 @dataclass
@@ -90,6 +105,60 @@ class GateModel:
     cat_loglik: dict[str, dict[str, float]]  # category -> feature -> log P(f | c)
     cat_unseen: dict[str, float]  # category -> log P of a feature never seen with it
     _postings: dict[str, list[tuple[str, float]]] | None = field(default=None, repr=False)
+    # for ``score``: word -> (its token, its negated token, and for each of the two its
+    # weight and the weights of the pairs it starts, as second token -> weight)
+    _words: dict[str, tuple] = field(default_factory=dict, repr=False)
+    _pairs: dict[str, dict[str, float]] | None = field(default=None, repr=False)
+
+    def score(
+        self,
+        text: str,
+        k: Knowledge,
+        words: list[str] | None = None,
+        low: str | None = None,
+        vocab: "Vocabulary | None" = None,
+    ) -> float:
+        """``probability(features(text, k, words, low, vocab))`` to the last bit, without
+        building the features: the same weights summed in the same order, each word's
+        looked up once per run, each word pair's through the first word's own small dict
+        instead of an "a b" string made for it (most texts need only their probability;
+        the feature list is built for the few over a threshold, for their category and
+        reason)."""
+        if words is None:
+            words = [w[TEXT] for w in normalise(text).words]
+        w = self.weights
+        memo = self._words
+        if len(memo) >= 200_000:
+            memo.clear()
+        ents = []
+        for x in words:
+            e = memo.get(x)
+            if e is None:
+                e = memo[x] = self._word(x)
+            ents.append(e)
+        neg, trade, extra = _feature_parts(text, k, words, low, vocab)
+        if neg is not None and True in neg:
+            ents = [e[4] if n else e for e, n in zip(ents, neg, strict=True)]
+        ws = [e[1] for e in ents]
+        if trade:
+            ws += [w.get(f, 0.0) for f in trade]
+        for a, b in pairwise(ents):
+            nxt = a[2]
+            ws.append(nxt.get(b[0], 0.0) if nxt is not None else 0.0)
+        if extra:
+            ws += [w.get(f, 0.0) for f in extra]
+        pa, pb = self.platt
+        z = pa * (self.bias + sum(ws) / math.sqrt(len(ws) + 1)) + pb
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def _word(self, word: str) -> tuple:
+        """(token, weight, pairs from it, -, the same for its negated token)."""
+        if self._pairs is None:
+            self._pairs = _pair_index(self.weights)
+        w, pairs = self.weights, self._pairs
+        t = _SHAPES.get(word) or _shape(word)
+        nt = "not_" + t
+        return (t, w.get(t, 0.0), pairs.get(t), None, (nt, w.get(nt, 0.0), pairs.get(nt)))
 
     def raw(self, feats: list[str]) -> float:
         w = self.weights
@@ -158,6 +227,16 @@ class GateModel:
             cat_loglik={c: v["loglik"] for c, v in cats.items()},
             cat_unseen={c: v["unseen"] for c, v in cats.items()},
         )
+
+
+def _pair_index(weights: dict[str, float]) -> dict[str, dict[str, float]]:
+    """Every feature "a b" (a word pair; tokens never hold a space) as a -> b -> weight."""
+    out: dict[str, dict[str, float]] = {}
+    for f, v in weights.items():
+        a, sep, b = f.partition(" ")
+        if sep:
+            out.setdefault(a, {})[b] = v
+    return out
 
 
 @dataclass

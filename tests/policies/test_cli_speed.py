@@ -1,7 +1,9 @@
-"""Issue 17, round 3 (policy_check on all-distinct bodies): the faster paths give exactly the
-answers of the plain ones — the word matcher visiting only words that can start a rule, the
-obfuscated-dot search behind its cheap hint, one JSON encoder for every line — and the
-learned reason names its features in the same order in every run."""
+"""Issue 17, rounds 3 and 4 (policy_check on all-distinct bodies): the faster paths give
+exactly the answers of the plain ones — the word matcher visiting only words that can start a
+rule, the obfuscated-dot search behind its cheap hint, one JSON encoder for every line, the
+learned probability without its feature list, the opt-out search on lower-case text, lines
+read through orjson — and the learned reason names its features in the same order in every
+run."""
 
 import json
 import os
@@ -18,16 +20,21 @@ from policies.engine import links as L
 from policies.engine import shipped_rules
 from policies.engine.checks import (
     _HYPHEN_SENSE,
+    _OPT_KEY,
+    _OPT_QUICK,
     _SPLIT_SAFE,
+    OPT_OUT,
     _excepted,
     _fuzzy,
     _top_features,
     check_message,
+    has_opt_out,
     match_terms,
 )
 from policies.engine.compiler import compile_rules
-from policies.engine.learned import GateModel
-from policies.engine.normalize import ALT, OBF, TEXT, normalise
+from policies.engine.learned import GateModel, features
+from policies.engine.normalize import ALT, OBF, TEXT, fold, normalise
+from policies.management.commands.policy_check import _decode
 
 ROOT = Path(settings.BASE_DIR)
 TRAIN = ROOT / "policies/corpus/train/messages.jsonl"
@@ -215,3 +222,99 @@ def test_learned_reasons_read_the_same_under_any_hash_seed():
         outs.add(got)
     assert len(outs) == 1
     assert re.search(rb"This reads like an offer of", next(iter(outs)))
+
+
+# --- issue 17, round 4: the learned layer's probability without its feature list, the
+# opt-out search on lower-case ASCII, JSON lines read through orjson ---------------------
+
+
+def _corpus_texts() -> list[str]:
+    """Every message body and business description of the non-frozen corpora."""
+    texts = []
+    paths = [TRAIN, ROOT / "policies/corpus/train/businesses.jsonl"]
+    paths += sorted((ROOT / "tests/policies/corpus").glob("*.jsonl"))
+    for path in paths:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                r = json.loads(line)
+                texts += [
+                    r.get("body") or "",
+                    f"{r.get('name') or ''}\n{r.get('industry_description') or ''}",
+                ]
+    return [t for t in dict.fromkeys(texts) if t.strip()]
+
+
+def test_the_learned_score_is_the_probability_of_the_features_to_the_last_bit():
+    rules = shipped_rules()
+    assert rules.learned is not None
+    texts = [*_corpus_texts(), "no weed, no vapes 🍃 $40 1/8 drop", "İstanbul ſtop Ｖｉａｇｒａ"]
+    for model in (rules.learned.message, rules.learned.business):
+        for text in texts:
+            words = [w[TEXT] for w in normalise(text).words]
+            low = text.lower()
+            want = model.probability(features(text, rules.knowledge, words, low, rules.vocabulary))
+            assert model.score(text, rules.knowledge, words, low, rules.vocabulary) == want, text
+
+
+def _has_opt_out_before(text: str) -> bool:
+    """has_opt_out as it was before round 4: the case-insensitive patterns on the text."""
+    if not text.isascii():
+        text = fold(text)
+    lower = text.lower()
+    if any(q in lower for q in _OPT_QUICK):
+        return True
+    for m in _OPT_KEY.finditer(text):
+        if OPT_OUT.search(text, max(0, m.start() - 40), m.end() + 40):
+            return True
+    return False
+
+
+def test_the_opt_out_search_on_lower_case_text_answers_as_the_case_insensitive_one():
+    texts = [
+        *_corpus_texts(),
+        "Reply STOP to end",
+        "STOP2END",
+        "Opt-Out: Reply STOP",
+        "TXT 'STOP' TO QUIT",
+        "Text ＳＴＯＰ to opt out",
+        "send ſtop",  # long s: folded to "s" before any search
+        "Reply \u212aEEP",  # Kelvin sign
+    ]
+    answers = set()
+    for text in texts:
+        want = _has_opt_out_before(text)
+        assert has_opt_out(text) == want, text
+        assert has_opt_out(text, text.lower()) == want, text
+        answers.add(want)
+    assert answers == {True, False}
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{"id": "a1", "body": "hi", "kind": "marketing", "brand_domains": ["x.com"]}',
+        '{"id": 123456789012345678901234567890, "body": "hi"}',  # orjson: a float
+        '{"id": 1.5, "body": "hi"}',
+        '{"id": [1, 18446744073709551617], "body": "hi"}',
+        '{"id": {"n": 1e5}, "body": "hi"}',
+        '{"id": 7, "body": NaN}',
+        '{"id": 8, "body": "\\ud800 lone"}',
+        '{"id": 9, "body": "x", "body": "y"}',
+        '{"id": 10, "body": 1e400}',
+        '  {"id": true, "body": "caf\\u00e9"}  \n',
+    ],
+)
+def test_lines_read_through_orjson_are_what_json_reads(line):
+    got = _decode(line)
+    want = json.loads(line)
+    assert json.dumps(got, ensure_ascii=False) == json.dumps(want, ensure_ascii=False)
+    assert type(got.get("id")) is type(want.get("id"))
+
+
+@pytest.mark.parametrize("line", ["not json", "[1,]", '{"id": 1,}', "\ufeff{}", '{"a": 01}'])
+def test_unreadable_lines_get_json_s_own_error(line):
+    with pytest.raises(ValueError) as want:
+        json.loads(line)
+    with pytest.raises(ValueError) as got:
+        _decode(line)
+    assert str(got.value) == str(want.value)

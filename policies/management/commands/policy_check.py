@@ -14,6 +14,7 @@ import gc
 import json
 import sys
 
+import orjson
 from django.core.management.base import BaseCommand, CommandError
 
 from policies import engine
@@ -24,6 +25,21 @@ KINDS = ("marketing", "informational", "transactional", "conversational")
 # json.dumps(obj, ensure_ascii=False) builds this encoder anew for every line; one encoder
 # writes the very same text
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _decode(line: str):
+    """``json.loads(line)``, through orjson (3-4x faster) where the two read alike. orjson
+    refuses some of what ``json`` accepts (NaN, escaped lone surrogates): those lines, and
+    bad JSON, go to ``json.loads``, which answers as before (its own error message). It
+    reads an integer past 64 bits as a float: only the id is written back as it was read,
+    so a line whose id is a float (or holds numbers) is read again by ``json``."""
+    try:
+        row = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return json.loads(line)
+    if type(row) is dict and isinstance(row.get("id"), float | list | dict):
+        return json.loads(line)
+    return row
 
 
 class Command(BaseCommand):
@@ -58,7 +74,7 @@ class Command(BaseCommand):
                     continue
                 row_id = None
                 try:
-                    row = json.loads(line)
+                    row = _decode(line)
                     if not isinstance(row, dict):
                         raise ValueError("each line must be a JSON object")
                     row_id = row.get("id")
