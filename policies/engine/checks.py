@@ -3,6 +3,7 @@ use case. Pure functions of (text, compiled rules, context) -> Decision."""
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from rapidfuzz.distance import OSA
 
@@ -151,35 +152,32 @@ def match_terms(norm: Normalised, m: Matcher, stop: frozenset[str], text: str) -
         return []
     memo = m.fuzzy_memo
     single, pairs, pair_first = m.single, m.pairs, m.pair_first
-    forms: list[tuple[str, ...]] = []
     # most words match nothing: the memo also says whether any form of a word starts a
     # rule (``hot``) and whether it may be half of a word split in two (``short``), so the
     # loops below visit only those words (same hits, in the same order)
-    hot: list[int] = []
-    short: list[int] = []
-    for i, w in enumerate(words):
-        got = memo.get(w)
-        if got is None:
-            t, alt = w[TEXT], w[ALT]
-            c = _fuzzy(t, m, stop) if t not in m.vocab else None
-            wf: tuple[str, ...] = (t,)
-            if alt and alt != t:
-                wf += (alt,)
-            if c:
-                wf += (c,)
-            got = (
-                wf,
-                any(f in single or f in pair_first for f in wf),
-                2 <= len(t) <= 6 and t not in _SPLIT_SAFE,
-            )
-            if len(memo) >= 100_000:
-                memo.clear()
-            memo[w] = got
-        forms.append(got[0])
-        if got[1]:
-            hot.append(i)
-        if got[2]:
-            short.append(i)
+    gots: list[Any] = [memo.get(w) for w in words]
+    if None in gots:
+        for i, got in enumerate(gots):
+            if got is None:
+                w = words[i]
+                t, alt = w[TEXT], w[ALT]
+                c = _fuzzy(t, m, stop) if t not in m.vocab else None
+                wf: tuple[str, ...] = (t,)
+                if alt and alt != t:
+                    wf += (alt,)
+                if c:
+                    wf += (c,)
+                got = gots[i] = (
+                    wf,
+                    any(f in single or f in pair_first for f in wf),
+                    2 <= len(t) <= 6 and t not in _SPLIT_SAFE,
+                )
+                if len(memo) >= 100_000:
+                    memo.clear()
+                memo[w] = got
+    forms: list[tuple[str, ...]] = [got[0] for got in gots]
+    hot = [i for i, got in enumerate(gots) if got[1]]
+    short = [i for i, got in enumerate(gots) if got[2]]
     found: list[tuple[TermRule, int, int]] = []  # (rule, first word, form index used)
     for i in hot:
         fs = forms[i]

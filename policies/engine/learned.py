@@ -22,6 +22,7 @@ import random
 from dataclasses import dataclass, field
 from itertools import pairwise, repeat
 from pathlib import Path
+from typing import Any
 
 from .compiler import Vocabulary
 from .knowledge import NO_COMPOUND, Knowledge, cues, negated, symbols
@@ -130,12 +131,12 @@ class GateModel:
         memo = self._words
         if len(memo) >= 200_000:
             memo.clear()
-        ents = []
-        for x in words:
-            e = memo.get(x)
-            if e is None:
-                e = memo[x] = self._word(x)
-            ents.append(e)
+        ents: list[Any] = [memo.get(x) for x in words]
+        if None in ents:
+            ents = [
+                e if e is not None else memo.setdefault(x, self._word(x))
+                for x, e in zip(words, ents, strict=True)
+            ]
         neg, trade, extra = _feature_parts(text, k, words, low, vocab)
         if neg is not None and True in neg:
             ents = [e[4] if n else e for e, n in zip(ents, neg, strict=True)]

@@ -13,6 +13,7 @@ say it was evasive.
 import re
 import unicodedata
 from itertools import pairwise
+from typing import Any
 
 ZERO_WIDTH = (
     "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u200e\u200f"
@@ -270,7 +271,7 @@ class Normalised:
 
 # raw token -> (pieces: ((text, alt, obfuscated), ...), homoglyph). Tokens repeat a lot in
 # real traffic ("your", "appointment", "Reply"), so each distinct token is analysed once.
-_TOKEN_CACHE: dict[str, tuple[tuple[Word, ...], bool, int]] = {}
+_TOKEN_CACHE: dict[str, tuple[tuple[Word, ...], bool, int, bool]] = {}
 _TOKEN_CACHE_MAX = 200_000
 
 
@@ -334,9 +335,12 @@ def _analyse_pieces(raw: str) -> tuple[tuple[tuple[str, str | None, bool], ...],
     return ((stem(tok), stem(alt) if alt else None, obf),), homoglyph
 
 
-def _analyse(raw: str) -> tuple[tuple[Word, ...], bool, int]:
+def _analyse(raw: str) -> tuple[tuple[Word, ...], bool, int, bool]:
+    """(words, homoglyph, how many words are one character, whether the token is simply
+    one word and no homoglyph)."""
     pieces, homoglyph = _analyse_pieces(raw)
-    return pieces, homoglyph, sum(1 for p in pieces if len(p[0]) == 1)
+    singles = sum(1 for p in pieces if len(p[0]) == 1)
+    return pieces, homoglyph, singles, len(pieces) == 1 and not homoglyph
 
 
 def normalise(text: str, skip: list[tuple[int, int]] | None = None) -> Normalised:
@@ -347,30 +351,41 @@ def normalise(text: str, skip: list[tuple[int, int]] | None = None) -> Normalise
         for s0, e0 in skip:
             chars[s0:e0] = " " * (e0 - s0)
         text = "".join(chars)
-    words: list[Word] = []
-    t0: list[int] = []
-    homoglyphs: list[int] = []
     cache = _TOKEN_CACHE
-    singles = 0
     # str.split() splits on exactly the characters \s matches, so token i here is match i
     # of _TOKEN.finditer (which computes the spans, only when something matched)
-    for ti, raw in enumerate(text.split()):
-        got = cache.get(raw)
-        if got is None:
-            got = _analyse(raw)
-            if len(cache) >= _TOKEN_CACHE_MAX:
-                cache.clear()
-            cache[raw] = got
-        pieces, homoglyph, n_single = got
-        if len(pieces) == 1:
-            words.append(pieces[0])
-            t0.append(ti)
-        elif pieces:
-            words.extend(pieces)
-            t0.extend([ti] * len(pieces))
-        if homoglyph:
-            homoglyphs.append(ti)
-        singles += n_single
+    raws = text.split()
+    gots: list[Any] = [cache.get(raw) for raw in raws]
+    if None in gots:
+        for ti, got in enumerate(gots):
+            if got is None:
+                raw = raws[ti]
+                got = gots[ti] = _analyse(raw)
+                if len(cache) >= _TOKEN_CACHE_MAX:
+                    cache.clear()
+                cache[raw] = got
+    words: list[Word]
+    t0: list[int]
+    homoglyphs: list[int] = []
+    singles = 0
+    simple = [got[3] for got in gots]  # one word, no homoglyph (a list: faster than a generator)
+    if all(simple):
+        words = [got[0][0] for got in gots]
+        t0 = list(range(len(gots)))
+        singles = sum([got[2] for got in gots])
+    else:
+        words, t0 = [], []
+        for ti, got in enumerate(gots):
+            pieces, homoglyph, n_single, _ = got
+            if len(pieces) == 1:
+                words.append(pieces[0])
+                t0.append(ti)
+            elif pieces:
+                words.extend(pieces)
+                t0.extend([ti] * len(pieces))
+            if homoglyph:
+                homoglyphs.append(ti)
+            singles += n_single
     norm = Normalised(words, t0, t0, homoglyphs, text)
     if singles >= 3:
         _join_spaced_letters(norm)
