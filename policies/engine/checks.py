@@ -12,7 +12,7 @@ from policies.decisions import Decision, Reason
 from . import links as L
 from .compiler import FUZZY_MIN_LEN, CompiledRules, Matcher, TermRule, _deletes
 from .knowledge import intents, negation_cue
-from .learned import GateModel, features
+from .learned import ALLOW, GateModel, features
 from .normalize import ALT, OBF, TEXT, Normalised, fold, normalise
 
 # common words whose concatenation with a neighbour must not count as a split term
@@ -638,7 +638,8 @@ def _learned_reason(
     if verdict is None:
         return reasons
     feats = features(text, rules.knowledge, words, low, rules.vocabulary)
-    if model.nb_allows(feats):
+    best, cat = model.readings(feats)
+    if best == ALLOW:  # the category model reads ordinary text
         return reasons
     if name_end is not None and "name_veto" in th:
         # the layer alone, at sign-up: when the description read on its own is clean, what
@@ -647,7 +648,6 @@ def _learned_reason(
         pd, _ = _description_probability(text, name_end, rules, model)
         if pd is not None and pd < th["description_veto"]:
             return reasons
-    cat = model.category(feats)
     label = (rules.categories.get(cat) or {}).get("name") or cat.replace("_", " ")
     why = _top_features(model, feats)
     sure = "" if verdict == "block" else "; our team will review it"

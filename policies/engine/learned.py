@@ -175,12 +175,19 @@ class GateModel:
         return self.category(feats, include_allow=True) == ALLOW
 
     def category(self, feats: list[str], include_allow: bool = False) -> str:
-        scores = self._nb_scores(feats)
+        return self.readings(feats)[0 if include_allow else 1]
+
+    def readings(self, feats: list[str]) -> tuple[str, str]:
+        """The category model's best reading, and its best category other than ordinary
+        text ("allow"), from one pass of scores."""
         best, best_score = "", -math.inf
-        for c, s in scores.items():
-            if (c != ALLOW or include_allow) and s > best_score:
+        cat, cat_score = "", -math.inf
+        for c, s in self._nb_scores(feats).items():
+            if s > best_score:
                 best, best_score = c, s
-        return best
+            if c != ALLOW and s > cat_score:
+                cat, cat_score = c, s
+        return best, cat
 
     def _nb_scores(self, feats: list[str]) -> dict[str, float]:
         """Log-likelihood per category through an inverted index (feature -> the categories
