@@ -156,7 +156,7 @@ def match_terms(norm: Normalised, m: Matcher, stop: frozenset[str], text: str) -
     # rule (``hot``) and whether it may be half of a word split in two (``short``), so the
     # loops below visit only those words (same hits, in the same order)
     gots: list[Any] = [memo.get(w) for w in words]
-    if None in gots:
+    if not all(gots):  # a miss (every entry is a non-empty tuple)
         for i, got in enumerate(gots):
             if got is None:
                 w = words[i]

@@ -132,7 +132,7 @@ class GateModel:
         if len(memo) >= 200_000:
             memo.clear()
         ents: list[Any] = [memo.get(x) for x in words]
-        if None in ents:
+        if not all(ents):  # a miss (every entry is a non-empty tuple)
             ents = [
                 e if e is not None else memo.setdefault(x, self._word(x))
                 for x, e in zip(words, ents, strict=True)

@@ -356,7 +356,7 @@ def normalise(text: str, skip: list[tuple[int, int]] | None = None) -> Normalise
     # of _TOKEN.finditer (which computes the spans, only when something matched)
     raws = text.split()
     gots: list[Any] = [cache.get(raw) for raw in raws]
-    if None in gots:
+    if not all(gots):  # a miss (every entry is a non-empty tuple)
         for ti, got in enumerate(gots):
             if got is None:
                 raw = raws[ti]
