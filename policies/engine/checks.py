@@ -625,9 +625,22 @@ def _learned_reason(
             # or reads as plainly clean whatever it names, the name's word is read in its
             # other sense.
             pd, dwords = _description_probability(text, name_end, rules, model)
-            if pd is not None and (
-                pd < th["clear_description"]
-                or (pd < th["name_veto"] and not rules.knowledge.ordinary_trades.isdisjoint(dwords))
+            if (
+                pd is not None
+                and (
+                    pd < th["clear_description"]
+                    or (
+                        pd < th["name_veto"]
+                        and not rules.knowledge.ordinary_trades.isdisjoint(dwords)
+                    )
+                )
+                # the term only in the name: a reason names each rule once, so the
+                # description is looked at on its own ("Golden Hour Hookah & Grill: ...
+                # and premium hookah")
+                and not any(
+                    r.category not in _NOT_CONTENT
+                    for r in _content(text[name_end + 1 :], rules, rules.industry, [])
+                )
             ):
                 return [
                     r for r in reasons if r.category in _NOT_CONTENT and r.category != "evasion"

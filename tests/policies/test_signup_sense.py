@@ -59,6 +59,11 @@ def test_a_term_only_in_the_name_of_an_ordinary_trade_is_read_in_its_other_sense
             "K.u.s.h Kings Lawn Care",
             "Lawn mowing and landscaping for homeowners and small offices.",
         ),
+        # the name's term said again in the description is not only in the name
+        (
+            "Sunset Hookah Grill",
+            "Family restaurant with shawarma, kabobs and salads, plus premium hookah on our patio.",
+        ),
         # the term in the description itself
         ("Quick Cash Now", "Cash advances until your next paycheck, approval in minutes."),
     ],
