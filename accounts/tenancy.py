@@ -4,6 +4,7 @@ The business comes from the member's session (never from a URL parameter); ids i
 are resolved by selectors that take that business, so another tenant's object is a 404.
 """
 
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -12,7 +13,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import redirect
 
 from .client_ip import client_ip
-from .errors import NotFound
+from .errors import ApplicationError, NotFound
 from .models import Business, Membership, User
 from .roles import Cap, role_can
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 else:
     _ContextBase = object
 
-__all__ = ["TenantMixin", "client_ip", "signed_in_user"]
+__all__ = ["TenantMixin", "client_ip", "form_errors_show", "page_again", "signed_in_user"]
 
 
 def signed_in_user(request: HttpRequest) -> User:
@@ -69,3 +70,30 @@ class TenantMixin(LoginRequiredMixin, _ContextBase):
         context["business"] = self.business
         context["membership"] = self.membership
         return context
+
+
+def form_errors_show(
+    form, exc: ApplicationError, aliases: Mapping[str, str] | Callable[[str], str] | None = None
+) -> None:
+    """A service's field errors next to the form's fields (``aliases``: a service's field
+    name to the form's, as a dict or a function); its message above the form when none
+    of them is a field of the form."""
+    placed = False
+    for name, errors in (exc.fields or {}).items():
+        target = aliases(name) if callable(aliases) else (aliases or {}).get(name, name)
+        if target in form.fields:
+            for error in errors:
+                form.add_error(target, error)
+            placed = True
+    if not placed:
+        form.add_error(None, exc.message)
+
+
+def page_again(view_class, source, *, status: int = 400, **context):
+    """The page of ``view_class`` (a TenantMixin TemplateView) for the request that the
+    view ``source`` serves, with ``context`` (forms with their errors, a report): what a
+    form's POST answers when the form goes back to the page it came from."""
+    view = view_class()
+    view.setup(source.request)
+    view.business, view.membership = source.business, source.membership
+    return view.render_to_response(view.get_context_data(**context), status=status)

@@ -7,7 +7,7 @@ from django.views.generic import TemplateView
 
 from accounts.errors import ApplicationError
 from accounts.roles import Cap, role_can
-from accounts.tenancy import TenantMixin
+from accounts.tenancy import TenantMixin, form_errors_show, page_again
 from consent import selectors as consent_selectors
 from consent import services as consent_services
 
@@ -24,30 +24,16 @@ _SEGMENT_ALIASES = {
 }
 
 
-def _put_errors(form, exc: ApplicationError, aliases: dict[str, str]) -> None:
-    placed = False
-    for name, errs in (exc.fields or {}).items():
-        target = aliases.get(name)
-        if target is None and name.startswith("filters.fields."):
-            index, _, part = name.removeprefix("filters.fields.").partition(".")
-            target = {"key": f"field_{index}", "op": f"op_{index}", "value": f"value_{index}"}.get(
-                part, f"field_{index}"
-            )
-        target = target or name
-        if target in form.fields:
-            for err in errs:
-                form.add_error(target, err)
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)
-
-
-def _index(source, **forms):
-    """The index page again, with a form's errors next to its fields (status 400)."""
-    view = AudienceIndexView()
-    view.setup(source.request)
-    view.business, view.membership = source.business, source.membership
-    return view.render_to_response(view.get_context_data(**forms), status=400)
+def _segment_field(name: str) -> str:
+    """The segment form's field of a service's field name."""
+    if name in _SEGMENT_ALIASES:
+        return _SEGMENT_ALIASES[name]
+    if name.startswith("filters.fields."):
+        index, _, part = name.removeprefix("filters.fields.").partition(".")
+        return {"key": f"field_{index}", "op": f"op_{index}", "value": f"value_{index}"}.get(
+            part, f"field_{index}"
+        )
+    return name
 
 
 class AudienceIndexView(TenantMixin, TemplateView):
@@ -87,11 +73,11 @@ class ContactFieldCreateView(TenantMixin, View):
                     business=self.business, actor=request.user, **form.cleaned_data
                 )
             except ApplicationError as exc:
-                _put_errors(form, exc, {})
+                form_errors_show(form, exc)
             else:
                 messages.success(request, f"Field {form.cleaned_data['key']} added.")
                 return redirect("audiences:index")
-        return _index(self, field_form=form)
+        return page_again(AudienceIndexView, self, field_form=form)
 
 
 class ContactFieldDeleteView(TenantMixin, View):
@@ -119,11 +105,11 @@ class SegmentCreateView(TenantMixin, View):
                     actor=request.user,
                 )
             except ApplicationError as exc:
-                _put_errors(form, exc, _SEGMENT_ALIASES)
+                form_errors_show(form, exc, _segment_field)
             else:
                 messages.success(request, f"Segment “{segment.name}” saved.")
                 return redirect("audiences:segment-detail", segment_uuid=segment.uuid)
-        return _index(self, segment_form=form)
+        return page_again(AudienceIndexView, self, segment_form=form)
 
 
 class SegmentDetailView(TenantMixin, TemplateView):

@@ -9,25 +9,13 @@ from django.views.generic import TemplateView
 
 from accounts.errors import ApplicationError
 from accounts.roles import Cap, role_can
-from accounts.tenancy import TenantMixin
+from accounts.tenancy import TenantMixin, form_errors_show, page_again
 from messaging import selectors as messaging_selectors
 from messaging.templating.selectors import template_list
 
 from . import selectors, services
 from .forms import AppointmentForm, FeedForm, ImportForm, RuleForm
 from .models import Appointment
-
-
-def _errors_to(form, exc: ApplicationError, aliases: dict | None = None) -> None:
-    placed = False
-    for name, errs in (exc.fields or {}).items():
-        target = (aliases or {}).get(name, name)
-        if target in form.fields:
-            for err in errs:
-                form.add_error(target, err)
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)
 
 
 class RemindersView(TenantMixin, TemplateView):
@@ -58,13 +46,6 @@ class RemindersView(TenantMixin, TemplateView):
         return context
 
 
-def _page(source, status: int = 400, **extra):
-    view = RemindersView()
-    view.setup(source.request)
-    view.business, view.membership = source.business, source.membership
-    return view.render_to_response(view.get_context_data(**extra), status=status)
-
-
 class RuleCreateView(TenantMixin, View):
     required_cap = Cap.MANAGE_CAMPAIGNS
 
@@ -82,11 +63,11 @@ class RuleCreateView(TenantMixin, View):
                     actor=request.user,
                 )  # fmt: skip
             except ApplicationError as exc:
-                _errors_to(form, exc, {"minutes_before": "hours_before"})
+                form_errors_show(form, exc, {"minutes_before": "hours_before"})
             else:
                 messages.success(request, f"Rule “{data['name']}” saved.")
                 return redirect("reminders:index")
-        return _page(self, rule_form=form)
+        return page_again(RemindersView, self, rule_form=form)
 
 
 class RuleDeleteView(TenantMixin, View):
@@ -115,11 +96,11 @@ class AppointmentCreateView(TenantMixin, View):
                     title=data["title"], source="portal", actor=request.user,
                 )  # fmt: skip
             except ApplicationError as exc:
-                _errors_to(form, exc)
+                form_errors_show(form, exc)
             else:
                 messages.success(request, "Appointment added; its reminders are planned.")
                 return redirect("reminders:index")
-        return _page(self, appointment_form=form)
+        return page_again(RemindersView, self, appointment_form=form)
 
 
 class AppointmentImportView(TenantMixin, View):
@@ -134,10 +115,10 @@ class AppointmentImportView(TenantMixin, View):
                     actor=request.user,
                 )  # fmt: skip
             except ApplicationError as exc:
-                _errors_to(form, exc)
+                form_errors_show(form, exc)
             else:
-                return _page(self, status=200, report=report)
-        return _page(self, import_form=form)
+                return page_again(RemindersView, self, status=200, report=report)
+        return page_again(RemindersView, self, import_form=form)
 
 
 class AppointmentActionView(TenantMixin, View):
@@ -179,14 +160,14 @@ class FeedCreateView(TenantMixin, View):
                     url=form.cleaned_data["url"], actor=request.user,
                 )  # fmt: skip
             except ApplicationError as exc:
-                _errors_to(form, exc)
+                form_errors_show(form, exc)
             else:
                 outcome = services.calendar_feed_poll(feed=feed)
                 feed.refresh_from_db()
                 level = messages.error if "error" in outcome else messages.success
                 level(request, f"Feed added. First read: {feed.last_result}")
                 return redirect("reminders:index")
-        return _page(self, feed_form=form)
+        return page_again(RemindersView, self, feed_form=form)
 
 
 class FeedPollView(TenantMixin, View):

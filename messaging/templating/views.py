@@ -7,22 +7,11 @@ from django.views.generic import TemplateView
 
 from accounts.errors import ApplicationError
 from accounts.roles import Cap, role_can
-from accounts.tenancy import TenantMixin
+from accounts.tenancy import TenantMixin, form_errors_show
 from consent.selectors import contact_list
 
 from . import merge, selectors, services
 from .forms import TemplateForm
-
-
-def _errors_to(form, exc: ApplicationError) -> None:
-    placed = False
-    for name, errs in (exc.fields or {}).items():
-        if name in form.fields:
-            for err in errs:
-                form.add_error(name, err)
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)
 
 
 class TemplateListView(TenantMixin, TemplateView):
@@ -45,7 +34,7 @@ class TemplateListView(TenantMixin, TemplateView):
                     business=self.business, actor=request.user, **form.cleaned_data
                 )
             except ApplicationError as exc:
-                _errors_to(form, exc)
+                form_errors_show(form, exc)
             else:
                 messages.success(request, f"Template “{template.name}” saved.")
                 return redirect("templating:detail", template_uuid=template.uuid)
@@ -96,7 +85,7 @@ class TemplateDetailView(TenantMixin, TemplateView):
                 services.template_update(template=template, actor=request.user, **form.cleaned_data)
             except ApplicationError as exc:
                 template.refresh_from_db()
-                _errors_to(form, exc)
+                form_errors_show(form, exc)
             else:
                 messages.success(request, "Template saved.")
                 return redirect("templating:detail", template_uuid=template.uuid)

@@ -35,6 +35,19 @@ def test_the_reminders_page(owner_client, business, template, clock):
     )
     assert ok.status_code == 302
     assert ReminderRule.objects.get(business=business).minutes_before == 120
+    again = owner_client.post(
+        "/app/reminders/rules/",
+        {
+            "name": "Also two hours",
+            "hours_before": "2",
+            "template": str(template.uuid),
+            "confirm_word": "C",
+            "reschedule_word": "R",
+        },
+    )
+    # the service's minutes_before error is shown by the form's hours field
+    assert again.status_code == 400
+    assert "A rule at that time exists." in str(again.context["rule_form"].errors["hours_before"])
 
     bad = owner_client.post(
         "/app/reminders/appointments/", {"a-phone": "12", "a-starts_at": "2026-12-08T15:00"}
