@@ -11,7 +11,7 @@ from messaging.models import Message
 from messaging.templating import services as templating
 from messaging.twilio_api import formats
 from tests.factories.accounts import BusinessFactory
-from tests.factories.messaging import consenting_contact
+from tests.factories.messaging import consenting_contact, queued_status_now
 
 pytestmark = pytest.mark.django_db(transaction=True)
 BODY = (
@@ -45,7 +45,7 @@ def test_content_sid_sends_the_rendering_for_the_contact(tw, business, number, t
     )
     message = Message.objects.get(business=business)
     assert created.sid == f"SM{message.uuid.hex}" and created.body == expected
-    assert message.body == expected and message.status == Message.Status.QUEUED
+    assert message.body == expected and message.status == queued_status_now(ana.phone_e164)
     assert message.automated and message.kind == template.kind
     # a recipient with no name: the fallbacks
     other = consenting_contact(business=business, number=number, name="")
