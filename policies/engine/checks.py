@@ -140,7 +140,9 @@ def _fuzzy(word: str, m: Matcher, stop: frozenset[str]) -> str | None:
         if word[0] != c[0] and len(c) < 9 and (word[0], c[0]) not in _SOUND_ALIKE:
             continue  # misspellings keep the first letter; this avoids many false friends
         dist = OSA.distance(word, c, score_cutoff=limit)
-        if dist <= limit and (best is None or dist < best[0]):
+        # the nearest, and of equally near ones the first in alphabetical order: the same
+        # answer in every process (a set's order changes with the hash seed)
+        if dist <= limit and (best is None or (dist, c) < best):
             best = (dist, c)
     return best[1] if best else None
 
@@ -617,10 +619,12 @@ def _learned_reason(
                 return [
                     r for r in reasons if r.category in _NOT_CONTENT and r.category != "evasion"
                 ]
-        if name_end is not None and _name_only(content, evasion, name_end, th):
+        if name_end is not None and _name_only(content, evasion, text, name_end, th):
             # the rules found the trade only in the business's name ("Shotgun House
             # Renovations", "Quick Cash Register Repair", "Work From Home Office Furniture"):
             # a name is chosen for its sound, the description says what the business does.
+            # Never a phrase of the rules that ends the name ("Quick Payday Loans": the
+            # head says what the business is; a lone word there may still be a pun).
             # When the description names an ordinary trade and reads as clean on its own,
             # or reads as plainly clean whatever it names, the name's word is read in its
             # other sense.
@@ -714,15 +718,37 @@ def _description_probability(
     return model.probability(feats), dwords
 
 
-def _name_only(content: list[Reason], evasion: list[Reason], name_end: int, th: dict) -> bool:
-    """Every content reason is a rule term inside the name (not an intent), and every evasion
-    reason there is a name's spelling (words of letters, "&"), not a dodge ("C A S H",
-    "Krat0m")."""
+# Words after a name's head noun that say what kind of company it is, not what it does.
+_LEGAL_SUFFIXES = frozenset(
+    {"llc", "inc", "co", "corp", "corporation", "company", "ltd", "lp", "llp", "pllc", "pc", "plc"}
+)
+_NAME_WORD = re.compile(r"[^\W_]+(?:['\u2019.][^\W_]+)*")
+
+
+def _name_head_start(name: str) -> int:
+    """Where the name's head word starts: its last word, legal suffixes left out. In an
+    English name the head says what the business is ("Quick Payday *Loans*"); the words
+    before it are what may carry another sense ("*Jackpot* Landscaping")."""
+    words = list(_NAME_WORD.finditer(name))
+    while len(words) > 1 and words[-1].group().lower().replace(".", "") in _LEGAL_SUFFIXES:
+        words.pop()
+    return words[-1].start() if words else 0
+
+
+def _name_only(
+    content: list[Reason], evasion: list[Reason], text: str, name_end: int, th: dict
+) -> bool:
+    """Every content reason is a rule term inside the name (not an intent) and not a blocked
+    phrase that ends it (its head: what the business is), and every evasion reason there is a
+    name's spelling (words of letters, "&"), not a dodge ("C A S H", "Krat0m")."""
     if "name_veto" not in th:
         return False
+    head = _name_head_start(text[:name_end])
     for r in content:
         if r.span is None or r.span[1] > name_end or r.rule_id.startswith("intent."):
             return False
+        if r.span[1] > head and r.verdict == "block" and " " in r.matched.strip():
+            return False  # a blocked phrase that ends the name: "Quick *Payday Loans*"
     for r in evasion:
         if r.span is None or r.span[1] > name_end:
             return False

@@ -300,9 +300,9 @@ def test_broadcast_lifecycle(api_client, business, number, contact):
     _error(api_client.get(url + "recipients/?outcome=lost"), 400)
 
     # the send path delivers both; the broadcast completes on the next look
-    Message.objects.filter(
-        broadcast__uuid=b["uuid"], status__in=["QUEUED", "SCHEDULED"]
-    ).update(status="DELIVERED")
+    Message.objects.filter(broadcast__uuid=b["uuid"], status__in=["QUEUED", "SCHEDULED"]).update(
+        status="DELIVERED"
+    )
     detail = api_client.get(url).json()
     assert detail["status"] == "COMPLETED" and detail["progress"]["sent"] == 2
     assert detail["progress"]["percent"] == 100.0

@@ -318,3 +318,29 @@ def test_unreadable_lines_get_json_s_own_error(line):
     with pytest.raises(ValueError) as got:
         _decode(line)
     assert str(got.value) == str(want.value)
+
+
+def test_a_misspelling_equally_near_two_rule_words_reads_the_same_under_any_hash_seed():
+    # "sh00m" is one edit from "shroom" and from "shoot": which one it read as followed the
+    # order of a set, that is the process's hash seed (same text, another category)
+    code = (
+        "import django, json, os;"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings.test');"
+        "django.setup();"
+        "from policies.engine import shipped_rules;"
+        "from policies.engine.checks import check_message;"
+        "body = '\\U0001f344 sh00m chocolate bars 3.5g each, $30, microdose caps also avail';"
+        "print(json.dumps(check_message(body, shipped_rules()).as_dict()))"
+    )
+    outs = set()
+    for seed in ("0", "1", "2", "3", "4", "5"):
+        env = {"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"}
+        for key in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CACHE_KEY_PREFIX"):
+            if key in os.environ:
+                env[key] = os.environ[key]
+        got = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, check=True
+        ).stdout
+        outs.add(got)
+    assert len(outs) == 1, outs
+    assert json.loads(next(iter(outs)))["decision"] == "block"

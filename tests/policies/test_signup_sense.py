@@ -72,6 +72,18 @@ def test_the_name_is_not_overruled_when_the_description_does_not_clear_it(name, 
     assert _screen(name, description).decision == "block"
 
 
+@pytest.mark.parametrize(
+    "name",
+    ["Quick Payday Loans", "Quick Payday Loans, LLC", "Main Street Vape Shop", "Ace Gun Store"],
+)
+def test_a_phrase_of_the_rules_that_ends_the_name_is_never_read_in_another_sense(name):
+    # the head of a name says what the business is: a clean description (a brand renamed
+    # after its sign-up, an old description) does not overrule it
+    description = "Nail salon: manicures, pedicures and gel polish for the whole family."
+    assert _screen(name, description).decision == "block"
+    assert _screen(name, description, "https://www.example-brand.com").decision == "block"
+
+
 def test_the_model_thresholds_of_the_sign_up_screen_include_the_name_readings():
     th = shipped_rules().learned.business.thresholds
     assert 0 < th["clear_description"] < th["description_veto"] < th["name_veto"] < th["review"]
