@@ -199,6 +199,22 @@ def test_top_features_break_ties_in_the_texts_order():
     assert _top_features(model, ["a", "b", "c"]) == "“c”, “a”, “b”"
 
 
+def _outputs_under_seeds(code: str, seeds: tuple[str, ...]) -> set[bytes]:
+    """What ``python -c code`` prints under each hash seed (the database and Redis settings
+    passed on), as a set: one element when the output does not depend on the seed."""
+    outs = set()
+    for seed in seeds:
+        env = {"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"}
+        for key in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CACHE_KEY_PREFIX"):
+            if key in os.environ:
+                env[key] = os.environ[key]
+        got = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, check=True
+        ).stdout
+        outs.add(got)
+    return outs
+
+
 def test_learned_reasons_read_the_same_under_any_hash_seed():
     code = (
         "import django, json, os;"
@@ -210,16 +226,7 @@ def test_learned_reasons_read_the_same_under_any_hash_seed():
         "r = shipped_rules();"
         "print(json.dumps([check_message(x['body'], r).as_dict() for x in rows]))"
     )
-    outs = set()
-    for seed in ("1", "2", "3"):
-        env = {"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"}
-        for key in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CACHE_KEY_PREFIX"):
-            if key in os.environ:
-                env[key] = os.environ[key]
-        got = subprocess.run(
-            [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, check=True
-        ).stdout
-        outs.add(got)
+    outs = _outputs_under_seeds(code, ("1", "2", "3"))
     assert len(outs) == 1
     assert re.search(rb"This reads like an offer of", next(iter(outs)))
 
@@ -332,15 +339,6 @@ def test_a_misspelling_equally_near_two_rule_words_reads_the_same_under_any_hash
         "body = '\\U0001f344 sh00m chocolate bars 3.5g each, $30, microdose caps also avail';"
         "print(json.dumps(check_message(body, shipped_rules()).as_dict()))"
     )
-    outs = set()
-    for seed in ("0", "1", "2", "3", "4", "5"):
-        env = {"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"}
-        for key in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CACHE_KEY_PREFIX"):
-            if key in os.environ:
-                env[key] = os.environ[key]
-        got = subprocess.run(
-            [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, check=True
-        ).stdout
-        outs.add(got)
+    outs = _outputs_under_seeds(code, ("0", "1", "2", "3", "4", "5"))
     assert len(outs) == 1, outs
     assert json.loads(next(iter(outs)))["decision"] == "block"
