@@ -8,11 +8,12 @@ from types import SimpleNamespace
 from django.db import connection
 from django.db.models import Q, QuerySet
 
+from accounts import db
 from accounts.errors import NotFound
 from accounts.models import Business
 from campaigns.models import Campaign
 
-from . import hashing, phones, sqlrows
+from . import hashing, phones
 from .models import (
     ChainHead,
     ConsentEvent,
@@ -302,19 +303,19 @@ def _uuid(value, not_found: str) -> uuid.UUID:
 
 
 def contact_get(*, business: Business, contact_uuid) -> Contact:
-    # one statement written once per process (sqlrows): a send through the API asks it
+    # one statement written once per process (accounts.db): a send through the API asks it
     with connection.cursor() as cursor:
         cursor.execute(_contact_sql(), [business.pk, _uuid(contact_uuid, "Contact not found.")])
         row = cursor.fetchone()
     if row is None:
         raise NotFound("Contact not found.")
-    return sqlrows.instance(Contact, row)
+    return db.instance(Contact, row)
 
 
 @functools.cache
 def _contact_sql() -> str:
     return (
-        f"SELECT {sqlrows.columns(Contact, 'c')} "  # noqa: S608 - the model's own names
+        f"SELECT {db.columns(Contact, 'c')} "  # noqa: S608 - the model's own names
         f"FROM {connection.ops.quote_name(Contact._meta.db_table)} c "
         "WHERE c.business_id = %s AND c.uuid = %s"
     )
@@ -461,7 +462,7 @@ def optin_form_public(*, form_uuid) -> OptInForm:
     """The public form: looked up by its unguessable UUID, active only; with its business
     and its campaigns (prefetched, in the campaigns' own order).
 
-    One statement written once per process (``consent.sqlrows``): every submission of the
+    One statement written once per process (``accounts.db``): every submission of the
     public form asks it, and the ORM compiled the same form, business and campaigns query
     (select_related and a prefetch: two round trips) on each."""
     with connection.cursor() as cursor:
@@ -469,10 +470,10 @@ def optin_form_public(*, form_uuid) -> OptInForm:
         rows = cursor.fetchall()
     if not rows:
         raise NotFound("Form not found.")
-    nf, nb = sqlrows.width(OptInForm), sqlrows.width(Business)
-    form = sqlrows.instance(OptInForm, rows[0][:nf])
-    form.business = sqlrows.instance(Business, rows[0][nf : nf + nb])
-    campaigns = [sqlrows.instance(Campaign, r[nf + nb :]) for r in rows if r[nf + nb] is not None]
+    nf, nb = db.width(OptInForm), db.width(Business)
+    form = db.instance(OptInForm, rows[0][:nf])
+    form.business = db.instance(Business, rows[0][nf : nf + nb])
+    campaigns = [db.instance(Campaign, r[nf + nb :]) for r in rows if r[nf + nb] is not None]
     # what prefetch_related("campaigns") leaves on the form: form.campaigns.all() is this
     prefetched = form.campaigns.all()
     vars(prefetched).update(_result_cache=campaigns, _prefetch_done=True)
@@ -486,7 +487,7 @@ def _form_public_sql() -> str:
     m2m = OptInForm._meta.get_field("campaigns")
     through = quote(OptInForm.campaigns.through._meta.db_table)
     selected = ", ".join(
-        sqlrows.columns(model, alias)
+        db.columns(model, alias)
         for model, alias in ((OptInForm, "f"), (Business, "b"), (Campaign, "c"))
     )
     return (

@@ -21,11 +21,12 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts import db
 from accounts.errors import NotFound, ValidationFailed
 from accounts.events.services import events_wanted
 from accounts.models import Business
 
-from .. import hashing, sqlrows, webhook_events, written
+from .. import hashing, webhook_events, written
 from ..errors import ContactErased, EvidenceMissing, PhoneSuppressed, WrittenConsentRequired
 from ..inputs import actor_label, check_campaign, clean_evidence
 from ..models import (
@@ -57,7 +58,7 @@ def chain_head(business: Business) -> ChainHead:
     with connection.cursor() as cursor:
         cursor.execute(_chain_head_sql(), [business.pk])
         row = cursor.fetchone()
-    head = sqlrows.instance(ChainHead, row[:-1]) if row is not None else None
+    head = db.instance(ChainHead, row[:-1]) if row is not None else None
     if head is None:
         ledger_write_allow()
         ChainHead.objects.get_or_create(business=business)
@@ -68,10 +69,10 @@ def chain_head(business: Business) -> ChainHead:
 @functools.cache
 def _chain_head_sql() -> str:
     """The head's row, locked, and ``cyc.ledger_write`` set by the same statement (written
-    once per process: every consent write asks it; ``consent.sqlrows``)."""
+    once per process: every consent write asks it; ``accounts.db``)."""
     table = connection.ops.quote_name(ChainHead._meta.db_table)
     return (
-        f"SELECT {sqlrows.columns(ChainHead, 'h')}, "  # noqa: S608 - the model's own names
+        f"SELECT {db.columns(ChainHead, 'h')}, "  # noqa: S608 - the model's own names
         f"set_config('cyc.ledger_write', 'on', true) "
         f"FROM {table} h WHERE h.business_id = %s FOR UPDATE"
     )
