@@ -62,8 +62,12 @@ class Knowledge:
     negation_after: "re.Pattern[str] | None" = None
     quantity_lower: "re.Pattern[str] | None" = None
     delivery_lower: "re.Pattern[str] | None" = None
+    # ``delivery_lower`` without its leading ``\b`` (None if it has none): searched with the
+    # word boundary checked by hand (``_search_at_boundary``)
+    delivery_tail: "re.Pattern[str] | None" = None
     # every intent's needs in one pass: a trie-shaped pattern finds, at each offset of the
-    # lowercased text, the longest literal starting there; each literal stands for the
+    # lowercased text, the longest literal starting there (searched again one character
+    # after each find, so overlapping literals are all found); each literal stands for the
     # intents of itself and of every literal that is a prefix of it
     needs_scan: "re.Pattern[str] | None" = None
     needs_intents: dict[str, frozenset[str]] = field(default_factory=dict)
@@ -108,7 +112,22 @@ def _needs_scan(intents: list[Intent]) -> tuple["re.Pattern[str] | None", dict]:
         lit: frozenset().union(*(ids for other, ids in owners.items() if lit.startswith(other)))
         for lit in owners
     }
-    return re.compile("(?=(" + _trie_source(sorted(owners)) + "))"), expanded
+    return re.compile(_trie_source(sorted(owners))), expanded
+
+
+def _needs_found(scan: "re.Pattern[str]", low: str) -> set[str]:
+    """The literals ``scan`` finds at every offset of ``low``: what ``findall`` of the
+    lookahead ``(?=(scan))`` gives, without entering a lookahead at every offset (the
+    plain pattern lets ``re`` skip offsets whose character starts no literal)."""
+    found: set[str] = set()
+    search = scan.search
+    pos = 0
+    while (m := search(low, pos)) is not None:
+        found.add(m.group())
+        pos = m.start() + 1
+        if pos > len(low):
+            break  # an empty literal matched at the end
+    return found
 
 
 @lru_cache(maxsize=8)
@@ -126,6 +145,46 @@ def _lower_rx(source: str) -> "re.Pattern[str] | None":
     if any(c.isupper() for c in _ESCAPE.sub("", source)):
         return None
     return re.compile(source)
+
+
+_PARSER = getattr(re, "_parser", None)  # CPython's own parser of patterns (3.11+)
+
+
+def _boundary_tail(source: str) -> "re.Pattern[str] | None":
+    """``source`` without its leading ``\\b``, compiled case-sensitively (for lowercased
+    text), when ``source`` is that ``\\b`` followed by the rest (no alternation around it:
+    checked with ``re``'s own parser); else None. A pattern that starts with ``\\b`` makes
+    ``re`` try every offset; the rest alone lets it skip offsets whose character cannot
+    start a match."""
+    if _PARSER is None or not source.startswith(r"\b") or _lower_rx(source) is None:
+        return None
+    whole, rest = _PARSER.parse(source), _PARSER.parse(source[2:])
+    if whole.state.flags & (re.ASCII | re.LOCALE):
+        return None  # a \\b of another alphabet of word characters than ``_is_word``'s
+    if list(whole.data[:1]) != [(_PARSER.AT, _PARSER.AT_BOUNDARY)]:
+        return None
+    if repr(list(whole.data[1:])) != repr(list(rest.data)) or not rest.data:
+        return None
+    return re.compile(source[2:])
+
+
+def _is_word(c: str) -> bool:
+    return c.isalnum() or c == "_"  # what \w matches in a str pattern
+
+
+def _search_at_boundary(tail: "re.Pattern[str]", low: str):
+    """``re.search(r"\\b" + tail.pattern, low)``: ``tail``'s leftmost match that starts at
+    a word boundary."""
+    pos = 0
+    n = len(low)
+    while (m := tail.search(low, pos)) is not None:
+        p = m.start()
+        if (p > 0 and _is_word(low[p - 1])) != (p < n and _is_word(low[p])):
+            return m
+        if p >= n:
+            return None
+        pos = p + 1
+    return None
 
 
 def _search(rx: "re.Pattern[str]", lower: "re.Pattern[str] | None", text: str, low: str):
@@ -167,6 +226,7 @@ def compile_knowledge(data: dict) -> Knowledge:
         delivery=re.compile(delivery, re.IGNORECASE),
         quantity_lower=_lower_rx(quantity),
         delivery_lower=_lower_rx(delivery),
+        delivery_tail=_boundary_tail(delivery),
         negation_cues=frozenset(neg.get("cues", [])),
         negation_verbs=frozenset(neg.get("verbs", [])),
         negation_enders=frozenset(neg.get("enders", [])),
@@ -237,7 +297,11 @@ def cues(text: str, k: Knowledge, low: str | None = None) -> list[str]:
         k.quantity, k.quantity_lower, text, low
     ):
         out.append("quantity")
-    if _search(k.delivery, k.delivery_lower, text, low):
+    if k.delivery_tail is not None and len(low) == len(text):
+        delivery = _search_at_boundary(k.delivery_tail, low)
+    else:
+        delivery = _search(k.delivery, k.delivery_lower, text, low)
+    if delivery:
         out.append("delivery")
     return out
 
@@ -326,7 +390,7 @@ def intents(
     present: set[str] = set()
     if k.needs_scan is not None:
         owners = k.needs_intents
-        for lit in set(k.needs_scan.findall(low)):
+        for lit in _needs_found(k.needs_scan, low):
             present |= owners[lit]
     for it in k.intents:
         if it.needs and it.rule_id not in present:

@@ -32,6 +32,14 @@ from policies.engine.checks import (
     match_terms,
 )
 from policies.engine.compiler import compile_rules
+from policies.engine.knowledge import (
+    _boundary_tail,
+    _needs_found,
+    _search,
+    _search_at_boundary,
+    cues,
+    shipped_knowledge,
+)
 from policies.engine.learned import GateModel, features
 from policies.engine.normalize import ALT, OBF, TEXT, fold, normalise
 from policies.management.commands.policy_check import _decode
@@ -342,3 +350,66 @@ def test_a_misspelling_equally_near_two_rule_words_reads_the_same_under_any_hash
     outs = _outputs_under_seeds(code, ("0", "1", "2", "3", "4", "5"))
     assert len(outs) == 1, outs
     assert json.loads(next(iter(outs)))["decision"] == "block"
+
+
+# issue 17, round 5: the intents' needs and the delivery cue without a scan of every offset
+
+_EDGE_TEXTS = [
+    f"{p}{w}{q}"
+    for p in ("", "x", "_", "1", "é", "İ", " ", "-", "🍃", "ß")
+    for w in ("delivery", "drop off", "pull up", "same-day", "dm me", "hmu", "bank account", "i'll")
+    for q in ("", "x", "_", "s", " ", ".", "1", "é")
+]
+
+
+def test_the_needs_found_are_what_findall_of_the_lookahead_finds():
+    k = shipped_knowledge()
+    assert k.needs_scan is not None
+    look = re.compile("(?=(" + k.needs_scan.pattern + "))")
+    texts = [*_corpus_texts(), *_EDGE_TEXTS, "", "bank"]
+    found = set()
+    for text in texts:
+        low = text.lower()
+        want = set(look.findall(low))
+        assert _needs_found(k.needs_scan, low) == want, text
+        found |= want
+    assert len(found) > 20
+    # a pattern that matches the empty string at the end stops there
+    assert _needs_found(re.compile("(?:ab)?"), "xab") == {"", "ab"}
+
+
+def test_the_delivery_search_at_a_word_boundary_is_the_pattern_s_own():
+    k = shipped_knowledge()
+    assert k.delivery_tail is not None and k.delivery_lower is not None
+    texts = [*_corpus_texts(), *_EDGE_TEXTS, "", "x"]
+    hits = 0
+    for text in texts:
+        low = text.lower()
+        want = k.delivery_lower.search(low)
+        got = _search_at_boundary(k.delivery_tail, low)
+        assert (got and got.span()) == (want and want.span()), text
+        before = _search(k.delivery, k.delivery_lower, text, low)  # the search until round 5
+        assert ("delivery" in cues(text, k, low)) == (before is not None), text
+        hits += want is not None
+    assert 100 < hits < len(texts)
+    # an empty match at the end of the text
+    tail = _boundary_tail(r"\b(?:ab)?")
+    assert tail is not None
+    for text in ("", "x", "x ", "ab", "xab", "xab "):
+        want = re.search(r"\b(?:ab)?", text)
+        got = _search_at_boundary(tail, text)
+        assert (got and got.span()) == (want and want.span()), text
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        r"\ba|b",  # the \b belongs to the first alternative only
+        r"(?a)\bship",  # ASCII word characters
+        r"\bShip",  # an upper-case letter: the case-insensitive search stays
+        r"ship\b",
+        r"\b",
+    ],
+)
+def test_a_pattern_that_is_not_a_leading_word_boundary_and_a_rest_keeps_its_own_search(source):
+    assert _boundary_tail(source) is None
