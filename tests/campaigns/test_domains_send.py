@@ -10,8 +10,6 @@ from campaigns.domains import probes, services
 from campaigns.domains.models import BrandDomain
 from messaging import dispatch
 from messaging.models import Message
-from messaging.providers import _cache
-from messaging.providers.simulated import SimulatedCarrier
 from tests.campaigns.domain_stubs import DnsStub, HttpsStub
 from tests.factories.messaging import consenting_contact, sending_number
 
@@ -19,13 +17,6 @@ pytestmark = pytest.mark.django_db
 S = Message.Status
 DOMAIN = "brightsmile.test"
 BODY = f"Bright Smile: your cleaning is on Tue 3pm. Details: https://{DOMAIN}/visit. Reply STOP to opt out."  # noqa: E501
-
-
-@pytest.fixture
-def provider(carrier, settings, monkeypatch):
-    settings.MESSAGING_STATUS_CALLBACKS = False
-    monkeypatch.setitem(_cache, "simulated", SimulatedCarrier(base_url=carrier.url))
-    return carrier
 
 
 @pytest.fixture

@@ -10,8 +10,6 @@ from accounts.models import AuditEvent, Business
 from campaigns import services as campaign_services
 from messaging import dispatch
 from messaging.models import Message
-from messaging.providers import _cache
-from messaging.providers.simulated import SimulatedCarrier
 from policies import services as policies
 from policies.models import BusinessScreening, PolicyHold, Strike
 from tests.factories.campaigns import BrandFactory
@@ -21,13 +19,6 @@ pytestmark = pytest.mark.django_db
 S = Message.Status
 PAYDAY = "Payday loans and same-day cash advances for anyone, no credit check."
 BODY = "Bright Smile: your cleaning is on Tue 3pm. Reply STOP to opt out."
-
-
-@pytest.fixture
-def provider(carrier, settings, monkeypatch):
-    settings.MESSAGING_STATUS_CALLBACKS = False
-    monkeypatch.setitem(_cache, "simulated", SimulatedCarrier(base_url=carrier.url))
-    return carrier
 
 
 @pytest.fixture

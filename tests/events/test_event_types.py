@@ -17,8 +17,6 @@ from consent import services as consent_services
 from consent.models import Method
 from messaging import dispatch, services
 from messaging.models import Broadcast, Message
-from messaging.providers import _cache
-from messaging.providers.simulated import SimulatedCarrier
 from policies import services as policy_services
 from tests.factories.consent import ContactFactory
 from tests.factories.messaging import consenting_contact, sending_number
@@ -31,13 +29,6 @@ COVERED: set[str] = set()
 def covers(*types):
     COVERED.update(types)
     return lambda f: f
-
-
-@pytest.fixture
-def provider(carrier, settings, monkeypatch):
-    settings.MESSAGING_STATUS_CALLBACKS = False
-    monkeypatch.setitem(_cache, "simulated", SimulatedCarrier(base_url=carrier.url))
-    return carrier
 
 
 @pytest.fixture

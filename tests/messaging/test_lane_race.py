@@ -23,19 +23,10 @@ from django.db import connections as db_connections
 
 from messaging import dispatch, services
 from messaging.models import Message, SendLane
-from messaging.providers import _cache
-from messaging.providers.simulated import SimulatedCarrier
 from tests.factories.messaging import consenting_contact, sending_number
 
 pytestmark = pytest.mark.django_db(transaction=True)
 LOCK = 918_273  # the advisory lock the held claim waits for
-
-
-@pytest.fixture
-def provider(carrier, settings, monkeypatch):
-    settings.MESSAGING_STATUS_CALLBACKS = False
-    monkeypatch.setitem(_cache, "simulated", SimulatedCarrier(base_url=carrier.url))
-    return carrier
 
 
 @pytest.fixture

@@ -207,6 +207,16 @@ def test_top_features_break_ties_in_the_texts_order():
     assert _top_features(model, ["a", "b", "c"]) == "“c”, “a”, “b”"
 
 
+# what each ``python -c`` below starts with: Django set up, the shipped rules and the check
+ENGINE_PRELUDE = (
+    "import django, json, os;"
+    "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings.test');"
+    "django.setup();"
+    "from policies.engine import shipped_rules;"
+    "from policies.engine.checks import check_message;"
+)
+
+
 def _outputs_under_seeds(code: str, seeds: tuple[str, ...]) -> set[bytes]:
     """What ``python -c code`` prints under each hash seed (the database and Redis settings
     passed on), as a set: one element when the output does not depend on the seed."""
@@ -225,12 +235,7 @@ def _outputs_under_seeds(code: str, seeds: tuple[str, ...]) -> set[bytes]:
 
 def test_learned_reasons_read_the_same_under_any_hash_seed():
     code = (
-        "import django, json, os;"
-        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings.test');"
-        "django.setup();"
-        "from policies.engine import shipped_rules;"
-        "from policies.engine.checks import check_message;"
-        f"rows = [json.loads(x) for x in open({str(TRAIN)!r}) if x.strip()][:400];"
+        ENGINE_PRELUDE + f"rows = [json.loads(x) for x in open({str(TRAIN)!r}) if x.strip()][:400];"
         "r = shipped_rules();"
         "print(json.dumps([check_message(x['body'], r).as_dict() for x in rows]))"
     )
@@ -339,12 +344,8 @@ def test_a_misspelling_equally_near_two_rule_words_reads_the_same_under_any_hash
     # "sh00m" is one edit from "shroom" and from "shoot": which one it read as followed the
     # order of a set, that is the process's hash seed (same text, another category)
     code = (
-        "import django, json, os;"
-        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings.test');"
-        "django.setup();"
-        "from policies.engine import shipped_rules;"
-        "from policies.engine.checks import check_message;"
-        "body = '\\U0001f344 sh00m chocolate bars 3.5g each, $30, microdose caps also avail';"
+        ENGINE_PRELUDE
+        + "body = '\\U0001f344 sh00m chocolate bars 3.5g each, $30, microdose caps also avail';"
         "print(json.dumps(check_message(body, shipped_rules()).as_dict()))"
     )
     outs = _outputs_under_seeds(code, ("0", "1", "2", "3", "4", "5"))
