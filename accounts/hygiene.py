@@ -5,6 +5,10 @@ A NUL character or an unpaired UTF-16 surrogate (``"\\ud800"`` in JSON) can be n
 stored by PostgreSQL nor encoded as UTF-8: left alone they surface as 500s deep in the
 ORM. Here they are a 400 naming the field, in the API's one error shape (``/api/``, a
 JSON body, or a client that asks for JSON) or as a page that says which field to fix.
+
+A body nested deeper than ``MAX_JSON_DEPTH`` is refused here too, whatever its content
+type (some views read any body as JSON): Python's parser raises RecursionError on a few
+thousand brackets, and every parser behind this one catches only ValueError.
 """
 
 import contextlib
@@ -18,6 +22,11 @@ from django.template.loader import render_to_string
 # NUL, or a surrogate code point (only ever unpaired inside a Python str).
 _BAD = re.compile("[\x00\ud800-\udfff]")
 MESSAGE = "Contains a character we cannot accept (a NUL byte or broken Unicode)."
+# No payload of ours nests more than a few levels; 64 leaves room for any client's own.
+MAX_JSON_DEPTH = 64
+DEPTH_MESSAGE = f"Nested too deeply: at most {MAX_JSON_DEPTH} levels of arrays and objects."
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKET = re.compile(rb"[\[\]{}]")
 
 
 def bad_fields(data, prefix: str = "") -> list[str]:
@@ -48,6 +57,27 @@ def _querydict_bad(querydict) -> list[str]:
         elif any(_BAD.search(v) for v in values if isinstance(v, str)):
             found.append(key)
     return found
+
+
+def json_too_deep(body: bytes) -> bool:
+    """Whether ``body``, read as JSON, opens more than ``MAX_JSON_DEPTH`` arrays and
+    objects at once (brackets inside strings do not count). Bodies with fewer brackets
+    than that in all are answered by two counts in C: the send path pays nothing more."""
+    if body.count(b"[") + body.count(b"{") <= MAX_JSON_DEPTH:
+        return False
+    depth = 0
+    for match in _BRACKET.finditer(_JSON_STRING.sub(b'""', body)):
+        if match.group() in (b"[", b"{"):
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+def _is_form(request) -> bool:
+    return request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def _is_json(request) -> bool:
@@ -90,24 +120,30 @@ class InputHygieneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if (
+            request.method not in ("GET", "HEAD", "OPTIONS")
+            and not _is_form(request)
+            and json_too_deep(request.body)
+        ):
+            return refusal(request, ["body"], message=DEPTH_MESSAGE)
         fields = request_bad_fields(request)
         if fields:
             return refusal(request, fields)
         return self.get_response(request)
 
 
-def refusal(request, fields: list[str]) -> HttpResponse:
+def refusal(request, fields: list[str], *, message: str = MESSAGE) -> HttpResponse:
     if _wants_json(request):
         body = {
             "error": {
                 "code": "invalid",
                 "message": "Some fields are not valid.",
-                "fields": {name: [MESSAGE] for name in fields},
+                "fields": {name: [message] for name in fields},
                 "detail": {},
             }
         }
         return JsonResponse(body, status=400)
     html = render_to_string(
-        "accounts/input_refused.html", {"fields": fields, "message": MESSAGE}, request=request
+        "accounts/input_refused.html", {"fields": fields, "message": message}, request=request
     )
     return HttpResponse(html, status=400)

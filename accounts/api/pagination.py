@@ -2,6 +2,11 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 
 
+def _whole(text: str) -> bool:
+    # str.isdigit() also says yes to "²", which int() refuses
+    return text.isascii() and text.isdigit()
+
+
 class CreatedCursorPagination(CursorPagination):
     """Stable cursor pages, newest first. Views override ``ordering`` where needed."""
 
@@ -14,7 +19,7 @@ class CreatedCursorPagination(CursorPagination):
         if not raw:
             return self.page_size
         # A wrong page size is the caller's mistake: say so instead of guessing.
-        if len(raw) > 1 or not raw[0].isdigit() or not 1 <= int(raw[0]) <= self.max_page_size:
+        if len(raw) > 1 or not _whole(raw[0]) or not 1 <= int(raw[0]) <= self.max_page_size:
             raise ValidationError(
                 {
                     self.page_size_query_param: [

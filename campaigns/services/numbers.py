@@ -25,9 +25,16 @@ def _unavailable(exc: provisioning.ProviderError) -> RegistryUnavailable:
     return RegistryUnavailable(f"The number provider did not answer: {exc}")
 
 
+SEARCH_LIMIT_MAX = 50
+
+
 def phone_number_search(*, business: Business, area_code: str, limit: int = 10) -> list[str]:
-    if not (area_code.isdigit() and len(area_code) == 3):
+    # isascii: "²²²" is digits to str.isdigit() and a 500 to int() (Twilio's back end)
+    if not (area_code.isascii() and area_code.isdigit() and len(area_code) == 3):
         raise ValidationFailed(fields={"area_code": ["Enter a 3-digit US area code."]})
+    # Twilio's client pages through as many as asked: one search is never a crawl
+    if not 1 <= limit <= SEARCH_LIMIT_MAX:
+        raise ValidationFailed(fields={"limit": [f"From 1 to {SEARCH_LIMIT_MAX}."]})
     try:
         return provisioning.get_numbers().available(
             area_code=area_code, limit=min(max(limit, 1), 50)

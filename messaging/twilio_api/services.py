@@ -195,7 +195,7 @@ def _content_variables(raw: str | None) -> dict[str, str | int | float]:
         return {}
     try:
         data = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
         data = None
     if not isinstance(data, dict) or len(data) > MAX_VARIABLES:
         raise TwilioError(

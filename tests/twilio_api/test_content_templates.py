@@ -101,3 +101,21 @@ def test_content_errors_in_twilios_shape(tw, business, number, contact, template
         400,
     )
     assert not Message.objects.filter(business=business).exists()
+
+
+def test_content_variables_nested_thousands_deep_are_21656_not_a_500(
+    tw, business, number, contact, template
+):
+    # a form field, so the body-depth check at the edge never sees it; json.loads raised
+    # RecursionError, which the ValueError handler let through as a 500
+    _raises(
+        lambda: tw.messages.create(
+            content_sid=template.content_sid,
+            content_variables="[" * 5000 + "]" * 5000,
+            to=contact.phone_e164,
+            from_=number.e164,
+        ),
+        formats.CONTENT_VARIABLES,
+        400,
+    )
+    assert not Message.objects.filter(business=business).exists()

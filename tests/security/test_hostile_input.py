@@ -1,0 +1,110 @@
+"""Hostile input found by the second review (after issue 18): each was a 500 before.
+
+- JSON nested thousands deep: Python's parser raises RecursionError (not ValueError), so
+  every parser that catches ValueError let it through — the input-hygiene middleware
+  (any URL, before authentication, when the body holds a ``\\u`` escape), DRF's JSON
+  parser (every API write), the public opt-in form and the portal's compose check.
+- A page size written in non-ASCII digits (``²``): ``str.isdigit`` says yes, ``int`` says no.
+"""
+
+import pytest
+from django.urls import reverse
+
+from tests.factories.consent import OptInFormFactory
+
+pytestmark = pytest.mark.django_db
+
+SITE = "https://brightsmile.example"
+DEEP = "[" * 5000 + "]" * 5000
+# a \u escape is what makes the hygiene middleware parse a body
+DEEP_ESCAPED = '{"name": "\\u0041nn", "x": ' + DEEP + "}"
+DEPTH_MESSAGE = "Nested too deeply"
+
+
+def _assert_refused(response):
+    assert response.status_code == 400, response.content[:300]
+    if response["Content-Type"].startswith("text/html"):  # a page for a browser's post
+        assert DEPTH_MESSAGE in response.content.decode()
+        return
+    error = response.json()["error"]
+    assert error["code"] == "invalid"
+    assert DEPTH_MESSAGE in str(error["fields"])
+
+
+@pytest.mark.parametrize("body", [DEEP, DEEP_ESCAPED], ids=["plain", "escaped"])
+@pytest.mark.parametrize(
+    "url", ["/api/v1/messages/", "/api/v1/contacts/", "/api/v1/segments/", "/accounts/login/"]
+)
+def test_deep_json_without_credentials_is_a_400_never_a_500(client, url, body):
+    response = client.post(url, body, content_type="application/json")
+    assert response.status_code in (400, 401, 403), response.content[:300]
+    if response.status_code == 400:
+        _assert_refused(response)
+
+
+@pytest.mark.parametrize("body", [DEEP, DEEP_ESCAPED], ids=["plain", "escaped"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/messages/",
+        "/api/v1/contacts/",
+        "/api/v1/segments/",
+        "/api/v1/broadcasts/estimate/",
+        "/api/v1/webhooks/",
+        "/api/v1/policy/check",
+    ],
+)
+def test_deep_json_to_the_api_is_a_400_in_the_error_shape(api_client, url, body):
+    _assert_refused(api_client.post(url, body, content_type="application/json"))
+
+
+@pytest.mark.parametrize("body", [DEEP, DEEP_ESCAPED], ids=["plain", "escaped"])
+def test_deep_json_to_the_public_opt_in_form_is_a_400(client, business, body):
+    form = OptInFormFactory(business=business, allowed_origins=[SITE], double_opt_in=False)
+    url = reverse("consent:public-form-submit", kwargs={"form_uuid": form.uuid})
+    _assert_refused(client.post(url, body, content_type="application/json", HTTP_ORIGIN=SITE))
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain"])
+def test_deep_body_to_the_compose_check_is_a_400(owner_client, content_type):
+    response = owner_client.post(
+        reverse("messaging:compose-check"), DEEP, content_type=content_type
+    )
+    _assert_refused(response)
+
+
+def test_json_nested_as_deep_as_a_real_client_needs_still_parses(api_client):
+    # 20 levels: far more than any of our payloads has; the body is refused for what it
+    # says (an unknown field shape), not for its depth
+    body = '{"to": "+13125550101", "body": "hi", "metadata": ' + "[" * 20 + "]" * 20 + "}"
+    response = api_client.post("/api/v1/messages/", body, content_type="application/json")
+    assert response.status_code != 500
+    assert DEPTH_MESSAGE not in response.content.decode()
+
+
+@pytest.mark.parametrize("size", ["²", "١٠", "５０"])
+@pytest.mark.parametrize("url", ["/api/v1/messages/", "/api/v1/contacts/"])
+def test_a_page_size_in_other_digits_is_a_400(api_client, url, size):
+    response = api_client.get(url, {"page_size": size})
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {
+        "page_size": ["Use a whole number from 1 to 500."]
+    }
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"area_code": "²²²"}, "area_code"),
+        ({"area_code": "303", "limit": "-1"}, "limit"),
+        ({"area_code": "303", "limit": "99999999999999999999"}, "limit"),
+    ],
+)
+def test_a_number_search_with_odd_digits_or_limits_is_a_400_before_the_provider(
+    api_client, params, field
+):
+    # before: "²²²" passed str.isdigit() and reached int() in the Twilio back end (a 500);
+    # any limit went to Twilio's client, which pages until it has that many
+    response = api_client.get("/api/v1/numbers/available/", params)
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == [field]
