@@ -236,6 +236,15 @@ def business_readiness(*, business: Business) -> dict:
     }
 
 
+def campaign_sent_for_registration(*, business: Business) -> bool:
+    """A campaign of the business is with the reviewers or past them (the wizard's step 2 is
+    done; step 3, approval, may still be waiting)."""
+    S = Campaign.Status
+    return Campaign.objects.filter(
+        business=business, status__in=[S.SUBMITTED, S.REVIEW, S.APPEALED, S.APPROVED]
+    ).exists()
+
+
 def usecase_allows(*, campaign: Campaign, kind: str) -> bool:
     return kind in tcr.kinds_for(campaign.usecase, campaign.sub_usecases)
 

@@ -44,7 +44,12 @@ def _wizard(business) -> list[dict]:
     ready = selectors.business_readiness(business=business)
     return [
         {"n": 1, "title": "Brand", "done": ready["brand_ok"]},
-        {"n": 2, "title": "Campaign", "done": ready["campaign_approved"]},
+        {
+            "n": 2,
+            "title": "Campaign",
+            "done": ready["campaign_approved"]
+            or selectors.campaign_sent_for_registration(business=business),
+        },
         {"n": 3, "title": "Approval", "done": ready["campaign_approved"]},
         {"n": 4, "title": "Number", "done": ready["number_ready"]},
     ]
@@ -339,7 +344,9 @@ class CampaignSubmitView(_CampaignAction):
                 campaign=campaign, actor=request.user, ip=client_ip(request)
             )
         except ApplicationError as exc:
-            messages.error(request, exc.message)
+            # the refusal names each field and why: the checks panel shows only the rules
+            # checked while typing, not the policy engine's verdict on the samples
+            messages.error(request, _problems(exc, CampaignForm))
             return self.done(campaign)
         if campaign.status == S.DRAFT:
             messages.error(request, "The registry refused the campaign: see the reasons below.")

@@ -257,9 +257,11 @@ def campaign_check(
     flags: dict[str, Any],
     brand_name: str,
     brand_domains: list[str],
+    business: Any = None,
 ) -> Decision:
-    """Campaign submission gate: prohibited use cases, flags and sample content."""
-    return engine.check_campaign(
+    """Campaign submission gate: prohibited use cases, flags and sample content. With the
+    ``business``, a sample's link to a domain it lists but has not proved says so."""
+    decision = engine.check_campaign(
         usecase=usecase or "",
         sub_usecases=list(sub_usecases or []),
         description=description or "",
@@ -270,6 +272,9 @@ def campaign_check(
         brand_domains=list(brand_domains or []),
         rules=rules_current(),
     )
+    if business is None:
+        return decision
+    return _explain_unverified(decision, business=business, verified=list(brand_domains or []))
 
 
 # --- gate 3: every message ----------------------------------------------------------------------
@@ -312,14 +317,18 @@ def _explain_unverified(decision: Decision, *, business, verified: list[str]) ->
         if own is None:
             reasons.append(r)
             continue
+        # a campaign's reason names its sample first ("In sample 2: "): kept, it places the
+        # refusal next to that field
+        where = re.match(r"In [^:]+: ", r.message)
+        prefix = where.group(0) if where else ""
         reasons.append(
             Reason(
                 "link.unverified_domain",
                 r.category,
                 r.verdict,
-                f"{own} is listed as your domain but is not verified yet; prove you control it "
-                "(a DNS TXT record or a file on the site, see Link domains) before texting links "
-                "to it.",
+                f"{prefix}{own} is listed as your domain but is not verified yet; prove you "
+                "control it (a DNS TXT record or a file on the site, see Link domains) before "
+                "texting links to it.",
                 r.span,
                 r.matched,
             )

@@ -240,10 +240,12 @@ def _policy_check(campaign: Campaign):
         brand_name=campaign.brand.display_name,
         # only proven domains count as the brand's own (campaigns.domains)
         brand_domains=policies.brand_domains_verified(business=campaign.business),
+        business=campaign.business,
     )
 
 
 _SAMPLE_REASON = re.compile(r"^In sample (\d)\b")
+_SAMPLE_REASON_PREFIX = re.compile(r"^In sample \d: ")
 
 
 def _policy_field(reason) -> str:
@@ -291,7 +293,12 @@ def campaign_submit(*, campaign: Campaign, actor: User | None, ip: str | None = 
         decision = _policy_check(campaign)
         for reason in decision.reasons:
             if reason.verdict == "block":
-                errors.setdefault(_policy_field(reason), []).append(reason.message)
+                field = _policy_field(reason)
+                # shown next to (or named by) its sample's field: "In sample 2: " would repeat it
+                message = _SAMPLE_REASON_PREFIX.sub("", reason.message, count=1)
+                errors.setdefault(field, []).append(
+                    message if field.startswith("sample") else reason.message
+                )
         if not errors:
             campaign.policy_decision = decision.as_dict()
             campaign.registrar = (

@@ -456,3 +456,45 @@ def test_a_malformed_brand_in_the_new_campaign_link_is_ignored(owner_client, bra
     response = owner_client.get(reverse("campaigns:campaign-new"), {"brand": "not-a-uuid"})
     assert response.status_code == 200
     assert response.context["form"].initial == {"brand": brand.uuid}
+
+
+def test_a_refused_submission_names_the_field_and_the_wizard_moves_on_submit(
+    owner_client, business, owner
+):
+    """A new business's own website, not yet verified, in a sample: the refusal says which
+    sample and how to fix it (it once said only "fix the fields listed", listing none, while
+    the checks panel said every rule passes); once submitted, step 2 of the wizard is done."""
+    from campaigns import services
+    from campaigns.domains.models import BrandDomain
+
+    BrandDomain.objects.filter(business=business).delete()  # listed, never proved
+    own = business.brand_domains[0]
+    brand = BrandFactory(business=business, display_name="Bright Smile")
+    link = f"Bright Smile: 20% off whitening at https://{own}/book Reply STOP to opt out."
+    campaign = services.campaign_create(
+        business=business, brand=brand, actor=owner.user,
+        **campaign_input(sample2=link, embedded_link=True),
+    )  # fmt: skip
+    url = reverse("campaigns:campaign", args=[campaign.uuid])
+    assert "Every rule we check passes" in owner_client.get(url).content.decode()
+
+    response = owner_client.post(reverse("campaigns:campaign-submit", args=[campaign.uuid]))
+    message = _message(response)
+    assert message.startswith("The campaign cannot be submitted")
+    assert f"Sample message 2: {own} is listed as your domain but is not verified yet" in message
+    assert "Link domains" in message
+    campaign.refresh_from_db()
+    assert campaign.status == "DRAFT"
+    page = owner_client.get(url).content.decode()
+    assert '<span aria-hidden="true">2</span> Campaign' in page
+
+    BrandDomain.objects.create(
+        business=business, domain=own, token="t", status=BrandDomain.Status.VERIFIED,
+        method=BrandDomain.Method.STAFF, verified_at=business.created_at,
+    )  # fmt: skip
+    owner_client.post(reverse("campaigns:campaign-submit", args=[campaign.uuid]))
+    campaign.refresh_from_db()
+    assert campaign.status == "SUBMITTED"
+    page = owner_client.get(url).content.decode()
+    assert '<span aria-hidden="true">✓</span> Campaign' in page
+    assert '<span aria-hidden="true">3</span> Approval' in page
