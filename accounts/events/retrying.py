@@ -7,21 +7,26 @@ A caller keeps its own rows and its own request: a model with the attempt fields
 ``last_error``, ``delivered_at``, ``next_attempt_at``) and a ``prepare`` that builds and
 signs the request (our ``Webhook-Signature``, Twilio's ``X-Twilio-Signature``) or refuses
 it. Here: the row locked (one worker per row), the POST (``WEBHOOK_TIMEOUT``, redirects not
-followed), the outcome recorded, and the next attempt after
+followed, to the address checked by ``accounts.outbound`` — no second DNS lookup —, at most
+``RESPONSE_MAX_BYTES`` of the answer read), the outcome recorded, and the next attempt after
 ``WEBHOOK_RETRY_BASE · 2^(n-1)`` s (capped at ``WEBHOOK_RETRY_CAP``) queued on commit, up to
 ``WEBHOOK_MAX_ATTEMPTS``; then FAILED.
 """
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
-import requests
+import urllib3
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+
+from accounts.outbound import AddressRefused, pinned_pool
 
 PENDING, RETRYING, SUCCEEDED, FAILED = "PENDING", "RETRYING", "SUCCEEDED", "FAILED"
 DUE = (PENDING, RETRYING)
@@ -68,19 +73,45 @@ class Answer:
     content: bytes = b""
 
 
+# A TwiML reply or an acknowledgement: nothing we read back is larger. A tenant's server
+# that streams more (or trickles it) must not hold a worker's memory or time.
+RESPONSE_MAX_BYTES = 64 * 1024
+
+
 def post(request: Request) -> Answer:
+    timeout = float(getattr(settings, "WEBHOOK_TIMEOUT", 10.0))
+    allow_private = bool(getattr(settings, "WEBHOOK_ALLOW_PRIVATE_TARGETS", settings.DEBUG))
+    headers = dict(request.headers)
+    body = request.data
+    if isinstance(body, dict):
+        body = urlencode(body).encode()
+        headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
     try:
-        response = requests.post(
-            request.url,
-            data=request.data,
-            headers=request.headers,
-            timeout=float(getattr(settings, "WEBHOOK_TIMEOUT", 10.0)),
-            allow_redirects=False,
-        )
-    except requests.RequestException as exc:
+        pool, path, host = pinned_pool(request.url, allow_private=allow_private, timeout=timeout)
+    except AddressRefused as exc:
+        return Answer(error=str(exc))
+    deadline = time.monotonic() + timeout * 2
+    try:
+        response = pool.urlopen(
+            "POST", path, body=body, headers={**headers, "Host": host},
+            redirect=False, retries=False, preload_content=False, assert_same_host=False,
+        )  # fmt: skip
+        try:
+            chunks, size = [], 0
+            for chunk in response.stream(8192):
+                chunks.append(chunk)
+                size += len(chunk)
+                if size >= RESPONSE_MAX_BYTES or time.monotonic() > deadline:
+                    break
+            content = b"".join(chunks)[:RESPONSE_MAX_BYTES]
+        finally:
+            response.release_conn()
+    except urllib3.exceptions.HTTPError as exc:
         return Answer(error=f"{type(exc).__name__}: {exc}"[:300])
-    code = response.status_code
-    return Answer(code, "" if 200 <= code < 300 else f"HTTP {code}", response.content)
+    finally:
+        pool.close()
+    code = response.status
+    return Answer(code, "" if 200 <= code < 300 else f"HTTP {code}", content)
 
 
 def attempt(

@@ -27,7 +27,6 @@ resent.
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
 import secrets
@@ -45,6 +44,7 @@ from django.utils import timezone
 
 from accounts.errors import Conflict, ValidationFailed
 from accounts.models import Business
+from accounts.outbound import public_address
 from accounts.services import audit_record
 
 from . import catalog, retrying
@@ -106,11 +106,7 @@ def _host_is_private(host: str) -> bool:
         infos = socket.getaddrinfo(host, None)
     except OSError:
         return False  # unresolvable now: the delivery will fail and retry
-    for info in infos:
-        addr = ipaddress.ip_address(info[4][0])
-        if not addr.is_global:
-            return True
-    return False
+    return not all(public_address(str(info[4][0])) for info in infos)
 
 
 def webhook_url_check(url: str) -> str | None:
