@@ -206,7 +206,10 @@ def test_rules_recompile_with_new_data():
     rules = compile_rules(data)
     assert rules.etag != RULES.etag
     assert check_message("zorblax now", rules, kind="conversational").decision == "block"
-    assert check_message("zorblax now", RULES, kind="conversational").decision == "allow"
+    # the same rules before the edit (no learned layer on either side: the learned model's
+    # reading of a made-up word is not what this test is about)
+    before = compile_rules(load_fixture())
+    assert check_message("zorblax now", before, kind="conversational").decision == "allow"
 
 
 def test_link_parsing_edge_cases():
