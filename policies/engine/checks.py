@@ -30,6 +30,7 @@ _OPT_WORD = (
     r"(?:stop|stopall|stop\s+all|unsubscribe|unsub|cancel|end|quit|revoke|optout"
     r"|opt[\s\-]?out|remove|arret)"
 )
+_OPT_WORD_ES = r"(?:stop|alto|baja|parar|cancelar)"
 _OPT_OUT_SOURCE = (
     r"\b(?:reply|replying|text|texting|txt|send|respond|msg|message|sms)\b[^.\n]{0,20}?[\"'“(]?\b"
     + _OPT_WORD
@@ -40,8 +41,14 @@ _OPT_OUT_SOURCE = (
     r"|\b(?:reply|text|txt)\s*[\"'“(]?stop\b"
     r"|\bstop\s*2\s*(?:end|quit|cancel|optout|opt\s*out|unsubscribe|unsub)\b"
     r"|\bopt[\s\-]?out\s*[:\-]\s*(?:reply\s+|text\s+|txt\s+)?[\"'“]?stop\b"
+    # Spanish, accents already folded: "Responde STOP para cancelar", "Envía BAJA",
+    # "ALTO para salir"
+    r"|\b(?:responde|responda|contesta|conteste|envia|envie|manda|mande|escribe|escriba"
+    r"|textea)\b[^.\n]{0,20}?[\"'“(]?\b" + _OPT_WORD_ES + r"\b"
+    r"|\b" + _OPT_WORD_ES + r"\b[\"'”)]?\s*(?:para|=|:)\s*"
+    r"(?:cancelar|salir|darte\s+de\s+baja|darse\s+de\s+baja|no\s+recibir|dejar\s+de\s+recibir)"
 )
-_OPT_KEY_SOURCE = r"stop|unsub|cancel|end|quit|revoke|opt|remove|arret"
+_OPT_KEY_SOURCE = r"stop|unsub|cancel|end|quit|revoke|opt|remove|arret|alto|baja|parar"
 OPT_OUT = re.compile(_OPT_OUT_SOURCE, re.IGNORECASE)
 _OPT_KEY = re.compile(_OPT_KEY_SOURCE, re.IGNORECASE)
 # the same patterns without IGNORECASE, for ASCII text in lower case: there the two match
@@ -70,6 +77,9 @@ _OPT_QUICK = (
     "reply unsubscribe",
     "stop=stop",
     "stop to opt-out",
+    "responde stop",
+    "stop para cancelar",
+    "stop para salir",
 )
 
 

@@ -293,6 +293,14 @@ def test_lookalike_of_an_internationalised_brand_domain():
     [
         ("Big sale ends Friday, stop by!", True),  # "stop" without an instruction
         ("Sale Friday! Send the word STOP if you want no more texts.", False),
+        # Spanish wordings (the inbound keywords STOP, BAJA, ALTO, PARAR... opt out too)
+        ("Tamales de puerco, docena $18. Responde STOP para cancelar", False),
+        ("Clases de salsa los martes. Responda STOP para salir", False),
+        ("Nieves 2x1 los martes. Envía BAJA para no recibir más mensajes", False),
+        ("Corte de cabello $15 hoy. ALTO para salir", False),
+        ("Oferta: 30% en salas y comedores todo el mes", True),
+        ("Our Palo Alto store has new spring colors, send us a photo!", True),  # needs a verb
+        ("Pasa por la baja de precios este fin de semana", True),
     ],
 )
 def test_opt_out_instruction_found_near_the_keyword(body, needs_opt_out):
