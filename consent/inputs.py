@@ -2,6 +2,7 @@
 settings): pure, no ORM. Errors are the ``ValidationFailed`` / ``NotFound`` the services
 raise."""
 
+import ipaddress
 import re
 from datetime import UTC, date, datetime
 from typing import Any
@@ -241,15 +242,44 @@ FORM_FIELDS = (
 )
 
 
+# a DNS name (letters, digits, hyphens, dots; punycode for the rest)
+_HOST_NAME = re.compile(
+    r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+)
+
+
+def _origin_host(host: str) -> str:
+    """``host`` as a browser writes it in an Origin header, or ValueError. The origins go
+    into the form page's Content-Security-Policy verbatim: anything but a host name or an
+    IP address could add directives (``a.example; script-src *``) or wildcards (``*``)."""
+    try:
+        return (
+            f"[{ipaddress.IPv6Address(host)}]" if ":" in host else str(ipaddress.IPv4Address(host))
+        )
+    except ValueError:
+        pass
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise ValueError("not a host name") from exc
+    if not _HOST_NAME.fullmatch(ascii_host):
+        raise ValueError("not a host name")
+    return ascii_host
+
+
 def origin_normalize(value: str) -> str:
-    """``scheme://host[:port]`` in lower case, or ValueError."""
+    """``scheme://host[:port]`` in lower case (punycode), or ValueError."""
     parts = urlsplit(value.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"{value!r} is not an origin like https://www.example.com")
     if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
         raise ValueError(f"{value!r}: give only the origin (scheme, host and port), no path")
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{parts.hostname.lower()}{port}"
+    try:
+        host = _origin_host(parts.hostname.lower())
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        raise ValueError(f"{value!r} is not an origin like https://www.example.com") from None
+    return f"{parts.scheme}://{host}{port}"
 
 
 def clean_form_fields(fields: dict) -> dict:

@@ -108,3 +108,51 @@ def test_a_number_search_with_odd_digits_or_limits_is_a_400_before_the_provider(
     response = api_client.get("/api/v1/numbers/available/", params)
     assert response.status_code == 400
     assert list(response.json()["error"]["fields"]) == [field]
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "https://a.example;script-src 'unsafe-inline' *;report-uri x",  # more CSP directives
+        "https://*",  # any site may frame the form (clickjacked opt-ins)
+        "https://*.example",
+        "https://a.example%0d%0ax",
+        "https://a b.example",
+        "https://'self'",
+    ],
+)
+def test_an_allowed_origin_that_is_no_host_is_refused_not_written_into_the_csp(
+    api_client, business, client, origin
+):
+    # before: any text urlsplit gave a "hostname" for went into frame-ancestors verbatim
+    form = OptInFormFactory(business=business, allowed_origins=[SITE], double_opt_in=False)
+    response = api_client.patch(
+        f"/api/v1/optin-forms/{form.uuid}/",
+        {"allowed_origins": [origin, SITE]},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["allowed_origins"]
+    policy = client.get(reverse("consent:public-form", kwargs={"form_uuid": form.uuid}))[
+        "Content-Security-Policy"
+    ]
+    assert policy.endswith(f"frame-ancestors 'self' {SITE}")
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("https://WWW.Bright-Smile.example:8443/", "https://www.bright-smile.example:8443"),
+        ("https://bücher.example", "https://xn--bcher-kva.example"),  # what browsers send
+        ("http://127.0.0.1:8700", "http://127.0.0.1:8700"),
+        ("https://[::1]:8443", "https://[::1]:8443"),
+    ],
+)
+def test_real_origins_are_kept_in_the_form_browsers_send(api_client, business, given, stored):
+    form = OptInFormFactory(business=business, allowed_origins=[SITE], double_opt_in=False)
+    response = api_client.patch(
+        f"/api/v1/optin-forms/{form.uuid}/", {"allowed_origins": [given]}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    form.refresh_from_db()
+    assert form.allowed_origins == [stored]
