@@ -31,6 +31,7 @@ from accounts.selectors import idempotent_request_find
 from accounts.services import idempotent_request_claim, idempotent_request_store
 
 HEADER = "Idempotency-Key"
+IDEMPOTENCY_META = "HTTP_IDEMPOTENCY_KEY"  # the header in request.META
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY = 100
 

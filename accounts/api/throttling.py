@@ -63,14 +63,27 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
         key = getattr(request, "auth", None)
         if key is None or not hasattr(key, "prefix"):
             return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-        return self.cache_format % {"scope": self.scope, "ident": key.prefix}
+        return self.cache_key_for(key)
+
+    def cache_key_for(self, api_key) -> str:
+        """The counter of an API key (its prefix): what ``allow_key`` counts."""
+        return self.cache_format % {"scope": self.scope, "ident": api_key.prefix}
 
     def allow_request(self, request, view):
         if self.rate is None:
             return True
-        self.key = self.get_cache_key(request, view)
-        if self.key is None:
-            return True
+        key = self.get_cache_key(request, view)
+        return key is None or self.allow_key(key)
+
+    def allow_api_key(self, api_key) -> bool:
+        """``allow_request`` for a caller already known by its key, without a DRF request
+        (the lean send path, ``accounts.api.lean``): the same counter, the same answer."""
+        return self.rate is None or self.allow_key(self.cache_key_for(api_key))
+
+    def allow_key(self, key: str) -> bool:
+        """Count one request against the counter ``key`` and say whether it may go; ``wait``
+        then says for how long it may not."""
+        self.key = key
         window = int(self.duration)
         now = self.timer()
         current, previous = window_counts(self.key, window, now)

@@ -3,7 +3,7 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path("messages/", views.MessageListCreateApi.as_view(), name="api-messages"),
+    path("messages/", views.message_list_send, name="api-messages"),
     path("messages/<uuid:message_uuid>/", views.MessageDetailApi.as_view(), name="api-message"),
     path(
         "messages/<uuid:message_uuid>/cancel/",

@@ -6,6 +6,7 @@ created (201) with ``status`` BLOCKED or HELD and its ``reasons``: nothing is hi
 """
 
 import contextlib
+import uuid
 from typing import Any
 
 from django.utils import timezone
@@ -27,7 +28,13 @@ from accounts.api.base import (
     TenantListAPIView,
 )
 from accounts.api.errors import ErrorSerializer
-from accounts.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent, request_key
+from accounts.api.idempotency import (
+    IDEMPOTENCY_META,
+    IDEMPOTENCY_PARAMETER,
+    idempotent,
+    request_key,
+)
+from accounts.api.lean import lean_post
 from accounts.errors import Conflict, NotFound, ValidationFailed
 from accounts.roles import Cap
 from consent.audiences.selectors import segment_get
@@ -388,30 +395,89 @@ class MessageListCreateApi(_PageWithMedia, TenantListAPIView):
     def post(self, request, *args, **kwargs):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
         key = request_key(request, body_field=True)
-        contact = _contact(self.business, data.get("contact"))
-        send_at = data.get("send_at")
-        if send_at is not None:
-            zone = _zone_for(self.business, data["time_zone_basis"], contact, data.get("to", ""))
-            send_at = selectors.localize(send_at, zone)
-        media = _media(self.business, data)
-        message = services.message_enqueue(
-            business=self.business,
-            body=data["body"],
-            kind=data["kind"],
-            contact=contact,
-            to_phone=None if contact else data.get("to"),
-            from_number=_number(self.business, data.get("from_number")),
-            send_at=send_at,
-            expires_at=data.get("expires_at"),
-            idempotency_key=key or None,
-            channel="api",  # automated, whatever the request says
-            media=media,
-        )
-        # the row as written, with the contact and number already in hand: reading it back
-        # would be one more round trip on every send
-        return Response(self.OutputSerializer(message).data, status=status.HTTP_201_CREATED)
+        return _send(self.business, serializer.validated_data, idempotency_key=key)
+
+
+def _send(business, data: dict, *, idempotency_key: str = "") -> Response:
+    """The send of validated input (the InputSerializer's ``validated_data``), for the DRF
+    view and the lean path alike."""
+    contact = _contact(business, data.get("contact"))
+    send_at = data.get("send_at")
+    if send_at is not None:
+        zone = _zone_for(business, data["time_zone_basis"], contact, data.get("to", ""))
+        send_at = selectors.localize(send_at, zone)
+    media = _media(business, data)
+    message = services.message_enqueue(
+        business=business,
+        body=data["body"],
+        kind=data["kind"],
+        contact=contact,
+        to_phone=None if contact else data.get("to"),
+        from_number=_number(business, data.get("from_number")),
+        send_at=send_at,
+        expires_at=data.get("expires_at"),
+        idempotency_key=idempotency_key or None,
+        channel="api",  # automated, whatever the request says
+        media=media,
+    )
+    # the row as written, with the contact and number already in hand: reading it back
+    # would be one more round trip on every send
+    return Response(
+        MessageListCreateApi.OutputSerializer(message).data, status=status.HTTP_201_CREATED
+    )
+
+
+# The plain send (a text now, to a phone or a contact, from a number or the default one; no
+# media, schedule, validity or idempotency key): the lean path's input. Any other field the
+# InputSerializer knows, or a value it would convert or refuse, sends the request to it.
+_PLAIN_FIELDS = ("to", "contact", "body", "kind", "from_number")
+_UUID_FIELDS = ("contact", "from_number")
+
+
+def plain_send_input(request, data: dict) -> dict | None:
+    """``data`` as ``MessageListCreateApi.InputSerializer`` would validate it, when it is a
+    plain send that the serializer accepts as it is; None otherwise (the DRF view decides,
+    and words any refusal). Read from the serializer's own fields: its limits live there."""
+    fields = MessageListCreateApi.InputSerializer._declared_fields
+    if IDEMPOTENCY_META in request.META or any(
+        name in data for name in fields if name not in _PLAIN_FIELDS
+    ):
+        return None
+    given: dict[str, Any] = {}
+    for name in _PLAIN_FIELDS:
+        if name in data:
+            if type(data[name]) is not str:  # DRF would convert a number, refuse a null
+                return None
+            given[name] = data[name]
+    body, kind = given.get("body"), given.get("kind")
+    body_field, kind_field = fields["body"], fields["kind"]
+    assert isinstance(body_field, serializers.CharField)
+    assert isinstance(kind_field, serializers.ChoiceField)
+    if body is None or len(body) > (body_field.max_length or 0) or kind not in kind_field.choices:
+        return None
+    if "to" in given:
+        given["to"] = given["to"].strip()  # CharField's trim_whitespace
+        if not given["to"]:
+            return None
+    for name in _UUID_FIELDS:
+        if name in given:
+            try:
+                given[name] = uuid.UUID(hex=given[name])
+            except ValueError:
+                return None
+    if not given.get("to") and not given.get("contact"):
+        return None
+    given["time_zone_basis"] = fields["time_zone_basis"].default
+    return given
+
+
+def _plain_send(request, api_key, data: dict) -> Response:
+    return _send(api_key.business, data)
+
+
+# POST /api/v1/messages/ (and GET: the list, through the DRF view)
+message_list_send = lean_post(MessageListCreateApi, accept=plain_send_input, handle=_plain_send)
 
 
 def _media(business, data: dict) -> list:
