@@ -187,14 +187,12 @@ def parse_when(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         when = value
     else:
-        when = parse_datetime(str(value))
-        if when is None:
-            try:
-                when = datetime.fromisoformat(str(value))
-            except ValueError as exc:
-                raise ValidationFailed(
-                    "consented_at is not a date.", fields={"consented_at": ["Not a date."]}
-                ) from exc
+        try:  # parse_datetime raises ValueError for no such day (2026-02-30T10:00)
+            when = parse_datetime(str(value)) or datetime.fromisoformat(str(value))
+        except ValueError as exc:
+            raise ValidationFailed(
+                "consented_at is not a date.", fields={"consented_at": ["Not a date."]}
+            ) from exc
     if timezone.is_naive(when):
         when = timezone.make_aware(when, UTC)
     return when.astimezone(UTC)

@@ -407,7 +407,10 @@ CSV_COLUMNS = ("phone", "starts_at", "name", "title", "location", "external_id")
 
 def _parse_when(value: str, zone: str) -> datetime | None:
     value = value.strip()
-    when = parse_datetime(value.replace("/", "-")) if value else None
+    try:
+        when = parse_datetime(value.replace("/", "-")) if value else None
+    except ValueError:  # the right shape, no such day or time (2026-02-30 10:00)
+        return None
     if when is None:
         for pattern in ("%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M %p", "%Y-%m-%d %I:%M %p"):
             try:

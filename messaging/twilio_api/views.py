@@ -90,13 +90,22 @@ class TwilioView(TenantMixin, APIView):
             )
 
 
+def _parsed(parse, value: str):
+    """``parse(value)``, or None: Django's parsers raise ValueError for a value in the right
+    shape that names no such day or time (2026-02-30, 25:00) and return None for the rest."""
+    try:
+        return parse(value)
+    except ValueError:
+        return None
+
+
 def _date_param(value: str, name: str):
     if not value:
         return None
-    parsed = parse_datetime(value) if "T" in value or " " in value else None
+    parsed = _parsed(parse_datetime, value) if "T" in value or " " in value else None
     if parsed is not None:
         return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
-    day = parse_date(value.lstrip("<>=")) if value else None
+    day = _parsed(parse_date, value.lstrip("<>=")) if value else None
     if day is None:
         raise TwilioError(formats.INVALID_PARAMETER, f"{name} must be YYYY-MM-DD (GMT).")
     return day
@@ -181,7 +190,7 @@ class MessagesApi(TwilioView):
         data = request.data
         send_at = None
         if data.get("SendAt"):
-            send_at = parse_datetime(data["SendAt"])
+            send_at = _parsed(parse_datetime, data["SendAt"])
             if send_at is None:
                 raise TwilioError(formats.SCHEDULE_TIME, "SendAt must be an ISO 8601 time.")
             if timezone.is_naive(send_at):

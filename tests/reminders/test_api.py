@@ -99,3 +99,15 @@ def test_rules_appointments_and_feeds(
     assert api_client.delete(f"/api/v1/reminder-rules/{rule_uuid}/").status_code == 204
     assert not Reminder.objects.exists()
     assert Appointment.objects.count() == 3
+
+
+def test_an_import_row_dated_on_no_such_day_is_rejected_not_a_500(api_client):
+    # "2026-02-30 10:00" matches parse_datetime's pattern, which then raised ValueError
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile(
+        "a.csv", b"phone,starts_at\n3125550152,2026-02-30 10:00\n", "text/csv"
+    )
+    report = api_client.post("/api/v1/appointments/import/", {"file": upload}, format="multipart")
+    assert report.status_code == 200, report.content
+    assert report.json()["created"] == 0 and report.json()["rejected"][0]["line"] == 2

@@ -156,3 +156,13 @@ def test_real_origins_are_kept_in_the_form_browsers_send(api_client, business, g
     assert response.status_code == 200, response.content
     form.refresh_from_db()
     assert form.allowed_origins == [stored]
+
+
+@pytest.mark.parametrize("value", ["2026-02-30T10:00:00Z", "2026-01-01T25:00", "2026-13-01"])
+def test_evidence_dated_on_no_such_day_is_a_validation_error_not_a_value_error(value):
+    # parse_datetime raised ValueError for these before the fallback's handler was reached
+    from accounts.errors import ValidationFailed
+    from consent.inputs import clean_evidence
+
+    with pytest.raises(ValidationFailed):
+        clean_evidence({"consented_at": value})

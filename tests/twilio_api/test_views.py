@@ -86,6 +86,32 @@ def test_parameters_it_cannot_use(api, base, number, contact):
     _error(api.put(one, {}), 405, 20004)
 
 
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"DateSent": "2026-02-30"},
+        {"DateSent>": "2026-13-45T00:00:00"},
+        {"DateSent<": "2026-01-01T25:00:00"},
+    ],
+)
+def test_a_date_in_the_right_shape_but_no_such_day_is_20001_not_a_500(api, base, params):
+    # Django's parse_date/parse_datetime raise ValueError for these (they match the pattern)
+    _error(api.get(f"{base}/Messages.json", params), 400, formats.INVALID_PARAMETER)
+
+
+def test_a_send_at_of_no_such_day_is_35114_not_a_500(api, base, contact, number):
+    create = {"To": contact.phone_e164, "From": number.e164, "Body": BODY}
+    _error(
+        api.post(
+            f"{base}/Messages.json",
+            {**create, "SendAt": "2026-02-30T10:00:00Z", "ScheduleType": "fixed"},
+        ),
+        400,
+        formats.SCHEDULE_TIME,
+    )
+    assert not Message.objects.exists()
+
+
 def test_a_throttled_key_gets_20429(api, base, settings):
     from rest_framework.settings import api_settings
 
