@@ -22,9 +22,12 @@ def build(
     extra: str = "",
 ) -> Disclosure:
     program = program_name.strip() or brand
+    # the brand in brackets only when the program has a name of its own ("Luxe Hair (Luxe
+    # Hair)" read as a mistake on the business's own website)
+    sender = program if program.casefold() == brand.strip().casefold() else f"{program} ({brand})"
     text = (
         f"By checking this box, I agree to receive recurring automated text messages from "
-        f"{program} ({brand}) about {message_description.strip().rstrip('.')} at the phone "
+        f"{sender} about {message_description.strip().rstrip('.')} at the phone "
         f"number provided. {frequency.strip().rstrip('.')}. Msg & data rates may apply. "
         f"Reply STOP to cancel, HELP for help. Consent is not a condition of purchase. "
         f"Terms: {terms_url} Privacy: {privacy_url}"

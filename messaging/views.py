@@ -375,6 +375,12 @@ class MessageDetailView(TenantMixin, TemplateView):
             Message.Status.SCHEDULED,
             Message.Status.HELD,
         )
+        # on its way within seconds: the page follows it to delivered or failed (app.js)
+        context["in_flight"] = message.status in (
+            Message.Status.QUEUED,
+            Message.Status.SENDING,
+            Message.Status.SENT,
+        )
         return context
 
 

@@ -42,4 +42,21 @@
       button.textContent = "Copied";
     });
   });
+  // A page waiting for something that happens elsewhere (the processor's webhook saving a
+  // card, the carrier's receipt for a text) marks it with data-refresh-when-done: we look at
+  // the page again every 2 s, for a minute at most, and reload it once the mark is gone.
+  if (document.querySelector("[data-refresh-when-done]")) {
+    var tries = 0;
+    var look = function () {
+      tries += 1;
+      fetch(window.location.href, { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : ""; })
+        .then(function (html) {
+          if (html && html.indexOf("data-refresh-when-done") < 0) { window.location.reload(); }
+          else if (tries < 30) { setTimeout(look, 2000); }
+        })
+        .catch(function () { if (tries < 30) { setTimeout(look, 5000); } });
+    };
+    setTimeout(look, 2000);
+  }
 })();

@@ -142,8 +142,10 @@
     var program = value("program_name") || brand;
     var what = value("message_description").replace(/\.$/, "");
     var freq = value("frequency").replace(/\.$/, "");
+    // as consent/disclosure.py: the brand in brackets only beside a program name of its own
+    var sender = program.toLowerCase() === brand.trim().toLowerCase() ? program : program + " (" + brand + ")";
     var text = "By checking this box, I agree to receive recurring automated text messages from " +
-      program + " (" + brand + ") about " + what + " at the phone number provided. " + freq +
+      sender + " about " + what + " at the phone number provided. " + freq +
       ". Msg & data rates may apply. Reply STOP to cancel, HELP for help. Consent is not a " +
       "condition of purchase. Terms: " + value("terms_url") + " Privacy: " + value("privacy_url");
     if (value("disclosure_extra")) { text += " " + value("disclosure_extra"); }

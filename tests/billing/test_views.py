@@ -189,3 +189,36 @@ def test_the_composer_shows_the_business_s_own_prices(business, owner_client):
     assert (price["sms"], price["mms"]) == (0.0079, 0.022)
     page = owner_client.get("/app/compose/")
     assert 'data-price-mms="0.022"' in page.content.decode()
+
+
+def test_back_from_the_processor_the_page_says_it_is_confirming_and_lists_each_fee(
+    billing_client, business
+):
+    """Back from the processor's card page the webhook may not have arrived yet: the page
+    said "No card on file" as if the card had failed. It says it is being confirmed and
+    follows it (app.js); leaving the processor without a card says so. The 10DLC fees are a
+    row each (they were one row of four figures, "1 / 1 / 0 / 0", and three prices)."""
+    waiting = billing_client.get("/app/billing/?card=done").content.decode()
+    assert "the payment processor is confirming it" in waiting
+    assert "data-refresh-when-done" in waiting and "No card on file" not in waiting
+    left = billing_client.get("/app/billing/?card=cancelled").content.decode()
+    assert "No card was saved" in left and "data-refresh-when-done" not in left
+
+    BillingAccount.objects.filter(business=business).update(processor_payment_method_id="pm_1")
+    saved = billing_client.get("/app/billing/?card=done").content.decode()
+    assert "A card is on file" in saved and "data-refresh-when-done" not in saved
+
+    now = timezone.now()
+    services.usage_record_many(
+        business_id=business.pk,
+        items=[
+            services.pass_through_usage(
+                business=business, kind=kind, source_key=kind, occurred_at=now, description=""
+            )
+            for kind in ("BRAND_REGISTRATION", "CAMPAIGN_VETTING")
+        ],
+    )
+    page = billing_client.get("/app/billing/").content.decode()
+    assert '<td id="usage-brand">1</td>' in page and '<td id="usage-vetting">1</td>' in page
+    assert '<td id="usage-campaigns">0</td>' in page and '<td id="usage-fines">0</td>' in page
+    assert "Campaign vetting (10DLC, at cost)" in page and " / " not in page.split("usage-h")[1]

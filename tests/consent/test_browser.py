@@ -178,3 +178,25 @@ def test_embedded_form_double_opt_in_and_refusal_elsewhere(page, live_server, si
     )
     assert forged.status_code == 403
     assert not Contact.objects.filter(business=business, phone="+13125550144").exists()
+
+
+def test_the_disclosure_names_the_brand_once_when_the_program_is_the_brand(owner_page, business):
+    """A new form's program name is the business's name: the disclosure read "from Luxe Hair
+    (Luxe Hair)". The preview (consent.js) and the saved form (consent/disclosure.py) name
+    it once, and keep the brand in brackets beside a program name of its own."""
+    from consent.disclosure import for_form
+
+    page = owner_page
+    brand = business.display_name
+    optin = OptInFormFactory(business=business, program_name=brand, message_description="offers")
+    page.goto(f"/app/forms/{optin.uuid}/")
+    label = page.locator("[data-form-preview] input[name=consent] + label")
+    expect(label).to_contain_text(f"text messages from {brand} about offers")
+    page.get_by_label("What you will text").fill("appointment reminders")
+    expect(label).to_contain_text(f"text messages from {brand} about appointment reminders")
+    page.get_by_label("Program name").fill("Smile Alerts")
+    expect(label).to_contain_text(f"from Smile Alerts ({brand}) about appointment reminders")
+
+    assert f"from {brand} about offers" in for_form(optin).text
+    own = OptInFormFactory(business=business, program_name="Smile Alerts")
+    assert f"from Smile Alerts ({brand}) about" in for_form(own).text

@@ -97,6 +97,27 @@ def test_cancel_asks_first(signed_in, business):
     assert message.status == Message.Status.CANCELED
 
 
+def test_a_message_on_its_way_shows_its_delivery_without_a_reload(signed_in, business):
+    """Sent from compose, the page said "Waiting" and stayed so until the user reloaded,
+    although the carrier delivered it a second later. It follows the message now; a
+    delivered one is not watched."""
+    page = signed_in
+    message = MessageFactory(business=business, status=Message.Status.QUEUED)
+    page.goto(f"/app/messages/{message.uuid}/")
+    expect(page.locator("[data-refresh-when-done]")).to_have_count(1)
+    loads = []
+    page.on("load", lambda _page: loads.append(1))
+    Message.objects.filter(pk=message.pk).update(
+        status=Message.Status.DELIVERED, sent_at=timezone.now(), delivered_at=timezone.now()
+    )
+    expect(page.locator("main .badge").first).to_have_text("Delivered", timeout=10_000)
+    expect(page.locator("main")).to_contain_text("Delivered")
+    expect(page.locator("[data-refresh-when-done]")).to_have_count(0)
+    assert len(loads) == 1  # one reload, once it changed
+    page.wait_for_timeout(2500)
+    assert len(loads) == 1  # and no more: a delivered message is not watched
+
+
 def test_progress_bar_follows_a_running_broadcast(signed_in, business):
     page = signed_in
     number = sending_number(business=business)

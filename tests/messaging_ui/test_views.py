@@ -284,6 +284,17 @@ def test_inbox_threads_unread_and_reading(owner_client, business, number, contac
     assert "1 new" in owner_client.get("/app/inbox/").content.decode()
 
 
+def test_thread_names_the_campaign_consented_to_by_its_name(owner_client, number, contact):
+    """The consent panel named a campaign by the first 30 characters of its description
+    ("Campaign Luxe Hair texts its salon cli…"); it uses the name the business gave it."""
+    campaign = number.campaign
+    campaign.name = "Appointments and offers"
+    campaign.save(update_fields=["name"])
+    page = owner_client.get(f"/app/inbox/{contact.uuid}/").content.decode()
+    assert "Campaign Appointments and offers:" in page
+    assert campaign.description[:20] not in page
+
+
 def test_inbox_query_count(owner_client, business, number, django_assert_num_queries):
     def add():
         c = consenting_contact(business=business, number=number)
