@@ -8,7 +8,9 @@ from django.urls import reverse
 
 from . import services
 
-GUARDED = ("/app/", "/account/", "/business/")
+# Every page a signed-in member uses, the password change included: with the password
+# alone, a new password would lock the owner out of the account.
+GUARDED = ("/app/", "/account/", "/business/", "/accounts/password/change/")
 
 
 class SecondFactorMiddleware:

@@ -82,6 +82,24 @@ def test_login_asks_for_the_code_when_set_up(client, owner, device, settings):
     assert client.get(reverse("portal:dashboard")).status_code == 200
 
 
+def test_the_password_alone_cannot_change_the_password(client, owner, device):
+    # second review: /accounts/password/change/ lay outside the guarded prefixes, so a
+    # session with the password but no code could set a new password and lock the owner out
+    _password_login(client, owner.user.email)
+    change = reverse("password_change")
+    page = client.get(change)
+    assert page.status_code == 302
+    assert page["Location"].startswith(reverse("portal:second-factor-verify"))
+    new = "another-long-passphrase-42"
+    posted = client.post(
+        change, {"old_password": PASSWORD, "new_password1": new, "new_password2": new}
+    )
+    assert posted.status_code == 302
+    assert posted["Location"].startswith(reverse("portal:second-factor-verify"))
+    owner.user.refresh_from_db()
+    assert owner.user.check_password(PASSWORD) and not owner.user.check_password(new)
+
+
 def test_a_recovery_code_signs_in_once(client, owner, device, settings):
     settings.OTP_STATIC_THROTTLE_FACTOR = 0
     codes = services.recovery_codes_regenerate(user=owner.user)
