@@ -13,7 +13,7 @@ from . import links as L
 from .compiler import FUZZY_MIN_LEN, CompiledRules, Matcher, TermRule, _deletes
 from .knowledge import intents, negation_cue
 from .learned import ALLOW, GateModel, features
-from .normalize import ALT, OBF, TEXT, Normalised, fold, normalise
+from .normalize import ALT, OBF, TEXT, Normalised, Word, fold, normalise
 
 # common words whose concatenation with a neighbour must not count as a split term
 _SPLIT_SAFE = frozenset(
@@ -237,8 +237,32 @@ def match_terms(norm: Normalised, m: Matcher, stop: frozenset[str], text: str) -
         evasive = fi > 0 or any(
             words[i + j][OBF] or rule.words[j] != words[i + j][TEXT] for j in range(k)
         )
+        if evasive and fi == 0 and not rule.phrase.isascii():
+            evasive = not _own_accents(rule, i, k, words, norm, text)
         hits.append(Hit(rule, start, end, text[start:end], evasive))
     return hits
+
+
+_PUNCT = ".,!?;:'\"()[]{}<>*¡¿“”‘’«»—–-"
+
+
+def _own_accents(
+    rule: TermRule, i: int, k: int, words: list[Word], norm: Normalised, text: str
+) -> bool:
+    """A rule written with accents (Spanish: "préstamo", "bebidas alcohólicas") matched by
+    words that only needed their accents dropped is the language's own spelling, not a
+    dodge ("pàyday lóan" on an English rule still is): every word is its rule word, and
+    its text is Latin letters (no look-alikes from other scripts, no case switching)."""
+    for j in range(k):
+        if rule.words[j] != words[i + j][TEXT]:
+            return False
+        s, e = norm.span(i + j)
+        raw = text[s:e].strip(_PUNCT)
+        if not raw.isalpha() or any(ord(c) >= 0x250 for c in raw):
+            return False
+        if not (raw.islower() or raw.istitle() or raw.isupper()):
+            return False
+    return True
 
 
 def _excepted(rule: TermRule, i: int, forms: list[tuple[str, ...]], n: int) -> bool:

@@ -26,6 +26,7 @@ from policies.engine.checks import (
     OPT_OUT,
     _excepted,
     _fuzzy,
+    _own_accents,
     _top_features,
     check_message,
     has_opt_out,
@@ -107,6 +108,8 @@ def _plain_match_terms(norm, m, stop, text) -> list[tuple]:
         evasive = fi > 0 or any(
             words[i + j][OBF] or rule.words[j] != words[i + j][TEXT] for j in range(k)
         )
+        if evasive and fi == 0 and not rule.phrase.isascii():  # round 4: a Spanish rule's accents
+            evasive = not _own_accents(rule, i, k, words, norm, text)
         out.append((rule.rule_id, s, e, evasive))
     return out
 

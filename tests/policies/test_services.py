@@ -34,10 +34,12 @@ def _fresh_rules(settings):
 class TestRules:
     def test_migration_loaded_the_shipped_rules(self):
         assert Term.objects.filter(scope="content").count() > 500
-        assert services.rules_current().version.startswith("2026.12.1")
-        # the trade vocabularies came with fixture 2026.12.1 (migration 0008)
-        assert Term.objects.filter(scope="vocabulary").count() > 400
+        assert services.rules_current().version.startswith("2026.12.2")
+        # the trade vocabularies came with fixture 2026.12.1 (migration 0008), Spanish
+        # industry descriptors and wider vocabularies with 2026.12.2 (migration 0009)
+        assert Term.objects.filter(scope="vocabulary").count() > 1000
         assert services.rules_current().vocabulary.single.get("dispensary") == ("cannabis",)
+        assert Term.objects.get(rule_id="industry.lending.es_prestamos_rapidos").enabled
 
     def test_an_edit_recompiles_and_is_recorded(self, staff_user):
         business = BusinessFactory()
