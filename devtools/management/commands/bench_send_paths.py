@@ -1,0 +1,94 @@
+"""CPU per send of the send API's lean path and of its DRF view, interleaved in one process.
+
+``bench_load`` times whole requests against gunicorn; on a shared two-core box its CPU per
+request moves with the neighbours' load by more than the difference between these two paths
+(docs/reliability.md). Here the same plain send (the bench_load seed: a consenting contact,
+a number, an admin key) goes through Django's test client, the whole middleware stack
+included, in batches that alternate between the product's URLconf (the lean path) and this
+module's (the same URL served by the DRF view alone); each batch's process CPU time per
+send is taken, so both paths see the same load. Prints the median and the lowest batch of
+each and the difference. It writes real messages (QUEUED, never drained) in the configured
+database, like bench_load.
+
+    DJANGO_DEBUG=false python manage.py bench_send_paths --batches 10 --per 40
+"""
+
+import json
+import os
+import statistics
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.test import Client
+from django.test.utils import override_settings
+from django.urls import include, path
+
+from accounts.api.throttling import ApiKeyRateThrottle
+from devtools.management.commands.bench_load import Command as BenchLoad
+from messaging.api.views import MessageListCreateApi
+
+URL = "/api/v1/messages/"
+# this module as the URLconf: the send URL served by the DRF view alone, the rest as usual
+urlpatterns = [
+    path(URL.lstrip("/"), MessageListCreateApi.as_view()),
+    path("", include("config.urls")),
+]
+PATHS = {"lean": settings.ROOT_URLCONF, "drf": __name__}
+
+
+class Command(BaseCommand):
+    help = "CPU per send: the send API's lean path against its DRF view, interleaved."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--batches", type=int, default=10, help="batches per path")
+        parser.add_argument("--per", type=int, default=40, help="sends per batch")
+
+    def handle(self, *args, **opts):
+        if settings.DEBUG:
+            raise CommandError("Run with DJANGO_DEBUG=false: DEBUG records every query.")
+        seed = BenchLoad()._seed()
+        body = json.dumps(
+            {
+                "contact": str(seed["contact"].uuid),
+                "from_number": str(seed["number"].uuid),
+                "kind": "transactional",
+                "body": "Your appointment is tomorrow at 3pm. Reply STOP to opt out.",
+            }
+        )
+        client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {seed['secret']}")
+        # the figures are of the code, not of the limiter
+        rates = ApiKeyRateThrottle.THROTTLE_RATES
+        ApiKeyRateThrottle.THROTTLE_RATES = {**rates, "api_key": "1000000/min"}
+        try:
+            ms: dict[str, list[float]] = {name: [] for name in PATHS}
+            for urlconf in PATHS.values():  # warm both
+                self._batch(client, body, urlconf, 10)
+            for n in range(opts["batches"]):
+                order = list(PATHS.items())
+                for name, urlconf in order if n % 2 == 0 else order[::-1]:
+                    ms[name].append(self._batch(client, body, urlconf, opts["per"]))
+        finally:
+            ApiKeyRateThrottle.THROTTLE_RATES = rates
+        for name, values in ms.items():
+            self.stdout.write(
+                f"{name:5} median {statistics.median(values):.3f} ms CPU per send "
+                f"(lowest batch {min(values):.3f}; {len(values)} batches of {opts['per']})"
+            )
+        saved = statistics.median(ms["drf"]) - statistics.median(ms["lean"])
+        self.stdout.write(
+            f"lean saves {saved:.3f} ms a send "
+            f"({saved / statistics.median(ms['drf']):.1%}); load average "
+            f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+        )
+
+    def _batch(self, client: Client, body: str, urlconf: str, count: int) -> float:
+        with override_settings(ROOT_URLCONF=urlconf):
+            started = time.process_time()
+            for _ in range(count):
+                response = client.post(URL, body, content_type="application/json")
+                if response.status_code != 201:
+                    raise CommandError(
+                        f"send answered {response.status_code}: {response.content!r}"
+                    )
+            return (time.process_time() - started) / count * 1000
