@@ -223,13 +223,17 @@ def _odd_case(piece: str) -> bool:
 
 
 def _mixed_script(tok: str) -> bool:
-    """Latin letters mixed with Cyrillic/Greek ones inside one token: a homoglyph trick."""
+    """Latin letters mixed with Cyrillic/Greek ones inside one token: a homoglyph trick.
+
+    A letter that is a Latin letter with marks (Vietnamese "ở", "ạ", "ư": Latin Extended
+    Additional, past U+0370) is Latin: "Phở" is a word, not a trick. Small capitals
+    ("ᴀ", "ꜱ") and other scripts' look-alikes have no such decomposition."""
     latin = other = False
     for c in tok:
         if c.isalpha():
             if c.isascii():
                 latin = True
-            elif ord(c) >= 0x370:
+            elif ord(c) >= 0x370 and not unicodedata.normalize("NFD", c)[0].isascii():
                 other = True
     return latin and other
 

@@ -109,6 +109,24 @@ def test_near_misses_pass(body, kind):
     assert verdict(body, kind) == ("allow", [])
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Phở, bún bò Huế, cơm tấm. Gọi trước để lấy món.",  # Vietnamese: Latin with marks
+        "Tiệm nail Việt: manicure, pedicure, gel x.",
+        "Sửa quần áo, may đồ theo yêu cầu.",
+    ],
+)
+def test_latin_letters_with_marks_are_not_look_alikes(text):
+    assert verdict(text, "conversational") == ("allow", [])
+    d = screen_business(
+        name="Saigon Corner", industry_description=text, website="https://x.com", rules=RULES
+    )
+    assert d.decision == "allow", d.reasons
+    # a Cyrillic letter inside a Latin word still is one
+    assert "evasion" in verdict("Phở сash now", "conversational")[1]
+
+
 def test_reason_is_explained_with_span_and_brand_hint():
     body = "Book now: bit.ly/abc"
     d = check_message(body, RULES, kind="transactional", brand_domains=["brightsmile.com"])
