@@ -143,7 +143,7 @@ class BrandForm(forms.ModelForm):
 class CampaignForm(forms.ModelForm):
     sub_usecases = forms.MultipleChoiceField(
         label="Also used for (sub use cases)",
-        choices=[(c, c.replace("_", " ").title()) for c in tcr.SUB_USECASES],
+        choices=[(c, tcr.usecase_label(c)) for c in tcr.SUB_USECASES],
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text=CAMPAIGN_HELP["sub_usecases"],

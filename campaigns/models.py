@@ -228,6 +228,10 @@ class Campaign(models.Model):
             self.reference_id = f"campaign-{self.uuid}"
         super().save(*args, **kwargs)
 
+    def get_sub_usecases_display(self) -> str:
+        """The sub use cases as people read them, as get_usecase_display() does the use case."""
+        return ", ".join(tcr.usecase_label(code) for code in self.sub_usecases or [])
+
     @property
     def samples(self) -> list[str]:
         values = [self.sample1, self.sample2, self.sample3, self.sample4, self.sample5]

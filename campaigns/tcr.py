@@ -186,11 +186,46 @@ SPECIAL_USECASES: dict[str, tuple[str, frozenset[str]]] = {
     "UCAAS_HIGH": ("UCaaS, high volume.", frozenset({CONVERSATIONAL})),
 }
 
-USECASE_CHOICES = (
-    [(code, code.replace("_", " ").title()) for code in STANDARD_USECASES]
-    + [("MIXED", "Mixed"), ("LOW_VOLUME", "Low volume mixed")]
-    + [(code, code.replace("_", " ").title()) for code in SPECIAL_USECASES]
-)
+# What people read for each code (the codes are TCR's; their title case read "2Fa",
+# "Polling Voting", "Ucaas Low").
+USECASE_LABELS = {
+    "2FA": "Two-factor authentication (2FA)",
+    "ACCOUNT_NOTIFICATION": "Account notifications",
+    "CUSTOMER_CARE": "Customer care",
+    "DELIVERY_NOTIFICATION": "Delivery notifications",
+    "FRAUD_ALERT": "Fraud alerts",
+    "HIGHER_EDUCATION": "Higher education",
+    "MARKETING": "Marketing",
+    "POLLING_VOTING": "Polling and voting",
+    "PUBLIC_SERVICE_ANNOUNCEMENT": "Public service announcements",
+    "SECURITY_ALERT": "Security alerts",
+    "MIXED": "Mixed",
+    "LOW_VOLUME": "Low volume mixed",
+    "SOLE_PROPRIETOR": "Sole proprietor",
+    "CHARITY": "Charity",
+    "K12_EDUCATION": "K-12 education",
+    "EMERGENCY": "Emergency",
+    "AGENTS_FRANCHISES": "Agents and franchises",
+    "SOCIAL": "Social",
+    "POLITICAL": "Political",
+    "SWEEPSTAKE": "Sweepstakes",
+    "PROXY": "Proxy",
+    "CARRIER_EXEMPT": "Carrier exempt",
+    "M2M": "Machine to machine (M2M)",
+    "TRIAL": "Trial",
+    "UCAAS_LOW": "UCaaS, low volume",
+    "UCAAS_HIGH": "UCaaS, high volume",
+}
+
+
+def usecase_label(code: str) -> str:
+    return USECASE_LABELS.get(code) or code.replace("_", " ").capitalize()
+
+
+USECASE_CHOICES = [
+    (code, usecase_label(code))
+    for code in [*STANDARD_USECASES, *COMBINED_USECASES, *SPECIAL_USECASES]
+]
 USECASE_CODES = {code for code, _ in USECASE_CHOICES}
 
 # Special use cases that need external vetting or carrier post-approval that this

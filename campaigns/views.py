@@ -168,13 +168,15 @@ class BrandRegisterView(TenantMixin, View):
 
 
 def _usecase_guide() -> list[dict]:
-    guide = [{"code": c, "scope": scope, "kinds": sorted(kinds)}
+    label = tcr.usecase_label
+    guide = [{"code": c, "label": label(c), "scope": scope, "kinds": sorted(kinds)}
              for c, (scope, kinds) in tcr.STANDARD_USECASES.items()]  # fmt: skip
     guide += [
-        {"code": c, "scope": scope, "kinds": []} for c, scope in tcr.COMBINED_USECASES.items()
+        {"code": c, "label": label(c), "scope": scope, "kinds": []}
+        for c, scope in tcr.COMBINED_USECASES.items()
     ]
     guide += [
-        {"code": c, "scope": scope, "kinds": sorted(kinds),
+        {"code": c, "label": label(c), "scope": scope, "kinds": sorted(kinds),
          "refused": tcr.NOT_OFFERED_USECASES.get(c, "")}
         for c, (scope, kinds) in tcr.SPECIAL_USECASES.items()
     ]  # fmt: skip

@@ -62,13 +62,22 @@
     return el ? el.closest(".field") : null;
   }
 
+  var touched = {};  // fields edited since the page loaded
+
   function showErrors(fields) {
     form.querySelectorAll("ul.live-errors").forEach(function (ul) { ul.remove(); });
+    // After a refused save the server listed its errors under the fields: the live check
+    // says the same (they showed twice) or, once the field is edited, is newer.
+    form.querySelectorAll(".field ul.errorlist").forEach(function (ul) {
+      var input = ul.closest(".field").querySelector("[name]");
+      if (input && (fields[input.name] || touched[input.name])) { ul.remove(); }
+    });
     var general = [];
     Object.keys(fields).forEach(function (name) {
       var box = containerFor(name);
       var list = document.createElement("ul");
       list.className = "errorlist live-errors";
+      list.id = "id_" + name + "_error";  // the id the field's aria-describedby names
       fields[name].forEach(function (msg) {
         var li = document.createElement("li");
         li.textContent = msg;
@@ -93,7 +102,8 @@
       .then(function (body) { if (body) { showErrors(body.fields || {}); } })
       .catch(function () { /* offline or aborted: the server checks again on save */ });
   }
-  function schedule() {
+  function schedule(event) {
+    if (event && event.target && event.target.name) { touched[event.target.name] = true; }
     renderPreview();
     clearTimeout(timer);
     timer = setTimeout(validate, 400);

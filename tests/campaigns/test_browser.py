@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from campaigns.models import Campaign
-from tests.browser import dismiss_cookie_banner
+from tests.browser import allow_refusal, dismiss_cookie_banner
 from tests.campaigns.conftest import campaign_input
 from tests.factories.campaigns import BrandFactory
 
@@ -57,3 +57,40 @@ def test_wizard_live_validation_preview_and_submit(page, business):
     expect(page.locator(".badge").first).to_have_text("Submitted")
     campaign = Campaign.objects.get(business=business)
     assert campaign.status == "SUBMITTED" and campaign.automated is False
+
+
+def test_a_refused_save_shows_each_error_once_and_the_use_cases_by_name(page, business):
+    """After a refused save the server's errors sat under the fields and the live check,
+    run on load, added the same ones again (each error twice); the use cases read "2Fa",
+    "Polling Voting", "Ucaas Low" and the campaign page showed the raw codes."""
+    BrandFactory(business=business, display_name="Bright Smile")
+    page.goto("/app/campaigns/new/")
+    dismiss_cookie_banner(page)
+    expect(page.locator("#id_usecase option[value='2FA']")).to_have_text(
+        "Two-factor authentication (2FA)"
+    )
+    expect(page.locator("#id_usecase option[value='UCAAS_LOW']")).to_have_text("UCaaS, low volume")
+    data = campaign_input()
+    page.select_option("#id_usecase", "MIXED")
+    for value in ("ACCOUNT_NOTIFICATION", "CUSTOMER_CARE", "MARKETING"):  # 3 kinds, 2 samples
+        page.check(f"#id_sub_usecases input[value={value}]")
+    for name in ("description", "message_flow", "sample1", "sample2", "help_message",
+                 "optin_message", "optout_message"):  # fmt: skip
+        page.fill(f"#id_{name}", data[name])
+    page.evaluate("document.querySelectorAll('.live-errors').forEach(e => e.remove())")
+    allow_refusal(page, 400, "/app/campaigns/new/")
+    page.click("#campaign-form button[type=submit]")
+    errors = page.locator(".field:has(#id_sample1) .errorlist li")
+    expect(errors.first).to_contain_text("one sample per sub use case")
+    expect(page.locator("#live-status")).to_contain_text("needs attention")  # the live check ran
+    expect(errors).to_have_count(1)
+    expect(page.locator("#id_sample1_error")).to_have_count(1)
+
+    page.fill("#id_sample3", "Bright Smile: your cleaning is confirmed. Reply STOP to opt out.")
+    expect(page.locator("#live-status")).to_have_text("Every rule we check passes.")
+    expect(page.locator("#campaign-form .errorlist")).to_have_count(0)
+    page.click("#campaign-form button[type=submit]")
+    expect(page.locator("h1")).to_contain_text("Campaign:")
+    expect(page.locator("main")).to_contain_text(
+        "Use case: Mixed (Account notifications, Customer care, Marketing)"
+    )
