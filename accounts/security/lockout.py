@@ -22,12 +22,19 @@ def _window() -> int:
     return int(settings.AXES_COOLOFF_TIME.total_seconds())
 
 
+# django-axes keeps the typed name in a varchar(255); no email is longer (254)
+AXES_USERNAME_MAX = 255
+
+
 def axes_username(request, credentials) -> str | None:
-    """Axes counts an email once, however it was typed."""
+    """Axes counts an email once, however it was typed (and however long: cut to what its
+    table holds, which no real email reaches)."""
     username = (credentials or {}).get("username")
     if username is None:
         username = getattr(request, "POST", {}).get("username")
-    return username.strip().lower() if isinstance(username, str) else username
+    if not isinstance(username, str):
+        return username
+    return username.strip().lower()[:AXES_USERNAME_MAX]
 
 
 def address_locked(request) -> bool:

@@ -166,3 +166,18 @@ def test_evidence_dated_on_no_such_day_is_a_validation_error_not_a_value_error(v
 
     with pytest.raises(ValidationFailed):
         clean_evidence({"consented_at": value})
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{}, {"HTTP_USER_AGENT": "u" * 2000}, {"HTTP_ACCEPT": "text/html," * 300}],
+    ids=["plain", "long-agent", "long-accept"],
+)
+def test_a_login_with_a_name_longer_than_any_email_is_a_form_error_not_a_500(client, extra):
+    # django-axes stored the typed name of every failed login in a varchar(255): a longer
+    # one was a DataError (an unauthenticated 500) before the lockout was counted
+    response = client.post(
+        reverse("login"), {"username": "x" * 300 + "@example.com", "password": "p"}, **extra
+    )
+    assert response.status_code == 200
+    assert "correct email and password" in response.content.decode().replace("\n", " ")
