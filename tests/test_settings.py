@@ -125,3 +125,27 @@ def test_the_servers_entry_points_default_to_production(entry):
     result = _python(without_secret, code)
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_never_reaches_our_own_network_whatever_the_environment_says():
+    # second review: the tenants' webhooks and calendar feeds took their "private addresses
+    # allowed" switch from the environment, defaulting to DJANGO_DEBUG — which production
+    # reads for these though it forces DEBUG off: DJANGO_DEBUG=1 opened loopback and the
+    # cloud metadata address to any tenant's URL
+    env = {
+        **PRODUCTION_ENV,
+        "DJANGO_DEBUG": "1",
+        "WEBHOOK_ALLOW_PRIVATE_TARGETS": "1",
+        "REMINDERS_FEED_ALLOW_PRIVATE": "1",
+    }
+    names = [
+        "DEBUG",
+        "WEBHOOK_ALLOW_PRIVATE_TARGETS",
+        "REMINDERS_FEED_ALLOW_PRIVATE",
+        "MEDIA_FETCH_ALLOW_PRIVATE",
+    ]
+    code = "import django; django.setup(); from django.conf import settings; "
+    code += f"print(*[getattr(settings, n, False) for n in {names!r}])"
+    result = _python(env, code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False"] * len(names)

@@ -22,8 +22,11 @@ if MESSAGING_PROVIDER == "twilio":
 else:
     CARRIER_WEBHOOK_SECRET = env("CARRIER_WEBHOOK_SECRET")
 
-# Never fetch a URL on our own network (messaging/media/fetch.py), whatever the environment.
+# Never reach our own network from a URL someone gave us, whatever the environment says:
+# media (messaging/media/fetch.py), tenants' webhooks (accounts/outbound.py), calendar feeds.
 MEDIA_FETCH_ALLOW_PRIVATE = False
+WEBHOOK_ALLOW_PRIVATE_TARGETS = False
+REMINDERS_FEED_ALLOW_PRIVATE = False
 # Billing's payment processor: real keys, no defaults (STRIPE_API_BASE stays empty: Stripe).
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
