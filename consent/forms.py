@@ -22,7 +22,7 @@ class ContactForm(forms.Form):
     )
     language = forms.ChoiceField(
         label="Language for HELP and STOP replies",
-        choices=[("", "English (default)"), *LANGUAGE_CHOICES],
+        choices=[("", "Not set: English"), *LANGUAGE_CHOICES],
         required=False,
         help_text="Set by itself when they text a keyword in Spanish (AYUDA, PARAR).",
     )
@@ -162,8 +162,11 @@ class ImportUploadForm(forms.Form):
 
 
 class ImportMappingForm(forms.Form):
+    # one of the two is needed (the form's clean says so): neither is marked "(optional)"
     campaign = forms.ChoiceField(
-        label="Campaign", required=False, help_text="The campaign people consented to."
+        label="Campaign",
+        required=False,
+        help_text="The campaign people consented to, or a kind of message below: one of the two.",
     )
     scope_kind = forms.ChoiceField(
         choices=[("", "—"), *KIND_CHOICES], required=False, label="Or a kind of message"
@@ -193,6 +196,8 @@ class ImportMappingForm(forms.Form):
         campaign = self.fields["campaign"]
         assert isinstance(campaign, forms.ChoiceField)
         campaign.choices = [("", "—")] + [(str(c.uuid), str(c)) for c in campaigns]
+        for name in ("campaign", "scope_kind"):
+            self.fields[name].one_of_two = True  # type: ignore[attr-defined]
         # keep the attestation last, next to the button
         self.fields["attest"] = self.fields.pop("attest")
 

@@ -533,6 +533,13 @@ def test_import_mapping_without_a_scope_is_refused(owner_client, business):
     )
     imp = ContactImport.objects.get(business=business)
     url = reverse("consent:import", args=[imp.uuid])
+    # one of the two is needed: neither is labelled "(optional)" (both were, and the page
+    # then refused the import for lack of them); other unrequired fields still are
+    page = owner_client.get(url).content.decode()
+    assert '<label for="id_campaign">Campaign</label>' in page
+    assert '<label for="id_scope_kind">Or a kind of message</label>' in page
+    assert "one of the two" in page
+    assert 'Tags to add <span class="muted">(optional)</span>' in page
     response = owner_client.post(
         url, {"map_phone": "Phone", "campaign": "", "scope_kind": "", "attest": "on"}
     )
@@ -568,3 +575,10 @@ def test_contact_form_with_an_overlong_email_is_a_field_error(owner_client, busi
     page = response.content.decode()
     assert 'id="id_email_error"' in page
     assert not Contact.objects.filter(business=business).exists()
+
+
+def test_the_language_choice_offers_english_once(owner_client):
+    """It offered "English (default)" and "English": the empty choice says it is unset."""
+    page = owner_client.get(reverse("consent:contact-create")).content.decode()
+    assert '<option value="" selected>Not set: English</option>' in page
+    assert page.count(">English</option>") == 1 and "English (default)" not in page
