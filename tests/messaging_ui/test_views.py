@@ -295,6 +295,19 @@ def test_thread_names_the_campaign_consented_to_by_its_name(owner_client, number
     assert campaign.description[:20] not in page
 
 
+def test_thread_tells_automatic_texts_from_a_member_s(owner_client, business, contact, owner):
+    """Texts no member wrote (the confirmation after YES, the reply to STOP, the API's)
+    were signed "You", beside the owner's own signed with their name."""
+    _inbound(business, contact, "YES")
+    MessageFactory(business=business, contact=contact, body="You are subscribed.")
+    MessageFactory(
+        business=business, contact=contact, body="See you Tuesday.", created_by=owner.user
+    )
+    page = owner_client.get(f"/app/inbox/{contact.uuid}/").content.decode()
+    assert "Automatic · " in page and f"{owner.user.full_name} · " in page
+    assert "You · " not in page
+
+
 def test_inbox_query_count(owner_client, business, number, django_assert_num_queries):
     def add():
         c = consenting_contact(business=business, number=number)
