@@ -103,7 +103,12 @@ def healthz(request):
 
 
 def readyz(request):
-    """Readiness: the database, the broker and the carrier answer."""
+    """Readiness: the database, the broker and the carrier answer. Each failure's error
+    text (internal hosts, ports, user names) only for the metrics token or verified staff;
+    anyone else (a load balancer) reads which check failed."""
+    told = _is_verified_staff(request) or (
+        bool(settings.METRICS_TOKEN) and _bearer_ok(request, settings.METRICS_TOKEN)
+    )
     checks: dict[str, dict[str, str | float]] = {}
     ok = True
     for name, check in (
@@ -116,7 +121,9 @@ def readyz(request):
             checks[name] = {"status": check()}
         except Exception as exc:  # any failure means "not ready", with its text
             ok = False
-            checks[name] = {"status": "error", "error": f"{type(exc).__name__}: {exc}"[:200]}
+            checks[name] = {"status": "error"}
+            if told:
+                checks[name]["error"] = f"{type(exc).__name__}: {exc}"[:200]
         checks[name]["ms"] = round((time.monotonic() - started) * 1000, 1)
     return JsonResponse(
         {"status": "ok" if ok else "error", "checks": checks}, status=200 if ok else 503

@@ -69,3 +69,19 @@ def test_readiness_fails_when_the_carrier_is_down(client, settings):
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["carrier"]["status"] == "error"
+
+
+@pytest.mark.django_db
+def test_readiness_tells_a_stranger_what_failed_but_not_its_error_text(client, settings):
+    # second review: /readyz is public and answered each failure's exception text — the
+    # internal host, port and user names in a database or broker error
+    settings.CELERY_BROKER_URL = "redis://broker-secret-host.internal:1/0"
+    settings.METRICS_TOKEN = "metrics-token"
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["broker"]["status"] == "error"
+    assert "broker-secret-host" not in response.content.decode()
+    assert "error" not in response.json()["checks"]["broker"]
+    # the scraper's token (or verified staff) still reads why
+    told = client.get("/readyz", HTTP_AUTHORIZATION="Bearer metrics-token")
+    assert told.status_code == 503 and told.json()["checks"]["broker"]["error"]
