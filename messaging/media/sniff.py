@@ -24,7 +24,9 @@ EXTENSIONS = {
     "image/webp": "webp",
     VCARD: "vcf",
 }
-# Decompression bombs: Pillow's own limit refuses larger images before decoding them.
+# Decompression bombs: at most this many pixels in all (every frame of an animation counted),
+# checked from the header before anything is decoded. Pillow's own MAX_IMAGE_PIXELS is per
+# frame and refuses only above twice its value (between the two it only warns).
 MAX_PIXELS = 40_000_000
 # EXIF tags that carry free text: ImageDescription, Make, Model, Software, Artist,
 # Copyright, UserComment, XPTitle, XPComment, XPAuthor, XPKeywords, XPSubject.
@@ -78,6 +80,8 @@ def inspect(data: bytes, *, target_bytes: int) -> Sniffed:
             fmt = im.format or ""
             if fmt not in IMAGE_TYPES:
                 raise Unsupported(f"{fmt or 'This'} files cannot be sent.")
+            if im.width * im.height * getattr(im, "n_frames", 1) > MAX_PIXELS:
+                raise Unsupported("The picture has too many pixels.")
             im.load()
             return _image(im, fmt, len(data), target_bytes)
     except Image.DecompressionBombError as exc:

@@ -90,3 +90,31 @@ def test_thumbnail_is_a_small_jpeg():
     thumb = sniff.thumbnail(photo((1200, 900)))
     with Image.open(io.BytesIO(thumb)) as im:
         assert im.format == "JPEG" and max(im.size) <= sniff.THUMB_SIDE
+
+
+def _gif(side: int, frames: int) -> bytes:
+    # alternating colours: Pillow merges identical frames when it saves
+    images = [Image.new("P", (side, side), i % 2) for i in range(frames)]
+    out = io.BytesIO()
+    images[0].save(out, "GIF", save_all=True, append_images=images[1:], duration=50)
+    return out.getvalue()
+
+
+def test_an_animated_gif_whose_frames_add_up_to_a_bomb_is_refused_before_decoding():
+    # second review: the pixel limit was Pillow's, per frame — a small file of many large
+    # frames was decoded whole into memory (every frame copied, then each resized)
+    side = 1000
+    frames = sniff.MAX_PIXELS // (side * side) + 1
+    data = _gif(side, frames)
+    assert len(data) < 1_000_000  # a small upload
+    with pytest.raises(sniff.Unsupported, match="too many pixels"):
+        sniff.inspect(data, target_bytes=500_000)
+
+
+def test_a_still_picture_over_the_limit_is_refused_not_only_warned_about():
+    # Pillow refuses only above twice MAX_IMAGE_PIXELS; between the two it warns and decodes
+    side = int(sniff.MAX_PIXELS**0.5) + 1
+    out = io.BytesIO()
+    Image.new("L", (side, side), 0).save(out, "PNG")
+    with pytest.raises(sniff.Unsupported, match="too many pixels"):
+        sniff.inspect(out.getvalue(), target_bytes=500_000)
