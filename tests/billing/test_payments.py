@@ -211,3 +211,16 @@ def test_the_processor_refuses_a_wrong_key(business, processor, settings):
     settings.STRIPE_SECRET_KEY = ""
     with pytest.raises(ProcessorError):
         services.card_setup_start(business=business, return_url="http://127.0.0.1/x/")
+
+
+def test_a_customer_the_processor_no_longer_has_is_made_again(business, owner, wired, live_server):
+    """After a restart of make run the simulated processor had forgotten every customer, and
+    "Add a card" said the processor could not be reached, for good (Stripe answers the same
+    for a customer deleted in its dashboard). A new customer is made and the card saved."""
+    BillingAccount.objects.filter(pk=services.account_get_or_create(business=business).pk).update(
+        processor_customer_id="cus_forgotten", processor_payment_method_id="pm_forgotten"
+    )
+    _card(business, "4242 4242 4242 4242", live_server, wired)
+    account = BillingAccount.objects.get(business=business)
+    assert account.processor_customer_id not in ("", "cus_forgotten")
+    assert account.processor_payment_method_id not in ("", "pm_forgotten")

@@ -53,8 +53,14 @@ def _params(params: dict[str, Any]) -> Any:
     return params
 
 
-def _customer(account: BillingAccount) -> str:
-    """The processor's customer of this account, made once (idempotent per account)."""
+def _customer(account: BillingAccount, *, gone: str = "") -> str:
+    """The processor's customer of this account, made once (idempotent per account); made
+    again when the processor no longer has ``gone``, the one we kept."""
+    if gone:
+        BillingAccount.objects.filter(pk=account.pk, processor_customer_id=gone).update(
+            processor_customer_id="", processor_payment_method_id="", updated_at=timezone.now()
+        )
+        account.refresh_from_db()
     if account.processor_customer_id:
         return account.processor_customer_id
     business = account.business
@@ -66,7 +72,9 @@ def _customer(account: BillingAccount) -> str:
                 "metadata": {"business": str(business.uuid)},
             }
         ),
-        options={"idempotency_key": f"customer-{business.uuid}"},
+        options={
+            "idempotency_key": f"customer-{business.uuid}" + (f"-after-{gone}" if gone else "")
+        },
     )
     BillingAccount.objects.filter(pk=account.pk, processor_customer_id="").update(
         processor_customer_id=customer.id, updated_at=timezone.now()
@@ -78,12 +86,13 @@ def _customer(account: BillingAccount) -> str:
 def card_setup_start(*, business: Business, return_url: str) -> str:
     """The processor's hosted page where the owner enters a card; returns its URL."""
     account = account_get_or_create(business=business)
-    try:
-        session = processor.client().v1.checkout.sessions.create(
+
+    def create(customer: str):
+        return processor.client().v1.checkout.sessions.create(
             params=_params(
                 {
                     "mode": "setup",
-                    "customer": _customer(account),
+                    "customer": customer,
                     "currency": account.currency.lower(),
                     "payment_method_types": ["card"],
                     "success_url": f"{return_url}?card=done",
@@ -92,6 +101,18 @@ def card_setup_start(*, business: Business, return_url: str) -> str:
                 }
             )
         )
+
+    try:
+        customer = _customer(account)
+        try:
+            session = create(customer)
+        except processor.stripe.InvalidRequestError as exc:
+            # the processor no longer knows our customer (deleted in its dashboard; the
+            # simulated one of a restarted make run forgets them all): a new one, once
+            if "no such customer" not in str(exc.user_message or exc).lower():
+                raise
+            log.warning("the processor has no customer %s: making a new one", customer)
+            session = create(_customer(account, gone=customer))
     except processor.stripe.StripeError as exc:
         log.warning("checkout session failed: %s", type(exc).__name__)
         raise ProcessorError() from exc
