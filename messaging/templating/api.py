@@ -13,7 +13,7 @@ from accounts.api.base import (
 )
 from accounts.roles import Cap
 from consent.selectors import contact_for_phone, contact_get
-from messaging.api.views import MessageSerializer
+from messaging.api.views.common import MessageSerializer
 from messaging.models import KINDS
 from messaging.segments import segment_info
 from messaging.selectors import sending_number_get

@@ -3,7 +3,7 @@
 
 from django.urls import include, path
 
-from messaging.api.views import MessageListCreateApi
+from messaging.api.views.messages import MessageListCreateApi
 
 urlpatterns = [
     path("api/v1/messages/", MessageListCreateApi.as_view()),

@@ -20,7 +20,7 @@ from accounts.billing.models import BillingAccount
 from accounts.models import ApiKey
 from accounts.roles import Role
 from accounts.services import api_key_revoke
-from messaging.api.views import plain_send_input
+from messaging.api.views.messages import plain_send_input
 from messaging.models import Message
 from tests.conftest import make_api_client
 from tests.factories.messaging import consenting_contact, queued_status_now, sending_number
@@ -312,7 +312,7 @@ class _Request:
     ],
 )  # fmt: skip
 def test_what_the_lean_path_takes_is_what_the_serializer_gives(data, meta, expected):
-    from messaging.api.views import MessageListCreateApi
+    from messaging.api.views.messages import MessageListCreateApi
 
     assert plain_send_input(_Request(**meta), data) == expected
     if expected is not None:  # the serializer agrees, value for value

@@ -26,7 +26,7 @@ from django.urls import include, path
 
 from accounts.api.throttling import ApiKeyRateThrottle
 from devtools.management.commands.bench_load import Command as BenchLoad
-from messaging.api.views import MessageListCreateApi
+from messaging.api.views.messages import MessageListCreateApi
 
 URL = "/api/v1/messages/"
 # this module as the URLconf: the send URL served by the DRF view alone, the rest as usual
