@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 
 from accounts import views as account_views
+from accounts.security import views as security_views
 from config import observability
 
 # Staff sign in to the admin with a password and a TOTP code (django-otp).
@@ -65,7 +66,11 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("accounts/password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "accounts/password/reset/",
+        security_views.PasswordResetView.as_view(),
+        name="password_reset",
+    ),
     path(
         "accounts/password/reset/sent/",
         auth_views.PasswordResetDoneView.as_view(),

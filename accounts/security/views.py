@@ -2,7 +2,12 @@
 by a typed code), the code asked after the password, recovery codes, and an owner's rule
 for the team. Thin: they call accounts.security.services."""
 
+import logging
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
@@ -11,8 +16,11 @@ from accounts.client_ip import client_ip
 from accounts.errors import ApplicationError
 from accounts.roles import Cap, role_can
 from accounts.tenancy import TenantMixin, signed_in_user
+from consent import ratelimit
 
 from . import services
+
+logger = logging.getLogger(__name__)
 
 
 def _needs_code(request) -> bool:
@@ -138,3 +146,22 @@ class TeamRequirementView(TenantMixin, View):
             ip=client_ip(request),
         )
         return redirect("portal:second-factor")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """/accounts/password/reset/ with a limit per typed email and per client IP
+    (PASSWORD_RESET_RATE_PER_EMAIL, PASSWORD_RESET_RATE_PER_IP), so nobody can flood a
+    user's inbox with reset emails. Over a limit the page answers exactly as usual (it never
+    says whether an address has an account) but sends nothing."""
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"].strip().lower()
+        # both windows count every attempt, so a refused one still uses up the other's allowance
+        ip_ok = ratelimit.hit(
+            f"pwreset:ip:{client_ip(self.request)}", settings.PASSWORD_RESET_RATE_PER_IP
+        )
+        email_ok = ratelimit.hit(f"pwreset:email:{email}", settings.PASSWORD_RESET_RATE_PER_EMAIL)
+        if not (ip_ok and email_ok):
+            logger.info("password reset over the rate limit from %s", client_ip(self.request))
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)

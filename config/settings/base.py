@@ -460,6 +460,9 @@ AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
 AXES_USERNAME_CALLABLE = "accounts.security.lockout.axes_username"  # emails in lower case
 # Failed sign-ins from one address across every email, per AXES_COOLOFF_TIME.
 LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
+# Reset emails of the forgotten-password form (accounts.security.views), count/seconds
+PASSWORD_RESET_RATE_PER_EMAIL = env("PASSWORD_RESET_RATE_PER_EMAIL", default="3/3600")
+PASSWORD_RESET_RATE_PER_IP = env("PASSWORD_RESET_RATE_PER_IP", default="10/3600")
 AUTHENTICATION_BACKENDS.insert(1, "accounts.security.lockout.AddressLockoutBackend")  # after axes
 # NUL bytes and lone surrogates in any query, form or JSON field: a 400 (accounts/hygiene.py).
 MIDDLEWARE.insert(
