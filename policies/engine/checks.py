@@ -11,7 +11,7 @@ from policies.decisions import Decision, Reason
 
 from . import links as L
 from .compiler import FUZZY_MIN_LEN, CompiledRules, Matcher, TermRule, _deletes
-from .knowledge import intents, negation_cue
+from .knowledge import intents, negation_cue, ordinary_sense
 from .learned import ALLOW, GateModel, features
 from .normalize import ALT, OBF, TEXT, Normalised, Word, fold, normalise
 
@@ -534,7 +534,7 @@ def _content(
         keep.append(norm)
     hits = match_terms(norm, matcher, rules.fuzzy_stoplist, text)
     if hits and rules.knowledge is not None:
-        hits = _drop_negated(hits, text, rules)
+        hits = _drop_negated(hits, text, rules, senses=matcher is rules.content)
     if matcher is rules.content and rules.patterns:
         folded = None
         for rx, rule, needs in rules.patterns:
@@ -566,10 +566,14 @@ def _content(
     return reasons
 
 
-def _drop_negated(hits: list[Hit], text: str, rules: CompiledRules) -> list[Hit]:
+def _drop_negated(
+    hits: list[Hit], text: str, rules: CompiledRules, senses: bool = True
+) -> list[Hit]:
     """ "we do not sell firearms", "no alcohol served", "(no THC, no CBD)": a plain term inside
     a negation's scope is not an offer. A hit that starts at the cue ("no credit check")
-    keeps the negation for itself, so nothing after it is excused."""
+    keeps the negation for itself, so nothing after it is excused. Nor is a plain term the
+    words around it read in its ordinary sense (the knowledge's ``senses``; content rules
+    only: the sign-up screen reads a business's words in its own way)."""
     k = rules.knowledge
     starts = [(h.start, h.end) for h in hits]
     out = []
@@ -580,6 +584,12 @@ def _drop_negated(hits: list[Hit], text: str, rules: CompiledRules) -> list[Hit]
                 continue
             if k.negation_after is not None and k.negation_after.match(text, h.end):
                 continue  # "kratom tea isn't something we sell", "vapes are not sold here"
+            if (
+                senses
+                and h.rule.category in k.senses
+                and ordinary_sense(h.rule.category, h.rule.words, text, h.start, h.end, k)
+            ):
+                continue  # "your auto loan payment was received", "casino night fundraiser"
         out.append(h)
     return out
 
@@ -653,6 +663,20 @@ def _learned_reason(
                 return [
                     r for r in reasons if r.category in _NOT_CONTENT and r.category != "evasion"
                 ]
+        elif (
+            "phrase_veto" in th
+            and not evasion
+            and all(r.rule_id in _plain_rules(rules) for r in content)
+            and model.score(text, rules.knowledge, words, low, rules.vocabulary) < th["phrase_veto"]
+            and model.readings(features(text, rules.knowledge, words, low, rules.vocabulary))[0]
+            == ALLOW
+        ):
+            # a message the rules flagged with plain phrases or intents only ("polls open",
+            # "auto loan payment", "you're a winner in our hearts"), which both models read
+            # as plainly ordinary (the offer's probability under the phrase veto, and
+            # ordinary text the category model's best reading): the phrase is read in its
+            # other sense too (never a pattern, an evasive spelling or a link)
+            return [r for r in reasons if r.category in _NOT_CONTENT]
         if name_end is not None and _name_only(content, evasion, text, name_end, th):
             # the rules found the trade only in the business's name ("Shotgun House
             # Renovations", "Quick Cash Register Repair", "Work From Home Office Furniture"):
@@ -808,6 +832,20 @@ def model_words(rules: CompiledRules) -> frozenset[str]:
             for r in rs
         )
         object.__setattr__(rules, "_lone_word_rules", got)
+    return got
+
+
+def _plain_rules(rules: CompiledRules) -> frozenset[str]:
+    """Rule ids of the content terms (every phrase, not the patterns: an id both name is
+    left out) and the intents: what the message gate's phrase veto may overrule."""
+    got = getattr(rules, "_plain_rule_ids", None)
+    if got is None:
+        terms = {r.rule_id for rs in rules.content.first.values() for r in rs}
+        terms -= {rule.rule_id for _rx, rule, _needs in rules.patterns}
+        got = frozenset(terms) | frozenset(
+            it.rule_id for it in (rules.knowledge.intents if rules.knowledge else ())
+        )
+        object.__setattr__(rules, "_plain_rule_ids", got)
     return got
 
 

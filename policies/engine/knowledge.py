@@ -43,6 +43,25 @@ class Intent:
     negatable: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class Sense:
+    """The other sense of a category's plain terms, told by the words around them: a loan
+    "payment was received" is an account being serviced, not a loan offered; a "casino
+    night" fundraiser with play money is a party; "polls open" with no candidate, party or
+    cause is a civic notice. A plain (not evasive) hit of ``category`` — of one of ``terms``
+    when given — is not an offer when ``ordinary`` is found around it (its sentence, or the
+    whole text with scope "text") or when ``requires`` is given and found nowhere in the
+    text; never when ``unless`` is found anywhere in the text (what makes it an offer
+    after all). Patterns are searched in the lowercased text."""
+
+    category: str
+    terms: frozenset[tuple[str, ...]]  # canonical words of the rule phrases; empty: all
+    ordinary: "re.Pattern[str] | None"
+    requires: "re.Pattern[str] | None"
+    unless: "re.Pattern[str] | None"
+    whole_text: bool
+
+
 @dataclass
 class Knowledge:
     version: str
@@ -74,6 +93,7 @@ class Knowledge:
     # canonical words that name an ordinary trade ("upholstery", "plumbing", "salon"): at
     # sign-up, a description naming one is an ordinary business's (checks._learned_reason)
     ordinary_trades: frozenset[str] = frozenset()
+    senses: dict[str, tuple[Sense, ...]] = field(default_factory=dict)  # by category
 
 
 def _needs_rx(needs: tuple[str, ...]) -> "re.Pattern[str] | None":
@@ -209,6 +229,11 @@ def _emoji_names() -> dict[str, str]:
     return names
 
 
+def _sense_pattern(e: dict, f: str) -> "re.Pattern[str] | None":
+    """A sense's "ordinary", "requires" or "unless" pattern (None where not given)."""
+    return re.compile(e[f]) if e.get(f) else None
+
+
 def compile_knowledge(data: dict) -> Knowledge:
     concepts: dict[str, list[str]] = {}
     for concept, symbols in data.get("emoji_concepts", {}).items():
@@ -251,6 +276,19 @@ def compile_knowledge(data: dict) -> Knowledge:
         ],
     )
     k.needs_scan, k.needs_intents = _needs_scan(k.intents)
+    senses: dict[str, list[Sense]] = {}
+    for e in data.get("senses", []):
+        senses.setdefault(e["category"], []).append(
+            Sense(
+                e["category"],
+                frozenset(canonical_phrase(t) for t in e.get("terms", [])),
+                _sense_pattern(e, "ordinary"),
+                _sense_pattern(e, "requires"),
+                _sense_pattern(e, "unless"),
+                e.get("scope", "sentence") == "text",
+            )
+        )
+    k.senses = {c: tuple(v) for c, v in senses.items()}
     k.ordinary_trades = frozenset(
         w
         for phrase in data.get("ordinary_trades", {}).get("words", [])
@@ -381,6 +419,41 @@ def negation_cue(text: str, start: int, k: Knowledge) -> int | None:
     return None
 
 
+def ordinary_sense(
+    category: str, words: tuple[str, ...], text: str, start: int, end: int, k: Knowledge
+) -> bool:
+    """Whether a plain hit of ``category`` (rule words ``words``, at ``start:end`` of
+    ``text``) reads in its ordinary sense by the knowledge's ``senses`` (see ``Sense``)."""
+    low = ""
+    for sense in k.senses.get(category, ()):
+        if sense.terms and words not in sense.terms:
+            continue
+        if not low:
+            low = text.lower()
+            if len(low) != len(text):  # a few letters ("İ") change length when lowercased
+                low = "".join(c.lower()[:1] for c in text)
+        if sense.unless is not None and sense.unless.search(low):
+            continue
+        if sense.requires is not None and not sense.requires.search(low):
+            return True
+        if sense.ordinary is None:
+            continue
+        if sense.whole_text:
+            lo, hi = 0, len(low)
+        else:
+            ends = [m.end() for m in _SENSE_CLAUSE.finditer(low, 0, start)]
+            lo = ends[-1] if ends else 0
+            m = _SENSE_CLAUSE.search(low, end)
+            hi = m.start() if m else len(low)
+        if sense.ordinary.search(low, lo, hi):
+            return True
+    return False
+
+
+# where a sentence ends, for a sense's "ordinary" words around a hit (not "$312.44")
+_SENSE_CLAUSE = re.compile(r"[.!?;](?!\S)|\n")
+
+
 def intents(
     text: str, k: Knowledge, low: str | None = None
 ) -> list[tuple[Intent, tuple[int, int]]]:
@@ -397,7 +470,7 @@ def intents(
             continue
         m = _search(it.regex, it.lower, text, low)
         if m and not (
-            it.negatable and _NEGATED_BEFORE.search(low, max(0, m.start() - 30), m.start())
+            it.negatable and _NEGATED_BEFORE.search(low, max(0, m.start() - 45), m.start())
         ):
             found.append((it, m.span()))
     return found
@@ -407,7 +480,11 @@ def intents(
 NO_COMPOUND = re.compile(r"\bno-([a-z]+)")
 
 
-# "we never ", "we do not ", "we don't ever ": a negation at most one word before a match
+# "we never ", "we do not ", "we will never ask you for ": a negation at most three words
+# before a match, or before a list of verbs the match ends ("we never sell or share your
+# number", "we do not sell, rent or share your data"); not "don't forget to", "don't wait"
 _NEGATED_BEFORE = re.compile(
-    r"\b(?:never|not|no|dont|don't|don\u2019t|wont|won't|won\u2019t|doesnt|doesn't)\s+(?:\w+\s+)?\Z"
+    r"\b(?:never|not|no|dont|don't|don\u2019t|wont|won't|won\u2019t|doesnt|doesn't)\s+"
+    r"(?!(?:forget|hesitate|wait|delay|fail|miss)\b)(?:\w+\s+){0,3}"
+    r"(?:\w+,?\s+(?:\w+,?\s+)?(?:or|and|nor)\s+)?\Z"
 )
