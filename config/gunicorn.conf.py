@@ -16,6 +16,12 @@ import logging
 
 log = logging.getLogger("config.gunicorn")
 
+# gunicorn 25+ opens a control socket for `gunicornc` at one fixed path per user
+# (~/.gunicorn/gunicorn.ctl): every gunicorn on a host (a second stack, bench_load, the test
+# suite's proxy test) would take it over from the others. We do not use gunicornc; the
+# supervisor manages the process (docs/deploy.md).
+control_socket_disable = True
+
 
 def post_worker_init(worker) -> None:
     """Compile the policy rules and load the URLconf in this worker (the app is loaded)."""

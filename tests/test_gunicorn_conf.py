@@ -55,3 +55,7 @@ def test_a_warm_up_that_fails_is_logged_and_the_worker_still_starts(
         assert warm() >= 0
     assert "warm-up failed" in caplog.text
     assert policy_services._rules["compiled"] is None
+
+
+def test_no_control_socket_shared_between_gunicorns_on_a_host():
+    assert runpy.run_path(str(CONF))["control_socket_disable"] is True

@@ -181,6 +181,7 @@ def stack(transactional_db, tmp_path):
             "1",
             "--log-level",
             "warning",
+            "--no-control-socket",
         ],
         cwd=ROOT,
         env=env,
