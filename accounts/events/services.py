@@ -29,6 +29,7 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import secrets
 import socket
 import time
@@ -83,7 +84,7 @@ def webhook_verify(
         age = abs(time.time() - float(timestamp))
     except (TypeError, ValueError):
         return False
-    if age > tolerance:
+    if not math.isfinite(age) or age > tolerance:  # "nan" is never "too old"
         return False
     expected = webhook_signature(secret=secret, timestamp=timestamp, body=body)
     return hmac.compare_digest(expected, signature or "")

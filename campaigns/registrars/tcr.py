@@ -8,6 +8,7 @@ Status arrives by polling (``campaign_fetch``) and by signed webhooks (``verify_
 
 import hashlib
 import hmac
+import math
 import re
 import time
 
@@ -46,7 +47,7 @@ def verify_webhook(
         age = abs((now if now is not None else time.time()) - float(timestamp))
     except ValueError:
         return False
-    if age > WEBHOOK_TOLERANCE_SECONDS:
+    if not math.isfinite(age) or age > WEBHOOK_TOLERANCE_SECONDS:  # "nan" is never "too old"
         return False
     return hmac.compare_digest(sign(secret, timestamp, body), signature)
 

@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+import math
 import time
 
 from django.conf import settings
@@ -26,6 +27,8 @@ def verify(
     try:
         ts = float(timestamp)
     except (TypeError, ValueError):
+        return False
+    if not math.isfinite(ts):  # "nan" is never "too old": every comparison with it is False
         return False
     if abs((now or time.time()) - ts) > TOLERANCE:
         return False
