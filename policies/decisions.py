@@ -8,6 +8,7 @@ from typing import Literal
 
 Verdict = Literal["allow", "review", "block"]
 _RANK: dict[Verdict, int] = {"allow": 0, "review": 1, "block": 2}
+_BY_RANK: dict[int, Verdict] = {rank: v for v, rank in _RANK.items()}
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,9 @@ class Decision:
 
     @property
     def decision(self) -> Verdict:
-        worst = max((_RANK[r.verdict] for r in self.reasons), default=0)
-        return next(v for v, rank in _RANK.items() if rank == worst)
+        if not self.reasons:
+            return "allow"
+        return _BY_RANK[max([_RANK[r.verdict] for r in self.reasons])]
 
     @property
     def allowed(self) -> bool:

@@ -64,9 +64,8 @@ class Vocabulary:
         firsts = self.firsts
         if firsts.isdisjoint(words):
             return out
-        for i, w in enumerate(words):
-            if w not in firsts:
-                continue
+        for i in [i for i, w in enumerate(words) if w in firsts]:
+            w = words[i]
             cats = single.get(w)
             phrases = multi.get(w)
             if phrases:

@@ -84,6 +84,11 @@ class Knowledge:
     # ``delivery_lower`` without its leading ``\b`` (None if it has none): searched with the
     # word boundary checked by hand (``_search_at_boundary``)
     delivery_tail: "re.Pattern[str] | None" = None
+    # the same for the quantity pattern, whose rest starts with ``\d+`` (nothing that lets
+    # ``re`` skip offsets): in ASCII text, ``quantity_starts`` finds the rest right after a
+    # non-word character, a plain set ``re`` skips to (``_search_at_word_start``)
+    quantity_tail: "re.Pattern[str] | None" = None
+    quantity_starts: "re.Pattern[str] | None" = None
     # every intent's needs in one pass: a trie-shaped pattern finds, at each offset of the
     # lowercased text, the longest literal starting there (searched again one character
     # after each find, so overlapping literals are all found); each literal stands for the
@@ -155,6 +160,19 @@ def _currency_rx(symbols: frozenset[str]) -> "re.Pattern[str]":
     return re.compile("[" + re.escape("".join(sorted(symbols))) + "]")
 
 
+@lru_cache(maxsize=8)
+def _ascii_currency(symbols: frozenset[str]) -> tuple[str, ...]:
+    return tuple(sorted(c for c in symbols if c.isascii()))
+
+
+def _has_currency(text: str, symbols: frozenset[str]) -> bool:
+    """``_currency_rx(symbols).search(text)``; in ASCII text only an ASCII sign can be
+    there, and ``in`` finds it without trying a set at every offset."""
+    if text.isascii():
+        return any(map(text.__contains__, _ascii_currency(symbols)))
+    return _currency_rx(symbols).search(text) is not None
+
+
 _ESCAPE = re.compile(r"\\.")
 
 
@@ -207,6 +225,86 @@ def _search_at_boundary(tail: "re.Pattern[str]", low: str):
     return None
 
 
+def _first_chars(items) -> list | None:
+    """The characters a match of ``items`` (a pattern parsed by ``re``'s parser) can start
+    with, as items of a character class (``\\d`` and ``\\w`` as ``re``'s category
+    constants), when each is a word character and the match cannot be empty; None when that
+    is not known (an empty match, an anchor, a look-around, a negated or non-word set, flags
+    set inside)."""
+    if _PARSER is None or not len(items):
+        return None
+    p = _PARSER
+    op, av = items[0]
+    if op is p.LITERAL:
+        return [re.escape(chr(av))] if _is_word(chr(av)) else None
+    if op is p.IN:
+        out = []
+        for iop, iav in av:
+            if iop is p.LITERAL and _is_word(chr(iav)):
+                out.append(re.escape(chr(iav)))
+            elif iop is p.RANGE and iav[1] - iav[0] < 0x400:
+                if not all(_is_word(chr(c)) for c in range(iav[0], iav[1] + 1)):
+                    return None
+                out.append(re.escape(chr(iav[0])) + "-" + re.escape(chr(iav[1])))
+            elif iop is p.CATEGORY and iav in _ASCII_CATEGORIES:
+                out.append(iav)  # \\d, \\w: word characters only
+            else:
+                return None
+        return out or None
+    if op in (p.MAX_REPEAT, p.MIN_REPEAT, p.POSSESSIVE_REPEAT):
+        return _first_chars(av[2]) if av[0] >= 1 else None
+    if op is p.SUBPATTERN:
+        return _first_chars(av[3]) if not av[1] and not av[2] else None
+    if op is p.BRANCH:
+        out = []
+        for alt in av[1]:
+            got = _first_chars(alt)
+            if got is None:
+                return None
+            out += got
+        return out
+    return None
+
+
+# \d and \w of a str pattern, as they read ASCII text
+_ASCII_CATEGORIES = (
+    {_PARSER.CATEGORY_DIGIT: "0-9", _PARSER.CATEGORY_WORD: "0-9A-Za-z_"}
+    if _PARSER is not None
+    else {}
+)
+
+
+def _word_starts(source: str) -> "re.Pattern[str] | None":
+    """For ``source`` a leading ``\\b`` and a rest (``_boundary_tail``) whose every match
+    starts with a word character and that has no group of its own: a pattern for ASCII text
+    that finds the rest right after a character that is not a word character (where that
+    ``\\b`` holds), as the rest's group 1, once a look-ahead has seen a character that can
+    begin it. Its first item is a plain character set, which ``re`` skips to by itself (the
+    ``\\b`` made it try every offset); else None."""
+    if _PARSER is None or _boundary_tail(source) is None:
+        return None
+    rest = _PARSER.parse(source[2:])
+    first = _first_chars(rest)
+    if first is None or rest.state.groups != 1:
+        return None
+    first = [_ASCII_CATEGORIES.get(f, f) for f in first]
+    return re.compile("[^0-9A-Za-z_](?=[" + "".join(first) + "])(" + source[2:] + ")")
+
+
+def _search_at_word_start(
+    starts: "re.Pattern[str]", tail: "re.Pattern[str]", low: str
+) -> tuple[int, int] | None:
+    """The span of ``re.search(r"\\b" + tail.pattern, low)`` for ASCII ``low``, when
+    ``starts`` is ``_word_starts`` of that pattern: at offset 0 if the text starts with a
+    word character, else right after the first non-word character where it matches."""
+    if low[:1].isalnum() or low[:1] == "_":
+        m = tail.match(low)
+        if m is not None:
+            return m.span()
+    m = starts.search(low)
+    return m.span(1) if m is not None else None
+
+
 def _search(rx: "re.Pattern[str]", lower: "re.Pattern[str] | None", text: str, low: str):
     """``rx`` (IGNORECASE) on ``text``, through its case-sensitive twin on ``low`` when
     lowercasing kept every offset (it does except for a few letters such as "İ")."""
@@ -252,6 +350,8 @@ def compile_knowledge(data: dict) -> Knowledge:
         quantity_lower=_lower_rx(quantity),
         delivery_lower=_lower_rx(delivery),
         delivery_tail=_boundary_tail(delivery),
+        quantity_tail=_boundary_tail(quantity),
+        quantity_starts=_word_starts(quantity),
         negation_cues=frozenset(neg.get("cues", [])),
         negation_verbs=frozenset(neg.get("verbs", [])),
         negation_enders=frozenset(neg.get("enders", [])),
@@ -329,10 +429,16 @@ def cues(text: str, k: Knowledge, low: str | None = None) -> list[str]:
     if low is None:
         low = text.lower()
     digits = _DIGIT.search(text) is not None
-    if _currency_rx(k.currency).search(text) or (digits and _PRICE_WORDS.search(low)):
+    if _has_currency(text, k.currency) or (
+        digits
+        and ("usd" in low or "dollars" in low or "bucks" in low)  # what _PRICE_WORDS needs
+        and _PRICE_WORDS.search(low)
+    ):
         out.append("price")
-    if (digits or "eighth" in low or "quarter" in low or "half" in low) and _search(
-        k.quantity, k.quantity_lower, text, low
+    if (digits or "eighth" in low or "quarter" in low or "half" in low) and (
+        _search_at_word_start(k.quantity_starts, k.quantity_tail, low)
+        if k.quantity_starts is not None and k.quantity_tail is not None and low.isascii()
+        else _search(k.quantity, k.quantity_lower, text, low)
     ):
         out.append("quantity")
     if k.delivery_tail is not None and len(low) == len(text):

@@ -35,6 +35,9 @@ _DIGITS = str.maketrans("0123456789", "0000000000")
 
 
 _SHAPES: dict[str, str] = {}
+_NO_PAIRS: dict[str, float] = {}  # the pairs of a token that starts none (never written)
+# words that negate beside the cues: "X free", "not", "non X" (see knowledge.negated)
+_NEGATING = frozenset({"free", "not", "non"})
 
 
 def _shape(w: str) -> str:
@@ -77,7 +80,7 @@ def _feature_parts(
     ``GateModel.score`` share it): which words a negation governs (None: no cue in the
     text), the trade vocabularies' categories, then symbols and cues."""
     neg = None
-    if not k.negation_cues.isdisjoint(words) or "free" in words or "not" in words or "non" in words:
+    if not k.negation_cues.isdisjoint(words) or not _NEGATING.isdisjoint(words):
         compounds: frozenset[str] = frozenset()
         lowered = low if low is not None else text.lower()
         if "no-" in lowered:
@@ -143,9 +146,7 @@ class GateModel:
         ws = [e[1] for e in ents]
         if trade:
             ws += [w.get(f, 0.0) for f in trade]
-        for a, b in pairwise(ents):
-            nxt = a[2]
-            ws.append(nxt.get(b[0], 0.0) if nxt is not None else 0.0)
+        ws += [a[2].get(b[0], 0.0) for a, b in pairwise(ents)]
         if extra:
             ws += [w.get(f, 0.0) for f in extra]
         pa, pb = self.platt
@@ -153,13 +154,15 @@ class GateModel:
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def _word(self, word: str) -> tuple:
-        """(token, weight, pairs from it, -, the same for its negated token)."""
+        """(token, weight, pairs from it (second token -> weight; an empty dict for none),
+        -, the same for its negated token)."""
         if self._pairs is None:
             self._pairs = _pair_index(self.weights)
         w, pairs = self.weights, self._pairs
         t = _SHAPES.get(word) or _shape(word)
         nt = "not_" + t
-        return (t, w.get(t, 0.0), pairs.get(t), None, (nt, w.get(nt, 0.0), pairs.get(nt)))
+        no = _NO_PAIRS
+        return (t, w.get(t, 0.0), pairs.get(t, no), None, (nt, w.get(nt, 0.0), pairs.get(nt, no)))
 
     def raw(self, feats: list[str]) -> float:
         w = self.weights

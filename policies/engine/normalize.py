@@ -218,6 +218,8 @@ def _odd_case(piece: str) -> bool:
     """LoAn, pAyDaY: case switching inside a word (beyond Title/UPPER/lower)."""
     if piece.islower() or piece.isupper() or piece.istitle():
         return False
+    if piece.isascii() and piece.lower() == piece:
+        return False  # no upper-case letter (555-0123, 24/7): no switch
     switches = sum(1 for a, b in pairwise(piece) if a.isupper() != b.isupper())
     return switches >= 3
 

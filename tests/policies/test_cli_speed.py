@@ -34,10 +34,14 @@ from policies.engine.checks import (
 )
 from policies.engine.compiler import compile_rules
 from policies.engine.knowledge import (
+    _PRICE_WORDS,
     _boundary_tail,
+    _currency_rx,
     _needs_found,
     _search,
     _search_at_boundary,
+    _search_at_word_start,
+    _word_starts,
     cues,
     shipped_knowledge,
 )
@@ -169,7 +173,7 @@ def test_only_words_that_start_a_rule_are_marked_hot():
 )
 def test_the_obfuscated_dot_hint_is_in_every_obfuscated_dot(text):
     assert L._OBF_DOT.search(text)
-    assert "dot" in text.lower() or L._OBF_HINT.search(text)
+    assert "dot" in text.lower() or L._obf_hint(text)
     if "\t" not in text:  # find_links looks for obfuscation only around " . " (its choice)
         assert any(link.obfuscated_dots for link in L.find_links(text))
 
@@ -177,7 +181,25 @@ def test_the_obfuscated_dot_hint_is_in_every_obfuscated_dot(text):
 def test_the_obfuscated_dot_hint_never_hides_a_match_in_the_corpus():
     for text in _bodies(1):
         if L._OBF_DOT.search(text):
-            assert "dot" in text.lower() or L._OBF_HINT.search(text), text
+            assert "dot" in text.lower() or L._obf_hint(text), text
+
+
+_HINT_EDGES = [
+    f"{a}{b}{c}"
+    for a in ("", "x", " ")
+    for b in ("[", "(", "{", "<", " ", "\t", "\n", "\x1c", "\u2003", "\u00a0", "x", ".", "]", "")
+    for c in (".", "..", ". ", "x", "")
+]
+
+
+def test_the_obfuscated_dot_hint_without_re_is_the_pattern_s_answer():
+    texts = [*_corpus_texts(), *_HINT_EDGES]
+    hits = 0
+    for text in texts:
+        want = L._OBF_HINT.search(text) is not None
+        assert L._obf_hint(text) == want, text
+        hits += want
+    assert 50 < hits < len(texts)
 
 
 @pytest.mark.django_db
@@ -403,6 +425,87 @@ def test_the_delivery_search_at_a_word_boundary_is_the_pattern_s_own():
         want = re.search(r"\b(?:ab)?", text)
         got = _search_at_boundary(tail, text)
         assert (got and got.span()) == (want and want.span()), text
+
+
+_QUANTITY_EDGES = [
+    f"{p}{w}{q}"
+    for p in ("", "x", "_", "1", "é", "İ", " ", "-", "🍃", "ß", "٣", "1.")
+    for w in ("3.5g", "1/8", "10 pills", "eighth", "half oz", "qp", "٣ oz", "28 grams", "2 cases")
+    for q in ("", "x", "_", "s", " ", ".", "1", "é")
+]
+
+
+def test_the_price_cue_without_a_set_at_every_offset_is_the_patterns_answer():
+    k = shipped_knowledge()
+    assert "$" in k.currency and any(not c.isascii() for c in k.currency)
+    texts = [*_corpus_texts(), *_QUANTITY_EDGES, "$5", "5 €", "40 bucks", "40bucks", "9 usd"]
+    texts += ["4 dollarsx", "€", "x", "", "10 USD", "3 Bucks!", "٣ bucks", "$ 🍃", "2 \x1cusd"]
+    hits = 0
+    for text in texts:
+        low = text.lower()
+        digits = re.search("[0-9]", text) is not None
+        want = bool(_currency_rx(k.currency).search(text) or (digits and _PRICE_WORDS.search(low)))
+        assert ("price" in cues(text, k, low)) == want, text
+        hits += want
+    assert 100 < hits < len(texts)
+
+
+def test_the_quantity_search_at_word_starts_is_the_pattern_s_own():
+    k = shipped_knowledge()
+    assert k.quantity_starts is not None and k.quantity_tail is not None
+    assert k.quantity_lower is not None
+    texts = [*_corpus_texts(), *_EDGE_TEXTS, *_QUANTITY_EDGES, "", "x", "1"]
+    hits = 0
+    for text in texts:
+        low = text.lower()
+        want = k.quantity_lower.search(low)
+        if low.isascii():
+            got = _search_at_word_start(k.quantity_starts, k.quantity_tail, low)
+            assert got == (want and want.span()), text
+        before = _search(k.quantity, k.quantity_lower, text, low)  # the search until round 6
+        gate = re.search("[0-9]", text) or any(w in low for w in ("eighth", "quarter", "half"))
+        assert ("quantity" in cues(text, k, low)) == bool(gate and before), text
+        hits += want is not None
+    assert 100 < hits < len(texts)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        r"\b(?:\d+|ab)",
+        r"\b(?:x|[a-c0-9_]+y)z?",
+        r"\b\w+ing",
+        r"\b(?:1/8|1/4|half)",
+        r"\b[é\d]x",
+        r"\b(?:\d\s?x|[a-c]+y)",
+    ],
+)
+def test_word_starts_find_the_leftmost_match_of_the_pattern(source):
+    starts, tail = _word_starts(source), _boundary_tail(source)
+    assert starts is not None and tail is not None
+    rx = re.compile(source)
+    texts = ["", "ab", "xab", "x ab", "_ab", "1y", "ab1/8 1/4", "1/2x", "ringing sing", "a_cy z"]
+    texts += [" by", "3x 3", "halfhalf half", "-3x", "\x1c3x", "a\n_y 1y", "3", "(3)"]
+    for text in texts:
+        want = rx.search(text)
+        assert _search_at_word_start(starts, tail, text) == (want and want.span()), (source, text)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        r"\b(?:\d*g)",  # may start with a letter or a digit: the empty repeat
+        r"\b(?:-?\d+)",  # "-" is no word character
+        r"\b[^a]x",  # a negated set
+        r"\b(?:a|)",  # an empty alternative
+        r"\b.x",  # any character
+        r"\b(?i:a)b",  # flags inside
+        r"\b\sx",
+        r"\b(\d)\1",  # a group of its own
+    ],
+)
+def test_a_rest_that_may_start_otherwise_has_no_word_starts(source):
+    assert _word_starts(source) is None
 
 
 @pytest.mark.parametrize(
