@@ -233,7 +233,9 @@ def tenant_selectors():
     for module_name in SELECTOR_MODULES:
         module = importlib.import_module(module_name)
         for name, fn in inspect.getmembers(module, inspect.isfunction):
-            if fn.__module__ != module_name or name.startswith("_"):
+            # a selectors package (messaging.selectors) re-exports its subjects' functions
+            own = fn.__module__ == module_name or fn.__module__.startswith(f"{module_name}.")
+            if not own or name.startswith("_"):
                 continue
             if "business" in inspect.signature(fn).parameters:
                 yield f"{module_name}.{name}", fn
