@@ -2,6 +2,8 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.html import format_html
 
+from accounts.hygiene import refuse_bidi_controls
+
 from .models import TIME_ZONES
 from .roles import ROLE_CHOICES, Role
 
@@ -17,15 +19,20 @@ US_TIME_ZONES = [
 
 
 class SignupForm(forms.Form):
-    full_name = forms.CharField(label="Your name", max_length=200)
+    full_name = forms.CharField(
+        validators=[refuse_bidi_controls], label="Your name", max_length=200
+    )
     email = forms.EmailField(label="Work email", max_length=254)
     password = forms.CharField(
         label="Password",
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text="At least 10 characters, not a common password.",
     )
-    legal_name = forms.CharField(label="Business legal name", max_length=255)
+    legal_name = forms.CharField(
+        validators=[refuse_bidi_controls], label="Business legal name", max_length=255
+    )
     display_name = forms.CharField(
+        validators=[refuse_bidi_controls],
         label="Name your clients know",
         max_length=255,
         required=False,
@@ -113,7 +120,9 @@ class TwilioInboundForm(forms.Form):
 
 
 class AcceptInvitationForm(forms.Form):
-    full_name = forms.CharField(label="Full name", max_length=200)
+    full_name = forms.CharField(
+        validators=[refuse_bidi_controls], label="Full name", max_length=200
+    )
     password = forms.CharField(
         label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
@@ -127,7 +136,9 @@ class AcceptInvitationForm(forms.Form):
 
 
 class BusinessProfileForm(forms.Form):
-    display_name = forms.CharField(label="Name your clients know", max_length=255)
+    display_name = forms.CharField(
+        validators=[refuse_bidi_controls], label="Name your clients know", max_length=255
+    )
     website = forms.URLField(label="Website", assume_scheme="https")
     industry_description = forms.CharField(
         label="What your business does",

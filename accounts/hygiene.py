@@ -16,12 +16,32 @@ import json
 import re
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
 # NUL, or a surrogate code point (only ever unpaired inside a Python str).
 _BAD = re.compile("[\x00\ud800-\udfff]")
 MESSAGE = "Contains a character we cannot accept (a NUL byte or broken Unicode)."
+# Bidi embedding/override/isolate controls (U+202A-U+202E, U+2066-U+2069): in a NAME they
+# make "Bob‮moc.knab" show as something else in the inbox and the admin. Refused in name
+# fields only (refuse_bidi_controls); message bodies keep them (right-to-left text is real).
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+BIDI_MESSAGE = (
+    "Names cannot contain text-direction control characters (U+202A-U+202E, U+2066-U+2069)."
+)
+
+
+def has_bidi_controls(value: object) -> bool:
+    return isinstance(value, str) and bool(_BIDI.search(value))
+
+
+def refuse_bidi_controls(value: object) -> None:
+    """A form field validator for person and business names."""
+    if has_bidi_controls(value):
+        raise ValidationError(BIDI_MESSAGE, code="bidi_control")
+
+
 # No payload of ours nests more than a few levels; 64 leaves room for any client's own.
 MAX_JSON_DEPTH = 64
 DEPTH_MESSAGE = f"Nested too deeply: at most {MAX_JSON_DEPTH} levels of arrays and objects."

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from accounts.errors import NotFound, ValidationFailed
+from accounts.hygiene import BIDI_MESSAGE, has_bidi_controls
 from accounts.models import TIME_ZONES
 
 from .scopes import KINDS
@@ -126,6 +127,8 @@ def clean_contact_fields(fields: dict) -> dict:
     if "name" in out:
         if not isinstance(out["name"], str):
             raise ValidationFailed(fields={"name": ["Must be text."]})
+        if has_bidi_controls(out["name"]):
+            raise ValidationFailed(fields={"name": [BIDI_MESSAGE]})
         out["name"] = out["name"][:200]
     if out.get("email"):
         out["email"] = str(out["email"]).strip()

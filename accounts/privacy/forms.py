@@ -2,11 +2,15 @@
 
 from django import forms
 
+from accounts.hygiene import refuse_bidi_controls
+
 from .cookies import CATEGORIES, OPTIONAL
 
 
 class ProfileForm(forms.Form):
-    full_name = forms.CharField(label="Your name", max_length=200)
+    full_name = forms.CharField(
+        validators=[refuse_bidi_controls], label="Your name", max_length=200
+    )
 
 
 class EmailChangeForm(forms.Form):

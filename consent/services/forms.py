@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.errors import NotFound, ValidationFailed
+from accounts.hygiene import BIDI_MESSAGE, has_bidi_controls
 from accounts.models import Business
 from accounts.services import audit_record
 
@@ -86,6 +87,8 @@ def optin_form_submit(
         errors["phone"] = [f"Enter a valid mobile number. {exc}"]
     if email and not email_fits(email.strip()):
         errors["email"] = ["Enter a valid email address."]
+    if has_bidi_controls(name):
+        errors["name"] = [BIDI_MESSAGE]
     if errors:
         raise ValidationFailed("Please correct the marked fields.", fields=errors)
     business = form.business
