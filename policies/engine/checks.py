@@ -12,7 +12,7 @@ from policies.decisions import Decision, Reason
 from . import links as L
 from .compiler import FUZZY_MIN_LEN, CompiledRules, Matcher, TermRule, _deletes
 from .knowledge import intents, negation_cue, ordinary_sense
-from .learned import ALLOW, GateModel, features
+from .learned import ALLOW, WINDOW_MIN_WORDS, GateModel, description_sentences, features
 from .normalize import ALT, OBF, TEXT, Normalised, Word, fold, normalise
 
 # common words whose concatenation with a neighbour must not count as a split term
@@ -710,13 +710,23 @@ def _learned_reason(
         return reasons
     p = model.score(text, rules.knowledge, words, low, rules.vocabulary)
     verdict = "block" if p >= th["block"] else "review" if p >= th["review"] else None
+    feats: list[str] | None = None
+    windowed = False
+    if verdict != "block" and name_end is not None and len(words) >= WINDOW_MIN_WORDS:
+        # a long description read whole dilutes the one clause that offers something
+        # ("... Friday nights we host cash bingo and pull tabs"): its sentences alone
+        window = _window_offer(text, rules, model, th.get("window", 2.0))
+        if window is not None:
+            p, feats = window
+            verdict, windowed = "block", True
     if verdict is None:
         return reasons
-    feats = features(text, rules.knowledge, words, low, rules.vocabulary)
+    if feats is None:
+        feats = features(text, rules.knowledge, words, low, rules.vocabulary)
     best, cat = model.readings(feats)
     if best == ALLOW:  # the category model reads ordinary text
         return reasons
-    if name_end is not None and "name_veto" in th:
+    if name_end is not None and "name_veto" in th and not windowed:
         # the layer alone, at sign-up: when the description read on its own is clean, what
         # the model reacted to is the name's words ("Legal Eagle Immigration", "Tasting Room
         # Cheese Shop"), and a name is chosen for its sound, not to say what is sold
@@ -738,9 +748,22 @@ def _learned_reason(
 
 
 _SENTENCE_END = re.compile(r"[.!?;\n]")
-# a description this long (canonical words) can dilute one clause below the veto; shorter
-# ones are read whole (their sentences are too short to say what a word means)
-WINDOW_MIN_WORDS = 35
+
+
+def _window_offer(
+    text: str, rules: CompiledRules, model: GateModel, threshold: float
+) -> tuple[float, list[str]] | None:
+    """At sign-up, the most offer-like sentence of a long description when it reads as an
+    offer on its own (probability at least the gate's ``window`` threshold, chosen out of
+    fold on the training businesses) and the category model agrees: its probability and
+    features."""
+    best: tuple[float, list[str]] | None = None
+    for a, b in description_sentences(text):
+        feats = features(text[a:b], rules.knowledge, vocab=rules.vocabulary)
+        p = model.probability(feats)
+        if p >= threshold and (best is None or p > best[0]) and not model.nb_allows(feats):
+            best = (p, feats)
+    return best
 
 
 def _windows_clear(

@@ -19,6 +19,7 @@ import hashlib
 import json
 import math
 import random
+import re
 from dataclasses import dataclass, field
 from itertools import pairwise, repeat
 from pathlib import Path
@@ -411,6 +412,42 @@ CLEAR_DESCRIPTION = 0.05
 DESCRIPTION_VETO = 0.25
 
 
+# a description this long (canonical words) can dilute one clause: at sign-up the layer also
+# reads each of its sentences alone ("... Friday nights we host cash bingo and pull tabs to
+# raise money for programs."); shorter descriptions are read whole
+WINDOW_MIN_WORDS = 35
+_SENTENCE_END = re.compile(r"[.!?;\n]")
+
+
+def description_sentences(text: str) -> list[tuple[int, int]]:
+    """Spans of the sentences of a sign-up text's description (``text`` is the name, a
+    newline, the description) that hold at least 4 words."""
+    start = text.find("\n") + 1
+    out = []
+    for m in _SENTENCE_END.finditer(text + "\n", start):
+        if len(text[start : m.start()].split()) >= 4:
+            out.append((start, m.start()))
+        start = m.end()
+    return out
+
+
+def _pick_window(probs: list[float], ys: list[int]) -> float:
+    """The sentence-window threshold: the lowest probability of a long description's most
+    offer-like sentence at which the clean descriptions it flags stay within the sign-up's
+    share of wrong flags (out of fold); 1.01 (never) when no threshold keeps to it."""
+    pairs = sorted(zip(probs, ys, strict=True), reverse=True)
+    best = 1.01
+    tp = fp = 0
+    for p, y in pairs:
+        if y:
+            tp += 1
+        else:
+            fp += 1
+        if fp / (tp + fp) <= MAX_FALSE["business"]:
+            best = p
+    return round(max(best, 0.5), 4)
+
+
 def _pick_thresholds(probs: list[float], ys: list[int], gate: str) -> dict[str, float]:
     """Out-of-fold probabilities -> the thresholds of one gate.
 
@@ -476,6 +513,14 @@ def train_gate(
     skip = generic_features(xs + ex_x)
     oof = [0.0] * len(rows)
     agree = [True] * len(rows)
+    # the sign-up's sentence windows: each long description's sentences as their own texts
+    wins: dict[int, list[list[str]]] = {}
+    if gate == "business":
+        for i, r in enumerate(rows):
+            t = text_of(r)
+            if len(normalise(t).words) >= WINDOW_MIN_WORDS:
+                wins[i] = [features(t[a:b], k, vocab=vocab) for a, b in description_sentences(t)]
+    win_raw: dict[int, float] = {}
     for f in range(folds):
         tr = [i for i in range(len(rows)) if i % folds != f]
         bias, w = _fit_lr(
@@ -485,6 +530,14 @@ def train_gate(
         for i in range(f, len(rows), folds):
             oof[i] = bias + sum(w.get(x, 0.0) for x in xs[i]) / math.sqrt(len(xs[i]) + 1)
             agree[i] = not nb.nb_allows(xs[i])
+            # a window counts where the category model reads an offer in it too
+            ws = [
+                bias + sum(w.get(x, 0.0) for x in fs) / math.sqrt(len(fs) + 1)
+                for fs in wins.get(i, ())
+                if not nb.nb_allows(fs)
+            ]
+            if ws:
+                win_raw[i] = max(ws)
     platt = _fit_platt(oof, ys)
     probs = [1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, platt[0] * s + platt[1])))) for s in oof]
     # the layer acts alone only where both models see an offer: the thresholds are chosen
@@ -493,8 +546,19 @@ def train_gate(
     bias, w = _fit_lr(xs + ex_x, ys + ex_y, skip=skip, l2=L2[gate])
     w = {f: v for f, v in w.items() if abs(v) >= 1e-3}
     prior, loglik, unseen = _fit_nb(xs, cats)
-    model = GateModel(bias, w, platt, _pick_thresholds(acting, ys, gate), prior, loglik, unseen)
+    thresholds = _pick_thresholds(acting, ys, gate)
+    if gate == "business":
+        # chosen on the long descriptions the whole-text reading leaves unflagged
+        left = [i for i in win_raw if acting[i] < thresholds["block"]]
+        thresholds["window"] = _pick_window(
+            [_platt(platt, win_raw[i]) for i in left], [ys[i] for i in left]
+        )
+    model = GateModel(bias, w, platt, thresholds, prior, loglik, unseen)
     return model, probs
+
+
+def _platt(platt: tuple[float, float], raw: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, platt[0] * raw + platt[1]))))
 
 
 def _nb_model(prior, loglik, unseen) -> GateModel:

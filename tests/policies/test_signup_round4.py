@@ -6,7 +6,7 @@ import pytest
 
 from policies.engine import shipped_rules
 from policies.engine.checks import screen_business
-from policies.engine.learned import features
+from policies.engine.learned import description_sentences, features
 
 
 def _screen(name, description, website=""):
@@ -101,3 +101,61 @@ def test_accents_of_a_spanish_rule_word_are_its_spelling_not_evasion(
 ):
     d = _screen("Autos del Valle", description)
     assert (d.decision, list(d.categories)) == (decision, categories)
+
+
+# a long About-us text of an ordinary business: read whole, one clause in it is diluted
+_DINER = (
+    "Maple Hollow is a family diner on Route 9 serving breakfast all day, pancakes, omelets "
+    "and homemade pie. We cater birthdays, graduations and church events, and our booths "
+    "seat big families. Our kitchen bakes fresh biscuits every morning and the coffee is "
+    "always on."
+)
+
+
+@pytest.mark.parametrize(
+    "clause,category",
+    [
+        ("Friday nights we run a cash bingo and pull tabs in the back room.", "gambling"),
+        ("After nine the back room has eight-liner machines that pay out cash.", "gambling"),
+        ("Ask the cashier about our weekly football squares boards with cash payouts.", "gambling"),
+        (
+            "We also sell disposables, wraps and 8ths behind the counter to customers 21 and up.",
+            "cannabis",
+        ),
+    ],
+)
+def test_one_clause_of_a_long_description_that_offers_a_trade_is_read_alone(clause, category):
+    rules = shipped_rules()
+    model = rules.learned.business
+    name, description = "Maple Hollow Diner", f"{_DINER} {clause}"
+    whole = model.probability(
+        features(f"{name}\n{description}", rules.knowledge, vocab=rules.vocabulary)
+    )
+    assert whole < model.thresholds["review"]  # read whole, the text passes
+    d = _screen(name, description)
+    assert d.decision == "block"
+    assert [(r.rule_id, r.category) for r in d.reasons] == [
+        (f"learned.business.{category}", category)
+    ]
+
+
+@pytest.mark.parametrize(
+    "clause",
+    [
+        "On Fridays we host a kids craft hour and a free pancake breakfast for veterans.",
+        "We do not sell alcohol, lottery tickets or tobacco, and there are no gaming machines.",
+    ],
+)
+def test_a_long_description_of_an_ordinary_business_stays_allowed(clause):
+    assert _screen("Maple Hollow Diner", f"{_DINER} {clause}").decision == "allow"
+
+
+def test_the_sentence_windows_are_the_descriptions_sentences_of_four_words_or_more():
+    text = "Pull Tab Palace\nFamily diner. Breakfast all day, every day! Pie; cash bingo on Fridays"
+    spans = description_sentences(text)
+    assert [text[a:b].strip() for a, b in spans] == [
+        "Breakfast all day, every day",
+        "cash bingo on Fridays",
+    ]
+    # the sign-up model carries its window threshold, chosen out of fold
+    assert 0.5 <= shipped_rules().learned.business.thresholds["window"] <= 1.01
