@@ -588,9 +588,11 @@ NO_COMPOUND = re.compile(r"\bno-([a-z]+)")
 
 # "we never ", "we do not ", "we will never ask you for ": a negation at most three words
 # before a match, or before a list of verbs the match ends ("we never sell or share your
-# number", "we do not sell, rent or share your data"); not "don't forget to", "don't wait"
+# number", "we do not sell, rent or share your data", "nunca compartimos"); not "don't
+# forget to", "don't wait"
 _NEGATED_BEFORE = re.compile(
-    r"\b(?:never|not|no|dont|don't|don\u2019t|wont|won't|won\u2019t|doesnt|doesn't)\s+"
+    r"\b(?:never|not|no|dont|don't|don\u2019t|wont|won't|won\u2019t|doesnt|doesn't"
+    r"|nunca|jam[aá]s)\s+"
     r"(?!(?:forget|hesitate|wait|delay|fail|miss)\b)(?:\w+\s+){0,3}"
     r"(?:\w+,?\s+(?:\w+,?\s+)?(?:or|and|nor)\s+)?\Z"
 )

@@ -13,7 +13,7 @@ from policies.engine import (
     shipped_rules,
 )
 from policies.engine.checks import _plain_rules, check_message
-from policies.engine.knowledge import compile_knowledge, intents, ordinary_sense
+from policies.engine.knowledge import compile_knowledge, intents, negated, ordinary_sense
 
 K = shipped_knowledge()
 
@@ -212,3 +212,48 @@ def test_the_model_overrules_plain_phrases_it_reads_as_plainly_ordinary_but_neve
     ids = _plain_rules(rules)
     assert "intent.threat" in ids and "content.fraud_deceptive.your_amazon" in ids
     assert not any(rule.rule_id in ids for _rx, rule, _needs in rules.patterns)
+
+
+@pytest.mark.parametrize(
+    ("text", "rule_id"),
+    [
+        ("Compartiremos sus datos con empresas asociadas para ofertas.", "intent.personal_data"),
+        (
+            "Su información podrá ser cedida a terceros con fines comerciales.",
+            "intent.personal_data",
+        ),
+        ("Para activar su cuenta confirme su número de seguro social.", "intent.personal_data"),
+        ("Envíe su NIP y fecha de nacimiento para verificar.", "intent.personal_data"),
+        ("This is an attempt to collect a debt owed to Lakeside Clinic.", "intent.debt_collection"),
+        (
+            "Your balance was referred to our agency; the original creditor is ABC.",
+            "intent.debt_collection",
+        ),
+        (
+            "Account 4471 is 90 days delinquent. Pay today to avoid further action.",
+            "intent.debt_collection",
+        ),
+    ],
+)
+def test_spanish_data_requests_and_third_party_collection(text, rule_id):
+    assert rule_id in [it.rule_id for it, _ in intents(text, K)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nunca compartimos sus datos con terceros.",
+        "Jamás vendemos tu número a otras empresas.",
+        "Su cita es el martes; traiga su tarjeta de seguro médico.",
+        "Your co-pay is past due; no further action is needed if you pay at your visit.",
+        "We collect donations for the food bank at the front desk.",
+    ],
+)
+def test_spanish_denials_and_first_party_reminders_are_left_alone(text):
+    assert intents(text, K) == []
+
+
+def test_spanish_never_is_a_negation_cue():
+    assert negated(["nunca", "vendemos", "datos"], K) == [False, True, True]
+    assert negated(["jamas", "datos"], K) == [False, True]
+    assert negated(["vendemos", "datos"], K) == [False, False]
