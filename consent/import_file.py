@@ -16,6 +16,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from accounts.hygiene import has_bidi_controls
+
 from . import phones, written
 from .inputs import coerce_custom_value, email_fits
 
@@ -249,6 +251,9 @@ def _rows(
             rejected.append({"line": start, "reason": f"duplicate of line {seen[e164]}"})
             continue
         name = record[col_name].strip()[:200] if col_name is not None else ""
+        if has_bidi_controls(name):
+            rejected.append({"line": start, "reason": "the name contains a text-direction control"})
+            continue
         email = ""
         if col_email is not None:
             email = record[col_email].strip()

@@ -588,3 +588,19 @@ def test_an_overlong_email_is_a_rejected_row_never_cut_short(business, owner):
     assert list(Contact.objects.filter(business=business).values_list("email", flat=True)) == [
         "fine@example.com"
     ]
+
+
+@pytest.mark.parametrize("use_copy", [True, False], ids=["copy", "orm"])
+def test_a_name_with_a_direction_control_is_a_rejected_row(business, owner, use_copy):
+    imp = start(
+        business,
+        owner,
+        make_csv(
+            "2025550410,Lee Park,,,2026-01-15,Form,web_form,A",
+            "2025550411,Bob\u202emoc.knab,,,2026-01-15,Form,web_form,A",
+        ),
+        use_copy=use_copy,
+    )
+    assert imp.status == "DONE" and imp.consented_count == 1
+    assert imp.report == [{"line": 3, "reason": "the name contains a text-direction control"}]
+    assert not Contact.objects.filter(business=business, phone="+12025550411").exists()
