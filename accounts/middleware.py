@@ -1,4 +1,10 @@
-"""Sets request.business and request.membership from the member's session."""
+"""Sets request.business and request.membership from the member's session, and shows the
+portal's times in the business's time zone (a salon in Phoenix reads "9:00 AM" for its
+9 a.m., not the server's UTC; a time typed in a form is read in that zone too)."""
+
+import zoneinfo
+
+from django.utils import timezone
 
 from .selectors import membership_for
 
@@ -18,4 +24,15 @@ class CurrentBusinessMiddleware:
             if membership is not None:
                 request.membership = membership
                 request.business = membership.business
+                zone = _zone(membership.business.time_zone)
+                if zone is not None:
+                    with timezone.override(zone):
+                        return self.get_response(request)
         return self.get_response(request)
+
+
+def _zone(name: str) -> zoneinfo.ZoneInfo | None:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None  # a zone saved before zones were validated: the server's
