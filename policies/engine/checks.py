@@ -3,6 +3,7 @@ use case. Pure functions of (text, compiled rules, context) -> Decision."""
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from rapidfuzz.distance import OSA
@@ -858,12 +859,30 @@ def model_words(rules: CompiledRules) -> frozenset[str]:
     return got
 
 
+@lru_cache(maxsize=1)
+def _shipped_phrases() -> dict[str, str]:
+    """The shipped fixture's content terms, id -> phrase: what the learned model was
+    trained beside."""
+    from . import load_fixture  # the package imports this module
+
+    return {t["id"]: t["phrase"] for t in load_fixture().get("terms", ())}
+
+
 def _plain_rules(rules: CompiledRules) -> frozenset[str]:
     """Rule ids of the content terms (every phrase, not the patterns: an id both name is
-    left out) and the intents: what the message gate's phrase veto may overrule."""
+    left out) and the intents: what the message gate's phrase veto may overrule.
+
+    Only terms as shipped: a term staff added or reworded in the admin is their decision
+    about a text the model has never seen, and the model does not overrule it."""
     got = getattr(rules, "_plain_rule_ids", None)
     if got is None:
-        terms = {r.rule_id for rs in rules.content.first.values() for r in rs}
+        shipped = _shipped_phrases()
+        terms = {
+            r.rule_id
+            for rs in rules.content.first.values()
+            for r in rs
+            if shipped.get(r.rule_id) == r.phrase
+        }
         terms -= {rule.rule_id for _rx, rule, _needs in rules.patterns}
         got = frozenset(terms) | frozenset(
             it.rule_id for it in (rules.knowledge.intents if rules.knowledge else ())

@@ -257,3 +257,23 @@ def test_spanish_never_is_a_negation_cue():
     assert negated(["nunca", "vendemos", "datos"], K) == [False, True, True]
     assert negated(["jamas", "datos"], K) == [False, True]
     assert negated(["vendemos", "datos"], K) == [False, False]
+
+
+def test_the_phrase_veto_never_overrules_a_term_staff_added():
+    from policies.engine import compile_rules, load_fixture, with_layers
+
+    data = load_fixture()
+    data["terms"].append(
+        {
+            "id": "content.custom.kumquat_voucher",
+            "category": "fraud_deceptive",
+            "phrase": "kumquat voucher",
+            "verdict": "block",
+            "fuzzy": False,
+            "exceptions": [],
+        }
+    )
+    rules = with_layers(compile_rules(data))
+    body = "Bright Smile: bring your kumquat voucher on Tuesday. Reply STOP to opt out"
+    d = check_message(body, rules, kind="transactional")
+    assert [r.rule_id for r in d.reasons] == ["content.custom.kumquat_voucher"]
