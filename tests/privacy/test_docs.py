@@ -22,7 +22,7 @@ def test_every_retention_rule_and_setting_is_documented():
 
 def test_the_throughput_restriction_is_described_as_wired():
     assert "not wired yet" not in DOC
-    assert "messaging.dispatch._effective_cap" in DOC
+    assert "messaging.dispatch.claim._effective_cap" in DOC
 
 
 def test_every_cited_test_exists():
