@@ -10,18 +10,28 @@ from policies.scoring import load_jsonl, score_businesses, score_messages
 CORPUS = Path(__file__).parent / "corpus"
 
 
-@pytest.mark.parametrize("name", ["messages_dev", "messages_holdout", "messages_holdout2"])
-def test_message_corpus_targets(name):
+@pytest.mark.parametrize(
+    ("name", "evasive"),
+    [
+        ("messages_dev", 70),
+        ("messages_holdout", 70),
+        ("messages_holdout2", 70),
+        # written in session 7 by a helper who saw neither the rules nor the training
+        # corpus, kept out of every tuner's sight until the round's one measurement
+        ("messages_holdout3", 20),
+    ],
+)
+def test_message_corpus_targets(name, evasive):
     score = score_messages(load_jsonl(CORPUS / f"{name}.jsonl"), shipped_rules())
     assert score.positives >= 100 and score.clean >= 70
     assert score.recall >= 0.95, score.misses
     assert score.precision >= 0.97, score.false
-    assert score.evasive >= 70
+    assert score.evasive >= evasive
     assert score.evasive_recall >= 0.90, [m for m in score.misses if m.get("evasive")]
     assert score.category_accuracy >= 0.90, score.wrong_category
 
 
-@pytest.mark.parametrize("name", ["businesses_dev", "businesses_holdout"])
+@pytest.mark.parametrize("name", ["businesses_dev", "businesses_holdout", "businesses_holdout3"])
 def test_business_corpus_targets(name):
     score = score_businesses(load_jsonl(CORPUS / f"{name}.jsonl"), shipped_rules())
     assert score.recall >= 0.95, score.misses
