@@ -351,10 +351,13 @@ def message_precheck(*, business, body: str, kind: str, campaign: Any | None = N
     """What message_check would say about the content, without recording anything
     (the composer's pre-check)."""
     # the business's proven domains matter only to a message with a link: no query otherwise
-    verified = brand_domains_verified(business=business) if find_links(body) else []
+    rules = rules_current()
+    verified = (
+        brand_domains_verified(business=business) if find_links(body, rules.shorteners) else []
+    )
     decision = engine.check_message(
         body,
-        rules_current(),
+        rules,
         kind=kind,
         brand_domains=verified,
         campaign=_campaign_dict(campaign),
@@ -401,7 +404,9 @@ def message_check(
     rules = rules_current()
     camp = _campaign_dict(campaign)
     # the business's proven domains matter only to a message with a link: no query otherwise
-    verified = brand_domains_verified(business=business) if find_links(body) else []
+    verified = (
+        brand_domains_verified(business=business) if find_links(body, rules.shorteners) else []
+    )
     decision = engine.check_message(body, rules, kind=kind, brand_domains=verified, campaign=camp)
     decision = _explain_unverified(decision, business=business, verified=verified)
     extra: list[Reason] = []

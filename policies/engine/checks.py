@@ -332,12 +332,7 @@ def _evasion_reason(h: Hit) -> Reason:
 
 def _shortener(host: str, shorteners: frozenset[str]) -> str | None:
     """The shortener domain ``host`` is, or is a subdomain of (one set lookup per label)."""
-    parts = host.split(".")
-    for i in range(len(parts) - 1):
-        cand = ".".join(parts[i:])
-        if cand in shorteners:
-            return cand
-    return None
+    return L.known_host(host, shorteners)
 
 
 def _brand_hint(brand_domains: list[str]) -> str:
@@ -926,7 +921,7 @@ def check_message(
     campaign: dict | None = None,
 ) -> Decision:
     """One outbound message. ``campaign``: {"usecase", "embedded_link", "embedded_phone"}."""
-    found = L.find_links(text)
+    found = L.find_links(text, rules.shorteners)
     skip = [(lk.start, lk.end) for lk in found]
     kept: list[Normalised] = []
     reasons = _content(text, rules, rules.content, skip, kept)
@@ -959,7 +954,7 @@ def check_conformance(
     text: str, rules: CompiledRules, campaign: dict, found=None, skip=None
 ) -> list[Reason]:
     reasons: list[Reason] = []
-    found = L.find_links(text) if found is None else found
+    found = L.find_links(text, rules.shorteners) if found is None else found
     real_links = [lk for lk in found if lk.path != "?wordlike"]
     if real_links and not campaign.get("embedded_link", True):
         lk = real_links[0]

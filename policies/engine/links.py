@@ -350,8 +350,21 @@ def _bare_candidates(text: str, tokens: list[tuple[int, int]]):
         yield from _BARE.finditer(text, s, e)
 
 
-def find_links(text: str) -> list[Link]:
-    """Every link in ``text``: URLs, www., bare domains, and dots written as [.] or ' dot '."""
+def known_host(host: str, domains: frozenset[str] | set[str]) -> str | None:
+    """The domain of ``domains`` that ``host`` is, or is a subdomain of (one set lookup per
+    label)."""
+    parts = host.split(".")
+    for i in range(len(parts) - 1):
+        cand = ".".join(parts[i:])
+        if cand in domains:
+            return cand
+    return None
+
+
+def find_links(text: str, shorteners: frozenset[str] | set[str] = frozenset()) -> list[Link]:
+    """Every link in ``text``: URLs, www., bare domains, and dots written as [.] or ' dot '.
+    A bare domain counts when its top-level domain is a common one, or when it is one of
+    ``shorteners`` (rb.gy, 2.gp, bc.vc: public shorteners under rarer top-level domains)."""
     links: list[Link] = []
     taken: list[tuple[int, int]] = []
 
@@ -414,12 +427,17 @@ def find_links(text: str) -> list[Link]:
         if overlaps(m.start(), m.end()):
             continue
         tld = m.group(2).lower()
-        if tld not in COMMON_TLDS and not tld.startswith("xn--"):
+        host0 = m.group(1).lower()
+        if (
+            tld not in COMMON_TLDS
+            and not tld.startswith("xn--")
+            and not (shorteners and known_host(host0, shorteners))
+        ):
             continue
         raw = m.group().rstrip(_TRAIL)
         labels = m.group(1).lower().split(".")
-        if labels[0].isdigit() and len(labels) < 4:
-            continue  # 3.5 or 1.25 are numbers
+        if labels[0].isdigit() and len(labels) < 4 and not known_host(host0, shorteners):
+            continue  # 3.5 or 1.25 are numbers (3.ly and 2.gp are shorteners)
         if tld in WORDLIKE_TLDS and not m.group(3):
             # "now.In stock" is a missing space; a host like amzn.to is checked by the caller
             links.append(
@@ -448,7 +466,7 @@ def find_links(text: str) -> list[Link]:
                 continue
             host = _OBF_DOT.sub(".", m.group(1)).lower()
             tld = host.rsplit(".", 1)[-1]
-            if tld in COMMON_TLDS:
+            if tld in COMMON_TLDS or (shorteners and known_host(host, shorteners)):
                 links.append(
                     Link(
                         m.group(), m.start(), m.end(), fold(host), m.group(2) or "", "", False, True

@@ -34,7 +34,7 @@ def _fresh_rules(settings):
 class TestRules:
     def test_migration_loaded_the_shipped_rules(self):
         assert Term.objects.filter(scope="content").count() > 500
-        assert services.rules_current().version.startswith("2026.12.2")
+        assert services.rules_current().version.startswith("2026.12.3")
         # the trade vocabularies came with fixture 2026.12.1 (migration 0008), Spanish
         # industry descriptors and wider vocabularies with 2026.12.2 (migration 0009)
         assert Term.objects.filter(scope="vocabulary").count() > 1000
