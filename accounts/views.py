@@ -56,11 +56,17 @@ class SignupView(FormView):
             name=name, industry_description=data["industry_description"], website=data["website"]
         )
         if screen.decision == "block":
-            form.add_error(
-                "industry_description",
-                "We cannot accept this business on our platform: "
-                + " ".join(r.message for r in screen.reasons),
-            )
+            # a website that is not the business's own is the website's error, and fixable
+            site = [r for r in screen.reasons if r.rule_id.startswith("business.website")]
+            for r in site:
+                form.add_error("website", r.message)
+            rest = [r for r in screen.reasons if r not in site and r.verdict == "block"]
+            if rest or not site:
+                form.add_error(
+                    "industry_description",
+                    "We cannot accept this business on our platform: "
+                    + " ".join(r.message for r in rest or screen.reasons),
+                )
             return self.form_invalid(form)
         try:
             with transaction.atomic():

@@ -96,6 +96,23 @@ CAMPAIGN_REQUIRED = {"description", "message_flow", "sample1", "sample2", "help_
                      "optin_message"}  # fmt: skip
 
 
+def campaign_initial(brand: Brand) -> dict[str, object]:
+    """A new campaign's starting texts, in the brand's name: the three replies carriers read
+    (HELP, opt-in confirmation, STOP confirmation) already in the wording they expect, so a
+    business edits rather than writes them from nothing."""
+    name = brand.display_name
+    contact = " or ".join(c for c in (brand.phone, brand.email) if c)
+    return {
+        "brand": brand.uuid,
+        "help_message": f"{name}: for help contact us at {contact}. Msg & data rates may apply. "
+        "Reply STOP to opt out.",
+        "optin_message": f"{name}: you are subscribed to our texts. Msg frequency varies. "
+        "Msg & data rates may apply. Reply HELP for help, STOP to opt out.",
+        "optout_message": f"{name}: you are unsubscribed and will get no more texts from us. "
+        "Reply START to subscribe again.",
+    }
+
+
 class BrandForm(forms.ModelForm):
     website = _url_field("Website", BRAND_HELP["website"])
 
@@ -209,6 +226,9 @@ class CampaignForm(forms.ModelForm):
             # Conditional rules (opt-out text except 2FA, ...) are the services' to judge.
             if name not in ("usecase", "brand"):
                 field.required = name in CAMPAIGN_REQUIRED
+            if name == "optout_message":
+                # required unless the use case is 2FA: neither "(optional)" nor required here
+                field.conditional = True  # type: ignore[attr-defined]
             if field.required and name in rules.LENGTHS:
                 low, high = rules.LENGTHS[name]
                 field.error_messages["required"] = (

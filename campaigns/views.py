@@ -25,6 +25,7 @@ from .forms import (
     DeactivateForm,
     NumberSearchForm,
     ProvisionForm,
+    campaign_initial,
 )
 from .models import Brand, Campaign
 
@@ -212,7 +213,7 @@ class CampaignCreateView(_CampaignFormMixin, TenantMixin, TemplateView):
             chosen = None
         brand = brands.filter(uuid=chosen).first() if chosen else None
         brand = brand or brands.filter(status=Brand.Status.OK).first() or newest
-        form = CampaignForm(business=self.business, initial={"brand": brand.uuid})
+        form = CampaignForm(business=self.business, initial=campaign_initial(brand))
         return self.render_to_response(self.get_context_data(**self.form_context(form)))
 
     def post(self, request):

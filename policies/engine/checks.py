@@ -1056,8 +1056,18 @@ def screen_business(
                 Reason(
                     "business.website_shortener",
                     "link_shortener",
-                    "review",
+                    "block",
                     f"The website {website} is a link shortener; give your business's own website.",
+                )
+            )
+        elif _redirect_website(host, website, name):
+            reasons.append(
+                Reason(
+                    "business.website_redirect",
+                    "unbranded_link",
+                    "block",
+                    f"The website {website} reads as a tracking or redirect link on another "
+                    "domain; give your business's own website.",
                 )
             )
         elif L.is_ip_host(host.split(":")[0]):
@@ -1090,6 +1100,33 @@ def screen_business(
                         )
                     )
     return _order(reasons)
+
+
+# words that mark a host as a tracking, redirect or offer page rather than a business's site
+_REDIRECT_WORDS = frozenset(
+    {
+        "track", "tracking", "trk", "redirect", "redir", "click", "clicks", "promo", "promos",
+        "offer", "offers", "claim", "affiliate", "aff", "referral", "refer", "ref", "go",
+        "link", "links", "lnk", "landing", "lp",
+    }
+)  # fmt: skip
+
+
+def _redirect_website(host: str, website: str, name: str) -> bool:
+    """A sign-up website that is a link into someone else's redirect or offer page
+    (claim-coverage-now.xyz/eaw, track-promo-link.info/x): the host carries a redirect or
+    offer word, the address points below the home page, and no word of the business's name
+    is in the host. A business's own site (with or without a path) names the business."""
+    rest = website.split("://", 1)[-1]
+    below_home = "?" in rest or bool(rest.partition("/")[2].strip("/"))
+    if not below_home:
+        return False
+    labels = re.split(r"[.\-]", host.rsplit(".", 1)[0])
+    if not _REDIRECT_WORDS.intersection(labels):
+        return False
+    squashed = host.replace("-", "").replace(".", "")
+    words = {w for w in re.findall(r"[a-z0-9]+", name.lower()) if len(w) >= 4}
+    return not any(w in squashed for w in words)
 
 
 def _industry_reasons(

@@ -224,18 +224,48 @@ def _odd_case(piece: str) -> bool:
     return switches >= 3
 
 
+# Scripts whose letters look like no Latin letter: a word written in them next to Latin
+# letters is a language, not a disguise ("BBQ입니다", "BBQ店", "Wi-Fiは"). Ranges of code points.
+_NO_LOOKALIKES = (
+    (0x0590, 0x08FF),  # Hebrew, Arabic, Syriac, Thaana, N'Ko, Samaritan ... Arabic Extended
+    (0x0900, 0x0DFF),  # Devanagari ... Sinhala
+    (0x0E00, 0x0FFF),  # Thai, Lao, Tibetan
+    (0x1000, 0x109F),  # Myanmar
+    (0x1100, 0x11FF),  # Hangul Jamo
+    (0x1200, 0x139F),  # Ethiopic
+    (0x1780, 0x17FF),  # Khmer
+    (0x2E80, 0x2FDF),  # CJK radicals
+    (0x3000, 0x9FFF),  # CJK symbols, Hiragana, Katakana, Bopomofo, Hangul compatibility, Han
+    (0xA960, 0xA97F),  # Hangul Jamo Extended-A
+    (0xAC00, 0xD7FF),  # Hangul syllables and Jamo Extended-B
+    (0xF900, 0xFAFF),  # CJK compatibility ideographs
+    (0xFE70, 0xFEFF),  # Arabic presentation forms-B
+    (0x20000, 0x3FFFF),  # CJK extensions
+)
+
+
+def _no_lookalike(code: int) -> bool:
+    return any(lo <= code <= hi for lo, hi in _NO_LOOKALIKES)
+
+
 def _mixed_script(tok: str) -> bool:
     """Latin letters mixed with Cyrillic/Greek ones inside one token: a homoglyph trick.
 
     A letter that is a Latin letter with marks (Vietnamese "ở", "ạ", "ư": Latin Extended
     Additional, past U+0370) is Latin: "Phở" is a word, not a trick. Small capitals
-    ("ᴀ", "ꜱ") and other scripts' look-alikes have no such decomposition."""
+    ("ᴀ", "ꜱ") and other scripts' look-alikes have no such decomposition. Korean, Chinese,
+    Japanese, Thai, Arabic, Hebrew and Indic letters look like no Latin letter: Korean
+    grammar on an English word ("BBQ입니다") is how people write."""
     latin = other = False
     for c in tok:
         if c.isalpha():
             if c.isascii():
                 latin = True
-            elif ord(c) >= 0x370 and not unicodedata.normalize("NFD", c)[0].isascii():
+            elif (
+                ord(c) >= 0x370
+                and not unicodedata.normalize("NFD", c)[0].isascii()
+                and not _no_lookalike(ord(c))
+            ):
                 other = True
     return latin and other
 

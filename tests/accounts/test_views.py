@@ -197,6 +197,16 @@ class TestRefusals:
         assert error.startswith("We cannot accept this business on our platform:")
         assert not Business.objects.exists() and not User.objects.exists()
 
+    def test_a_link_shortener_website_is_an_error_next_to_the_website(self, client):
+        data = {**SIGNUP, "website": "https://bit.ly/brightsmile"}
+        response = client.post("/signup/", data)
+        assert response.status_code == 200
+        errors = response.context["form"].errors
+        (error,) = errors["website"]
+        assert "link shortener" in error and "own website" in error
+        assert "industry_description" not in errors
+        assert not Business.objects.exists() and not User.objects.exists()
+
     def test_signed_in_people_skip_signup_and_home(self, owner_client):
         assert owner_client.get("/signup/")["Location"] == "/app/"
         assert owner_client.get("/")["Location"] == "/app/"

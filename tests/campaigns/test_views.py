@@ -215,6 +215,35 @@ def test_new_campaign_without_a_brand_goes_to_the_brand_step(owner_client):
     assert response["Location"] == reverse("campaigns:brand-new")
 
 
+def test_a_new_campaign_starts_with_the_three_replies_in_the_brand_name(
+    owner_client, business, brand
+):
+    page = owner_client.get(reverse("campaigns:campaign-new"))
+    form = page.context["form"]
+    for name in ("help_message", "optin_message", "optout_message"):
+        assert form[name].value().startswith("Bright Smile: ")
+    assert "STOP" in form["optin_message"].value() and "HELP" in form["optin_message"].value()
+    # the STOP reply is required except for 2FA: the label does not call it optional
+    html = page.content.decode()
+    label = html[html.index('for="id_optout_message"') :][:120]
+    assert "(optional)" not in label
+    # kept as offered, with what only the business can say, the campaign passes every rule
+    data = {
+        k: v
+        for k, v in campaign_input().items()
+        if k not in ("help_message", "optin_message", "optout_message")
+    }
+    data.update({n: form[n].value() for n in ("help_message", "optin_message", "optout_message")})
+    response = owner_client.post(
+        reverse("campaigns:campaign-new"), _form({**data, "brand": str(brand.uuid)})
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    campaign = Campaign.objects.get(business=business)
+    assert campaign.optout_message.startswith("Bright Smile: you are unsubscribed")
+    detail = owner_client.get(response["Location"]).content.decode()
+    assert "Every rule we check passes" in detail
+
+
 def test_new_campaign_field_error_from_the_rules(owner_client, business, brand):
     data = _form({**campaign_input(), "brand": str(brand.uuid)})
     data["sub_usecases"] = ["MARKETING"]  # MIXED needs 2 to 5
@@ -455,7 +484,7 @@ def test_assign_puts_the_number_on_the_chosen_campaign(owner_client, business):
 def test_a_malformed_brand_in_the_new_campaign_link_is_ignored(owner_client, brand):
     response = owner_client.get(reverse("campaigns:campaign-new"), {"brand": "not-a-uuid"})
     assert response.status_code == 200
-    assert response.context["form"].initial == {"brand": brand.uuid}
+    assert response.context["form"].initial["brand"] == brand.uuid
 
 
 def test_a_refused_submission_names_the_field_and_the_wizard_moves_on_submit(

@@ -31,7 +31,31 @@ def test_message_corpus_targets(name, evasive):
     assert score.category_accuracy >= 0.90, score.wrong_category
 
 
-@pytest.mark.parametrize("name", ["businesses_dev", "businesses_holdout", "businesses_holdout3"])
+def test_message_holdout4_targets_by_content():
+    """Written in session 8 by a helper who saw neither the rules nor the training corpus,
+    scored once as unseen (block recall 0.951, content precision 0.986), then fixed only by
+    general changes (no rows of it trained on). Its writer labelled clean marketing texts
+    without a "Reply STOP" line ``allow`` by their content, as the frozen set's did: the
+    opt-out rule still blocks them (policies/README.md), so precision is the content's."""
+    score = score_messages(load_jsonl(CORPUS / "messages_holdout4.jsonl"), shipped_rules())
+    assert score.positives >= 140 and score.clean >= 150 and score.evasive >= 40
+    assert score.recall >= 0.95, score.misses
+    assert score.content_precision >= 0.97, score.false
+    assert score.evasive_recall >= 0.90, [m for m in score.misses if m.get("evasive")]
+    assert score.category_accuracy >= 0.90, score.wrong_category
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "businesses_dev",
+        "businesses_holdout",
+        "businesses_holdout3",
+        # session 8's, as messages_holdout4 (unseen: recall 0.926, precision 0.977; the
+        # misses were websites that are link shorteners or redirect pages)
+        "businesses_holdout4",
+    ],
+)
 def test_business_corpus_targets(name):
     score = score_businesses(load_jsonl(CORPUS / f"{name}.jsonl"), shipped_rules())
     assert score.recall >= 0.95, score.misses

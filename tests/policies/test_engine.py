@@ -115,6 +115,11 @@ def test_near_misses_pass(body, kind):
         "Phở, bún bò Huế, cơm tấm. Gọi trước để lấy món.",  # Vietnamese: Latin with marks
         "Tiệm nail Việt: manicure, pedicure, gel x.",
         "Sửa quần áo, may đồ theo yêu cầu.",
+        # Korean, Chinese, Japanese and Thai grammar on English words: no look-alike letters
+        "Seoul Garden BBQ입니다! 오늘 저녁 7시 예약 confirmed 되었습니다.",
+        "Golden Dragon: 你的order已经ready了, 欢迎来取.",
+        "Sakura: Wi-Fiは無料です. Lunch setは11時から.",
+        "Bangkok Kitchen: Pad Thaiครับ ready for pickup.",
     ],
 )
 def test_latin_letters_with_marks_are_not_look_alikes(text):
@@ -125,6 +130,7 @@ def test_latin_letters_with_marks_are_not_look_alikes(text):
     assert d.decision == "allow", d.reasons
     # a Cyrillic letter inside a Latin word still is one
     assert "evasion" in verdict("Phở сash now", "conversational")[1]
+    assert "evasion" in verdict("BBQ입니다 саsh now", "conversational")[1]
 
 
 def test_reason_is_explained_with_span_and_brand_hint():
@@ -338,17 +344,41 @@ def test_fuzzy_memo_stays_bounded_and_verdicts_unchanged():
     assert check_message("casinno bonus", rules, kind="conversational").decision == "block"
 
 
+def test_business_screen_reviews_a_website_that_is_a_bare_ip():
+    d = screen_business("Bright Smile", "Family dental clinic", "http://203.0.113.5:8080/", RULES)
+    assert d.decision == "review"
+    assert [r.rule_id for r in d.reasons] == ["business.website_ip"]
+
+
 @pytest.mark.parametrize(
-    ("website", "rule_id"),
+    ("name", "website", "rule_id"),
     [
-        ("https://bit.ly/abc", "business.website_shortener"),
-        ("http://203.0.113.5:8080/", "business.website_ip"),
+        ("Bright Smile", "https://bit.ly/abc", "business.website_shortener"),
+        ("Hair By Jazmin", "https://cutt.ly/jazminbraids", "business.website_shortener"),
+        # a redirect or offer page on someone else's domain, below its home page
+        ("Harbor View Dental", "https://best-smile-offers.top/r?c=1", "business.website_redirect"),
+        ("Elite Auto Warranty", "https://claim-coverage-now.xyz/eaw", "business.website_redirect"),
+        ("Glow Beauty Supply", "https://track-promo-link.info/glowbs", "business.website_redirect"),
     ],
 )
-def test_business_screen_reviews_a_website_that_is_not_a_domain(website, rule_id):
-    d = screen_business("Bright Smile", "Family dental clinic", website, RULES)
-    assert d.decision == "review"
+def test_business_screen_blocks_a_website_that_is_not_the_business_own(name, website, rule_id):
+    d = screen_business(name, "Family dental clinic", website, RULES)
+    assert d.decision == "block"
     assert [r.rule_id for r in d.reasons] == [rule_id]
+
+
+@pytest.mark.parametrize(
+    ("name", "website"),
+    [
+        ("Tony's Pizza Kitchen", "https://www.facebook.com/tonyspizzakitchen"),  # no redirect word
+        ("Bright Smile Dental", "https://brightsmile-offers.com/promo/june"),  # names the business
+        ("Glow Beauty Supply", "https://track-promo-link.info"),  # a home page, however named
+        ("Sunrise Realty", "https://sunriserealty.com/listings?city=phoenix"),
+    ],
+)
+def test_business_screen_allows_own_and_platform_websites(name, website):
+    d = screen_business(name, "Homes for sale and family dental care", website, RULES)
+    assert not [r for r in d.reasons if r.rule_id.startswith("business.website")]
 
 
 @pytest.mark.parametrize(
