@@ -18,6 +18,7 @@ import orjson
 from django.core.management.base import BaseCommand, CommandError
 
 from policies import engine
+from policies.decisions import Decision
 from policies.engine.checks import KINDS_NEEDING_OPT_OUT
 from policies.services import rules_current
 
@@ -25,6 +26,16 @@ KINDS = ("marketing", "informational", "transactional", "conversational")
 # json.dumps(obj, ensure_ascii=False) builds this encoder anew for every line; one encoder
 # writes the very same text
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+# a clean message's answer, as written after its id (see ``_line``)
+_ALLOW_TAIL = _ENCODE({"decision": "allow", "categories": [], "reasons": []})[1:]
+
+
+def _line(row_id, tail: str) -> str:
+    """``_ENCODE({"id": row_id, **result}) + "\n"``, where ``tail`` is ``_ENCODE(result)``
+    without its opening brace: the encoder writes a dict's items in order, ``", "`` between
+    them, so the id's text and the answer's (encoded once per distinct content) join into
+    the very same line."""
+    return '{"id": ' + _ENCODE(row_id) + ", " + tail + "\n"
 
 
 def _decode(line: str):
@@ -61,7 +72,7 @@ class Command(BaseCommand):
         gc.set_threshold(50_000, 20, 20)
         # the same content gets the same answer: each distinct (body, kind, domains) or
         # business is checked once (bulk files repeat templates a lot)
-        self._seen: dict[tuple, dict] = {}
+        self._seen: dict[tuple, str] = {}
         try:
             src = sys.stdin if input == "-" else open(input, encoding="utf-8")  # noqa: SIM115
         except OSError as exc:
@@ -78,7 +89,7 @@ class Command(BaseCommand):
                     if not isinstance(row, dict):
                         raise ValueError("each line must be a JSON object")
                     row_id = row.get("id")
-                    result = self._check_cached(what, row, rules)
+                    tail = self._check_cached(what, row, rules)
                 except (ValueError, TypeError) as exc:
                     errors += 1
                     result = {
@@ -88,7 +99,8 @@ class Command(BaseCommand):
                         "error": f"line {n}: {exc}",
                     }
                     self.stderr.write(f"line {n}: {exc}")
-                dst.write(_ENCODE({"id": row_id, **result}) + "\n")
+                    tail = _ENCODE(result)[1:]
+                dst.write(_line(row_id, tail))
                 done += 1
         finally:
             if src is not sys.stdin:
@@ -100,7 +112,8 @@ class Command(BaseCommand):
         if errors:
             raise CommandError(f"{errors} line(s) could not be checked (see the error field).")
 
-    def _check_cached(self, what: str, row: dict, rules) -> dict:
+    def _check_cached(self, what: str, row: dict, rules) -> str:
+        """The answer's text after the id (``_line``), once per distinct content."""
         try:
             key = (
                 row.get("body"),
@@ -112,17 +125,22 @@ class Command(BaseCommand):
             )
             hash(key)
         except TypeError:  # unhashable (a dict where a string belongs): no cache, same error
-            return self._check(what, row, rules)
+            return self._tail(what, row, rules)
         got = self._seen.get(key)
         if got is None:
-            got = self._check(what, row, rules)
+            got = self._tail(what, row, rules)
             if len(self._seen) >= 200_000:
                 self._seen.clear()
             self._seen[key] = got
         return got
 
+    @classmethod
+    def _tail(cls, what: str, row: dict, rules) -> str:
+        decision = cls._check(what, row, rules)
+        return _ENCODE(decision.as_dict())[1:] if decision.reasons else _ALLOW_TAIL
+
     @staticmethod
-    def _check(what: str, row: dict, rules) -> dict:
+    def _check(what: str, row: dict, rules) -> Decision:
         if what == "messages":
             body = row.get("body")
             if not isinstance(body, str):
@@ -134,7 +152,7 @@ class Command(BaseCommand):
             if not isinstance(domains, list) or not all(isinstance(d, str) for d in domains):
                 raise ValueError("'brand_domains' must be a list of strings")
             assert kind in KINDS_NEEDING_OPT_OUT or kind in KINDS
-            return engine.check_message(body, rules, kind=kind, brand_domains=domains).as_dict()
+            return engine.check_message(body, rules, kind=kind, brand_domains=domains)
         for field in ("name", "industry_description", "website"):
             if row.get(field) is not None and not isinstance(row.get(field), str):
                 raise ValueError(f"'{field}' must be a string")
@@ -143,4 +161,4 @@ class Command(BaseCommand):
             row.get("industry_description") or "",
             row.get("website") or "",
             rules,
-        ).as_dict()
+        )
