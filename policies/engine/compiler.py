@@ -56,20 +56,27 @@ class Vocabulary:
     # first word -> (the phrase's words, category) of phrases of two or more words
     multi: dict[str, list[tuple[tuple[str, ...], str]]] = field(default_factory=dict)
     firsts: frozenset[str] = frozenset()  # every word a phrase starts with
+    # (first word, second word) -> the phrases of ``multi`` that start so, in their order
+    by_two: dict[tuple[str, str], list[tuple[tuple[str, ...], str]]] = field(default_factory=dict)
 
     def categories(self, words: list[str], negated: list[bool] | None = None) -> list[str]:
         """``v:<category>`` per phrase found (``not_v:`` inside a negation), once each."""
         out: list[str] = []
-        single, multi = self.single, self.multi
+        single, by_two = self.single, self.by_two
         firsts = self.firsts
         if firsts.isdisjoint(words):
             return out
+        n = len(words)
         for i in [i for i, w in enumerate(words) if w in firsts]:
             w = words[i]
             cats = single.get(w)
-            phrases = multi.get(w)
+            # the phrases that start with this word and the next: a dict lookup, not a
+            # comparison with each phrase the word starts ("credit" starts twelve)
+            phrases = by_two.get((w, words[i + 1])) if i + 1 < n else None
             if phrases:
-                found = [c for ws, c in phrases if tuple(words[i : i + len(ws)]) == ws]
+                found = [
+                    c for ws, c in phrases if len(ws) == 2 or tuple(words[i : i + len(ws)]) == ws
+                ]
                 cats = (*(cats or ()), *found) if found else cats
             if cats:
                 pre = "not_v:" if negated is not None and negated[i] else "v:"
@@ -96,6 +103,9 @@ def _build_vocabulary(entries: list[dict]) -> Vocabulary:
             v.multi.setdefault(words[0], []).append((words, e["category"]))
     v.single = {w: tuple(cs) for w, cs in single.items()}
     v.firsts = frozenset(v.single) | frozenset(v.multi)
+    for phrases in v.multi.values():
+        for ws, c in phrases:
+            v.by_two.setdefault(ws[:2], []).append((ws, c))
     return v
 
 
