@@ -105,7 +105,7 @@ def _build_vocabulary(entries: list[dict]) -> Vocabulary:
     v.firsts = frozenset(v.single) | frozenset(v.multi)
     for phrases in v.multi.values():
         for ws, c in phrases:
-            v.by_two.setdefault(ws[:2], []).append((ws, c))
+            v.by_two.setdefault((ws[0], ws[1]), []).append((ws, c))
     return v
 
 

@@ -13,6 +13,7 @@ database (the shipped ones right after ``migrate``).
 import gc
 import json
 import sys
+from typing import Any
 
 import orjson
 from django.core.management.base import BaseCommand, CommandError
@@ -92,14 +93,14 @@ class Command(BaseCommand):
                     tail = self._check_cached(what, row, rules)
                 except (ValueError, TypeError) as exc:
                     errors += 1
-                    result = {
+                    error: dict[str, Any] = {
                         "decision": None,
                         "categories": [],
                         "reasons": [],
                         "error": f"line {n}: {exc}",
                     }
                     self.stderr.write(f"line {n}: {exc}")
-                    tail = _ENCODE(result)[1:]
+                    tail = _ENCODE(error)[1:]
                 dst.write(_line(row_id, tail))
                 done += 1
         finally:
