@@ -5,13 +5,16 @@ lockout counts failures per address across emails; emails match in any case."""
 import re
 
 import pytest
-from django.urls import reverse
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.urls import get_resolver, reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import AuditEvent
+from accounts import services as account_services
+from accounts.models import AuditEvent, Membership
 from accounts.roles import Role
 from accounts.security import services
+from accounts.security.middleware import GUARDED
 from tests.factories.accounts import PASSWORD, MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -180,3 +183,65 @@ def test_typing_an_email_in_capitals_does_not_buy_fresh_attempts(client, owner, 
         _password_login(client, typed, "nope", ip=ip)
     # one account, one counter: locked out for it
     assert _password_login(client, email.upper(), ip=ip).status_code == 429
+
+
+def test_the_password_alone_cannot_accept_an_invitation(client, owner, device, other_owner):
+    # /invitations/<token>/ lay outside the guarded prefixes: a session with the password but
+    # no code could join another business as this user
+    invitation, token = account_services.invitation_create(
+        business=other_owner.business,
+        email=owner.user.email,
+        role=Role.AGENT.value,
+        invited_by=other_owner,
+        ip=None,
+    )
+    _password_login(client, owner.user.email)
+    link = reverse("invitation-accept", kwargs={"token": token})
+    for response in (client.get(link), client.post(link)):
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("portal:second-factor-verify"))
+    assert not Membership.objects.filter(user=owner.user, business=other_owner.business).exists()
+    invitation.refresh_from_db()
+    assert invitation.is_open
+    # with the code, the same link works
+    client.post(reverse("portal:second-factor-verify"), {"token": _code(device), "next": "/app/"})
+    assert client.post(link).status_code == 302
+    assert Membership.objects.filter(user=owner.user, business=other_owner.business).exists()
+
+
+def test_the_password_alone_is_a_visitor_on_public_pages(client, owner, device):
+    # pages outside the portal that know a signed-in user (support, booking) see a visitor:
+    # no name or email filled in, nothing recorded under the account or its business
+    _password_login(client, owner.user.email)
+    for name in ("public:support", "public:book"):
+        page = client.get(reverse(name))
+        assert page.status_code == 200
+        assert owner.user.email not in page.content.decode()
+    client.post(reverse("portal:second-factor-verify"), {"token": _code(device), "next": "/app/"})
+    assert owner.user.email in client.get(reverse("public:support")).content.decode()
+
+
+def test_the_password_alone_can_still_log_out(client, owner, device):
+    _password_login(client, owner.user.email)
+    assert client.post(reverse("logout")).status_code == 302
+    dashboard = client.get(reverse("portal:dashboard"))
+    assert dashboard["Location"].startswith(reverse("login"))
+
+
+def test_every_page_behind_a_login_is_behind_the_second_factor():
+    # a view that needs a signed-in user must sit under a guarded prefix, or the password
+    # alone reaches it; the walk finds a new one the day it is added
+    def walk(resolver, prefix=""):
+        for pattern in resolver.url_patterns:
+            if hasattr(pattern, "url_patterns"):
+                yield from walk(pattern, prefix + str(pattern.pattern))
+            else:
+                yield "/" + prefix + str(pattern.pattern), pattern.callback
+
+    unguarded = [
+        route
+        for route, callback in walk(get_resolver())
+        if issubclass(getattr(callback, "view_class", object), LoginRequiredMixin)
+        and not route.startswith(GUARDED)
+    ]
+    assert unguarded == []
