@@ -9,6 +9,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
 
+from .hygiene import refuse_bidi_controls
 from .roles import ROLE_CHOICES, Role
 
 # every zone zoneinfo can load (read from disk once: available_timezones() scans tzdata)
@@ -47,7 +48,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     email = models.EmailField(unique=True)
-    full_name = models.CharField(max_length=200, blank=True)
+    # the portal's forms and the admin refuse text-direction controls in names (hygiene.py)
+    full_name = models.CharField(max_length=200, blank=True, validators=[refuse_bidi_controls])
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
@@ -90,8 +92,9 @@ class Business(models.Model):
         TERMINATED = "TERMINATED", "Terminated"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    legal_name = models.CharField(max_length=255)
-    display_name = models.CharField(max_length=255)
+    # the portal's forms and the admin refuse text-direction controls in names (hygiene.py)
+    legal_name = models.CharField(max_length=255, validators=[refuse_bidi_controls])
+    display_name = models.CharField(max_length=255, validators=[refuse_bidi_controls])
     website = models.URLField(max_length=500)
     brand_domains = models.JSONField(
         default=list, blank=True, help_text="Domains this business may link to in messages."

@@ -16,6 +16,7 @@ from django.db import models
 from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 
+from accounts.hygiene import refuse_bidi_controls
 from accounts.models import Business
 
 KIND_CHOICES = [("marketing", "Marketing"), ("informational", "Informational")]
@@ -35,7 +36,8 @@ class Contact(models.Model):
         Business, on_delete=models.CASCADE, related_name="contacts", db_index=False
     )
     phone = PhoneNumberField(null=True, blank=True)
-    name = models.CharField(max_length=200, blank=True)
+    # refused with text-direction controls, as every way in does (accounts/hygiene.py)
+    name = models.CharField(max_length=200, blank=True, validators=[refuse_bidi_controls])
     email = models.EmailField(blank=True)
     time_zone = models.CharField(max_length=64, blank=True)
     # compliance replies (HELP, STOP, opt-in confirmations) use it; set from the language of

@@ -3,10 +3,13 @@ names, with a field error, and nowhere else: right-to-left letters stay welcome
 (security review 2)."""
 
 import pytest
+from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.forms import BusinessProfileForm, SignupForm
 from accounts.hygiene import BIDI_MESSAGE
+from accounts.models import Business, User
 from accounts.privacy.forms import ProfileForm
 from consent.models import Contact
 
@@ -84,3 +87,53 @@ def test_public_optin_form_refuses_a_name_with_a_direction_control(business):
         )
     assert refused.value.fields["name"] == [BIDI_MESSAGE]
     assert not Contact.objects.filter(phone="+13125550374").exists()
+
+
+# --- the admin and the models: the same validator as the portal's forms (security review 3) ---
+
+
+def _admin_form(model, obj, rf, staff_user, **changes):
+    """The admin's own change form for ``obj``, filled with its current values and ``changes``."""
+    model_admin = admin.site._registry[model]
+    request = rf.post("/")
+    request.user = staff_user
+    form_class = model_admin.get_form(request, obj, change=True)
+    data = {}
+    for field in form_class(instance=obj):
+        value = field.value()
+        if hasattr(field.field.widget, "decompress"):  # the admin's date and time inputs
+            data.update(
+                {
+                    f"{field.html_name}_{i}": v
+                    for i, v in enumerate(field.field.widget.decompress(value))
+                }
+            )
+        elif value is not None:
+            data[field.html_name] = value
+    return form_class(data={**data, **changes}, instance=obj)
+
+
+@pytest.mark.parametrize("field", ["legal_name", "display_name"])
+def test_the_admin_refuses_a_business_name_with_a_direction_control(
+    db, rf, staff_user, business, field
+):
+    form = _admin_form(Business, business, rf, staff_user, **{field: RLO})
+    assert not form.is_valid() and form.errors[field] == [BIDI_MESSAGE]
+    kept = _admin_form(Business, business, rf, staff_user, **{field: RTL_NAME})
+    assert kept.is_valid(), kept.errors
+
+
+def test_the_admin_refuses_a_person_name_with_a_direction_control(db, rf, staff_user, owner):
+    form = _admin_form(User, owner.user, rf, staff_user, full_name=RLO)
+    assert not form.is_valid() and form.errors["full_name"] == [BIDI_MESSAGE]
+    kept = _admin_form(User, owner.user, rf, staff_user, full_name=RTL_NAME)
+    assert kept.is_valid(), kept.errors
+
+
+def test_a_contact_name_with_a_direction_control_fails_model_validation(db, business):
+    contact = Contact(business=business, phone="+13125550399", name=RLO)
+    with pytest.raises(ValidationError) as refused:
+        contact.full_clean()
+    assert refused.value.message_dict["name"] == [BIDI_MESSAGE]
+    contact.name = RTL_NAME
+    contact.full_clean()
