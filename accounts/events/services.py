@@ -45,7 +45,7 @@ from django.utils import timezone
 
 from accounts.errors import Conflict, ValidationFailed
 from accounts.models import Business
-from accounts.outbound import public_address
+from accounts.outbound import private_address_message, public_address
 from accounts.services import audit_record
 
 from . import catalog, retrying
@@ -121,7 +121,7 @@ def webhook_url_check(url: str) -> str | None:
         if parts.scheme != "https":
             return "Use https."
         if _host_is_private(parts.hostname):
-            return "This URL points at a private network address."
+            return private_address_message(parts.hostname)
     return None
 
 

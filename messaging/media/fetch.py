@@ -1,13 +1,14 @@
 """Fetching a file from a URL someone gave us, safely (SSRF): the API's ``media_url`` and
 a provider's copy of an inbound picture.
 
-- only http and https, no user-info in the URL;
-- the host is resolved here and every address must be public: private, loopback,
-  link-local (cloud metadata at 169.254.169.254), multicast, reserved and unspecified
-  addresses are refused, unless ``allow_private`` (a development and test setting: the
-  tests' servers and the simulated carrier listen on loopback);
-- the connection goes to the address that was checked (no second lookup that DNS rebinding
-  could answer differently), with the host name for TLS (certificate checked) and ``Host``;
+- through ``accounts.outbound.pinned_pool``, the one resolver of outbound requests: only
+  http and https, no user-info in the URL; the host is resolved once and every address
+  must be public: private, loopback, link-local (cloud metadata at 169.254.169.254),
+  multicast, reserved and unspecified addresses are refused, unless ``allow_private`` (a
+  development and test setting: the tests' servers and the simulated carrier listen on
+  loopback); the connection goes to the address that was checked (no second lookup that
+  DNS rebinding could answer differently), with the host name for TLS (certificate
+  checked) and ``Host``;
 - a time-out on connecting and on every read, and a total deadline;
 - at most ``max_bytes`` read (a larger Content-Length is refused before reading);
 - redirects are followed by hand, at most ``MAX_REDIRECTS``, each target checked again.
@@ -15,15 +16,14 @@ a provider's copy of an inbound picture.
 Pure of the ORM; ``services`` turns what it fetched into a media object.
 """
 
-import ipaddress
-import socket
 import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-import certifi
 import urllib3
 from urllib3.exceptions import HTTPError
+
+from accounts import outbound
 
 MAX_REDIRECTS = 3
 USER_AGENT = "ContactYourClient-Media/1.0"
@@ -49,50 +49,6 @@ class Fetched:
     declared_type: str  # what the server said (kept for the record; never trusted)
 
 
-def public_address(ip: str) -> bool:
-    addr = ipaddress.ip_address(ip)
-    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
-        addr = addr.ipv4_mapped
-    return addr.is_global and not addr.is_multicast
-
-
-def _resolve(host: str, port: int, config: FetchConfig) -> str:
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise FetchRefused(f"The host {host} could not be resolved.") from exc
-    addresses = [str(info[4][0]) for info in infos]
-    if not addresses:
-        raise FetchRefused(f"The host {host} has no address.")
-    if not config.allow_private:
-        for address in addresses:
-            if not public_address(address):
-                raise FetchRefused(
-                    "The URL points at a private, loopback or link-local address; "
-                    "only public addresses are fetched."
-                )
-    return addresses[0]
-
-
-def _target(url: str) -> tuple[str, str, int, str]:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise FetchRefused("Only http and https URLs are fetched.")
-    if parts.username or parts.password or "@" in parts.netloc:
-        raise FetchRefused("A URL with a user name or password is not fetched.")
-    host = (parts.hostname or "").rstrip(".")
-    if not host:
-        raise FetchRefused("The URL has no host.")
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError as exc:
-        raise FetchRefused("The URL's port is not valid.") from exc
-    path = parts.path or "/"
-    if parts.query:
-        path += "?" + parts.query
-    return parts.scheme, host, port, path
-
-
 def fetch(url: str, *, config: FetchConfig) -> Fetched:
     """GET ``url`` within the limits above; raises ``FetchRefused`` with a sentence."""
     deadline = time.monotonic() + config.timeout * 2
@@ -100,30 +56,21 @@ def fetch(url: str, *, config: FetchConfig) -> Fetched:
     if config.auth:
         headers.update(urllib3.make_headers(basic_auth=":".join(config.auth)))
     for _hop in range(MAX_REDIRECTS + 1):
-        scheme, host, port, path = _target(url)
-        address = _resolve(host, port, config)
-        timeout = urllib3.Timeout(connect=config.timeout, read=config.timeout)
-        pool: urllib3.HTTPConnectionPool
-        if scheme == "https":
-            pool = urllib3.HTTPSConnectionPool(
-                address,
-                port=port,
-                server_hostname=host,
-                assert_hostname=host,
-                cert_reqs="CERT_REQUIRED",
-                ca_certs=config.ca_bundle or certifi.where(),
-                timeout=timeout,
-                retries=False,
-                maxsize=1,
+        try:
+            pool, path, host_header = outbound.pinned_pool(
+                url,
+                allow_private=config.allow_private,
+                timeout=config.timeout,
+                ca_certs=config.ca_bundle,
             )
-        else:
-            pool = urllib3.HTTPConnectionPool(address, port=port, timeout=timeout, maxsize=1)
+        except outbound.AddressRefused as exc:
+            raise FetchRefused(str(exc)) from exc
         try:
             try:
                 resp = pool.urlopen(
                     "GET",
                     path,
-                    headers={**headers, "Host": host if port in (80, 443) else f"{host}:{port}"},
+                    headers={**headers, "Host": host_header},
                     redirect=False,
                     retries=False,
                     preload_content=False,
@@ -138,9 +85,10 @@ def fetch(url: str, *, config: FetchConfig) -> Fetched:
                     location = resp.headers.get("Location", "")
                     if not location:
                         raise FetchRefused("The URL redirects nowhere.")
+                    hop_host = urlsplit(url).hostname
                     url = urljoin(url, location)
                     # basic auth goes to the host it was meant for only
-                    if urlsplit(url).hostname != host:
+                    if urlsplit(url).hostname != hop_host:
                         headers.pop("authorization", None)
                     continue
                 if resp.status != 200:

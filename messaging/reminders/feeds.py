@@ -1,26 +1,25 @@
 """A business's iCalendar feed: fetched without letting the URL reach our own network, and
 parsed into plain events. No ORM.
 
-Fetch: http(s) only, no user-info in the URL; the host is resolved once and every address
-must be public (not private, loopback, link-local, reserved, multicast) unless
-``allow_private`` (the tests' loopback server; ``REMINDERS_FEED_ALLOW_PRIVATE``, on only in
-DEBUG); the connection goes to the address that was checked (no second lookup that DNS
-rebinding could answer differently); redirects are not followed; at most ``max_bytes`` are
-read within ``timeout`` seconds.
+Fetch: through ``accounts.outbound.pinned_pool``, the one resolver of outbound requests:
+http(s) only, no user-info in the URL; the host is resolved once and every address must be
+public (not private, loopback, link-local, reserved, multicast) unless ``allow_private``
+(the tests' loopback server; ``REMINDERS_FEED_ALLOW_PRIVATE``, on only in DEBUG); the
+connection goes to the address that was checked (no second lookup that DNS rebinding could
+answer differently). Here: redirects are not followed; at most ``max_bytes`` are read
+within ``timeout`` seconds.
 """
 
-import ipaddress
 import re
-import socket
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-import certifi
 import icalendar
-import urllib3
 from urllib3.exceptions import HTTPError
+
+from accounts import outbound
 
 USER_AGENT = "ContactYourClient-Calendar/1.0"
 PHONE_IN_TEXT = re.compile(r"(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}")
@@ -51,47 +50,22 @@ def check_url(url: str) -> str:
     return url.strip()
 
 
-def _public(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    return ip.is_global and not ip.is_multicast
-
-
 def fetch(url: str, *, timeout: float, max_bytes: int, allow_private: bool) -> bytes:
-    parts = urlsplit(check_url(url))
-    host = parts.hostname or ""
-    port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError:
-        raise FeedError(f"{host} has no address.") from None
-    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
-    blocked = [a for a in addresses if not _public(a)]
-    if blocked and not allow_private:
-        raise FeedError(
-            f"{host} points at a private or reserved address; we fetch public ones only."
+        pool, path, host_header = outbound.pinned_pool(
+            check_url(url), allow_private=allow_private, timeout=timeout
         )
-    address = addresses[0]
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    pool_timeout = urllib3.Timeout(connect=timeout, read=timeout)
-    pool: urllib3.HTTPConnectionPool
-    if parts.scheme == "https":
-        pool = urllib3.HTTPSConnectionPool(
-            address, port=port, server_hostname=host, assert_hostname=host,
-            cert_reqs="CERT_REQUIRED", ca_certs=certifi.where(), timeout=pool_timeout,
-            retries=False, maxsize=1,
-        )  # fmt: skip
-    else:
-        pool = urllib3.HTTPConnectionPool(
-            address, port=port, timeout=pool_timeout, retries=False, maxsize=1
-        )
+    except outbound.AddressRefused as exc:
+        raise FeedError(str(exc)) from None
     try:
         resp = pool.urlopen(
             "GET", path,
-            headers={"Host": parts.netloc.rsplit("@", 1)[-1], "User-Agent": USER_AGENT,
+            headers={"Host": host_header, "User-Agent": USER_AGENT,
                      "Accept": "text/calendar"},
             redirect=False, retries=False, preload_content=False, assert_same_host=False,
         )  # fmt: skip
     except HTTPError as exc:
+        pool.close()
         raise FeedError(f"We could not fetch the feed ({type(exc).__name__}).") from None
     try:
         if resp.status != 200:

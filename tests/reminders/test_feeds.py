@@ -148,7 +148,7 @@ def test_private_addresses_are_refused_unless_allowed(business, server, settings
     settings.REMINDERS_FEED_ALLOW_PRIVATE = False
     server.routes["/c.ics"] = (200, {}, ics())
     for url in (f"{server.url}/c.ics", "http://localhost:1/c.ics"):
-        with pytest.raises(feeds.FeedError, match="private or reserved"):
+        with pytest.raises(feeds.FeedError, match="private or reserved network address"):
             feeds.fetch(url, timeout=2, max_bytes=1000, allow_private=False)
     with pytest.raises(feeds.FeedError, match="no address"):
         feeds.fetch(

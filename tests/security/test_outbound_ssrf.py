@@ -15,6 +15,8 @@ import pytest
 from accounts import outbound
 from accounts.events import retrying, services
 from accounts.events.models import WebhookDelivery
+from messaging.media import fetch
+from messaging.reminders import feeds
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +94,7 @@ def test_a_webhook_host_that_rebinds_to_loopback_is_never_connected_to(
     delivery.refresh_from_db()
     assert listener.connections == 0
     assert delivery.status == WebhookDelivery.Status.RETRYING
-    assert "private network address" in delivery.last_error
+    assert "private or reserved network address" in delivery.last_error
     assert len(asked) == 3  # the attempt looked up once more, and connected nowhere
 
 
@@ -118,7 +120,7 @@ def test_private_loopback_and_metadata_addresses_are_refused(monkeypatch, addres
         return [(family, socket.SOCK_STREAM, 6, "", (address, port))]
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    with pytest.raises(outbound.AddressRefused, match="private network"):
+    with pytest.raises(outbound.AddressRefused, match="private or reserved network address"):
         outbound.pinned_pool("https://anything.example/x", allow_private=False, timeout=1.0)
 
 
@@ -154,3 +156,22 @@ def test_a_tenant_server_answering_megabytes_is_read_only_to_the_cap(settings):
         server.server_close()
     assert answer.status == 200 and answer.error == ""
     assert len(answer.content) == retrying.RESPONSE_MAX_BYTES
+
+
+def test_every_outbound_fetch_refuses_a_private_address_with_one_sentence(monkeypatch):
+    # D8: the webhooks, media from a URL and calendar feeds resolve through accounts.outbound
+    # alone; a rebinding host is refused by each with the same sentence for the business
+    asked = _rebinding_dns(monkeypatch, public_answers=0)
+    url = f"https://{REBINDING_HOST}/x"
+    refused = []
+    with pytest.raises(outbound.AddressRefused) as webhook:
+        outbound.pinned_pool(url, allow_private=False, timeout=1.0)
+    refused.append(str(webhook.value))
+    with pytest.raises(fetch.FetchRefused) as media:
+        fetch.fetch(url, config=fetch.FetchConfig(timeout=1.0, allow_private=False))
+    refused.append(str(media.value))
+    with pytest.raises(feeds.FeedError) as feed:
+        feeds.fetch(url, timeout=1.0, max_bytes=1000, allow_private=False)
+    refused.append(str(feed.value))
+    assert refused == [outbound.private_address_message(REBINDING_HOST)] * 3
+    assert len(asked) == 3  # one look-up each, and no connection
