@@ -92,6 +92,18 @@ def _url_field(label: str, help_text: str) -> forms.URLField:
 
 BRAND_REQUIRED = {"entity_type", "display_name", "country", "email", "phone", "street", "city",
                   "state", "postal_code", "vertical"}  # fmt: skip
+# Required for some kinds of organisation only (campaigns.rules.brand_errors judges them, as
+# TCR does): the label says when, instead of "(optional)".
+BRAND_REQUIRED_WHEN = {
+    "company_name": "required unless you are a sole proprietor",
+    "ein": "required unless you are a sole proprietor",
+    "first_name": "required for a sole proprietor",
+    "last_name": "required for a sole proprietor",
+    "mobile_phone": "required for a sole proprietor",
+    "stock_symbol": "required for a public company",
+    "stock_exchange": "required for a public company",
+    "business_contact_email": "required for a public company",
+}
 CAMPAIGN_REQUIRED = {"description", "message_flow", "sample1", "sample2", "help_message",
                      "optin_message"}  # fmt: skip
 
@@ -150,6 +162,7 @@ class BrandForm(forms.ModelForm):
         for name, field in self.fields.items():
             # Conditional rules (EIN unless sole proprietor, ...) are the services' to judge.
             field.required = name in BRAND_REQUIRED
+            field.required_when = BRAND_REQUIRED_WHEN.get(name, "")  # type: ignore[attr-defined]
             if field.required:
                 field.error_messages["required"] = f"{field.label} is required."
 

@@ -1,5 +1,7 @@
 """Portal pages: the wizard, live validation, status and reasons, numbers."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -63,6 +65,35 @@ def test_the_wizard_end_to_end(owner_client, business):
     assert steps["Register your brand"] is True
     assert steps["Register a campaign and get it approved"] is False
     assert steps["Get a number on the approved campaign"] is False
+
+
+def _label(page: str, field: str) -> str:
+    return re.search(rf'<label for="id_{field}">(.*?)</label>', page, re.S).group(1)
+
+
+def test_the_brand_form_labels_the_ein_as_tcr_requires_it(owner_client, business):
+    # it said "EIN (optional)": every kind of organisation but a sole proprietor needs one
+    page = owner_client.get(reverse("campaigns:brand-new")).content.decode()
+    assert "optional" not in _label(page, "ein")
+    assert "required unless you are a sole proprietor" in _label(page, "ein")
+    assert "optional" not in _label(page, "company_name")
+    for field in ("stock_symbol", "stock_exchange", "business_contact_email"):
+        assert "required for a public company" in _label(page, field)
+    for field in ("first_name", "last_name", "mobile_phone"):
+        assert "required for a sole proprietor" in _label(page, field)
+    assert "(optional)" in _label(page, "alt_business_id")  # truly optional stays so
+
+    for entity in ("PRIVATE_PROFIT", "PUBLIC_PROFIT", "NON_PROFIT"):
+        refused = owner_client.post(
+            reverse("campaigns:brand-new"), _form(brand_input(entity_type=entity, ein=""))
+        )
+        assert refused.status_code == 400
+        assert "The EIN (9-digit US tax ID) is required." in refused.content.decode()
+    sole = brand_input(entity_type="SOLE_PROPRIETOR", ein="", company_name="",
+                       first_name="Ana", last_name="Diaz", mobile_phone="+12025550111")  # fmt: skip
+    response = owner_client.post(reverse("campaigns:brand-new"), _form(sole))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Brand.objects.get(business=business).ein == ""
 
 
 def test_live_validation_returns_field_errors(owner_client, business):
