@@ -41,8 +41,9 @@ THIRD_PARTY_APPS = [
     "drf_spectacular_sidecar",
     "phonenumber_field",
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
+    # django-otp's device apps, with names the admin can show (accounts/security/otp_apps.py)
+    "accounts.security.otp_apps.TotpDevicesConfig",
+    "accounts.security.otp_apps.StaticDevicesConfig",
     "axes",
 ]
 LOCAL_APPS = [

@@ -106,3 +106,12 @@ def test_deleting_an_actor_detaches_but_keeps_the_event():
     user.delete()
     event = AuditEvent.objects.get(pk=event.pk)
     assert event.actor is None and event.actor_label == user.email
+
+
+@pytest.mark.django_db
+def test_the_second_factor_apps_have_readable_names_in_the_admin(staff_client):
+    # django-otp's apps carry no verbose name: the index showed "OTP_TOTP" and "OTP_STATIC"
+    page = staff_client.get("/admin/").content.decode()
+    assert "Second factor: authenticator apps" in page
+    assert "Second factor: recovery codes" in page
+    assert "Otp_Totp" not in page and "Otp_Static" not in page  # the label, title-cased
