@@ -224,3 +224,34 @@ def test_a_customer_the_processor_no_longer_has_is_made_again(business, owner, w
     account = BillingAccount.objects.get(business=business)
     assert account.processor_customer_id not in ("", "cus_forgotten")
     assert account.processor_payment_method_id not in ("", "pm_forgotten")
+
+
+def test_a_card_the_processor_no_longer_has_asks_for_the_card_again(
+    business, owner, owner_client, wired, live_server
+):
+    """A card saved before a restart of make run (or deleted in Stripe's dashboard): the
+    charge said "could not be reached; we will try again", and would, for good, with the
+    stale card. Now the card is dropped and the owner asked to add it again; the billing
+    page offers "Add a card", and "Pay now" makes a new customer as "Add a card" does."""
+    account = services.account_get_or_create(business=business)
+    BillingAccount.objects.filter(pk=account.pk).update(
+        processor_customer_id="cus_forgotten", processor_payment_method_id="pm_forgotten"
+    )
+    invoice = _last_month_invoice(business)
+    services.invoice_charge(invoice=invoice)
+    invoice.refresh_from_db()
+    assert invoice.status == S.FAILED and invoice.failure_code == "payment_method_gone"
+    assert "add it again" in invoice.failure_message
+    account.refresh_from_db()
+    assert account.processor_payment_method_id == ""
+    page = owner_client.get("/app/billing/")
+    assert page.status_code == 200 and "Add a card" in page.content.decode()
+    url = services.invoice_checkout_start(invoice=invoice, return_url=f"{live_server.url}/x/")
+    assert url.startswith(wired.url + "/checkout/")
+    account.refresh_from_db()
+    assert account.processor_customer_id not in ("", "cus_forgotten")
+    # with a card added again, the next attempt is charged
+    _card(business, "4242 4242 4242 4242", live_server, wired)
+    services.invoice_charge(invoice=invoice)
+    wired.wait_delivered()
+    _wait_status(invoice, S.PAID)

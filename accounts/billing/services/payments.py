@@ -19,8 +19,9 @@ event id (``ProcessorEvent``).
 """
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -41,6 +42,8 @@ from .invoices import (
     owner_emails,
 )
 from .usage import account_get_or_create, forget_standing
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 S = Invoice.Status
@@ -83,6 +86,27 @@ def _customer(account: BillingAccount, *, gone: str = "") -> str:
     return account.processor_customer_id
 
 
+def _missing(exc: Exception, what: str) -> bool:
+    """The processor answered that it has no such ``what`` ("customer", "paymentmethod"):
+    deleted in its dashboard, or forgotten by the simulated one of a restarted make run."""
+    return isinstance(exc, processor.stripe.InvalidRequestError) and (
+        f"no such {what}" in str(exc.user_message or exc).lower()
+    )
+
+
+def _as_customer(account: BillingAccount, call: Callable[[str], T]) -> T:
+    """``call`` with the account's customer; when the processor no longer has it, once
+    more with a new one."""
+    customer = _customer(account)
+    try:
+        return call(customer)
+    except processor.stripe.InvalidRequestError as exc:
+        if not _missing(exc, "customer"):
+            raise
+        log.warning("the processor has no customer %s: making a new one", customer)
+        return call(_customer(account, gone=customer))
+
+
 def card_setup_start(*, business: Business, return_url: str) -> str:
     """The processor's hosted page where the owner enters a card; returns its URL."""
     account = account_get_or_create(business=business)
@@ -103,16 +127,7 @@ def card_setup_start(*, business: Business, return_url: str) -> str:
         )
 
     try:
-        customer = _customer(account)
-        try:
-            session = create(customer)
-        except processor.stripe.InvalidRequestError as exc:
-            # the processor no longer knows our customer (deleted in its dashboard; the
-            # simulated one of a restarted make run forgets them all): a new one, once
-            if "no such customer" not in str(exc.user_message or exc).lower():
-                raise
-            log.warning("the processor has no customer %s: making a new one", customer)
-            session = create(_customer(account, gone=customer))
+        session = _as_customer(account, create)
     except processor.stripe.StripeError as exc:
         log.warning("checkout session failed: %s", type(exc).__name__)
         raise ProcessorError() from exc
@@ -126,12 +141,13 @@ def invoice_checkout_start(*, invoice: Invoice, return_url: str) -> str:
     if invoice.status not in (S.ISSUED, S.FAILED) or invoice.balance_cents <= 0:
         raise Conflict("This invoice has nothing left to pay.")
     account = account_get_or_create(business=invoice.business)
-    try:
-        session = processor.client().v1.checkout.sessions.create(
+
+    def create(customer: str):
+        return processor.client().v1.checkout.sessions.create(
             params=_params(
                 {
                     "mode": "payment",
-                    "customer": _customer(account),
+                    "customer": customer,
                     "payment_method_types": ["card"],
                     "line_items": [
                         {
@@ -153,6 +169,9 @@ def invoice_checkout_start(*, invoice: Invoice, return_url: str) -> str:
                 }
             )
         )
+
+    try:
+        session = _as_customer(account, create)
     except processor.stripe.StripeError as exc:
         log.warning("checkout session failed: %s", type(exc).__name__)
         raise ProcessorError() from exc
@@ -213,13 +232,27 @@ def invoice_charge(*, invoice: Invoice, now: datetime | None = None) -> Invoice:
             intent_id=intent_id,
         )
     except processor.stripe.StripeError as exc:
-        log.warning("charge of %s failed: %s", invoice.number, type(exc).__name__)
-        invoice_fail(
-            invoice=invoice,
-            code="processor_error",
-            message="The payment processor could not be reached; we will try again.",
-            now=now,
-        )
+        if _missing(exc, "paymentmethod") or _missing(exc, "customer"):
+            # the card we kept is gone from the processor: retrying it would fail for good
+            log.warning("the processor no longer has the card of %s: dropped", invoice.number)
+            BillingAccount.objects.filter(
+                pk=account.pk, processor_payment_method_id=account.processor_payment_method_id
+            ).update(processor_payment_method_id="", updated_at=timezone.now())
+            invoice_fail(
+                invoice=invoice,
+                code="payment_method_gone",
+                message="Our payment processor no longer has the card on file: add it again "
+                "on the Billing page.",
+                now=now,
+            )
+        else:
+            log.warning("charge of %s failed: %s", invoice.number, type(exc).__name__)
+            invoice_fail(
+                invoice=invoice,
+                code="processor_error",
+                message="The payment processor could not be reached; we will try again.",
+                now=now,
+            )
     else:
         Invoice.objects.filter(pk=invoice.pk).update(processor_payment_intent_id=intent.id)
     invoice.refresh_from_db()
