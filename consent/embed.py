@@ -31,7 +31,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from accounts.client_ip import client_ip
 from accounts.errors import ApplicationError, NotFound, RateLimited, ValidationFailed
-from messaging.services import double_opt_in_send
+from messaging.services import message_enqueue
 
 from . import disclosure, ratelimit, selectors, services
 from .errors import FormRefused
@@ -267,16 +267,16 @@ class PublicFormSubmitView(View):
                 # a bot filled the hidden field: answer like a success, record nothing
                 logger.info("honeypot hit on form %s from %s", form.uuid, client_ip(request))
                 return self.success(request, form, is_json, origin, status="pending")
-            if not ratelimit.hit(f"ip:{client_ip(request)}", settings.CONSENT_FORM_RATE_PER_IP):
-                raise RateLimited()
             phone_key = values["phone"].strip()
             with contextlib.suppress(ApplicationError):  # bad numbers: reported by the service
                 phone_key = services.phone_hash(
                     business=form.business, e164=services.phone_normalize(phone_key)
                 )
-            if phone_key and not ratelimit.hit(
-                f"phone:{phone_key}", settings.CONSENT_FORM_RATE_PER_PHONE
-            ):
+            # per IP, then per phone (not counted when the IP is refused): one round trip
+            limits = [(f"ip:{client_ip(request)}", settings.CONSENT_FORM_RATE_PER_IP)]
+            if phone_key:
+                limits.append((f"phone:{phone_key}", settings.CONSENT_FORM_RATE_PER_PHONE))
+            if not ratelimit.hit_all(limits):
                 raise RateLimited()
             contact, events = services.optin_form_submit(
                 form=form,
@@ -295,7 +295,7 @@ class PublicFormSubmitView(View):
             return self.failure(request, form, is_json, origin, exc, values, embedder)
         pending = [e for e in events if e.kind == EventKind.OPT_IN]
         if any(e.was_created for e in pending):
-            double_opt_in_send(form=form, contact=contact, event=pending[0])
+            reply_yes_send(form=form, contact=contact, event=pending[0])
         return self.success(
             request, form, is_json, origin, status="pending" if pending else "confirmed"
         )
@@ -351,6 +351,27 @@ class PublicFormSubmitView(View):
             values=values,
             status=400,
         )
+
+
+def reply_yes_send(*, form, contact, event) -> None:
+    """``messaging.services.double_opt_in_send`` for the public form: the same text, number,
+    purpose and key, from the number the form's read brought along
+    (``selectors.optin_form_public``) instead of a query of its own. A text that cannot be
+    queued is logged, never raised: the pending consent stays recorded either way."""
+    try:
+        message_enqueue(
+            business=form.business,
+            body=services.double_opt_in_text(form=form),
+            kind="transactional",
+            contact=contact,
+            from_number=form.reply_yes_numbers.get(event.campaign_id),
+            channel="system",
+            purpose="double_opt_in",
+            idempotency_key=f"doi:{event.uuid}",
+        )
+    except ApplicationError:
+        # the pending consent stays recorded; staff see the failure in the logs
+        logger.exception("double opt-in text for form %s could not be queued", form.uuid)
 
 
 def _truthy(value) -> bool:

@@ -21,6 +21,8 @@ from accounts.models import Business
 
 KIND_CHOICES = [("marketing", "Marketing"), ("informational", "Informational")]
 LANGUAGE_CHOICES = [("en", "English"), ("es", "Spanish")]
+# the policy documents an opt-in form links to: their versions in force join its evidence
+POLICY_KINDS = ("privacy", "terms")
 
 
 class Contact(models.Model):
@@ -192,8 +194,12 @@ class OptInForm(models.Model):
         disclosure links to: what the person was shown, for the ledger."""
         from policies.documents import current_versions
 
+        # the public form's read (selectors.optin_form_public) brings them along
+        versions = vars(self).get("policy_versions_in_force")
+        if versions is None:
+            versions = current_versions(*POLICY_KINDS)
         shown = [f"form:{self.uuid}:v{self.version}"]
-        shown += [v for v in current_versions("privacy", "terms") if v]
+        shown += [v for v in versions if v]
         return ";".join(shown)
 
 

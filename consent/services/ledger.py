@@ -1,38 +1,35 @@
 """The consent ledger: opt-ins, double opt-in confirmations, opt-outs, re-subscriptions,
 and the suppression list they keep.
 
-The ledger is appended only through ``_append``: it locks the business's ChainHead row
-(``chain_head``), so events of one business are strictly ordered and each carries the
-previous one's hash. ConsentState rows are written in the same transaction as the event
-they reflect.
+The ledger is appended only through ``chain.chain_append``: its writers lock the business's
+ChainHead row (``chain.chain_head``), so events of one business are strictly ordered and
+each carries the previous one's hash. ConsentState rows are written in the same
+transaction as the event they reflect (a new one in the event's own statement).
 
-Only this module writes ConsentState, Suppression and ChainHead: PostgreSQL refuses any
-write to them in a transaction that has not set ``cyc.ledger_write`` (migration 0005), and
-``chain_head`` sets it in the same statement that takes the lock. ``consent_verify``
+Only this module (with ``chain``) writes ConsentState, Suppression and ChainHead: PostgreSQL
+refuses any write to them in a transaction that has not set ``cyc.ledger_write`` (migration
+0005), and ``chain_head`` sets it in the same statement that takes the lock. ``consent_verify``
 derives the states and suppressions from the ledger again and names every row that differs.
 """
 
-import functools
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts import db
 from accounts.errors import NotFound, ValidationFailed
 from accounts.events.services import events_wanted
 from accounts.models import Business
 
-from .. import hashing, webhook_events, written
+from .. import webhook_events, written
 from ..errors import ContactErased, EvidenceMissing, PhoneSuppressed, WrittenConsentRequired
-from ..inputs import actor_label, check_campaign, clean_evidence
+from ..inputs import check_campaign, clean_evidence
 from ..models import (
     ChainHead,
     ConsentEvent,
-    ConsentEvidence,
     ConsentState,
     Contact,
     EventKind,
@@ -43,141 +40,8 @@ from ..models import (
 from ..phones import phone_hash
 from ..scopes import ALL, KINDS, scope_key
 from ..selectors import is_suppressed
-
-
-def ledger_write_allow() -> None:
-    """Let this transaction write ConsentState, Suppression and ChainHead (their trigger
-    refuses other writes). ``chain_head`` does it; call it only where no head is locked."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('cyc.ledger_write', 'on', true)")
-
-
-def chain_head(business: Business) -> ChainHead:
-    """The business's chain head, locked: every writer of its ledger and states holds it
-    (and may then write them: ``cyc.ledger_write``, set by the same statement)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_chain_head_sql(), [business.pk])
-        row = cursor.fetchone()
-    head = db.instance(ChainHead, row[:-1]) if row is not None else None
-    if head is None:
-        ledger_write_allow()
-        ChainHead.objects.get_or_create(business=business)
-        head = ChainHead.objects.select_for_update().get(business=business)
-    return head
-
-
-@functools.cache
-def _chain_head_sql() -> str:
-    """The head's row, locked, and ``cyc.ledger_write`` set by the same statement (written
-    once per process: every consent write asks it; ``accounts.db``)."""
-    table = connection.ops.quote_name(ChainHead._meta.db_table)
-    return (
-        f"SELECT {db.columns(ChainHead, 'h')}, "  # noqa: S608 - the model's own names
-        f"set_config('cyc.ledger_write', 'on', true) "
-        f"FROM {table} h WHERE h.business_id = %s FOR UPDATE"
-    )
-
-
-def _append(
-    *,
-    business: Business,
-    contact: Contact,
-    kind: str,
-    method: str,
-    campaign=None,
-    scope_kind: str = "",
-    evidence: dict[str, Any],
-    actor=None,
-    head: ChainHead | None = None,
-) -> ConsentEvent:
-    """Append one event to the business's chain. Call inside a transaction (``head``: the
-    chain head the caller already locked in it, so it is not read twice)."""
-    head = head or chain_head(business)
-    now = timezone.now()
-    form = evidence.get("form")
-    event = ConsentEvent(
-        business=business,
-        seq=head.seq + 1,
-        contact=contact,
-        kind=kind,
-        method=method,
-        campaign=campaign,
-        scope_kind=scope_kind,
-        disclosure_text=evidence["disclosure_text"],
-        policy_version=evidence["policy_version"] or (form.policy_version if form else ""),
-        form=form,
-        form_snapshot_sha256=evidence["form_snapshot_sha256"],
-        page_url=evidence["page_url"],
-        source=evidence["source"],
-        consented_at=evidence["consented_at"] or now,
-        recorded_by=actor if actor_label(actor) else None,
-        recorded_by_label=evidence["recorded_by_label"] or actor_label(actor) or "system",
-        evidence_sha256=hashing.evidence_digest(
-            ip=evidence["ip"], user_agent=evidence["user_agent"], data=evidence["data"]
-        ),
-        created_at=now,
-        prev_hash=head.hash,
-    )
-    event.hash = hashing.event_hash(
-        hashing.chain_fields(
-            event,
-            business_uuid=business.uuid,
-            contact_uuid=contact.uuid,
-            campaign_uuid=campaign.uuid if campaign else "",
-            form_uuid=form.uuid if form else "",
-        ),
-        head.hash,
-    )
-    personal = ConsentEvidence(
-        business=business,
-        ip=evidence["ip"],
-        user_agent=evidence["user_agent"],
-        data=evidence["data"],
-    )
-    head.seq = event.seq
-    head.hash = event.hash
-    _append_write(event, personal, head)
-    return event
-
-
-def _append_write(event: ConsentEvent, personal: ConsentEvidence, head: ChainHead) -> None:
-    """INSERT the event and its evidence and move the chain head, in one statement (three
-    round trips and three ORM compiles before; every ledger write pays them)."""
-    event_fields, evidence_fields, sql = _append_sql()
-    values = [f.get_db_prep_save(f.pre_save(event, True), connection) for f in event_fields]
-    values += [f.get_db_prep_save(f.pre_save(personal, True), connection) for f in evidence_fields]
-    values += [head.seq, head.hash, head.pk]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        event_id, evidence_id = cursor.fetchone()
-    for obj, pk in ((event, event_id), (personal, evidence_id)):
-        obj.pk = pk
-        obj._state.adding = False
-        obj._state.db = connection.alias
-    personal.event = event
-
-
-@functools.cache
-def _append_sql() -> tuple[list, list, str]:
-    quote = connection.ops.quote_name
-    event_fields = [f for f in ConsentEvent._meta.concrete_fields if not f.primary_key]
-    evidence_fields = [
-        f for f in ConsentEvidence._meta.concrete_fields if not f.primary_key and f.name != "event"
-    ]
-    event_columns = ", ".join(quote(str(f.column)) for f in event_fields)
-    evidence_columns = ", ".join(quote(str(f.column)) for f in evidence_fields)
-    event_values = ", ".join(["%s"] * len(event_fields))
-    evidence_values = ", ".join(["%s"] * len(evidence_fields))
-    tables = {m: quote(m._meta.db_table) for m in (ConsentEvent, ConsentEvidence, ChainHead)}
-    sql = (
-        f"WITH e AS (INSERT INTO {tables[ConsentEvent]} ({event_columns}) "  # noqa: S608 - the models' own names
-        f"VALUES ({event_values}) RETURNING id), "
-        f"v AS (INSERT INTO {tables[ConsentEvidence]} (event_id, {evidence_columns}) "
-        f"VALUES ((SELECT id FROM e), {evidence_values}) RETURNING id), "
-        f"h AS (UPDATE {tables[ChainHead]} SET seq = %s, hash = %s WHERE id = %s) "
-        "SELECT e.id, (SELECT id FROM v) FROM e"
-    )
-    return event_fields, evidence_fields, sql
+from .chain import chain_append, chain_head
+from .chain import ledger_write_allow as ledger_write_allow  # devtools import it from here
 
 
 def _state_set(
@@ -197,7 +61,7 @@ def _state_set(
     }
     if status == ConsentState.Status.OPTED_IN:
         defaults["confirmed_at"] = event.created_at
-    wanted = events_wanted(business=business, types=webhook_events.STATE_EVENTS)
+    wanted = _state_events_wanted(business)
     if locked is False:
         previous = None
         state = ConsentState.objects.create(
@@ -223,6 +87,17 @@ def _state_set(
     if wanted:
         webhook_events.consent_state_changed(state=state, event=event, previous_status=previous)
     return state
+
+
+def _state_events_wanted(business) -> bool:
+    return events_wanted(business=business, types=webhook_events.STATE_EVENTS)
+
+
+def _state_announce(*, business, state: ConsentState, event: ConsentEvent) -> None:
+    """A state row written with its event (``chain_append``'s ``new_state``): what ``_state_set``
+    tells the business's webhook endpoints of a new row."""
+    if _state_events_wanted(business):
+        webhook_events.consent_state_changed(state=state, event=event, previous_status=None)
 
 
 def suppression_add(*, business, e164: str, campaign=None, reason: str, when=None) -> None:
@@ -448,7 +323,18 @@ def _opt_in_locked(
             raise PhoneSuppressed()
         double_opt_in = True  # only the person's own YES can lift an opt-out
     event_kind = EventKind.OPT_IN if double_opt_in else EventKind.OPT_IN_CONFIRMED
-    event = _append(
+    status = ConsentState.Status.PENDING if double_opt_in else ConsentState.Status.OPTED_IN
+    new_state = None
+    if new_contact:  # no state row can exist: INSERTed by the event's own statement
+        new_state = ConsentState(
+            business=business,
+            contact=contact,
+            scope_key=key,
+            campaign=campaign,
+            scope_kind=kind_value,
+            status=status,
+        )
+    event = chain_append(
         business=business,
         contact=contact,
         kind=event_kind,
@@ -458,14 +344,19 @@ def _opt_in_locked(
         evidence=ev,
         actor=actor,
         head=head,
+        new_state=new_state,
     )
+    if new_state is not None:
+        _state_announce(business=business, state=new_state, event=event)
+        event.was_created = True
+        return event
     _state_set(
         business=business,
         contact=contact,
         key=key,
         campaign=campaign,
         scope_kind=kind_value,
-        status=ConsentState.Status.PENDING if double_opt_in else ConsentState.Status.OPTED_IN,
+        status=status,
         event=event,
         locked=state if state is not None else False,
     )
@@ -508,7 +399,7 @@ def consent_confirm_double_opt_in(
             this["form_snapshot_sha256"] = pending_event.form_snapshot_sha256
             this["page_url"] = this["page_url"] or pending_event.page_url
             this["data"] = {**ev["data"], "confirms_event": str(pending_event.uuid)}
-            last = _append(
+            last = chain_append(
                 business=business,
                 contact=contact,
                 kind=EventKind.OPT_IN_CONFIRMED,
@@ -558,7 +449,7 @@ def consent_record_opt_out(
     ev = clean_evidence(evidence)
     whole = scope_all or campaign is None
     with transaction.atomic():
-        event = _append(
+        event = chain_append(
             business=business,
             contact=contact,
             kind=EventKind.OPT_OUT,
@@ -638,7 +529,7 @@ def consent_record_reply_opt_in(
         suppressed = is_suppressed(business=business, phone=contact.phone_e164, campaign=campaign)
         if not states and not suppressed:
             return None
-        event = _append(
+        event = chain_append(
             business=business,
             contact=contact,
             kind=EventKind.OPT_IN_CONFIRMED,

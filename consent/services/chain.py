@@ -1,0 +1,188 @@
+"""The consent ledger's hash chain: the business's chain head, locked by every writer of
+its ledger and states, and the append of one event (with its evidence, and a new state row
+when the caller has one) in one statement. ``ledger`` decides what is appended."""
+
+import functools
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from accounts import db
+from accounts.models import Business
+
+from .. import hashing
+from ..inputs import actor_label
+from ..models import ChainHead, ConsentEvent, ConsentEvidence, ConsentState, Contact
+
+
+def ledger_write_allow() -> None:
+    """Let this transaction write ConsentState, Suppression and ChainHead (their trigger
+    refuses other writes). ``chain_head`` does it; call it only where no head is locked."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('cyc.ledger_write', 'on', true)")
+
+
+def chain_head(business: Business) -> ChainHead:
+    """The business's chain head, locked: every writer of its ledger and states holds it
+    (and may then write them: ``cyc.ledger_write``, set by the same statement)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_chain_head_sql(), [business.pk])
+        row = cursor.fetchone()
+    head = db.instance(ChainHead, row[:-1]) if row is not None else None
+    if head is None:
+        ledger_write_allow()
+        ChainHead.objects.get_or_create(business=business)
+        head = ChainHead.objects.select_for_update().get(business=business)
+    return head
+
+
+@functools.cache
+def _chain_head_sql() -> str:
+    """The head's row, locked, and ``cyc.ledger_write`` set by the same statement (written
+    once per process: every consent write asks it; ``accounts.db``)."""
+    table = connection.ops.quote_name(ChainHead._meta.db_table)
+    return (
+        f"SELECT {db.columns(ChainHead, 'h')}, "  # noqa: S608 - the model's own names
+        f"set_config('cyc.ledger_write', 'on', true) "
+        f"FROM {table} h WHERE h.business_id = %s FOR UPDATE"
+    )
+
+
+def chain_append(
+    *,
+    business: Business,
+    contact: Contact,
+    kind: str,
+    method: str,
+    campaign=None,
+    scope_kind: str = "",
+    evidence: dict[str, Any],
+    actor=None,
+    head: ChainHead | None = None,
+    new_state: ConsentState | None = None,
+) -> ConsentEvent:
+    """Append one event to the business's chain. Call inside a transaction (``head``: the
+    chain head the caller already locked in it, so it is not read twice; ``new_state``: an
+    unsaved state row that names this event, INSERTed by the same statement)."""
+    head = head or chain_head(business)
+    now = timezone.now()
+    form = evidence.get("form")
+    event = ConsentEvent(
+        business=business,
+        seq=head.seq + 1,
+        contact=contact,
+        kind=kind,
+        method=method,
+        campaign=campaign,
+        scope_kind=scope_kind,
+        disclosure_text=evidence["disclosure_text"],
+        policy_version=evidence["policy_version"] or (form.policy_version if form else ""),
+        form=form,
+        form_snapshot_sha256=evidence["form_snapshot_sha256"],
+        page_url=evidence["page_url"],
+        source=evidence["source"],
+        consented_at=evidence["consented_at"] or now,
+        recorded_by=actor if actor_label(actor) else None,
+        recorded_by_label=evidence["recorded_by_label"] or actor_label(actor) or "system",
+        evidence_sha256=hashing.evidence_digest(
+            ip=evidence["ip"], user_agent=evidence["user_agent"], data=evidence["data"]
+        ),
+        created_at=now,
+        prev_hash=head.hash,
+    )
+    event.hash = hashing.event_hash(
+        hashing.chain_fields(
+            event,
+            business_uuid=business.uuid,
+            contact_uuid=contact.uuid,
+            campaign_uuid=campaign.uuid if campaign else "",
+            form_uuid=form.uuid if form else "",
+        ),
+        head.hash,
+    )
+    personal = ConsentEvidence(
+        business=business,
+        ip=evidence["ip"],
+        user_agent=evidence["user_agent"],
+        data=evidence["data"],
+    )
+    head.seq = event.seq
+    head.hash = event.hash
+    if new_state is not None:
+        new_state.last_event = event
+        new_state.event_seq = event.seq
+        new_state.updated_at = event.created_at
+        if new_state.status == ConsentState.Status.OPTED_IN:
+            new_state.confirmed_at = event.created_at
+    _append_write(event, personal, head, new_state)
+    return event
+
+
+def _append_write(
+    event: ConsentEvent,
+    personal: ConsentEvidence,
+    head: ChainHead,
+    state: ConsentState | None = None,
+) -> None:
+    """INSERT the event and its evidence (and ``state``, a new state row naming the event)
+    and move the chain head, in one statement (three or four round trips and ORM compiles
+    before; every ledger write pays them, under the business's chain head)."""
+    event_fields, evidence_fields, state_fields, sql = _append_sql(state is not None)
+    values = [f.get_db_prep_save(f.pre_save(event, True), connection) for f in event_fields]
+    values += [f.get_db_prep_save(f.pre_save(personal, True), connection) for f in evidence_fields]
+    values += [head.seq, head.hash, head.pk]
+    if state is not None:
+        values += [f.get_db_prep_save(f.pre_save(state, True), connection) for f in state_fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        event_id, evidence_id, state_id = cursor.fetchone()
+    for obj, pk in ((event, event_id), (personal, evidence_id), (state, state_id)):
+        if obj is None:
+            continue
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    personal.event = event
+    if state is not None:
+        state.last_event = event  # its last_event_id was the statement's own
+
+
+@functools.cache
+def _append_sql(with_state: bool) -> tuple[list, list, list, str]:
+    quote = connection.ops.quote_name
+    event_fields = [f for f in ConsentEvent._meta.concrete_fields if not f.primary_key]
+    evidence_fields = [
+        f for f in ConsentEvidence._meta.concrete_fields if not f.primary_key and f.name != "event"
+    ]
+    state_fields = [
+        f
+        for f in ConsentState._meta.concrete_fields
+        if with_state and not f.primary_key and f.name != "last_event"
+    ]
+    event_columns = ", ".join(quote(str(f.column)) for f in event_fields)
+    evidence_columns = ", ".join(quote(str(f.column)) for f in evidence_fields)
+    event_values = ", ".join(["%s"] * len(event_fields))
+    evidence_values = ", ".join(["%s"] * len(evidence_fields))
+    tables = {
+        m: quote(m._meta.db_table) for m in (ConsentEvent, ConsentEvidence, ChainHead, ConsentState)
+    }
+    state_cte, state_id = "", "NULL::bigint"
+    if with_state:
+        state_columns = ", ".join(quote(str(f.column)) for f in state_fields)
+        state_values = ", ".join(["%s"] * len(state_fields))
+        state_cte = (
+            f", s AS (INSERT INTO {tables[ConsentState]} (last_event_id, {state_columns}) "  # noqa: S608 - the models' own names
+            f"VALUES ((SELECT id FROM e), {state_values}) RETURNING id)"
+        )
+        state_id = "(SELECT id FROM s)"
+    sql = (
+        f"WITH e AS (INSERT INTO {tables[ConsentEvent]} ({event_columns}) "  # noqa: S608 - the models' own names
+        f"VALUES ({event_values}) RETURNING id), "
+        f"v AS (INSERT INTO {tables[ConsentEvidence]} (event_id, {evidence_columns}) "
+        f"VALUES ((SELECT id FROM e), {evidence_values}) RETURNING id), "
+        f"h AS (UPDATE {tables[ChainHead]} SET seq = %s, hash = %s WHERE id = %s)"
+        f"{state_cte} "
+        f"SELECT e.id, (SELECT id FROM v), {state_id} FROM e"
+    )
+    return event_fields, evidence_fields, state_fields, sql
