@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from campaigns.models import Campaign
 from tests.browser import allow_refusal, dismiss_cookie_banner
 from tests.campaigns.conftest import campaign_input
-from tests.factories.campaigns import BrandFactory
+from tests.factories.campaigns import BrandFactory, CampaignFactory, PhoneNumberFactory
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # the test's ORM calls beside Playwright
 
@@ -94,3 +94,35 @@ def test_a_refused_save_shows_each_error_once_and_the_use_cases_by_name(page, bu
     expect(page.locator("main")).to_contain_text(
         "Use case: Mixed (Account notifications, Customer care, Marketing)"
     )
+
+
+def test_the_numbers_page_fits_a_phone(page, business, carrier, settings):
+    # reported about 6 px wider than a 375 px phone (the whole page scrolled sideways); the
+    # page with every part shown (a number, an approved campaign to pick, numbers for rent,
+    # the cookie banner, an area code the carrier refuses) must fit; the numbers table
+    # scrolls inside its own box
+    settings.CARRIER_URL = carrier.url
+    PhoneNumberFactory(business=business)
+    CampaignFactory(business=business, name="Appointment reminders")
+    page.set_viewport_size({"width": 375, "height": 667})
+
+    def fits(url: str) -> None:
+        page.goto(url)
+        scroll, client, wider = page.evaluate(
+            """() => {
+                const width = document.documentElement.clientWidth;
+                const wider = [...document.querySelectorAll('body *')]
+                    .filter(el => !el.closest('.table-wrap'))
+                    .filter(el => el.getBoundingClientRect().right > width)
+                    .map(el => el.tagName + '.' + el.className);
+                return [document.documentElement.scrollWidth, width, wider];
+            }"""
+        )
+        assert scroll <= client, f"{url}: {scroll} px > {client} px: {wider}"
+
+    fits("/app/numbers/?area_code=917")  # the cookie banner shown
+    assert page.locator("ul.available li").count() > 0
+    dismiss_cookie_banner(page)
+    fits("/app/numbers/?area_code=917")
+    fits("/app/numbers/?area_code=1")
+    fits("/app/numbers/")
