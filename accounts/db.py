@@ -84,6 +84,25 @@ def row_insert(obj: M) -> M:
     return obj
 
 
+def row_insert_with(obj: M, *, ctes: str, select: str, params: list) -> tuple:
+    """``row_insert`` and more work in the same statement (one round trip, one implicit
+    transaction in autocommit): ``ctes`` are further common table expressions (data-modifying
+    ones run with the INSERT, on the same snapshot), ``select`` the values to return after
+    the new primary key, ``params`` theirs. Returns those values."""
+    sql, fields = _insert_sql(type(obj))
+    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    pk = _quoted(type(obj)._meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH inserted AS ({sql}), {ctes} SELECT (SELECT {pk} FROM inserted), {select}",  # noqa: S608 - the caller's own SQL
+            [*values, *params],
+        )
+        obj.pk, *more = cursor.fetchone()
+    obj._state.adding = False
+    obj._state.db = connection.alias
+    return tuple(more)
+
+
 def _truncate_guard_sql(table: str) -> tuple[str, str]:
     function = f"{table}_no_truncate"
     forward = f"""

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.billing import selectors as billing_selectors
-from accounts.db import row_insert
+from accounts.db import row_insert, row_insert_with
 from accounts.events.services import events_wanted
 from accounts.models import Business
 from accounts.services import audit_record
@@ -41,7 +41,7 @@ from ..models import (
 )
 from ..segments import segment_info
 from ..tenant_webhooks import MESSAGE_EVENT_TYPES, event_emit_many, message_events
-from .lanes import lane_kick, lane_kick_many
+from .lanes import kick_finish, kick_plan, kick_statement, lane_kick, lane_kick_many
 from .outcomes import outcome_report
 
 MAX_BODY = 1600
@@ -197,12 +197,13 @@ def _build(
     return message
 
 
-def _insert(message: Message, *, business: Business, media: list) -> None:
+def _insert(message: Message, *, business: Business, media: list) -> bool:
     """INSERT the row (and attach its media and write its events, in the same transaction).
     Inside a caller's transaction under a savepoint, so that a clash of idempotency keys
     leaves it usable; a text alone outside one, with no endpoint listening, is a lone
-    INSERT, atomic by itself: a BEGIN and a COMMIT would be two more round trips on every
-    send."""
+    statement, atomic by itself: a BEGIN and a COMMIT would be two more round trips on every
+    send. Returns whether the number's lane was kicked already (in that lone statement:
+    ``_kick_with_insert``); otherwise the caller kicks it once the row is committed."""
     # the events' outbox rows must commit with the message: a transaction when an endpoint
     # listens (the business row says so), the lone INSERT otherwise
     listened = events_wanted(business=business, types=MESSAGE_EVENT_TYPES)
@@ -213,8 +214,25 @@ def _insert(message: Message, *, business: Business, media: list) -> None:
                 media_services.media_attach(business=business, media=media, messages=[message])
             if listened:
                 event_emit_many(events=message_events([message]))
-    else:
-        row_insert(message)  # written once per process: the ORM's compile is most of a send
+        return False
+    if message.status in Message.WAITING:
+        _kick_with_insert(message, business=business)
+        return True
+    row_insert(message)  # written once per process: the ORM's compile is most of a send
+    return False
+
+
+def _kick_with_insert(message: Message, *, business: Business) -> None:
+    """The lone INSERT of a waiting message and its lane's kick in one statement (one round
+    trip less on every send: bench_load): the kick's UPDATE commits with the row, as
+    ``lane_kick`` after the commit would have; a drain task, if one is needed, is sent after
+    the statement, that is after the commit."""
+    number_id = message.from_number_id
+    assert number_id is not None  # waiting: it passed the number gate
+    kick = kick_plan(business_id=business.pk, number_id=number_id, due_at=message.send_after)
+    ctes, select, params = kick_statement(kick)
+    updated, exists = row_insert_with(message, ctes=ctes, select=select, params=params)
+    kick_finish(kick, updated=updated, exists=exists)
 
 
 def _refuse_unpaid(*, business: Business, purposes: list[str]) -> None:
@@ -317,7 +335,7 @@ def message_enqueue(
         media=media,
     )
     try:
-        _insert(message, business=business, media=media)
+        kicked = _insert(message, business=business, media=media)
     except Exception:
         if idempotency_key:
             existing = Message.objects.filter(
@@ -330,7 +348,7 @@ def message_enqueue(
         outcome_report(
             business, "blocked", {"message": str(message.uuid), "reasons": message.reasons}
         )
-    if message.status in Message.WAITING:
+    if message.status in Message.WAITING and not kicked:
         number_id, send_after = message.from_number_id, message.send_after
         assert number_id is not None  # waiting: it passed the number gate
         transaction.on_commit(

@@ -1,5 +1,6 @@
 """Telling a drainer there is work: the per-number lanes (README step 2)."""
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -10,61 +11,88 @@ from django.utils import timezone
 from ..models import SendLane
 
 
+@dataclass(frozen=True)
+class Kick:
+    """A kick of one lane, decided before its UPDATE runs (``lane_kick``; or in the same
+    statement as a message's INSERT: ``kick_statement``, then ``kick_finish``)."""
+
+    business_id: int
+    number_id: int
+    due_at: datetime
+    task_eta: datetime | None
+    stale: datetime
+    now: datetime
+
+    @property
+    def will_send(self) -> bool:
+        return self.task_eta is not None
+
+
+def kick_plan(*, business_id: int, number_id: int, due_at: datetime | None = None) -> Kick:
+    now = timezone.now()
+    due_at = max(due_at or now, now)
+    horizon = now + timedelta(seconds=settings.MESSAGING_ETA_HORIZON)
+    stale = now - timedelta(seconds=settings.MESSAGING_RECOVERY_GRACE)
+    return Kick(business_id, number_id, due_at, due_at if due_at <= horizon else None, stale, now)
+
+
+def kick_statement(kick: Kick) -> tuple[str, str, list]:
+    """The kick's UPDATE as a common table expression, and the values it answers (how many
+    rows it updated, whether the lane exists at all): ``(ctes, select, params)``. Rows the
+    condition skips are not locked, as with a plain UPDATE (an upsert would wait for a
+    drain holding the lane's lock)."""
+    table = connection.ops.quote_name(SendLane._meta.db_table)
+    return (
+        f"kicked AS (UPDATE {table} SET drain_at = %s, task_eta = %s "  # noqa: S608 - our table name only
+        "WHERE number_id = %s AND (drain_at IS NULL OR drain_at > %s OR drain_at < %s) "
+        "RETURNING 1)",
+        f"(SELECT count(*) FROM kicked), EXISTS (SELECT 1 FROM {table} WHERE number_id = %s)",  # noqa: S608
+        [kick.due_at, kick.task_eta, kick.number_id, kick.due_at, kick.stale, kick.number_id],
+    )
+
+
 def lane_kick(
     *, business_id: int, number_id: int, due_at: datetime | None = None, urgent: bool = True
 ) -> bool:
     """Make sure a drain of ``number_id`` runs at ``due_at`` (now if None). Cheap and
     idempotent: one UPDATE; a task is sent only if no drain is already expected by then."""
+    kick = kick_plan(business_id=business_id, number_id=number_id, due_at=due_at)
+    ctes, select, params = kick_statement(kick)
+    # the UPDATE and whether the lane exists, in one round trip (every single send pays for
+    # it: bench_load)
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {ctes} SELECT {select}", params)
+        updated, exists = cursor.fetchone()
+    return kick_finish(kick, updated=updated, exists=exists, urgent=urgent)
+
+
+def kick_finish(kick: Kick, *, updated: int, exists: bool, urgent: bool = True) -> bool:
+    """The rest of a kick after its UPDATE: a lane not there yet is created and kicked; a
+    drain is sent when none was expected in time. Returns whether the lane was kicked."""
     from ..tasks import drain_number  # here, not at the top: the tasks call these services
 
-    now = timezone.now()
-    due_at = max(due_at or now, now)
-    horizon = now + timedelta(seconds=settings.MESSAGING_ETA_HORIZON)
-    stale = now - timedelta(seconds=settings.MESSAGING_RECOVERY_GRACE)
-    will_send = due_at <= horizon
-    task_eta = due_at if will_send else None
-    updated, exists = _lane_update(number_id, due_at, task_eta, stale)
+    number_id, due_at = kick.number_id, kick.due_at
     if not updated:
         if exists:
             return False  # a drain is already expected in time
         lanes = SendLane.objects.filter(number_id=number_id).filter(
-            Q(drain_at__isnull=True) | Q(drain_at__gt=due_at) | Q(drain_at__lt=stale)
+            Q(drain_at__isnull=True) | Q(drain_at__gt=due_at) | Q(drain_at__lt=kick.stale)
         )
         SendLane.objects.bulk_create(
-            [SendLane(business_id=business_id, number_id=number_id)], ignore_conflicts=True
+            [SendLane(business_id=kick.business_id, number_id=number_id)], ignore_conflicts=True
         )
-        if not lanes.update(drain_at=due_at, task_eta=task_eta):
+        if not lanes.update(drain_at=due_at, task_eta=kick.task_eta):
             return False
-    if will_send:
+    if kick.will_send:
         # A single send's kick (one message waiting on a number with no drain expected)
         # goes to the urgent queue, so it never waits behind the drains of bulk backlogs;
         # bulk enqueues (broadcasts, imports) kick on the default queue.
         drain_number.apply_async(
             (number_id,),
-            eta=due_at if due_at > now else None,
+            eta=due_at if due_at > kick.now else None,
             **({"queue": settings.MESSAGING_URGENT_QUEUE} if urgent else {}),
         )
     return True
-
-
-def _lane_update(
-    number_id: int, due_at: datetime, task_eta: datetime | None, stale: datetime
-) -> tuple[int, bool]:
-    """The kick's UPDATE and whether the lane exists at all, in one round trip (every single
-    send pays for it: bench_load). Rows the condition skips are not locked, as with a plain
-    UPDATE (an upsert would wait for a drain holding the lane's lock)."""
-    table = connection.ops.quote_name(SendLane._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH kicked AS (UPDATE {table} SET drain_at = %s, task_eta = %s "  # noqa: S608 - our table name only
-            "WHERE number_id = %s AND (drain_at IS NULL OR drain_at > %s OR drain_at < %s) "
-            "RETURNING 1) "
-            f"SELECT (SELECT count(*) FROM kicked), "
-            f"EXISTS (SELECT 1 FROM {table} WHERE number_id = %s)",
-            [due_at, task_eta, number_id, due_at, stale, number_id],
-        )
-        updated, exists = cursor.fetchone()
-    return updated, exists
 
 
 def lane_kick_many(*, business_id: int, dues: dict[int, datetime]) -> int:
