@@ -22,6 +22,7 @@ from accounts.api.idempotency import (
     request_key,
 )
 from accounts.api.lean import lean_post
+from accounts.errors import ValidationFailed
 from accounts.roles import Cap
 from messaging import selectors, services
 from messaging.models import KINDS, Message
@@ -29,12 +30,14 @@ from messaging.models import KINDS, Message
 from .common import (
     BLOCKED_EXAMPLE,
     MESSAGE_EXAMPLE,
+    UNKNOWN_CONTACT,
     MessageSerializer,
     WallClockDateTimeField,
     _contact,
     _media,
     _number,
     _zone_for,
+    message_data,
 )
 
 
@@ -233,19 +236,32 @@ class MessageListCreateApi(_PageWithMedia, TenantListAPIView):
 def _send(business, data: dict, *, idempotency_key: str = "") -> Response:
     """The send of validated input (the InputSerializer's ``validated_data``), for the DRF
     view and the lean path alike."""
-    contact = _contact(business, data.get("contact"))
+    number = None
+    if data.get("contact") and data.get("from_number"):
+        # both named (the usual API send): one statement reads them; each refusal is
+        # raised where the one-by-one reads raise it (the contact's first, the number's
+        # after the media's)
+        contact, number = selectors.contact_and_number_get(
+            business=business, contact_uuid=data["contact"], number_uuid=data["from_number"]
+        )
+        if contact is None:
+            raise ValidationFailed(fields={"contact": [UNKNOWN_CONTACT]})
+    else:
+        contact = _contact(business, data.get("contact"))
     send_at = data.get("send_at")
     if send_at is not None:
         zone = _zone_for(business, data["time_zone_basis"], contact, data.get("to", ""))
         send_at = selectors.localize(send_at, zone)
     media = _media(business, data)
+    if number is None:
+        number = _number(business, data.get("from_number"))
     message = services.message_enqueue(
         business=business,
         body=data["body"],
         kind=data["kind"],
         contact=contact,
         to_phone=None if contact else data.get("to"),
-        from_number=_number(business, data.get("from_number")),
+        from_number=number,
         send_at=send_at,
         expires_at=data.get("expires_at"),
         idempotency_key=idempotency_key or None,
@@ -254,9 +270,7 @@ def _send(business, data: dict, *, idempotency_key: str = "") -> Response:
     )
     # the row as written, with the contact and number already in hand: reading it back
     # would be one more round trip on every send
-    return Response(
-        MessageListCreateApi.OutputSerializer(message).data, status=status.HTTP_201_CREATED
-    )
+    return Response(message_data(message), status=status.HTTP_201_CREATED)
 
 
 # The plain send (a text now, to a phone or a contact, from a number or the default one; no
