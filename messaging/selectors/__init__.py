@@ -54,7 +54,7 @@ from .messages import (
 )
 from .numbers import (
     business_zone,
-    contact_and_number_get,
+    contact_and_number_find,
     localize,
     number_queue,
     recipient_zone,
@@ -83,7 +83,7 @@ __all__ = [
     "business_zone",
     "compose_precheck",
     "consent_summary",
-    "contact_and_number_get",
+    "contact_and_number_find",
     "conversation_for",
     "duration_words",
     "inbox_threads",

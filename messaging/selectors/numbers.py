@@ -30,7 +30,7 @@ def sending_number_get(*, business: Business, number_uuid):
     return phone_number_with_campaign_get(business=business, number_uuid=number_uuid)
 
 
-def contact_and_number_get(*, business: Business, contact_uuid, number_uuid) -> tuple:
+def contact_and_number_find(*, business: Business, contact_uuid, number_uuid) -> tuple:
     """The business's contact and its sending number with the number's campaign (what a send
     naming both reads: ``consent.selectors.contact_get`` and ``sending_number_get``) in one
     statement instead of two: a send through the API asks it. Each is None when it is

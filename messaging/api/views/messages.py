@@ -241,7 +241,7 @@ def _send(business, data: dict, *, idempotency_key: str = "") -> Response:
         # both named (the usual API send): one statement reads them; each refusal is
         # raised where the one-by-one reads raise it (the contact's first, the number's
         # after the media's)
-        contact, number = selectors.contact_and_number_get(
+        contact, number = selectors.contact_and_number_find(
             business=business, contact_uuid=data["contact"], number_uuid=data["from_number"]
         )
         if contact is None:
