@@ -15,8 +15,8 @@ class CampaignsConfig(AppConfig):
         readiness.register(steps.brand_step)
         readiness.register(steps.campaign_step)
         readiness.register(steps.number_step)
-        navigation.register(navigation.NavItem(20, "Campaigns", "campaigns:index", Cap.VIEW))
-        navigation.register(navigation.NavItem(34, "Numbers", "campaigns:numbers", Cap.VIEW))
+        navigation.register(navigation.NavItem(50, "Campaigns", "campaigns:index", Cap.VIEW))
+        navigation.register(navigation.NavItem(52, "Numbers", "campaigns:numbers", Cap.VIEW))
         panels.register()  # dashboard: rejected or suspended campaigns
 
         from . import privacy

@@ -10,9 +10,9 @@ class ConsentConfig(AppConfig):
         from accounts.portal.navigation import NavItem
         from accounts.roles import Cap
 
-        navigation.register(NavItem(22, "Contacts", "consent:contacts"))
-        navigation.register(NavItem(26, "Opt-in forms", "consent:forms", Cap.MANAGE_CONTACTS))
-        navigation.register(NavItem(30, "Imports", "consent:imports", Cap.MANAGE_CONTACTS))
+        navigation.register(NavItem(40, "Contacts", "consent:contacts"))
+        navigation.register(NavItem(42, "Opt-in forms", "consent:forms", Cap.MANAGE_CONTACTS))
+        navigation.register(NavItem(44, "Imports", "consent:imports", Cap.MANAGE_CONTACTS))
         readiness.register(optin_form_step)
 
         from . import metrics

@@ -11,12 +11,12 @@ class MessagingConfig(AppConfig):
 
         from . import metrics, panels, privacy, selectors, tenant_webhooks
 
-        navigation.register(navigation.NavItem(24, "Compose", "messaging:compose", Cap.SEND))
-        navigation.register(navigation.NavItem(28, "Messages", "messaging:message-list"))
-        navigation.register(navigation.NavItem(32, "Broadcasts", "messaging:broadcast-list"))
-        navigation.register(navigation.NavItem(36, "Inbox", "messaging:inbox"))
+        navigation.register(navigation.NavItem(20, "Compose", "messaging:compose", Cap.SEND))
+        navigation.register(navigation.NavItem(24, "Messages", "messaging:message-list"))
+        navigation.register(navigation.NavItem(26, "Broadcasts", "messaging:broadcast-list"))
+        navigation.register(navigation.NavItem(22, "Inbox", "messaging:inbox"))
         navigation.register(
-            navigation.NavItem(75, "Webhooks", "messaging:webhooks", Cap.MANAGE_CAMPAIGNS)
+            navigation.NavItem(70, "Webhooks", "messaging:webhooks", Cap.MANAGE_CAMPAIGNS)
         )
         panels.register()  # dashboard: held and deferred messages, activity, number queues
         privacy.register()

@@ -11,7 +11,7 @@ class PoliciesConfig(AppConfig):
 
         from . import panels
 
-        navigation.register(navigation.NavItem(70, "Policy", "policies:overview", Cap.VIEW))
+        navigation.register(navigation.NavItem(60, "Policy", "policies:overview", Cap.VIEW))
         panels.register()  # dashboard: a sending hold, active strikes
 
         from .governance_views import register_hooks

@@ -27,7 +27,7 @@ def register_hooks() -> None:
     from accounts.portal import navigation
     from accounts.privacy import exports
 
-    navigation.register(navigation.NavItem(72, "Compliance", "governance:compliance", Cap.VIEW))
+    navigation.register(navigation.NavItem(62, "Compliance", "governance:compliance", Cap.VIEW))
     exports.register_user("policy_acceptances", documents.user_export_section)
     exports.register("compliance", penalties.business_export_section)
 

@@ -20,7 +20,7 @@ class PortalConfig(AppConfig):
         navigation.register(navigation.NavItem(10, "Dashboard", "portal:dashboard"))
         navigation.register(navigation.NavItem(80, "Team", "portal:team"))
         navigation.register(
-            navigation.NavItem(85, "API keys", "portal:api-keys", Cap.MANAGE_API_KEYS)
+            navigation.NavItem(72, "API keys", "portal:api-keys", Cap.MANAGE_API_KEYS)
         )
         navigation.register(navigation.NavItem(90, "Business", "portal:business"))
         readiness.register(readiness.vetting_step)

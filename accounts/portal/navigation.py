@@ -1,7 +1,10 @@
 """Portal navigation: every entry is registered from an ``AppConfig.ready()`` (the tenant
 base's pages from ``accounts.portal.apps``, each feature from its own app); nothing else adds
 one. ``order`` places an entry and is unique: a second entry at a taken order is refused at
-start-up, so the menu's order never depends on which app happened to load first.
+start-up, so the menu's order never depends on which app happened to load first. The order
+also says which group of the menu an entry sits in (``SECTIONS``): a new owner meets five
+short groups — what they text, whom, how they are registered, what their software uses, and
+their account — not one list of twenty-odd pages.
 """
 
 from dataclasses import dataclass
@@ -18,6 +21,24 @@ class NavItem:
     label: str
     url_name: str
     cap: Cap = Cap.VIEW
+
+
+# (first order of the group, its heading); the entries before the first group have none
+SECTIONS = (
+    (20, "Texting"),
+    (40, "Clients"),
+    (50, "Registration"),
+    (70, "Developers"),
+    (80, "Account"),
+)
+
+
+def section_of(order: int) -> str:
+    heading = ""
+    for start, name in SECTIONS:
+        if order >= start:
+            heading = name
+    return heading
 
 
 _items: list[NavItem] = []
@@ -46,5 +67,12 @@ def nav_for(role: str | None, current_path: str) -> list[dict]:
         except NoReverseMatch:
             continue
         active = current_path == url or (url != "/app/" and current_path.startswith(url))
-        out.append({"label": item.label, "url": url, "active": active})
+        out.append(
+            {
+                "label": item.label,
+                "url": url,
+                "active": active,
+                "section": section_of(item.order),
+            }
+        )
     return out

@@ -21,7 +21,7 @@ class AudiencesConfig(AppConfig):
         # consent's contact writes (portal, API, CSV import) store typed values: they ask
         # this app for the definitions through the source registered here.
         consent_selectors.custom_field_types_source_register(selectors.field_types)
-        navigation.register(navigation.NavItem(31, "Segments", "audiences:index", Cap.VIEW))
+        navigation.register(navigation.NavItem(46, "Segments", "audiences:index", Cap.VIEW))
         inventory.not_personal(
             "audiences.ContactField",
             ["label"],

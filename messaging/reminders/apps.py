@@ -19,7 +19,7 @@ class RemindersConfig(AppConfig):
         # a C / R reply to a reminder: messaging's inbound calls it for texts that are no
         # keyword (STOP / HELP / START always win)
         inbound_handler_register(services.reminder_reply)
-        navigation.register(navigation.NavItem(37, "Reminders", "reminders:index", Cap.VIEW))
+        navigation.register(navigation.NavItem(28, "Reminders", "reminders:index", Cap.VIEW))
         panels.register()
         webhook_events.register()  # appointment.reply in the event catalog
         privacy.register()

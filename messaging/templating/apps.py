@@ -14,7 +14,7 @@ class TemplatingConfig(AppConfig):
         from accounts.privacy import inventory
         from accounts.roles import Cap
 
-        navigation.register(navigation.NavItem(33, "Templates", "templating:list", Cap.VIEW))
+        navigation.register(navigation.NavItem(30, "Templates", "templating:list", Cap.VIEW))
         inventory.not_personal(
             "templating.MessageTemplate",
             ["name", "body", "reasons"],

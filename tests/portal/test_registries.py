@@ -39,3 +39,36 @@ def test_every_app_registered_its_entries_at_start_up():
     steps = [c.__module__ for c in readiness._checks]
     assert steps[0] == "accounts.portal.readiness"
     assert {"campaigns.readiness", "consent.apps"} <= set(steps)
+
+
+@pytest.mark.django_db
+def test_the_menu_is_five_labelled_groups_and_a_role_sees_only_its_entries(client, login, members):
+    """22 entries in one list read as a wall; the menu groups them under five labels, each
+    list named by its label for screen readers, and a role without an entry's capability
+    sees neither the entry nor a label left with nothing under it."""
+    import re
+
+    from accounts.roles import Role
+
+    login(client, members[Role.OWNER])
+    html = client.get("/app/").content.decode()
+    nav = html[html.index('id="portal-nav"') : html.index("</nav>", html.index('id="portal-nav"'))]
+    labels = re.findall(r'<p class="nav-section" id="(nav-\d+)">([^<]+)</p>', nav)
+    assert [name for _id, name in labels] == [
+        "Texting",
+        "Clients",
+        "Registration",
+        "Developers",
+        "Account",
+    ]
+    for nav_id, _name in labels:
+        assert f'aria-labelledby="{nav_id}"' in nav
+    texting = nav[nav.index(">Texting<") : nav.index(">Clients<")]
+    assert ">Compose<" in texting and ">Inbox<" in texting and ">Contacts<" not in texting
+    assert nav.index(">Dashboard<") < nav.index(">Texting<")
+
+    login(client, members[Role.VIEWER])
+    nav = client.get("/app/").content.decode()
+    viewer = re.findall(r'<p class="nav-section" id="nav-\d+">([^<]+)</p>', nav)
+    assert ">API keys<" not in nav and ">Webhooks<" not in nav
+    assert "Developers" not in viewer  # no empty group
