@@ -91,6 +91,24 @@ def test_bad_lines_are_reported_by_number_not_dropped(tmp_path):
 
 
 @pytest.mark.django_db
+def test_a_lone_surrogate_is_answered_escaped_as_it_was_read(tmp_path):
+    """JSON may escape half of a surrogate pair ("\\ud83d"); UTF-8 cannot hold it. The line
+    is answered (its id written back escaped, as read), not a crash that loses the file."""
+    out, err = _run(
+        tmp_path,
+        "messages",
+        [
+            {"id": "\ud83d", "body": "See you at 3 \ud83d", "kind": "conversational"},
+            {"id": "next", "body": "hi", "kind": "conversational"},
+        ],
+    )
+    assert err is None
+    assert [row["id"] for row in out] == ["\ud83d", "next"]
+    assert out[0]["decision"] in ("allow", "review", "block")
+    assert "\\ud83d" in (tmp_path / "out.jsonl").read_text()
+
+
+@pytest.mark.django_db
 def test_policy_score_prints_every_set(capsys, tmp_path):
     # the cross-validated training sets retrain five times (minutes on a loaded machine);
     # test_learned covers cross-validation on a small corpus

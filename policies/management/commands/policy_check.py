@@ -12,6 +12,7 @@ database (the shipped ones right after ``migrate``).
 
 import gc
 import json
+import re
 import sys
 from typing import Any
 
@@ -37,6 +38,18 @@ def _line(row_id, tail: str) -> str:
     them, so the id's text and the answer's (encoded once per distinct content) join into
     the very same line."""
     return '{"id": ' + _ENCODE(row_id) + ", " + tail + "\n"
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _write(dst, text: str) -> None:
+    """Write one answer line. A lone surrogate read from the input (``"id": "\\ud83d"``,
+    valid JSON) cannot be written as UTF-8: it is written back escaped, as it was read."""
+    try:
+        dst.write(text)
+    except UnicodeEncodeError:
+        dst.write(_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
 def _decode(line: str):
@@ -101,7 +114,7 @@ class Command(BaseCommand):
                     }
                     self.stderr.write(f"line {n}: {exc}")
                     tail = _ENCODE(error)[1:]
-                dst.write(_line(row_id, tail))
+                _write(dst, _line(row_id, tail))
                 done += 1
         finally:
             if src is not sys.stdin:
