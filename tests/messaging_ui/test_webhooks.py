@@ -276,8 +276,8 @@ def test_overdue_deliveries_are_requeued(business, receiver, loopback, eager):
         ("ftp://example.com/x", "http or https"),
         ("https://user:pw@example.com/x", "passwords"),
         ("http://hooks.example.com/x", "Use https."),
-        ("https://127.0.0.1/x", "private network"),
-        ("https://localhost/x", "private network"),
+        ("https://127.0.0.1/x", "private or reserved network"),
+        ("https://localhost/x", "private or reserved network"),
     ],
 )
 def test_endpoint_urls_are_checked(business, settings, url, problem):

@@ -50,7 +50,8 @@ def test_inbound_url_is_checked_next_to_the_field(owner_client, business, settin
     assert response.status_code == 400
     assert 'id="id_inbound_url_error"' in response.content.decode()
     response = owner_client.post(url, {"inbound_url": "https://10.0.0.8/sms"})
-    assert response.status_code == 400 and "private network" in response.content.decode()
+    assert response.status_code == 400
+    assert "private or reserved network" in response.content.decode()
     response = owner_client.post(url, {"inbound_url": "https://93.184.215.14/sms"})
     assert response.status_code == 302
     assert TwilioAccount.objects.get().inbound_url == "https://93.184.215.14/sms"
