@@ -1,14 +1,12 @@
-"""Portal pages of consent: contacts, consent timeline and proof, opt-in forms, imports."""
+"""Portal pages of consent: contacts, a contact's consent timeline and proof, the business's
+proof pack, access and erasure requests, and the contacts' export."""
 
-import copy
 import json
 from datetime import datetime, time, timedelta
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
@@ -19,43 +17,17 @@ from accounts.services import audit_record
 from accounts.tenancy import TenantMixin, client_ip
 from messaging.services import double_opt_in_send_for_event
 
-from . import disclosure, import_file, selectors, services, subject
-from .embed import render_fragment
-from .forms import (
+from .. import selectors, services, subject
+from ..forms import (
     ConsentRecordForm,
     ContactEditForm,
     ContactForm,
-    ImportMappingForm,
-    ImportUploadForm,
-    OptInFormForm,
     OptOutForm,
     ProofForm,
     SubjectLookupForm,
 )
-from .models import EventKind, Method
-
-
-def _form_errors_from(exc: ApplicationError, form) -> None:
-    for field, errors in exc.fields.items():
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
-    if not exc.fields:
-        form.add_error(None, exc.message)
-
-
-def _campaign(business, value):
-    return (
-        selectors.campaign_for_business(business=business, campaign_uuid=value) if value else None
-    )
-
-
-def _download(content: str, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-# --- contacts --------------------------------------------------------------------------------
+from ..models import EventKind, Method
+from .common import _campaign, _download, _form_errors_from
 
 
 class ContactListView(TenantMixin, TemplateView):
@@ -448,247 +420,3 @@ class ContactsExportView(TenantMixin, View):
 
 
 # --- opt-in forms ----------------------------------------------------------------------------
-
-
-class FormListView(TenantMixin, TemplateView):
-    template_name = "consent/forms.html"
-    required_cap = Cap.MANAGE_CONTACTS
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["forms"] = selectors.optin_form_list(business=self.business)
-        return context
-
-
-def _form_fields(cleaned: dict, business) -> tuple[dict, list]:
-    fields = {k: v for k, v in cleaned.items() if k != "campaigns"}
-    campaigns = [_campaign(business, u) for u in cleaned.get("campaigns") or []]
-    return fields, campaigns
-
-
-class FormCreateView(TenantMixin, View):
-    required_cap = Cap.MANAGE_CONTACTS
-
-    def get(self, request):
-        campaigns = selectors.campaigns_for_business(business=self.business)
-        form = OptInFormForm(
-            campaigns=campaigns,
-            initial={
-                "program_name": self.business.display_name,
-                "terms_url": f"{self.business.website.rstrip('/')}/terms",
-                "privacy_url": f"{self.business.website.rstrip('/')}/privacy",
-                "allowed_origins": self.business.website,
-            },
-        )
-        return render(request, "consent/form_create.html", {"form": form})
-
-    def post(self, request):
-        campaigns = selectors.campaigns_for_business(business=self.business)
-        form = OptInFormForm(request.POST, campaigns=campaigns)
-        if form.is_valid():
-            try:
-                fields, chosen = _form_fields(form.cleaned_data, self.business)
-                optin = services.optin_form_create(
-                    business=self.business, actor=request.user, campaigns=chosen, **fields
-                )
-            except ApplicationError as exc:
-                _form_errors_from(exc, form)
-            else:
-                messages.success(request, "Form created. Copy a snippet to embed it.")
-                return redirect("consent:form", form_uuid=optin.uuid)
-        return render(request, "consent/form_create.html", {"form": form}, status=400)
-
-
-class FormEditView(TenantMixin, View):
-    """The form builder: settings, live preview and embed snippets."""
-
-    required_cap = Cap.MANAGE_CONTACTS
-
-    def context(self, request, optin, form):
-        public_url = request.build_absolute_uri(
-            reverse("consent:public-form", kwargs={"form_uuid": optin.uuid})
-        )
-        base = request.build_absolute_uri("/").rstrip("/")
-        preview_form = copy.copy(optin)
-        preview_form.collect_name = preview_form.collect_email = True  # JS hides per settings
-        preview = render_fragment(request, preview_form)
-        submit_url = request.build_absolute_uri(
-            reverse("consent:public-form-submit", kwargs={"form_uuid": optin.uuid})
-        )
-        return {
-            "optin": optin,
-            "form": form,
-            "preview": preview,
-            "disclosure": disclosure.for_form(optin),
-            "snippet_iframe": (
-                f'<iframe src="{public_url}" title="Sign up for texts" '
-                f'style="width:100%;max-width:34rem;height:34rem;border:0"></iframe>'
-            ),
-            "snippet_script": (
-                f'<div data-cyc-optin="{optin.uuid}"></div>\n'
-                f'<script src="{base}/static/js/consent.js" async></script>'
-            ),
-            "snippet_html": render_fragment(request, optin)
-            .replace('<input type="hidden" name="page_url" value="">', "")
-            .strip(),
-            "submit_url": submit_url,
-            "public_url": public_url,
-        }
-
-    def get(self, request, form_uuid):
-        optin = selectors.optin_form_get(business=self.business, form_uuid=form_uuid)
-        campaigns = selectors.campaigns_for_business(business=self.business)
-        form = OptInFormForm(
-            campaigns=campaigns,
-            initial={
-                **{f: getattr(optin, f) for f in services.FORM_FIELDS},
-                "allowed_origins": "\n".join(optin.allowed_origins),
-                "campaigns": [str(c.uuid) for c in optin.campaigns.all()],
-            },
-        )
-        return render(request, "consent/form_edit.html", self.context(request, optin, form))
-
-    def post(self, request, form_uuid):
-        optin = selectors.optin_form_get(business=self.business, form_uuid=form_uuid)
-        campaigns = selectors.campaigns_for_business(business=self.business)
-        form = OptInFormForm(request.POST, campaigns=campaigns)
-        if form.is_valid():
-            try:
-                fields, chosen = _form_fields(form.cleaned_data, self.business)
-                services.optin_form_update(
-                    business=self.business,
-                    form=optin,
-                    actor=request.user,
-                    campaigns=chosen,
-                    **fields,
-                )
-            except ApplicationError as exc:
-                _form_errors_from(exc, form)
-            else:
-                messages.success(request, f"Saved (version {optin.version}).")
-                return redirect("consent:form", form_uuid=optin.uuid)
-        optin.refresh_from_db()
-        return render(
-            request, "consent/form_edit.html", self.context(request, optin, form), status=400
-        )
-
-
-# --- imports ---------------------------------------------------------------------------------
-
-
-class ImportListView(TenantMixin, TemplateView):
-    template_name = "consent/imports.html"
-    required_cap = Cap.MANAGE_CONTACTS
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["imports"] = selectors.contact_import_list(business=self.business)[:100]
-        return context
-
-
-class ImportUploadView(TenantMixin, View):
-    required_cap = Cap.MANAGE_CONTACTS
-
-    def get(self, request):
-        return render(request, "consent/import_upload.html", {"form": ImportUploadForm()})
-
-    def post(self, request):
-        form = ImportUploadForm(request.POST, request.FILES)
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            try:
-                imp = services.contact_import_create(
-                    business=self.business,
-                    filename=upload.name,
-                    content=upload.read(),
-                    actor=request.user,
-                )
-            except ApplicationError as exc:
-                _form_errors_from(exc, form)
-            else:
-                return redirect("consent:import", import_uuid=imp.uuid)
-        return render(request, "consent/import_upload.html", {"form": form}, status=400)
-
-
-class ImportDetailView(TenantMixin, View):
-    """The mapping step (while UPLOADED), then progress and the report."""
-
-    required_cap = Cap.MANAGE_CONTACTS
-
-    def mapping_form(self, imp, data=None):
-        return ImportMappingForm(
-            data,
-            headers=imp.headers,
-            campaigns=selectors.campaigns_for_business(business=self.business),
-            targets=import_file.TARGETS,
-            initial_map=imp.mapping.get("fields", {}),
-        )
-
-    def render_page(self, request, imp, form=None, status=200):
-        return render(
-            request,
-            "consent/import.html",
-            {
-                "imp": imp,
-                "form": form or (self.mapping_form(imp) if imp.status == "UPLOADED" else None),
-                "attestation": import_file.ATTESTATION,
-                "progress": services.contact_import_progress(imp=imp),
-                "report": imp.report[:500],
-            },
-            status=status,
-        )
-
-    def get(self, request, import_uuid):
-        imp = selectors.contact_import_get(business=self.business, import_uuid=import_uuid)
-        return self.render_page(request, imp)
-
-    def post(self, request, import_uuid):
-        imp = selectors.contact_import_get(business=self.business, import_uuid=import_uuid)
-        form = self.mapping_form(imp, request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                imp = services.contact_import_start(
-                    business=self.business,
-                    imp=imp,
-                    mapping={t: data.get(f"map_{t}", "") for t in import_file.TARGETS},
-                    custom_columns=data["custom"],
-                    campaign=_campaign(self.business, data["campaign"]),
-                    scope_kind=data["scope_kind"],
-                    tags=data["tags"],
-                    attest=data["attest"],
-                    actor=request.user,
-                    ip=client_ip(request),
-                )
-            except ApplicationError as exc:
-                _form_errors_from(exc, form)
-            else:
-                return redirect("consent:import", import_uuid=imp.uuid)
-        return self.render_page(request, imp, form, status=400)
-
-
-class ImportProgressView(TenantMixin, View):
-    required_cap = Cap.MANAGE_CONTACTS
-
-    def get(self, request, import_uuid):
-        imp = selectors.contact_import_get(business=self.business, import_uuid=import_uuid)
-        done = services.contact_import_progress(imp=imp)
-        return JsonResponse(
-            {
-                "status": imp.status,
-                "processed": done,
-                "total": imp.total_rows,
-                "percent": min(100, int(done * 100 / imp.total_rows)) if imp.total_rows else 0,
-            }
-        )
-
-
-class ImportReportView(TenantMixin, View):
-    required_cap = Cap.MANAGE_CONTACTS
-
-    def get(self, request, import_uuid):
-        imp = selectors.contact_import_get(business=self.business, import_uuid=import_uuid)
-        content = subject.csv_text(
-            ["line", "reason"], ([r["line"], r["reason"]] for r in imp.report)
-        )
-        return _download(content, f"import-{imp.uuid}-report.csv", "text/csv")
