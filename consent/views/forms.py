@@ -14,9 +14,7 @@ from accounts.tenancy import TenantMixin
 
 from .. import disclosure, selectors, services
 from ..embed import render_fragment
-from ..forms import (
-    OptInFormForm,
-)
+from ..forms import OptInFormForm
 from .common import _campaign, _form_errors_from
 
 

@@ -10,10 +10,7 @@ from accounts.roles import Cap
 from accounts.tenancy import TenantMixin, client_ip
 
 from .. import import_file, selectors, services, subject
-from ..forms import (
-    ImportMappingForm,
-    ImportUploadForm,
-)
+from ..forms import ImportMappingForm, ImportUploadForm
 from .common import _campaign, _download, _form_errors_from
 
 
