@@ -16,7 +16,13 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev,local]"
 	touch $@
 
-install: $(VENV)/.installed
+# The policy engine's hot modules compiled with mypyc (policies/engine/accel.py): rebuilt when
+# they change; without a C compiler the pure-Python engine runs (same answers, slower).
+ENGINE_SOURCES := $(wildcard policies/engine/*.py)
+var/accel/manifest.json: $(VENV)/.installed $(ENGINE_SOURCES)
+	$(PY) -m policies.engine --optional
+
+install: $(VENV)/.installed var/accel/manifest.json
 
 # Without DATABASE_URL: the embedded PostgreSQL under var/pgdata (config/embedded_pg.py).
 db: install

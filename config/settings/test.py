@@ -1,9 +1,16 @@
 """Test settings: PostgreSQL (DATABASE_URL or the embedded server), Redis when reachable."""
 
+import os
+
 from config import embedded_pg
 
 from .base import *
 from .base import DATABASE_URL, DATABASES, STORAGES, VAR_DIR, WEB_PORT, env
+
+# The suite runs the policy engine as pure Python, so that coverage sees its lines (this runs
+# before the engine is first imported, and the processes the tests start inherit it); the
+# compiled build is checked against it byte for byte by tests/policies/test_accel.py.
+os.environ.setdefault("POLICY_ENGINE", "python")
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="test-only-not-secret-9d2c4b1a")
 DEBUG = False

@@ -8,6 +8,9 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+# first: puts the compiled build of the hot modules on this package's path when it is
+# current (accel.py); otherwise they load as pure Python
+from . import accel
 from .checks import check_campaign, check_conformance, check_links, check_message, screen_business
 from .compiler import CompiledRules, compile_rules
 from .fingerprint import fingerprint, simhash
@@ -46,8 +49,14 @@ def shipped_model() -> LearnedModel | None:
     return load_model() if MODEL_PATH.exists() else None
 
 
+def build_info() -> dict[str, str]:
+    """Which engine this process runs: {"engine": "compiled" | "python", "why": ...}."""
+    return accel.build_state()
+
+
 __all__ = [
     "CompiledRules",
+    "build_info",
     "check_campaign",
     "check_conformance",
     "check_links",

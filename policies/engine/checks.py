@@ -842,7 +842,7 @@ def _plain_word(s: str) -> bool:
 
 def model_words(rules: CompiledRules) -> frozenset[str]:
     """Rule ids of one-word, word-sense-prone terms the learned layer may overrule."""
-    got = getattr(rules, "_lone_word_rules", None)
+    got = rules._lone_word_rules
     if got is None:
         got = frozenset(
             r.rule_id
@@ -850,7 +850,7 @@ def model_words(rules: CompiledRules) -> frozenset[str]:
             for rs in m.single.values()
             for r in rs
         )
-        object.__setattr__(rules, "_lone_word_rules", got)
+        rules._lone_word_rules = got
     return got
 
 
@@ -869,7 +869,7 @@ def _plain_rules(rules: CompiledRules) -> frozenset[str]:
 
     Only terms as shipped: a term staff added or reworded in the admin is their decision
     about a text the model has never seen, and the model does not overrule it."""
-    got = getattr(rules, "_plain_rule_ids", None)
+    got = rules._plain_rule_ids
     if got is None:
         shipped = _shipped_phrases()
         terms = {
@@ -882,7 +882,7 @@ def _plain_rules(rules: CompiledRules) -> frozenset[str]:
         got = frozenset(terms) | frozenset(
             it.rule_id for it in (rules.knowledge.intents if rules.knowledge else ())
         )
-        object.__setattr__(rules, "_plain_rule_ids", got)
+        rules._plain_rule_ids = got
     return got
 
 

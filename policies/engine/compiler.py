@@ -136,6 +136,10 @@ class CompiledRules:
     # negations mean (knowledge.Knowledge) and the learned layer (learned.LearnedModel)
     knowledge: Any = None
     learned: Any = None
+    # derived once per compiled rule set by the checks that need them (checks.model_words,
+    # checks._plain_rules); declared so a compiled build of this class has the slots
+    _lone_word_rules: frozenset[str] | None = None
+    _plain_rule_ids: frozenset[str] | None = None
 
 
 def _deletes(word: str) -> set[str]:

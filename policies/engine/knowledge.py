@@ -19,9 +19,10 @@ from pathlib import Path
 
 import emoji
 
+from .accel import ENGINE_DIR  # the sources' folder, also when this module is compiled
 from .normalize import canonical_phrase
 
-FIXTURE_DIR = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURE_DIR = ENGINE_DIR.parent / "fixtures"
 _VS16 = "\ufe0f"
 
 

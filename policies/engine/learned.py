@@ -25,13 +25,14 @@ from itertools import pairwise, repeat
 from pathlib import Path
 from typing import Any
 
+from .accel import ENGINE_DIR  # the sources' folder, also when this module is compiled
 from .compiler import Vocabulary
 from .knowledge import NO_COMPOUND, Knowledge, cues, negated, symbols
 from .normalize import TEXT, canonical_phrase, normalise
 
 FEATURE_VERSION = 1
 ALLOW = "allow"  # the category model's class for ordinary text
-MODEL_PATH = Path(__file__).resolve().parent.parent / "fixtures" / "learned_model.json"
+MODEL_PATH = ENGINE_DIR.parent / "fixtures" / "learned_model.json"
 _DIGITS = str.maketrans("0123456789", "0000000000")
 
 

@@ -221,6 +221,9 @@ class Command(BaseCommand):
     def _cli(self, n: int, corpus: Path, report: str | None) -> None:
         items = _mix(corpus)
         out: dict[str, Any] = {"lines": n, "load_avg_before": os.getloadavg()}
+        # the CLI's processes inherit this environment and tree: the same engine as here
+        out["engine"] = engine.build_info()
+        self.stdout.write(f"engine: {out['engine']['engine']} ({out['engine']['why']})")
         with tempfile.TemporaryDirectory() as tmp:
             for label, distinct in (
                 ("repeated bodies (the mix)", False),
