@@ -2,12 +2,14 @@
 only, enforced by PostgreSQL; and statements written once per process for the hot request
 paths (``columns``, ``instance``, ``row_insert``)."""
 
+from collections.abc import Callable
 from functools import cache
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from django.db import connection, migrations, models
+from django.db import InterfaceError, OperationalError, connection, migrations, models
 
 M = TypeVar("M", bound=models.Model)
+T = TypeVar("T")
 
 
 def _quoted(name: str | None) -> str:
@@ -21,6 +23,29 @@ def _quoted(name: str | None) -> str:
 # few statements of those paths are written once, from the models' own field lists (a new
 # column is in them without a change here), and run with parameters; rows become model
 # instances through the converters the ORM would apply (``columns``, ``instance``).
+
+
+def read_health_checked(read: Callable[[], T]) -> T:
+    """``read()`` — one read-only statement — standing in for ``CONN_HEALTH_CHECKS``' own
+    ``SELECT 1``, one round trip less on a request whose first statement it is (the API key
+    of every API request). Django checks a reused connection before a request's first
+    statement, so that a restarted database does not fail the request; here the read is
+    that check: a read that fails on a connection that no longer works is run again on a
+    new one, as Django would have reconnected before it. Inside a transaction, or once the
+    request's check is done, it is ``read()``."""
+    conn: Any = connection  # django-stubs lack the health check's attributes
+    if conn.connection is None or not conn.health_check_enabled or conn.health_check_done:
+        return read()
+    if conn.in_atomic_block:
+        return read()
+    conn.health_check_done = True
+    try:
+        return read()
+    except (OperationalError, InterfaceError):
+        if conn.is_usable():
+            raise  # the statement failed, not the connection
+        conn.close()
+        return read()
 
 
 @cache

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import QuerySet
 
-from .db import columns, instance, width
+from .db import columns, instance, read_health_checked, width
 from .errors import NotFound
 from .models import (
     ApiKey,
@@ -22,10 +22,15 @@ from .models import (
 
 def api_key_for_prefix(*, prefix: str) -> ApiKey | None:
     """The key with ``prefix`` and its business (revoked or not: the caller decides), in
-    one statement written once per process: every API request asks it."""
-    with connection.cursor() as cursor:
-        cursor.execute(_api_key_sql(), [prefix])
-        row = cursor.fetchone()
+    one statement written once per process: every API request asks it, first (so it is
+    the connection's health check too)."""
+
+    def read():
+        with connection.cursor() as cursor:
+            cursor.execute(_api_key_sql(), [prefix])
+            return cursor.fetchone()
+
+    row = read_health_checked(read)
     if row is None:
         return None
     key = instance(ApiKey, row[: width(ApiKey)])

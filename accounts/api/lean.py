@@ -14,7 +14,8 @@ same counter; counted once), the API's exception handler (the one error shape), 
 JSON renderer and the ``Allow`` header DRF adds. What it leaves out: DRF's ``Request``
 wrapper, content negotiation and parsers (the body is read here only when it is plain
 UTF-8 JSON and the client accepts JSON), the view instance and its per-request permission
-and throttle objects. The middleware stack runs as for any request.
+and throttle objects. Its requests run through the middleware an API-key request needs
+(``accounts.api.chain``: request id, security headers, input hygiene), not the portal's.
 """
 
 import json
@@ -127,4 +128,5 @@ def lean_post(
     view.initkwargs = full.initkwargs  # type: ignore[attr-defined]
     view.view_class = full.view_class  # type: ignore[attr-defined]
     view.view_initkwargs = full.view_initkwargs  # type: ignore[attr-defined]
+    view.lean = True  # type: ignore[attr-defined]  # accounts.api.chain: the short middleware chain
     return csrf_exempt(view)

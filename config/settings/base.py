@@ -359,6 +359,22 @@ COOKIE_CONSENT_COOKIE_NAME = env("COOKIE_CONSENT_COOKIE_NAME", default="cyc_cook
 COOKIE_CONSENT_MAX_AGE_DAYS = env.int("COOKIE_CONSENT_MAX_AGE_DAYS", default=180)
 # Outermost, so it sees every cookie any layer sets and drops those not consented to.
 MIDDLEWARE.insert(0, "accounts.privacy.cookies.CookieGateMiddleware")
+# First of all: a request to one of the API's lean views (the send) runs only the middleware
+# an API-key request needs, i.e. MIDDLEWARE less these (accounts/api/chain.py).
+MIDDLEWARE.insert(0, "accounts.api.chain.LeanChainMiddleware")
+API_LEAN_SKIP_MIDDLEWARE = [
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.CurrentBusinessMiddleware",
+    "accounts.security.middleware.SecondFactorMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "axes.middleware.AxesMiddleware",
+    "accounts.privacy.middleware.UsageLogMiddleware",
+    "policies.governance_views.PolicyNoticeMiddleware",
+]
 MIDDLEWARE.append("accounts.privacy.middleware.UsageLogMiddleware")
 USAGE_LOG_SKIP_PREFIXES = ("/admin/", "/static/", "/api/")
 RETENTION_MESSAGE_BODY_DAYS = env.int("RETENTION_MESSAGE_BODY_DAYS", default=180)

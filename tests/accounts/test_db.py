@@ -4,14 +4,15 @@ the rows they read are the instances the ORM builds, and ``row_insert`` stores w
 
 from datetime import timedelta
 
+import psycopg
 import pytest
-from django.db import connection
+from django.db import ProgrammingError, connection
 from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts import selectors as account_selectors
-from accounts.db import row_insert
+from accounts.db import read_health_checked, row_insert
 from accounts.errors import NotFound
 from accounts.models import ApiKey
 from campaigns.selectors import phone_number_with_campaign_get
@@ -116,3 +117,48 @@ def test_row_insert_stores_what_save_stores(business):
     }
     assert _fields(stored) == _fields(by_hand)
     assert stored.uuid == by_hand.uuid  # the field's default, as save() would give it
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_key_s_read_is_the_connection_s_health_check(owner, monkeypatch):
+    """A request's first statement, the API key's read, stands in for CONN_HEALTH_CHECKS'
+    ``SELECT 1`` (one round trip less), and still recovers from a database restart: the
+    read fails on the dead connection and runs again on a new one."""
+    make_api_client(owner)
+    prefix = ApiKey.objects.get(business=owner.business).prefix
+    assert connection.settings_dict["CONN_HEALTH_CHECKS"]
+    checks = []
+    real = connection.is_usable
+    monkeypatch.setattr(connection, "is_usable", lambda: checks.append(1) or real())
+
+    connection.ensure_connection()
+    connection.health_check_done = False  # a new request on a kept connection
+    assert account_selectors.api_key_for_prefix(prefix=prefix) is not None
+    assert checks == [] and connection.health_check_done
+
+    # the server ends the connection (a restart): the next request's read still answers
+    pid = connection.connection.info.backend_pid
+    with psycopg.connect(_dsn(), autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    connection.health_check_done = False
+    key = account_selectors.api_key_for_prefix(prefix=prefix)
+    assert key is not None and key.prefix == prefix
+    assert checks == [1]  # asked once, after the failed read
+    assert connection.connection.info.backend_pid != pid
+
+    # a failure of the statement itself on a working connection is not retried
+    connection.health_check_done = False
+    with pytest.raises(ProgrammingError), connection.cursor() as cursor:
+        read_health_checked(lambda: cursor.execute("SELECT nope"))
+    assert checks == [1, 1]
+
+
+def _dsn() -> str:
+    s = connection.settings_dict
+    return psycopg.conninfo.make_conninfo(
+        host=s["HOST"],
+        port=s["PORT"] or 5432,
+        user=s["USER"],
+        password=s["PASSWORD"] or None,
+        dbname=s["NAME"],
+    )
