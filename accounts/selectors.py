@@ -19,6 +19,8 @@ from .models import (
     User,
 )
 
+API_KEY_WHERE = "WHERE k.prefix = %s"
+
 
 def api_key_for_prefix(*, prefix: str) -> ApiKey | None:
     """The key with ``prefix`` and its business (revoked or not: the caller decides), in
@@ -31,21 +33,40 @@ def api_key_for_prefix(*, prefix: str) -> ApiKey | None:
             return cursor.fetchone()
 
     row = read_health_checked(read)
-    if row is None:
-        return None
-    key = instance(ApiKey, row[: width(ApiKey)])
-    key.business = instance(Business, row[width(ApiKey) :])
-    return key
+    return None if row is None else api_key_of(row)
 
 
 @cache
 def _api_key_sql() -> str:
+    return f"SELECT {api_key_columns()} {api_key_from()} {API_KEY_WHERE}"
+
+
+def api_key_columns() -> str:
+    """The SELECT list of a key with its business (``api_key_of`` reads it), for a statement
+    that reads more with it (``api_key_from``, more joins on ``k.business_id``)."""
+    return f"{columns(ApiKey, 'k')}, {columns(Business, 'b')}"
+
+
+@cache
+def api_key_from() -> str:
+    """FROM the key (alias ``k``) and its business (``b``); then the caller's joins, then
+    ``API_KEY_WHERE`` (the prefix, the last parameter)."""
     quote = connection.ops.quote_name
     return (
-        f"SELECT {columns(ApiKey, 'k')}, {columns(Business, 'b')} "  # noqa: S608 - our names
         f"FROM {quote(ApiKey._meta.db_table)} k "
-        f"JOIN {quote(Business._meta.db_table)} b ON b.id = k.business_id WHERE k.prefix = %s"
+        f"JOIN {quote(Business._meta.db_table)} b ON b.id = k.business_id"
     )
+
+
+def api_key_of(row) -> ApiKey:
+    """The key with its business of the first ``api_key_columns`` values of ``row``."""
+    key = instance(ApiKey, row[: width(ApiKey)])
+    key.business = instance(Business, row[width(ApiKey) : api_key_width()])
+    return key
+
+
+def api_key_width() -> int:
+    return width(ApiKey) + width(Business)
 
 
 def memberships_for_user(*, user: User) -> QuerySet[Membership]:

@@ -3,6 +3,7 @@
 import hashlib
 import json
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlparse
@@ -466,12 +467,16 @@ def api_key_revoke(
 LAST_USED_GRANULARITY = timedelta(minutes=1)
 
 
-def api_key_authenticate(*, secret: str) -> ApiKey | None:
-    """The active key for a presented secret, or None. Compares hashes in constant time."""
+def api_key_authenticate(
+    *, secret: str, read: Callable[..., ApiKey | None] = selectors.api_key_for_prefix
+) -> ApiKey | None:
+    """The active key for a presented secret, or None. Compares hashes in constant time.
+    ``read(prefix=...)`` finds the key with its business by prefix (revoked or not): a
+    caller may read more in the same statement (the send API: its contact and number)."""
     if not secret.startswith(API_KEY_PREFIX):
         return None
     prefix = secret[len(API_KEY_PREFIX) :].split("_", 1)[0]
-    key = selectors.api_key_for_prefix(prefix=prefix)
+    key = read(prefix=prefix)
     if key is None or key.revoked_at is not None:
         return None
     if not secrets.compare_digest(key.key_hash, _sha256(secret)):

@@ -74,16 +74,23 @@ def render(response: Response, *, allow: str) -> Response:
     return response
 
 
+def _key_alone(secret: str, given: Any) -> tuple[Any, Any]:
+    return api_key_authenticate(secret=secret), None
+
+
 def lean_post(
     view_cls,
     *,
     accept: Callable[[Any, dict], Any],
-    handle: Callable[[Any, Any, Any], Response],
+    handle: Callable[[Any, Any, Any, Any], Response],
+    authenticate: Callable[[str, Any], tuple[Any, Any]] = _key_alone,
 ):
     """A view serving ``view_cls``'s plain POSTs itself (see the module). ``accept(request,
     data)`` returns the validated input of a plain request, exactly as the view's input
-    serializer would give it, or None; ``handle(request, api_key, input)`` returns the
-    Response and may raise what the view raises."""
+    serializer would give it, or None; ``authenticate(secret, input)`` returns the key as
+    ``api_key_authenticate`` decides it (through which it may read more in the key's
+    statement) and what else it read; ``handle(request, api_key, input, read)`` returns
+    the Response and may raise what the view raises."""
     full = view_cls.as_view()
     probe = view_cls()
     if hasattr(probe, "get") and not hasattr(probe, "head"):
@@ -102,7 +109,7 @@ def lean_post(
         given = accept(request, data) if data is not None else None
         if given is None:
             return full(request, *args, **kwargs)
-        key = api_key_authenticate(secret=secret)
+        key, read = authenticate(secret, given)
         if key is None or not role_can(key.role, cap):
             return full(request, *args, **kwargs)  # DRF words the 401 / 403
         request.user, request.auth = ApiKeyPrincipal(key), key  # as DRF's Request sets them
@@ -115,7 +122,7 @@ def lean_post(
             if waits:
                 waits = [w for w in waits if w is not None]
                 raise exceptions.Throttled(max(waits, default=None))
-            response = handle(request, key, given)
+            response = handle(request, key, given, read)
         except Exception as exc:
             response = exception_handler(exc, {"request": request, "args": args, "kwargs": kwargs})
             if response is None:

@@ -53,6 +53,7 @@ from .messages import (
     messages_with_media,
 )
 from .numbers import (
+    api_key_contact_and_number_find,
     business_zone,
     contact_and_number_find,
     localize,
@@ -71,6 +72,7 @@ __all__ = [
     "LaneWait",
     "MmsPrice",
     "Outcome",
+    "api_key_contact_and_number_find",
     "broadcast_audience",
     "broadcast_estimate",
     "broadcast_get",

@@ -11,8 +11,15 @@ from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
-from accounts.db import columns, instance, width
+from accounts.db import columns, instance, read_health_checked, width
 from accounts.models import Business
+from accounts.selectors import (
+    API_KEY_WHERE,
+    api_key_columns,
+    api_key_from,
+    api_key_of,
+    api_key_width,
+)
 from campaigns.models import Campaign, PhoneNumber
 from campaigns.selectors import phone_number_with_campaign_get, phone_numbers_for_sending
 from consent.models import Contact
@@ -35,15 +42,43 @@ def contact_and_number_find(*, business: Business, contact_uuid, number_uuid) ->
     naming both reads: ``consent.selectors.contact_get`` and ``sending_number_get``) in one
     statement instead of two: a send through the API asks it. Each is None when it is
     missing, another business's, or its id is malformed; the caller words each refusal."""
+    ids = _uuids(contact_uuid, number_uuid)
+    with connection.cursor() as cursor:
+        cursor.execute(_contact_and_number_sql(), [business.pk, ids[0], business.pk, ids[1]])
+        row = cursor.fetchone()
+    return _contact_and_number_of(row)
+
+
+def api_key_contact_and_number_find(*, prefix: str, contact_uuid, number_uuid) -> tuple:
+    """``accounts.selectors.api_key_for_prefix`` and ``contact_and_number_find`` for the key's
+    business, in one statement (the first of a send through the API: one round trip less,
+    and the connection's health check): (key, contact, number), the key None when no key
+    has ``prefix`` (then neither is read), revoked or not (``api_key_authenticate`` decides;
+    what was read with a key it refuses is not used)."""
+    ids = _uuids(contact_uuid, number_uuid)
+
+    def read():
+        with connection.cursor() as cursor:
+            cursor.execute(_api_key_contact_and_number_sql(), [ids[0], ids[1], prefix])
+            return cursor.fetchone()
+
+    row = read_health_checked(read)
+    if row is None:
+        return None, None, None
+    return api_key_of(row), *_contact_and_number_of(row[api_key_width() :])
+
+
+def _uuids(*values) -> list[uuid.UUID | None]:
     ids: list[uuid.UUID | None] = []
-    for value in (contact_uuid, number_uuid):
+    for value in values:
         try:
             ids.append(value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
         except ValueError:
             ids.append(None)  # matches no row
-    with connection.cursor() as cursor:
-        cursor.execute(_contact_and_number_sql(), [business.pk, ids[0], business.pk, ids[1]])
-        row = cursor.fetchone()
+    return ids
+
+
+def _contact_and_number_of(row) -> tuple:
     nc, nn = width(Contact), width(PhoneNumber)
     contact = None if row[0] is None else instance(Contact, row[:nc])
     number = None
@@ -55,18 +90,39 @@ def contact_and_number_find(*, business: Business, contact_uuid, number_uuid) ->
     return contact, number
 
 
+def _contact_and_number_joins(business: str) -> str:
+    """The contact (``ct``), the number (``n``) and its campaign (``c``) of the business
+    whose id is the SQL ``business``, each an outer join on its own key (a miss is a NULL
+    half); parameters: the contact's uuid, the number's (after ``business``'s own)."""
+    quote = connection.ops.quote_name
+    return (
+        f"LEFT JOIN {quote(Contact._meta.db_table)} ct "
+        f"ON ct.business_id = {business} AND ct.uuid = %s "
+        f"LEFT JOIN {quote(PhoneNumber._meta.db_table)} n "
+        f"ON n.business_id = {business} AND n.uuid = %s "
+        f"LEFT JOIN {quote(Campaign._meta.db_table)} c ON c.id = n.campaign_id"
+    )
+
+
+def _contact_and_number_columns() -> str:
+    return f"{columns(Contact, 'ct')}, {columns(PhoneNumber, 'n')}, {columns(Campaign, 'c')}"
+
+
 @functools.cache
 def _contact_and_number_sql() -> str:
-    quote = connection.ops.quote_name
-    # one row whatever is found: each table joined to a constant row on its own key
+    # one row whatever is found: each table joined to a constant row on its own key; the
+    # business id is a parameter before each uuid
     return (
-        f"SELECT {columns(Contact, 'ct')}, {columns(PhoneNumber, 'n')}, "  # noqa: S608 - our names
-        f"{columns(Campaign, 'c')} FROM (SELECT 1) one "
-        f"LEFT JOIN {quote(Contact._meta.db_table)} ct "
-        "ON ct.business_id = %s AND ct.uuid = %s "
-        f"LEFT JOIN {quote(PhoneNumber._meta.db_table)} n "
-        "ON n.business_id = %s AND n.uuid = %s "
-        f"LEFT JOIN {quote(Campaign._meta.db_table)} c ON c.id = n.campaign_id"
+        f"SELECT {_contact_and_number_columns()} FROM (SELECT 1) one "  # noqa: S608 - our names
+        + _contact_and_number_joins("%s")
+    )
+
+
+@functools.cache
+def _api_key_contact_and_number_sql() -> str:
+    return (
+        f"SELECT {api_key_columns()}, {_contact_and_number_columns()} "
+        f"{api_key_from()} {_contact_and_number_joins('k.business_id')} {API_KEY_WHERE}"
     )
 
 

@@ -323,3 +323,52 @@ def test_what_the_lean_path_takes_is_what_the_serializer_gives(data, meta, expec
         serializer = MessageListCreateApi.InputSerializer(data=data)
         assert serializer.is_valid(), serializer.errors
         assert dict(serializer.validated_data) == expected
+
+
+def test_a_contact_and_number_read_with_the_key_keep_tenancy_and_refusals(
+    owner, other_owner, business, other_business, number, contact, settings
+):
+    """The usual send names a contact and a number: the lean path reads them in the key's
+    statement, on the key's business. Another business's contact or number is unknown, and
+    a key refused (revoked, wrong secret, too low a role) still answers as DRF does."""
+    theirs = sending_number(business=other_business)
+    their_contact = consenting_contact(business=other_business, number=theirs, phone="+16465550143")
+    ours = {"contact": str(contact.uuid), "from_number": str(number.uuid)}
+    send = {"kind": "transactional", "body": BODY}
+    count = Message.objects.count()
+    for names, field in (
+        ({**ours, "contact": str(their_contact.uuid)}, "contact"),
+        ({**ours, "contact": str(uuid.uuid4())}, "contact"),
+        ({**ours, "from_number": str(theirs.uuid)}, "from_number"),
+    ):
+        lean, full, _, _ = _both(owner, settings, {**send, **names})
+        assert _served_by_lean(lean)
+        assert lean.status_code == 400 and field in lean.json()["error"]["fields"], lean.json()
+        _same(lean, full)
+    assert Message.objects.count() == count
+
+    viewer_lean, viewer_full, _, _ = _both(
+        owner, settings, {**send, **ours}, role=Role.VIEWER.value
+    )
+    assert viewer_lean.status_code == 403 and not _served_by_lean(viewer_lean)
+    _same(viewer_lean, viewer_full)
+    api = make_api_client(owner)
+    secret = api._credentials["HTTP_AUTHORIZATION"].split()[1]
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {secret[:-4]}nope")  # the right prefix
+    wrong_lean, wrong_full, _, _ = _both(owner, settings, {**send, **ours}, client=api)
+    assert wrong_lean.status_code == 401 and not _served_by_lean(wrong_lean)
+    _same(wrong_lean, wrong_full)
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    api_key_revoke(key=ApiKey.objects.order_by("-id").first(), actor=owner.user)
+    revoked_lean, revoked_full, _, _ = _both(owner, settings, {**send, **ours}, client=api)
+    assert revoked_lean.status_code == 401 and not _served_by_lean(revoked_lean)
+    _same(revoked_lean, revoked_full)
+    assert Message.objects.count() == count
+
+    # their own key sends to their contact from their number
+    mine = make_api_client(other_owner).post(
+        URL,
+        {**send, "contact": str(their_contact.uuid), "from_number": str(theirs.uuid)},
+        format="json",
+    )
+    assert mine.status_code == 201 and mine.json()["status"] == "QUEUED"

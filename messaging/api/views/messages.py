@@ -24,6 +24,7 @@ from accounts.api.idempotency import (
 from accounts.api.lean import lean_post
 from accounts.errors import ValidationFailed
 from accounts.roles import Cap
+from accounts.services import api_key_authenticate
 from messaging import selectors, services
 from messaging.models import KINDS, Message
 
@@ -233,11 +234,16 @@ class MessageListCreateApi(_PageWithMedia, TenantListAPIView):
         return _send(self.business, serializer.validated_data, idempotency_key=key)
 
 
-def _send(business, data: dict, *, idempotency_key: str = "") -> Response:
+def _send(business, data: dict, *, idempotency_key: str = "", found=None) -> Response:
     """The send of validated input (the InputSerializer's ``validated_data``), for the DRF
-    view and the lean path alike."""
+    view and the lean path alike. ``found``: the contact and the number, read already
+    (with the key: ``_plain_authenticate``)."""
     number = None
-    if data.get("contact") and data.get("from_number"):
+    if found is not None:
+        contact, number = found
+        if contact is None:
+            raise ValidationFailed(fields={"contact": [UNKNOWN_CONTACT]})
+    elif data.get("contact") and data.get("from_number"):
         # both named (the usual API send): one statement reads them; each refusal is
         # raised where the one-by-one reads raise it (the contact's first, the number's
         # after the media's)
@@ -317,12 +323,35 @@ def plain_send_input(request, data: dict) -> dict | None:
     return given
 
 
-def _plain_send(request, api_key, data: dict) -> Response:
-    return _send(api_key.business, data)
+def _plain_authenticate(secret: str, data: dict) -> tuple:
+    """The key of a plain send (``api_key_authenticate`` decides) and, when the send names
+    a contact and a number, those two read in the key's statement, on the key's business
+    (one round trip less: the usual API send)."""
+    if not (data.get("contact") and data.get("from_number")):
+        return api_key_authenticate(secret=secret), None
+    found: list = []
+
+    def read(*, prefix: str):
+        key, *found[:] = selectors.api_key_contact_and_number_find(
+            prefix=prefix, contact_uuid=data["contact"], number_uuid=data["from_number"]
+        )
+        return key
+
+    key = api_key_authenticate(secret=secret, read=read)
+    return key, (tuple(found) if key is not None else None)
+
+
+def _plain_send(request, api_key, data: dict, found) -> Response:
+    return _send(api_key.business, data, found=found)
 
 
 # POST /api/v1/messages/ (and GET: the list, through the DRF view)
-message_list_send = lean_post(MessageListCreateApi, accept=plain_send_input, handle=_plain_send)
+message_list_send = lean_post(
+    MessageListCreateApi,
+    accept=plain_send_input,
+    handle=_plain_send,
+    authenticate=_plain_authenticate,
+)
 
 
 class MessageDetailApi(TenantAPIView):
