@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -31,7 +32,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from accounts.client_ip import client_ip
 from accounts.errors import ApplicationError, NotFound, RateLimited, ValidationFailed
-from messaging.services import message_enqueue
+from messaging.tasks import optin_form_reply_yes
 
 from . import disclosure, ratelimit, selectors, services
 from .errors import FormRefused
@@ -278,7 +279,7 @@ class PublicFormSubmitView(View):
                 limits.append((f"phone:{phone_key}", settings.CONSENT_FORM_RATE_PER_PHONE))
             if not ratelimit.hit_all(limits):
                 raise RateLimited()
-            contact, events = services.optin_form_submit(
+            _, events = services.optin_form_submit(
                 form=form,
                 phone=values["phone"],
                 name=values["name"] if form.collect_name else "",
@@ -295,7 +296,7 @@ class PublicFormSubmitView(View):
             return self.failure(request, form, is_json, origin, exc, values, embedder)
         pending = [e for e in events if e.kind == EventKind.OPT_IN]
         if any(e.was_created for e in pending):
-            reply_yes_send(form=form, contact=contact, event=pending[0])
+            reply_yes_queue(pending[0])
         return self.success(
             request, form, is_json, origin, status="pending" if pending else "confirmed"
         )
@@ -353,25 +354,16 @@ class PublicFormSubmitView(View):
         )
 
 
-def reply_yes_send(*, form, contact, event) -> None:
-    """``messaging.services.double_opt_in_send`` for the public form: the same text, number,
-    purpose and key, from the number the form's read brought along
-    (``selectors.optin_form_public``) instead of a query of its own. A text that cannot be
-    queued is logged, never raised: the pending consent stays recorded either way."""
-    try:
-        message_enqueue(
-            business=form.business,
-            body=services.double_opt_in_text(form=form),
-            kind="transactional",
-            contact=contact,
-            from_number=form.reply_yes_numbers.get(event.campaign_id),
-            channel="system",
-            purpose="double_opt_in",
-            idempotency_key=f"doi:{event.uuid}",
-        )
-    except ApplicationError:
-        # the pending consent stays recorded; staff see the failure in the logs
-        logger.exception("double opt-in text for form %s could not be queued", form.uuid)
+def reply_yes_queue(event) -> None:
+    """Queue the "Reply YES" text of a new pending opt-in for a worker
+    (``messaging.tasks.optin_form_reply_yes``: messaging's ``double_opt_in_send``, the same
+    text, number, purpose and key). Not in the request: the answer does not depend on it,
+    and the number's look-up, the gates, the INSERT and the lane kick were a third of a
+    submission's cost. After COMMIT (here the service's transaction has committed; inside a
+    caller's, on its commit); robust: a broker that refuses the task is logged, and the
+    recorded consent still gets its answer."""
+    event_id = event.pk
+    transaction.on_commit(lambda: optin_form_reply_yes.delay(event_id), robust=True)
 
 
 def _truthy(value) -> bool:

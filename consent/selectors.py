@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts import db
 from accounts.errors import NotFound
 from accounts.models import Business
-from campaigns.models import Campaign, PhoneNumber
+from campaigns.models import Campaign
 from policies.documents_models import PolicyDocument
 
 from . import hashing, phones
@@ -467,30 +467,22 @@ def optin_form_public(*, form_uuid) -> OptInForm:
 
     One statement written once per process (``accounts.db``): every submission of the
     public form asks it, and the ORM compiled the same form, business and campaigns query
-    (select_related and a prefetch: two round trips) on each. The same statement reads what
-    a submission needs besides (two more round trips and ORM compiles before):
-
-    - the privacy policy and terms in force (``OptInForm.policy_version``, the evidence);
-    - per campaign (or for the form without one) the number that texts "Reply YES": the
-      first of ``campaigns.selectors.phone_numbers_for_sending`` (an active number on an
-      approved campaign of the business) by id, with its campaign, as
-      ``form.reply_yes_numbers[campaign_id or None]`` (tested against that selector).
+    (select_related and a prefetch: two round trips) on each. The same statement reads the
+    privacy policy and terms in force (``OptInForm.policy_version``, the evidence: a round
+    trip and an ORM compile before). The number that texts "Reply YES" is the worker's
+    (``tasks.optin_form_reply_yes``), not the request's.
     """
     now = timezone.now()
     params: list = []
     for kind in POLICY_KINDS:
         params += [kind, now]
-    params += [
-        PhoneNumber.Status.ACTIVE,
-        Campaign.Status.APPROVED,
-        _uuid(form_uuid, "Form not found."),
-    ]
+    params.append(_uuid(form_uuid, "Form not found."))
     with connection.cursor() as cursor:
         cursor.execute(_form_public_sql(), params)
         rows = cursor.fetchall()
     if not rows:
         raise NotFound("Form not found.")
-    widths = [db.width(m) for m in (OptInForm, Business, Campaign, PhoneNumber, Campaign)]
+    widths = [db.width(m) for m in (OptInForm, Business, Campaign)]
     bounds = [sum(widths[:i]) for i in range(len(widths) + 1)]
     part = [slice(bounds[i], bounds[i + 1]) for i in range(len(widths))]
     form = db.instance(OptInForm, rows[0][part[0]])
@@ -500,16 +492,8 @@ def optin_form_public(*, form_uuid) -> OptInForm:
     prefetched = form.campaigns.all()
     vars(prefetched).update(_result_cache=campaigns, _prefetch_done=True)
     vars(form)["_prefetched_objects_cache"] = {"campaigns": prefetched}
-    numbers: dict = {}
-    for r in rows:
-        number = None
-        if r[bounds[3]] is not None:
-            number = db.instance(PhoneNumber, r[part[3]])
-            number.campaign = db.instance(Campaign, r[part[4]])  # select_related("campaign")
-        numbers[r[bounds[2]]] = number  # the campaign's id; None: the form has no campaign
     versions = rows[0][bounds[-1] :]
     vars(form).update(
-        reply_yes_numbers=numbers,
         policy_versions_in_force=[
             f"{kind}:{version}" if version is not None else ""
             for kind, version in zip(POLICY_KINDS, versions, strict=True)
@@ -523,16 +507,10 @@ def _form_public_sql() -> str:
     quote = connection.ops.quote_name
     m2m = OptInForm._meta.get_field("campaigns")
     through = quote(OptInForm.campaigns.through._meta.db_table)
-    campaign, number = quote(Campaign._meta.db_table), quote(PhoneNumber._meta.db_table)
+    campaign = quote(Campaign._meta.db_table)
     selected = ", ".join(
         db.columns(model, alias)
-        for model, alias in (
-            (OptInForm, "f"),
-            (Business, "b"),
-            (Campaign, "c"),
-            (PhoneNumber, "n"),
-            (Campaign, "nc"),
-        )
+        for model, alias in ((OptInForm, "f"), (Business, "b"), (Campaign, "c"))
     )
     # the version in force of each kind: policies.documents.current_versions' reading
     # (published, in effect now, the newest by effective date then id)
@@ -548,14 +526,6 @@ def _form_public_sql() -> str:
         f"JOIN {quote(Business._meta.db_table)} b ON b.id = f.business_id "
         f"LEFT JOIN {through} fc ON fc.{quote(m2m.m2m_column_name())} = f.id "
         f"LEFT JOIN {campaign} c ON c.id = fc.{quote(m2m.m2m_reverse_name())} "
-        # phone_numbers_for_sending's conditions, its first number by id per campaign
-        f"LEFT JOIN LATERAL (SELECT sn.id FROM {number} sn "
-        f"JOIN {campaign} snc ON snc.id = sn.campaign_id "
-        "WHERE sn.business_id = f.business_id AND sn.status = %s "
-        "AND snc.status = %s AND snc.business_id = f.business_id "
-        "AND (c.id IS NULL OR sn.campaign_id = c.id) ORDER BY sn.id LIMIT 1) first ON true "
-        f"LEFT JOIN {number} n ON n.id = first.id "
-        f"LEFT JOIN {campaign} nc ON nc.id = n.campaign_id "
         # Campaign.Meta.ordering, as the prefetch had it (tested against the ORM's)
         f"WHERE f.uuid = %s AND f.is_active ORDER BY c.created_at DESC, c.id DESC"
     )

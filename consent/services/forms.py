@@ -74,7 +74,8 @@ def optin_form_submit(
 ) -> tuple[Contact, list[ConsentEvent]]:
     """A person submitted the public form: contact, then one opt-in per target scope.
 
-    Double opt-in (the form's default) records pending events; the caller texts "Reply YES".
+    Double opt-in (the form's default) records pending events; the caller has "Reply YES"
+    texted (the public form: by a worker, once they are committed).
     """
     errors: dict[str, list[str]] = {}
     if not consent:
@@ -136,19 +137,19 @@ def optin_form_submit(
                 evidence=evidence,
                 double_opt_in=form.double_opt_in,
             )
-            return contact, events
-        events = [
-            consent_record_opt_in(
-                business=business,
-                contact=contact,
-                method=Method.WEB_FORM,
-                campaign=campaign,
-                kind=kind,
-                evidence=evidence,
-                double_opt_in=form.double_opt_in,
-            )
-            for campaign, kind in scopes
-        ]
+        else:
+            events = [
+                consent_record_opt_in(
+                    business=business,
+                    contact=contact,
+                    method=Method.WEB_FORM,
+                    campaign=campaign,
+                    kind=kind,
+                    evidence=evidence,
+                    double_opt_in=form.double_opt_in,
+                )
+                for campaign, kind in scopes
+            ]
     return contact, events
 
 

@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from consent import selectors
 from consent.models import ConsentEvent, Contact, FormSnapshot
 from tests.browser import LoopbackSite, allow_console_errors, allow_refusal, guarded_page
+from tests.consent.conftest import wait_for
 from tests.factories.campaigns import PhoneNumberFactory
 from tests.factories.consent import OptInFormFactory
 
@@ -71,7 +72,9 @@ def carrier_inbound(live_server, *, to: str, sender: str, body: str, message_id:
     )
 
 
-def test_embedded_form_double_opt_in_and_refusal_elsewhere(page, live_server, sites, business):
+def test_embedded_form_double_opt_in_and_refusal_elsewhere(
+    page, live_server, sites, business, text_worker
+):
     allowed, stranger = sites
     number = PhoneNumberFactory(business=business)
     campaign = number.campaign
@@ -118,7 +121,11 @@ def test_embedded_form_double_opt_in_and_refusal_elsewhere(page, live_server, si
     # the "Reply YES" text was handed to messaging from the campaign's number
     from messaging.models import Message
 
-    doi = Message.objects.get(business=business, contact=contact, purpose="double_opt_in")
+    text_worker()  # queued when the consent committed: a worker sends it
+    doi = wait_for(
+        Message.objects.filter(business=business, contact=contact, purpose="double_opt_in").first,
+        "the Reply YES text",
+    )
     assert doi.from_number_id == number.pk and "Reply YES" in doi.body
     assert doi.status not in ("blocked", "BLOCKED"), doi.reasons
 

@@ -1,10 +1,10 @@
-"""Issue 18, finding 9 (session 8): what the public form's read brings along, the state row
-written with its event, and the form's rate limits in one Redis round trip.
+"""Issue 18, finding 9 (sessions 8 and 9): what the public form's read brings along, the state
+row written with its event, the form's rate limits in one Redis round trip, and what is left
+in the request once the "Reply YES" text is the worker's (test_embed runs it on a real one).
 
 The form's read (``selectors.optin_form_public``) also answers the privacy policy and terms
-in force and the number that texts "Reply YES"; each is checked here against the selector
-it replaces. The consent tests of the form (test_embed, test_views, test_services) and the
-ledger guards run unchanged."""
+in force, checked here against the selector it replaces. The consent tests of the form
+(test_views, test_services) and the ledger guards run unchanged."""
 
 from datetime import timedelta
 
@@ -14,8 +14,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from campaigns.models import Campaign, PhoneNumber
-from campaigns.selectors import phone_numbers_for_sending
 from consent import ratelimit, selectors
 from consent.models import ConsentEvent, ConsentState, Contact
 from consent.verify import derived_differences
@@ -26,57 +24,6 @@ from tests.factories.campaigns import CampaignFactory, PhoneNumberFactory
 from tests.factories.consent import OptInFormFactory
 
 SITE = "https://brightsmile.example"
-
-
-def _first_sending(business, campaign_id):
-    numbers = phone_numbers_for_sending(business=business)
-    if campaign_id is not None:
-        numbers = numbers.filter(campaign_id=campaign_id)
-    return numbers.order_by("id").first()
-
-
-def _fields(obj) -> dict:
-    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
-
-
-def test_the_reply_yes_number_is_the_sending_selectors_first(business):
-    approved = CampaignFactory(business=business)
-    draft = CampaignFactory(business=business, status=Campaign.Status.DRAFT)
-    quiet = CampaignFactory(business=business)  # its only number is suspended
-    later = PhoneNumberFactory(business=business, campaign=approved)
-    PhoneNumberFactory(business=business, campaign=draft)
-    PhoneNumberFactory(business=business, campaign=quiet, status=PhoneNumber.Status.SUSPENDED)
-    first = PhoneNumberFactory(business=business, campaign=approved)
-    PhoneNumber.objects.filter(pk=first.pk).update(id=later.pk - 1000)  # the lower id wins
-    form = OptInFormFactory(business=business, campaigns=[approved, draft, quiet])
-    with CaptureQueriesContext(connection) as read:
-        found = selectors.optin_form_public(form_uuid=form.uuid)
-        numbers = found.reply_yes_numbers
-        owners = {k: v.campaign for k, v in numbers.items() if v is not None}
-    assert len(read.captured_queries) == 1  # the campaigns of the numbers came along
-    assert set(numbers) == {approved.pk, draft.pk, quiet.pk}
-    for campaign_id, number in numbers.items():
-        expected = _first_sending(business, campaign_id)
-        assert (number and _fields(number)) == (expected and _fields(expected))
-        if number is not None:
-            assert _fields(owners[campaign_id]) == _fields(expected.campaign)
-    assert numbers[approved.pk].pk == later.pk - 1000
-    assert numbers[draft.pk] is None and numbers[quiet.pk] is None
-
-
-def test_a_form_without_campaigns_texts_from_any_sending_number(business, other_business):
-    campaign = CampaignFactory(business=business)
-    PhoneNumberFactory(business=other_business)  # never another business's
-    PhoneNumberFactory(business=business, campaign=campaign, status=PhoneNumber.Status.RELEASED)
-    assert selectors.optin_form_public(
-        form_uuid=OptInFormFactory(business=business, scope_kind="informational").uuid
-    ).reply_yes_numbers == {None: None}
-    sending = PhoneNumberFactory(business=business, campaign=campaign)
-    found = selectors.optin_form_public(
-        form_uuid=OptInFormFactory(business=business, scope_kind="informational").uuid
-    )
-    assert list(found.reply_yes_numbers) == [None]
-    assert found.reply_yes_numbers[None].pk == sending.pk == _first_sending(business, None).pk
 
 
 @pytest.mark.parametrize("documents", ["none", "in force, scheduled, unpublished"])
@@ -131,7 +78,6 @@ def test_a_new_contacts_state_row_is_written_with_its_event(client, business, do
     assert state.updated_at == event.created_at
     if double_opt_in:
         assert state.status == ConsentState.Status.PENDING and state.confirmed_at is None
-        assert Message.objects.filter(contact=contact, purpose="double_opt_in").count() == 1
     else:
         assert state.status == ConsentState.Status.OPTED_IN
         assert state.confirmed_at == event.created_at
@@ -168,24 +114,25 @@ def test_an_expired_window_counts_afresh():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_submission_is_eleven_statements_four_under_the_chain_lock(client, business):
-    # was 14 (tests/messaging/test_request_cost.py): the policy versions and the "Reply YES"
-    # number come with the form's read, the new state row with its event's INSERT
+def test_a_submission_is_seven_statements_four_under_the_chain_lock(client, business):
+    # was 14, then 11 (session 8): the "Reply YES" text's consent gate, hold, INSERT and lane
+    # kick are the worker's (consent.tasks.optin_form_reply_yes), queued after COMMIT
     campaign = CampaignFactory(business=business)
     PhoneNumberFactory(business=business, campaign=campaign)
     form = OptInFormFactory(business=business, allowed_origins=[SITE], campaigns=[campaign])
     url = f"/f/{form.uuid}/submit/"
     first = {"phone": "3125550191", "consent": "1", "age_confirmed": "1"}
-    assert client.post(url, first, HTTP_ORIGIN=SITE).status_code == 200  # heads and lanes
+    assert client.post(url, first, HTTP_ORIGIN=SITE).status_code == 200  # the chain head
     with CaptureQueriesContext(connection) as submitted:
         data = {"phone": "3125550192", "consent": "1", "age_confirmed": "1"}
         assert client.post(url, data, HTTP_ORIGIN=SITE).status_code == 200
     sql = [q["sql"] for q in submitted.captured_queries]
-    assert len(sql) <= 11, "\n".join(s[:150] for s in sql)
+    assert len(sql) <= 7, "\n".join(s[:150] for s in sql)
     assert not [s for s in sql if "policies_policydocument" in s and "consent_optinform" not in s]
-    assert not [s for s in sql if s.startswith('SELECT "campaigns_phonenumber"')]
+    assert not [s for s in sql if '"campaigns_phonenumber"' in s or 'INTO "messaging_' in s]
     locked = next(i for i, s in enumerate(sql) if 'FROM "consent_chainhead"' in s)
     assert sql[locked + 3] == "COMMIT"  # chain head, suppression, event + state, COMMIT
     contact = Contact.objects.get(business=business, phone="+13125550192")
-    assert Message.objects.get(contact=contact, purpose="double_opt_in").from_number_id
+    assert ConsentEvent.objects.get(contact=contact).kind == "OPT_IN"
+    assert not Message.objects.filter(contact=contact).exists()  # the worker's, after COMMIT
     assert derived_differences(business=business) == []
