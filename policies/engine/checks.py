@@ -842,15 +842,13 @@ def _plain_word(s: str) -> bool:
 
 def model_words(rules: CompiledRules) -> frozenset[str]:
     """Rule ids of one-word, word-sense-prone terms the learned layer may overrule."""
-    got = rules._lone_word_rules
-    if got is None:
-        got = frozenset(
-            r.rule_id
-            for m in (rules.content, rules.industry)
-            for rs in m.single.values()
-            for r in rs
-        )
-        rules._lone_word_rules = got
+    cached = rules._lone_word_rules
+    if cached is not None and cached[0] is rules.content:
+        return cached[1]
+    got = frozenset(
+        r.rule_id for m in (rules.content, rules.industry) for rs in m.single.values() for r in rs
+    )
+    rules._lone_word_rules = (rules.content, got)
     return got
 
 
@@ -869,20 +867,21 @@ def _plain_rules(rules: CompiledRules) -> frozenset[str]:
 
     Only terms as shipped: a term staff added or reworded in the admin is their decision
     about a text the model has never seen, and the model does not overrule it."""
-    got = rules._plain_rule_ids
-    if got is None:
-        shipped = _shipped_phrases()
-        terms = {
-            r.rule_id
-            for rs in rules.content.first.values()
-            for r in rs
-            if shipped.get(r.rule_id) == r.phrase
-        }
-        terms -= {rule.rule_id for _rx, rule, _needs in rules.patterns}
-        got = frozenset(terms) | frozenset(
-            it.rule_id for it in (rules.knowledge.intents if rules.knowledge else ())
-        )
-        rules._plain_rule_ids = got
+    cached = rules._plain_rule_ids
+    if cached is not None and cached[0] is rules.knowledge:
+        return cached[1]
+    shipped = _shipped_phrases()
+    terms = {
+        r.rule_id
+        for rs in rules.content.first.values()
+        for r in rs
+        if shipped.get(r.rule_id) == r.phrase
+    }
+    terms -= {rule.rule_id for _rx, rule, _needs in rules.patterns}
+    got = frozenset(terms) | frozenset(
+        it.rule_id for it in (rules.knowledge.intents if rules.knowledge else ())
+    )
+    rules._plain_rule_ids = (rules.knowledge, got)
     return got
 
 

@@ -136,10 +136,11 @@ class CompiledRules:
     # negations mean (knowledge.Knowledge) and the learned layer (learned.LearnedModel)
     knowledge: Any = None
     learned: Any = None
-    # derived once per compiled rule set by the checks that need them (checks.model_words,
-    # checks._plain_rules); declared so a compiled build of this class has the slots
-    _lone_word_rules: frozenset[str] | None = None
-    _plain_rule_ids: frozenset[str] | None = None
+    # derived once by the checks that need them (checks.model_words, checks._plain_rules),
+    # each with what it was derived from: a copy made by dataclasses.replace with other
+    # knowledge derives anew. Declared so a compiled build of this class has the slots.
+    _lone_word_rules: tuple[Any, frozenset[str]] | None = field(default=None, repr=False)
+    _plain_rule_ids: tuple[Any, frozenset[str]] | None = field(default=None, repr=False)
 
 
 def _deletes(word: str) -> set[str]:

@@ -152,3 +152,23 @@ def test_either_engine_refuses_what_it_should(engine, tmp_path):
     )
     out = [json.loads(x) for x in _cli(engine, "messages", src, tmp_path / "o.jsonl").splitlines()]
     assert [o["decision"] for o in out] == ["block", "allow"]
+
+
+def test_a_copy_with_other_knowledge_derives_its_veto_set_anew():
+    """The sets the checks derive once per rule set are declared fields (a compiled class has
+    no __dict__); a copy made by dataclasses.replace with other knowledge (policy_score's
+    rules-only run, training's held-out folds) derives them anew instead of inheriting."""
+    import dataclasses
+
+    from policies.engine import shipped_rules
+    from policies.engine.checks import _plain_rules, model_words
+
+    rules = shipped_rules()
+    with_intents = _plain_rules(rules)
+    words = model_words(rules)
+    bare = dataclasses.replace(rules, knowledge=None, learned=None)
+    intents = {it.rule_id for it in rules.knowledge.intents}
+    assert intents and intents <= with_intents
+    assert _plain_rules(bare) == with_intents - intents
+    assert model_words(bare) == words
+    assert _plain_rules(rules) == with_intents  # the original keeps its own
