@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
+from accounts.billing import selectors as billing_selectors
 from accounts.db import columns, instance, read_health_checked, width
 from accounts.models import Business
 from accounts.selectors import (
@@ -65,7 +66,14 @@ def api_key_contact_and_number_find(*, prefix: str, contact_uuid, number_uuid) -
     row = read_health_checked(read)
     if row is None:
         return None, None, None
-    return api_key_of(row), *_contact_and_number_of(row[api_key_width() :])
+    key = api_key_of(row)
+    # and the business's billing standing (the send's 402): no cache round trip
+    billing_selectors.standing_attach(key.business, row[api_key_width() : _standing_end()])
+    return key, *_contact_and_number_of(row[_standing_end() :])
+
+
+def _standing_end() -> int:
+    return api_key_width() + billing_selectors.STANDING_WIDTH
 
 
 def _uuids(*values) -> list[uuid.UUID | None]:
@@ -120,9 +128,11 @@ def _contact_and_number_sql() -> str:
 
 @functools.cache
 def _api_key_contact_and_number_sql() -> str:
+    standing, billing = billing_selectors.standing_join(alias="ba", business="k.business_id")
     return (
-        f"SELECT {api_key_columns()}, {_contact_and_number_columns()} "
-        f"{api_key_from()} {_contact_and_number_joins('k.business_id')} {API_KEY_WHERE}"
+        f"SELECT {api_key_columns()}, {standing}, {_contact_and_number_columns()} "
+        f"{api_key_from()} {billing} {_contact_and_number_joins('k.business_id')} "
+        f"{API_KEY_WHERE}"
     )
 
 

@@ -372,3 +372,30 @@ def test_a_contact_and_number_read_with_the_key_keep_tenancy_and_refusals(
         format="json",
     )
     assert mine.status_code == 201 and mine.json()["status"] == "QUEUED"
+
+
+def test_the_standing_read_with_the_key_refuses_a_paused_business_alike(
+    owner, business, number, contact, settings
+):
+    """Naming a contact and a number, the lean path reads the billing standing in the key's
+    statement (not the cache): a paused business is the same 402, an active one sends."""
+    payload = {
+        "contact": str(contact.uuid),
+        "from_number": str(number.uuid),
+        "kind": "transactional",
+        "body": BODY,
+    }
+    lean, full, _, _ = _both(owner, settings, payload)
+    assert lean.status_code == 201 == full.status_code
+    account = billing_services.account_get_or_create(business=business)
+    BillingAccount.objects.filter(pk=account.pk).update(
+        standing=BillingAccount.Standing.PAUSED, pause_reason="invoice INV-000001 is unpaid."
+    )
+    billing_selectors.standing_forget(business.pk)
+    lean, full, _, _ = _both(owner, settings, payload)
+    assert _served_by_lean(lean)
+    assert lean.status_code == 402 and lean.json()["error"]["code"] == "billing_paused"
+    _same(lean, full)
+    # changed in the database behind the cache's back: the lean path's read sees it at once
+    BillingAccount.objects.filter(pk=account.pk).update(standing=BillingAccount.Standing.ACTIVE)
+    assert make_api_client(owner).post(URL, payload, format="json").status_code == 201
