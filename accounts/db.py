@@ -6,7 +6,15 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any, TypeVar
 
-from django.db import InterfaceError, OperationalError, connection, migrations, models
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    InterfaceError,
+    OperationalError,
+    connection,
+    connections,
+    migrations,
+    models,
+)
 
 M = TypeVar("M", bound=models.Model)
 T = TypeVar("T")
@@ -33,7 +41,7 @@ def read_health_checked(read: Callable[[], T]) -> T:
     that check: a read that fails on a connection that no longer works is run again on a
     new one, as Django would have reconnected before it. Inside a transaction, or once the
     request's check is done, it is ``read()``."""
-    conn: Any = connection  # django-stubs lack the health check's attributes
+    conn: Any = _wrapper()  # django-stubs lack the health check's attributes
     if conn.connection is None or not conn.health_check_enabled or conn.health_check_done:
         return read()
     if conn.in_atomic_block:
@@ -70,16 +78,24 @@ def width(model: type[models.Model]) -> int:
     return len(model._meta.concrete_fields)
 
 
+def _wrapper():
+    """This thread's database wrapper itself: ``django.db.connection`` is a proxy that looks
+    it up again on every attribute (a thread-local read each), dozens of times a send when
+    passed to the fields' converters and preparations."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
 def instance(model: type[M], values) -> M:
     """The model instance of one row's ``columns(model)`` values, converted as the ORM does."""
     names, converters = _shape(model)
     values = list(values)
+    conn = _wrapper()
     for i, col, fns in converters:
         value = values[i]
         for fn in fns:
-            value = fn(value, col, connection)
+            value = fn(value, col, conn)
         values[i] = value
-    return model.from_db(connection.alias, names, values)
+    return model.from_db(conn.alias, names, values)
 
 
 @cache
@@ -100,12 +116,13 @@ def row_insert(obj: M) -> M:
     would (each field's default, ``pre_save`` and database preparation), from a statement
     written once per model; no signals are sent. Returns ``obj`` with its primary key."""
     sql, fields = _insert_sql(type(obj))
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-    with connection.cursor() as cursor:
+    conn = _wrapper()
+    params = [f.get_db_prep_save(f.pre_save(obj, True), conn) for f in fields]
+    with conn.cursor() as cursor:
         cursor.execute(sql, params)
         (obj.pk,) = cursor.fetchone()
     obj._state.adding = False
-    obj._state.db = connection.alias
+    obj._state.db = conn.alias
     return obj
 
 
@@ -115,16 +132,17 @@ def row_insert_with(obj: M, *, ctes: str, select: str, params: list) -> tuple:
     ones run with the INSERT, on the same snapshot), ``select`` the values to return after
     the new primary key, ``params`` theirs. Returns those values."""
     sql, fields = _insert_sql(type(obj))
-    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    conn = _wrapper()
+    values = [f.get_db_prep_save(f.pre_save(obj, True), conn) for f in fields]
     pk = _quoted(type(obj)._meta.pk.column)
-    with connection.cursor() as cursor:
+    with conn.cursor() as cursor:
         cursor.execute(
             f"WITH inserted AS ({sql}), {ctes} SELECT (SELECT {pk} FROM inserted), {select}",  # noqa: S608 - the caller's own SQL
             [*values, *params],
         )
         obj.pk, *more = cursor.fetchone()
     obj._state.adding = False
-    obj._state.db = connection.alias
+    obj._state.db = conn.alias
     return tuple(more)
 
 
