@@ -73,7 +73,7 @@ def _decision(code: str, message: str = "") -> ConsentDecision:
     return ConsentDecision(code == "ok", code, message or _MESSAGES[code])
 
 
-def _suppression_hash(*, business: Business, phone: str) -> str | None:
+def suppression_hash(*, business: Business, phone: str) -> str | None:
     """The hash the suppression list holds for ``phone``; None for a number that does not
     parse (nothing can suppress it)."""
     try:
@@ -84,14 +84,15 @@ def _suppression_hash(*, business: Business, phone: str) -> str | None:
 
 # The number's live suppressions, business-wide or for the campaign (NULL: none), as SQL
 # written once: parameters business id, phone hash, campaign id. The consent gate's one
-# statement carries it as a column (uncorrelated: PostgreSQL evaluates it once).
-_LIVE_SUPPRESSION_SQL = (
+# statement carries it as a column (uncorrelated: PostgreSQL evaluates it once), and so do
+# the public form's chain head read and ledger append (consent.services.chain).
+LIVE_SUPPRESSION_SQL = (
     f"EXISTS (SELECT 1 FROM {Suppression._meta.db_table} u WHERE u.business_id = %s "  # noqa: S608 - our names
     "AND u.lifted_at IS NULL AND u.phone_hash = %s "
     "AND (u.campaign_id IS NULL OR u.campaign_id = %s))"
 )
 _STATES_SQL = (
-    f"SELECT s.scope_key, s.status, s.event_seq, {_LIVE_SUPPRESSION_SQL} "  # noqa: S608 - our names
+    f"SELECT s.scope_key, s.status, s.event_seq, {LIVE_SUPPRESSION_SQL} "  # noqa: S608 - our names
     f"FROM {ConsentState._meta.db_table} s "
     "WHERE s.business_id = %s AND s.contact_id = %s AND s.scope_key = ANY(%s)"
 )
@@ -99,7 +100,7 @@ _STATES_SQL = (
 
 def _live_suppression(*, business: Business, hashed: str, campaign_id: int | None) -> bool:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {_LIVE_SUPPRESSION_SQL}", [business.pk, hashed, campaign_id])
+        cursor.execute(f"SELECT {LIVE_SUPPRESSION_SQL}", [business.pk, hashed, campaign_id])
         return bool(cursor.fetchone()[0])
 
 
@@ -107,7 +108,7 @@ def is_suppressed(*, business: Business, phone: str, campaign=None) -> bool:
     """Is the number on the business's suppression list (business-wide, or for ``campaign``)?
     SQL written once per process: every opt-in asks it under the chain head's lock (the
     public form on each submission), every send's consent gate as a column."""
-    hashed = _suppression_hash(business=business, phone=phone)
+    hashed = suppression_hash(business=business, phone=phone)
     return hashed is not None and _live_suppression(
         business=business, hashed=hashed, campaign_id=getattr(campaign, "pk", None)
     )
@@ -187,7 +188,7 @@ def consent_check(
     # one statement, written once per process (every send asks it): the indexed state
     # rows (consentstate_scope: business, contact, scope_key), each carrying whether the
     # number is suppressed; a contact with no state row asks the suppression list apart
-    hashed = _suppression_hash(business=business, phone=contact.phone_e164)
+    hashed = suppression_hash(business=business, phone=contact.phone_e164)
     campaign_id = getattr(campaign, "pk", None)
     with connection.cursor() as cursor:
         cursor.execute(

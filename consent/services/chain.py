@@ -14,6 +14,7 @@ from accounts.models import Business
 from .. import hashing
 from ..inputs import actor_label
 from ..models import ChainHead, ConsentEvent, ConsentEvidence, ConsentState, Contact
+from ..selectors import LIVE_SUPPRESSION_SQL
 
 
 def ledger_write_allow() -> None:
@@ -37,19 +38,54 @@ def chain_head(business: Business) -> ChainHead:
     return head
 
 
+def chain_head_suppressed(
+    business: Business, *, hashed: str | None, campaign_ids: list[int | None]
+) -> tuple[ChainHead, list[bool | None]]:
+    """``chain_head``, and in the same statement whether the number (``hashed``, the
+    suppression list's hash) is suppressed for each of ``campaign_ids`` — a guess: under
+    READ COMMITTED the statement reads the list as it was when it started, before it waited
+    for the lock, so a suppression committed by the writer it waited for is not in it. An
+    append that relies on a guess passes it as ``chain_append_guarded(guard=…)``, whose statement
+    starts once the lock is held and checks it again. ``None``: no guess (ask, locked)."""
+    if hashed is None:  # a number that does not parse: nothing can suppress it
+        return chain_head(business), [False] * len(campaign_ids)
+    params: list = []
+    for campaign_id in campaign_ids:
+        params += [business.pk, hashed, campaign_id]
+    with connection.cursor() as cursor:
+        cursor.execute(_chain_head_sql(len(campaign_ids)), [*params, business.pk])
+        row = cursor.fetchone()
+    if row is None:  # the business's first consent write: no head row to guess with
+        return chain_head(business), [None] * len(campaign_ids)
+    width = db.width(ChainHead)
+    return db.instance(ChainHead, row[:width]), [bool(x) for x in row[width + 1 :]]
+
+
 @functools.cache
-def _chain_head_sql() -> str:
+def _chain_head_sql(suppressions: int = 0) -> str:
     """The head's row, locked, and ``cyc.ledger_write`` set by the same statement (written
-    once per process: every consent write asks it; ``accounts.db``)."""
+    once per process: every consent write asks it; ``accounts.db``), then ``suppressions``
+    columns: is the number suppressed (``chain_head_suppressed``)."""
     table = connection.ops.quote_name(ChainHead._meta.db_table)
+    guesses = "".join(f", {LIVE_SUPPRESSION_SQL}" for _ in range(suppressions))
     return (
         f"SELECT {db.columns(ChainHead, 'h')}, "  # noqa: S608 - the model's own names
-        f"set_config('cyc.ledger_write', 'on', true) "
+        f"set_config('cyc.ledger_write', 'on', true){guesses} "
         f"FROM {table} h WHERE h.business_id = %s FOR UPDATE"
     )
 
 
-def chain_append(
+def chain_append(**kwargs: Any) -> ConsentEvent:
+    """Append one event to the business's chain. Call inside a transaction (``head``: the
+    chain head the caller already locked in it, so it is not read twice; ``new_state``: an
+    unsaved state row that names this event, INSERTed by the same statement)."""
+    event = chain_append_guarded(**kwargs)
+    if event is None:  # pragma: no cover - unguarded, the append always writes
+        raise RuntimeError("an unguarded append wrote nothing")
+    return event
+
+
+def chain_append_guarded(
     *,
     business: Business,
     contact: Contact,
@@ -61,11 +97,14 @@ def chain_append(
     actor=None,
     head: ChainHead | None = None,
     new_state: ConsentState | None = None,
-) -> ConsentEvent:
-    """Append one event to the business's chain. Call inside a transaction (``head``: the
-    chain head the caller already locked in it, so it is not read twice; ``new_state``: an
-    unsaved state row that names this event, INSERTed by the same statement)."""
+    guard: tuple[str, int | None, bool] | None = None,
+) -> ConsentEvent | None:
+    """``chain_append``; with ``guard`` (phone hash, campaign id, suppressed) only if the
+    number's suppression is still so, checked by the append's own statement (which starts
+    with the lock held: it sees every suppression committed before). Otherwise nothing is
+    written, the head is left as it was and the answer is None (``chain_head_suppressed``)."""
     head = head or chain_head(business)
+    before = head.seq, head.hash
     now = timezone.now()
     form = evidence.get("form")
     event = ConsentEvent(
@@ -115,7 +154,9 @@ def chain_append(
         new_state.updated_at = event.created_at
         if new_state.status == ConsentState.Status.OPTED_IN:
             new_state.confirmed_at = event.created_at
-    _append_write(event, personal, head, new_state)
+    if not _append_write(event, personal, head, new_state, guard=guard):
+        head.seq, head.hash = before
+        return None
     return event
 
 
@@ -124,19 +165,30 @@ def _append_write(
     personal: ConsentEvidence,
     head: ChainHead,
     state: ConsentState | None = None,
-) -> None:
+    *,
+    guard: tuple[str, int | None, bool] | None = None,
+) -> bool:
     """INSERT the event and its evidence (and ``state``, a new state row naming the event)
     and move the chain head, in one statement (three or four round trips and ORM compiles
-    before; every ledger write pays them, under the business's chain head)."""
-    event_fields, evidence_fields, state_fields, sql = _append_sql(state is not None)
+    before; every ledger write pays them, under the business's chain head). With
+    ``guard``, only if the number's suppression is as it says; False if it was not."""
+    event_fields, evidence_fields, state_fields, sql = _append_sql(
+        state is not None, guard is not None
+    )
     values = [f.get_db_prep_save(f.pre_save(event, True), connection) for f in event_fields]
+    if guard is not None:
+        hashed, campaign_id, suppressed = guard
+        values += [event.business_id, hashed, campaign_id, suppressed]
     values += [f.get_db_prep_save(f.pre_save(personal, True), connection) for f in evidence_fields]
     values += [head.seq, head.hash, head.pk]
     if state is not None:
         values += [f.get_db_prep_save(f.pre_save(state, True), connection) for f in state_fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
-        event_id, evidence_id, state_id = cursor.fetchone()
+        row = cursor.fetchone()
+    if row is None:  # the guard: the suppression changed while this waited for the lock
+        return False
+    event_id, evidence_id, state_id = row
     for obj, pk in ((event, event_id), (personal, evidence_id), (state, state_id)):
         if obj is None:
             continue
@@ -146,10 +198,11 @@ def _append_write(
     personal.event = event
     if state is not None:
         state.last_event = event  # its last_event_id was the statement's own
+    return True
 
 
 @functools.cache
-def _append_sql(with_state: bool) -> tuple[list, list, list, str]:
+def _append_sql(with_state: bool, guarded: bool = False) -> tuple[list, list, list, str]:
     quote = connection.ops.quote_name
     event_fields = [f for f in ConsentEvent._meta.concrete_fields if not f.primary_key]
     evidence_fields = [
@@ -167,21 +220,25 @@ def _append_sql(with_state: bool) -> tuple[list, list, list, str]:
     tables = {
         m: quote(m._meta.db_table) for m in (ConsentEvent, ConsentEvidence, ChainHead, ConsentState)
     }
+    # each row hangs on the event's: with the guard false, nothing is written and no row
+    # answers (INSERT … SELECT takes its parameters' types from the columns, as VALUES does)
+    guard = f" WHERE {LIVE_SUPPRESSION_SQL} = %s" if guarded else ""
     state_cte, state_id = "", "NULL::bigint"
     if with_state:
         state_columns = ", ".join(quote(str(f.column)) for f in state_fields)
         state_values = ", ".join(["%s"] * len(state_fields))
         state_cte = (
             f", s AS (INSERT INTO {tables[ConsentState]} (last_event_id, {state_columns}) "  # noqa: S608 - the models' own names
-            f"VALUES ((SELECT id FROM e), {state_values}) RETURNING id)"
+            f"SELECT e.id, {state_values} FROM e RETURNING id)"
         )
         state_id = "(SELECT id FROM s)"
     sql = (
         f"WITH e AS (INSERT INTO {tables[ConsentEvent]} ({event_columns}) "  # noqa: S608 - the models' own names
-        f"VALUES ({event_values}) RETURNING id), "
+        f"SELECT {event_values}{guard} RETURNING id), "
         f"v AS (INSERT INTO {tables[ConsentEvidence]} (event_id, {evidence_columns}) "
-        f"VALUES ((SELECT id FROM e), {evidence_values}) RETURNING id), "
-        f"h AS (UPDATE {tables[ChainHead]} SET seq = %s, hash = %s WHERE id = %s)"
+        f"SELECT e.id, {evidence_values} FROM e RETURNING id), "
+        f"h AS (UPDATE {tables[ChainHead]} SET seq = %s, hash = %s "
+        "WHERE id = %s AND EXISTS (SELECT 1 FROM e))"
         f"{state_cte} "
         f"SELECT e.id, (SELECT id FROM v), {state_id} FROM e"
     )

@@ -39,8 +39,8 @@ from ..models import (
 )
 from ..phones import phone_hash
 from ..scopes import ALL, KINDS, scope_key
-from ..selectors import is_suppressed
-from .chain import chain_append, chain_head
+from ..selectors import is_suppressed, suppression_hash
+from .chain import chain_append, chain_append_guarded, chain_head, chain_head_suppressed
 from .chain import ledger_write_allow as ledger_write_allow  # devtools import it from here
 
 
@@ -241,7 +241,12 @@ def consent_record_opt_ins_new_contact(
         )
         for campaign, kind in scopes
     ]
-    head = chain_head(business)
+    # the head and the number's suppression per scope in one statement: two round trips
+    # under the lock (the append, COMMIT), not three
+    hashed = suppression_hash(business=business, phone=contact.phone_e164)
+    head, guesses = chain_head_suppressed(
+        business, hashed=hashed, campaign_ids=[getattr(c["campaign"], "pk", None) for c in checked]
+    )
     return [
         _opt_in_locked(
             head=head,
@@ -250,9 +255,10 @@ def consent_record_opt_ins_new_contact(
             method=method,
             actor=None,
             new_contact=True,
+            guess=None if hashed is None or guess is None else (hashed, guess),
             **each,
         )
-        for each in checked
+        for each, guess in zip(checked, guesses, strict=True)
     ]
 
 
@@ -299,8 +305,10 @@ def _opt_in_locked(
     double_opt_in: bool,
     actor,
     new_contact: bool = False,
+    guess: tuple[str, bool] | None = None,
 ) -> ConsentEvent:
-    """The opt-in under the business's chain head (``head``, locked by the caller)."""
+    """The opt-in under the business's chain head (``head``, locked by the caller;
+    ``guess``: the number's hash and suppression as read with it)."""
     key = scope_key(campaign=campaign, kind=kind_value)
     state = None
     if not new_contact:
@@ -318,34 +326,49 @@ def _opt_in_locked(
             if state.status == ConsentState.Status.PENDING and double_opt_in:
                 state.last_event.was_created = False
                 return state.last_event
-    if is_suppressed(business=business, phone=contact.phone_e164, campaign=campaign):
-        if method == Method.IMPORT_ATTESTED:
+    # guess: (phone hash, suppressed) read with the head (chain_head_suppressed); the
+    # append checks it again and writes nothing when it no longer holds: then ask, locked
+    event = None
+    while event is None:
+        if guess is not None:
+            suppressed = guess[1]
+        else:
+            suppressed = is_suppressed(
+                business=business, phone=contact.phone_e164, campaign=campaign
+            )
+        if suppressed and method == Method.IMPORT_ATTESTED:
+            if guess is not None:  # refused on a fresh answer only
+                guess = None
+                continue
             raise PhoneSuppressed()
-        double_opt_in = True  # only the person's own YES can lift an opt-out
-    event_kind = EventKind.OPT_IN if double_opt_in else EventKind.OPT_IN_CONFIRMED
-    status = ConsentState.Status.PENDING if double_opt_in else ConsentState.Status.OPTED_IN
-    new_state = None
-    if new_contact:  # no state row can exist: INSERTed by the event's own statement
-        new_state = ConsentState(
+        # only the person's own YES can lift an opt-out
+        pending = double_opt_in or suppressed
+        event_kind = EventKind.OPT_IN if pending else EventKind.OPT_IN_CONFIRMED
+        status = ConsentState.Status.PENDING if pending else ConsentState.Status.OPTED_IN
+        new_state = None
+        if new_contact:  # no state row can exist: INSERTed by the event's own statement
+            new_state = ConsentState(
+                business=business,
+                contact=contact,
+                scope_key=key,
+                campaign=campaign,
+                scope_kind=kind_value,
+                status=status,
+            )
+        event = chain_append_guarded(
             business=business,
             contact=contact,
-            scope_key=key,
+            kind=event_kind,
+            method=method,
             campaign=campaign,
             scope_kind=kind_value,
-            status=status,
+            evidence=ev,
+            actor=actor,
+            head=head,
+            new_state=new_state,
+            guard=None if guess is None else (guess[0], getattr(campaign, "pk", None), suppressed),
         )
-    event = chain_append(
-        business=business,
-        contact=contact,
-        kind=event_kind,
-        method=method,
-        campaign=campaign,
-        scope_kind=kind_value,
-        evidence=ev,
-        actor=actor,
-        head=head,
-        new_state=new_state,
-    )
+        guess = None
     if new_state is not None:
         _state_announce(business=business, state=new_state, event=event)
         event.was_created = True
