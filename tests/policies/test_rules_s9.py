@@ -1,4 +1,4 @@
-"""Issue 17, session 9 (rules 2026.12.4): false alarms of general kinds seen on a new
+"""Issue 17, session 9 (rules 2026.12.4 and 2026.12.5): false alarms of general kinds seen on a new
 independent hold-out, each shown here with sentences of our own.
 
 - Words of other languages are not misspellings of prohibited terms: "va en camino" is not
@@ -6,7 +6,8 @@ independent hold-out, each shown here with sentences of our own.
 - The sign-up screen's "brokerage" is securities only: freight, insurance and customs
   brokerages are ordinary; "tobacco" and "nicotine" in a cessation programme, patches and
   gum are not tobacco sales; "candidates" of a staffing agency are not political ones.
-Each keeps its prohibited reading where it is one."""
+Each keeps its prohibited reading where it is one; and (2026.12.5) the sign-up screen knows
+a campaign and a lead seller by their work, as the message gate did."""
 
 import pytest
 
@@ -19,8 +20,8 @@ def rules():
     return shipped_rules()
 
 
-def test_the_shipped_fixture_is_2026_12_4(rules):
-    assert rules.version == "2026.12.4"
+def test_the_shipped_fixture_is_2026_12_5(rules):
+    assert rules.version == "2026.12.5"
 
 
 @pytest.mark.parametrize(
@@ -81,6 +82,14 @@ def test_a_recruiters_candidates_are_not_the_political_term(rules, description):
         ),
         ("Cloud Nine Smoke", "Tobacco, hookah and nicotine pouches, wholesale prices.", "tobacco"),
         ("Vote Rivera 2026", "Campaign committee of a candidate for city council.", "political"),
+        (
+            "Ward 3 Forward",
+            "Council campaign: voter registration drives and canvassing.",
+            "political",
+        ),
+        ("Civic Turnout Co", "Get out the vote texting for Tuesday's primary.", "political"),
+        ("LeadStream", "Shared leads and exclusive leads for insurance agents.", "lead_generation"),
+        ("ProspectoMax", "Génération de leads pour courtiers; leads exclusifs.", "lead_generation"),
     ],
 )
 def test_the_prohibited_readings_stay(rules, name, description, category):
