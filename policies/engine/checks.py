@@ -11,10 +11,11 @@ from rapidfuzz.distance import OSA
 from policies.decisions import Decision, Reason
 
 from . import links as L
+from . import signup as S
 from .compiler import FUZZY_MIN_LEN, CompiledRules, Matcher, TermRule, _deletes
 from .knowledge import intents, negation_cue, ordinary_sense
 from .learned import ALLOW, WINDOW_MIN_WORDS, GateModel, description_sentences, features
-from .normalize import ALT, OBF, TEXT, Normalised, Word, fold, normalise
+from .normalize import ALT, OBF, TEXT, Normalised, Word, canonical_phrase, fold, normalise
 
 # common words whose concatenation with a neighbour must not count as a split term
 _SPLIT_SAFE = frozenset(
@@ -604,11 +605,18 @@ _NOT_CONTENT = frozenset(
 
 
 def _intent_reasons(
-    text: str, rules: CompiledRules, have: set[str], low: str | None = None
+    text: str,
+    rules: CompiledRules,
+    have: set[str],
+    low: str | None = None,
+    soft: frozenset[str] = frozenset(),
 ) -> list[Reason]:
+    """The knowledge's intents a text matches, one per category not in ``have``; a firm
+    intent also when its category is flagged only for review (``soft``): "free government
+    grant" goes to review, a fee that releases the grant blocks."""
     out = []
     for it, span in intents(text, rules.knowledge, low):
-        if it.category in have:
+        if it.category in have and not (it.firm and it.category in soft):
             continue
         have.add(it.category)
         s, e = span
@@ -623,6 +631,18 @@ def _intent_reasons(
             )
         )
     return out
+
+
+def _review_only(reasons: list[Reason]) -> frozenset[str]:
+    """The categories ``reasons`` flag for review and never block."""
+    review = {r.category for r in reasons if r.verdict == "review"}
+    return frozenset(review - {r.category for r in reasons if r.verdict == "block"})
+
+
+def _firm_intent(text: str, rules: CompiledRules, low: str | None) -> bool:
+    """Whether a firm intent of the knowledge (one no word-sense veto overrules) matches."""
+    k = rules.knowledge
+    return k is not None and any(it.firm for it, _span in intents(text, k, low))
 
 
 def _learned_reason(
@@ -651,10 +671,14 @@ def _learned_reason(
             evasion and (gate == "message" or not all(_plain_word(r.matched) for r in evasion))
         ) and all(r.rule_id in lone for r in content):
             p = model.score(text, rules.knowledge, words, low, rules.vocabulary)
-            if p < th.get("veto", -1.0) and (
-                name_end is None
-                or len(words) < WINDOW_MIN_WORDS
-                or _windows_clear(text, content, rules, model, th["veto"])
+            if (
+                p < th.get("veto", -1.0)
+                and (
+                    name_end is None
+                    or len(words) < WINDOW_MIN_WORDS
+                    or _windows_clear(text, content, rules, model, th["veto"])
+                )
+                and not _firm_intent(text, rules, low)
             ):
                 return [
                     r for r in reasons if r.category in _NOT_CONTENT and r.category != "evasion"
@@ -666,6 +690,7 @@ def _learned_reason(
             and model.score(text, rules.knowledge, words, low, rules.vocabulary) < th["phrase_veto"]
             and model.readings(features(text, rules.knowledge, words, low, rules.vocabulary))[0]
             == ALLOW
+            and not _firm_intent(text, rules, low)
         ):
             # a message the rules flagged with plain phrases or intents only ("polls open",
             # "auto loan payment", "you're a winner in our hearts"), which both models read
@@ -926,7 +951,9 @@ def check_message(
     reasons = _content(text, rules, rules.content, skip, kept)
     low = text.lower()
     if rules.knowledge is not None:
-        reasons += _intent_reasons(text, rules, {r.category for r in reasons}, low)
+        reasons += _intent_reasons(
+            text, rules, {r.category for r in reasons}, low, _review_only(reasons)
+        )
     if rules.learned is not None:
         words = [w[TEXT] for w in kept[0].words]
         reasons = _learned_reason(
@@ -1035,7 +1062,12 @@ def screen_business(
     kept: list[Normalised] = []
     reasons += _content(text, rules, rules.industry, [], kept)
     if rules.knowledge is not None:
-        reasons += _intent_reasons(text, rules, {r.category for r in reasons})
+        reasons += _intent_reasons(
+            text, rules, {r.category for r in reasons}, None, _review_only(reasons)
+        )
+    excused = _excused_categories(industry_description, rules) if rules.knowledge else set()
+    if excused:
+        reasons = [r for r in reasons if not _excusable(r, excused)]
     overruled: set[str] = set()
     if rules.learned is not None:
         words = [w[TEXT] for w in kept[0].words]
@@ -1046,6 +1078,8 @@ def screen_business(
         # a term read in another sense in the name is read so in the website's name too
         # ("Quick Cash Register Repair", quickcashregisterrepair.com)
         overruled = before - {r.rule_id for r in reasons}
+        if excused:  # nor does the layer read them as the excused trade
+            reasons = [r for r in reasons if not _excusable(r, excused)]
     host = website.lower()
     host = host.split("://", 1)[-1].split("/", 1)[0].removeprefix("www.")
     if host:
@@ -1059,7 +1093,7 @@ def screen_business(
                     f"The website {website} is a link shortener; give your business's own website.",
                 )
             )
-        elif _redirect_website(host, website, name):
+        elif _redirect_website(host, website, name) or S.offer_page_website(host, website, name):
             reasons.append(
                 Reason(
                     "business.website_redirect",
@@ -1087,6 +1121,8 @@ def screen_business(
                 # only whole phrases of two or more words count from the website alone
                 if r.matched.count(" ") < 1 or r.category == "evasion" or r.rule_id in overruled:
                     continue
+                if r.category in excused or _website_word_sense(r, text, rules):
+                    continue
                 if r.rule_id not in seen:
                     reasons.append(
                         Reason(
@@ -1098,7 +1134,47 @@ def screen_business(
                             r.matched,
                         )
                     )
+    if not any(r.category == "link_shortener" for r in reasons):
+        domain = S.texted_shortener(industry_description, rules.shorteners)
+        if domain:
+            reasons.append(
+                Reason(
+                    "business.texted_shortener",
+                    "link_shortener",
+                    "block",
+                    f"The description says the business texts {domain} links: public link "
+                    "shorteners are not allowed in messages; use links on your own website's "
+                    "domain.",
+                )
+            )
     return _order(reasons)
+
+
+def _excused_categories(description: str, rules: CompiledRules) -> set[str]:
+    """At sign-up, categories whose words the description reads in their ordinary sense:
+    a flat denial of the whole category ("we do not sell kratom"), a regulated lender, help
+    for people facing debt collection (signup.py; knowledge, so not with the rules alone)."""
+    out = S.denied_categories(description, S.category_parts(rules.categories))
+    if S.regulated_lender(description):
+        out.add("lending")
+    if S.consumer_side_of_collection(description):
+        out.add("debt_collection")
+    return out
+
+
+def _excusable(r: Reason, excused: set[str]) -> bool:
+    """A plain industry word or the learned layer's reading of an excused category (never
+    an evasive spelling, an intent or a link)."""
+    return r.category in excused and r.rule_id.startswith(("industry.", "learned."))
+
+
+def _website_word_sense(r: Reason, text: str, rules: CompiledRules) -> bool:
+    """A phrase found in the website's name that the business's words read in its ordinary
+    sense (the knowledge's senses: workfromhomefurnishings.com selling desks and chairs)."""
+    k = rules.knowledge
+    if k is None or r.category not in k.senses or r.matched is None:
+        return False
+    return ordinary_sense(r.category, canonical_phrase(r.matched), text, 0, len(text), k)
 
 
 # words that mark a host as a tracking, redirect or offer page rather than a business's site

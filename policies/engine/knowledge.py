@@ -42,6 +42,11 @@ class Intent:
     # a negation right before the match cancels it ("we never sell customer data", "we do
     # not share your number with partners"): for intents that describe a practice
     negatable: bool = False
+    # the learned layer's word-sense vetoes never overrule a text this intent matches (a
+    # call to vote for a candidate, a veiled threat, a fee to release a grant: no ordinary
+    # sense, however ordinary the rest of a long newsletter reads); at review, it still
+    # raises its category to its own verdict
+    firm: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -371,6 +376,7 @@ def compile_knowledge(data: dict) -> Knowledge:
                 _lower_rx(i["regex"]),
                 _needs_rx(tuple(n.lower() for n in i.get("needs", ()))),
                 bool(i.get("negatable", False)),
+                bool(i.get("firm", False)),
             )
             for i in data.get("intents", [])
             if i.get("enabled", True)
