@@ -61,3 +61,28 @@ def test_business_corpus_targets(name):
     assert score.recall >= 0.95, score.misses
     assert score.precision >= 0.97, score.false
     assert score.category_accuracy >= 0.90, score.wrong_category
+
+
+def test_message_holdout5_targets():
+    """Written in session 9 by a helper who saw neither the rules nor the training corpus
+    (threats and endorsements buried in long newsletters, Vietnamese), scored once as unseen
+    (block recall 0.980, precision 1.000, evasive recall 1.000), then fixed only by general
+    changes (no rows of it trained on). Held at what the fixes reached, rounded down."""
+    score = score_messages(load_jsonl(CORPUS / "messages_holdout5.jsonl"), shipped_rules())
+    assert score.positives >= 150 and score.clean >= 150 and score.evasive >= 38
+    assert score.recall >= 1.0, score.misses
+    assert score.precision >= 1.0, score.false
+    assert score.evasive_recall >= 1.0, [m for m in score.misses if m.get("evasive")]
+    assert score.category_accuracy >= 0.90, score.wrong_category
+
+
+def test_business_holdout5_targets():
+    """Session 9's businesses, as messages_holdout5 (unseen: recall 0.967, precision 0.973;
+    the misses were websites on offer pages, shortener links named in the description and an
+    advance-fee grant; the false flags a kava bar that sells no kratom, a licensed mortgage
+    broker, legal aid for people facing collectors, a home-office furniture store)."""
+    score = score_businesses(load_jsonl(CORPUS / "businesses_holdout5.jsonl"), shipped_rules())
+    assert score.positives >= 150 and score.clean >= 150
+    assert score.recall >= 1.0, score.misses
+    assert score.precision >= 1.0, score.false
+    assert score.category_accuracy >= 0.93, score.wrong_category
