@@ -101,6 +101,10 @@ class Knowledge:
     # intents of itself and of every literal that is a prefix of it
     needs_scan: "re.Pattern[str] | None" = None
     needs_intents: dict[str, frozenset[str]] = field(default_factory=dict)
+    # the literals that start outside ASCII ("bầu", "投票", "투표"), in a trie of their own
+    # searched only in text outside ASCII: in the one pass, their first characters made
+    # ``re`` test every offset of every text against a wide character set
+    needs_scan_wide: "re.Pattern[str] | None" = None
     # canonical words that name an ordinary trade ("upholstery", "plumbing", "salon"): at
     # sign-up, a description naming one is an ordinary business's (checks._learned_reason)
     ordinary_trades: frozenset[str] = frozenset()
@@ -143,7 +147,14 @@ def _needs_scan(intents: list[Intent]) -> tuple["re.Pattern[str] | None", dict]:
         lit: frozenset().union(*(ids for other, ids in owners.items() if lit.startswith(other)))
         for lit in owners
     }
-    return re.compile(_trie_source(sorted(owners))), expanded
+    narrow = sorted(lit for lit in owners if lit[:1].isascii())
+    return (re.compile(_trie_source(narrow)) if narrow else None), expanded
+
+
+def _wide_needs_scan(intents: list[Intent]) -> "re.Pattern[str] | None":
+    """The trie of the needs that start outside ASCII (``Knowledge.needs_scan_wide``)."""
+    wide = sorted({n for it in intents for n in it.needs if not n[:1].isascii()})
+    return re.compile(_trie_source(wide)) if wide else None
 
 
 def _needs_found(scan: "re.Pattern[str]", low: str) -> set[str]:
@@ -383,6 +394,7 @@ def compile_knowledge(data: dict) -> Knowledge:
         ],
     )
     k.needs_scan, k.needs_intents = _needs_scan(k.intents)
+    k.needs_scan_wide = _wide_needs_scan(k.intents)
     senses: dict[str, list[Sense]] = {}
     for e in data.get("senses", []):
         senses.setdefault(e["category"], []).append(
@@ -574,9 +586,12 @@ def intents(
     if low is None:
         low = text.lower()
     present: set[str] = set()
+    owners = k.needs_intents
     if k.needs_scan is not None:
-        owners = k.needs_intents
         for lit in _needs_found(k.needs_scan, low):
+            present |= owners[lit]
+    if k.needs_scan_wide is not None and not low.isascii():
+        for lit in _needs_found(k.needs_scan_wide, low):
             present |= owners[lit]
     for it in k.intents:
         if it.needs and it.rule_id not in present:
