@@ -99,20 +99,42 @@ def test_a_denied_or_own_link_is_not_a_texted_shortener(description):
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "rule_id", "category"),
     [
-        "Congratulations, you qualify for a $9,500 federal grant. Pay the $99 release fee to "
-        "unlock your grant today.",
-        "A small processing fee releases your prize within 24 hours.",
-        "Receive your winnings now: a one-time clearance fee applies.",
-        "Free grants you never have to pay back! Just cover the filing fee of $45.",
+        (
+            "Congratulations, you qualify for a $9,500 federal grant. Pay the $99 release fee "
+            "to unlock your grant today.",
+            "intent.advance_fee",
+            "fraud_deceptive",
+        ),
+        (
+            "A small processing fee releases your inheritance within 24 hours.",
+            "intent.advance_fee",
+            "fraud_deceptive",
+        ),
+        (
+            "Free grants you never have to pay back! Just cover the filing fee of $45.",
+            "intent.advance_fee",
+            "fraud_deceptive",
+        ),
+        # a prize held for a fee: a prize scam, as the training corpus labels them
+        (
+            "Receive your winnings now: a one-time clearance fee applies.",
+            "intent.prize_fee",
+            "sweepstakes",
+        ),
+        (
+            "You were picked! A $4.99 handling fee releases your grand prize.",
+            "intent.prize_fee",
+            "sweepstakes",
+        ),
     ],
 )
-def test_a_fee_to_release_a_grant_or_prize_is_fraud(text):
+def test_a_fee_to_release_a_grant_or_prize_is_a_scam(text, rule_id, category):
     found = [it.rule_id for it, _ in intents(text, RULES.knowledge)]
-    assert "intent.advance_fee" in found
+    assert rule_id in found
     d = check_message(text + " Reply STOP to opt out", RULES, kind="marketing")
-    assert d.decision == "block" and "fraud_deceptive" in d.categories
+    assert d.decision == "block" and category in d.categories
 
 
 @pytest.mark.parametrize(
@@ -120,13 +142,15 @@ def test_a_fee_to_release_a_grant_or_prize_is_fraud(text):
     [
         "Your scholarship award letter is attached; there is no fee of any kind.",
         "We never charge a processing fee to release your grant.",
+        "We never charge a processing fee to release your prize.",
         "Grant writing workshop: learn to apply for arts grants. $20 materials fee.",
         "Claim your free coffee at the counter, no purchase needed.",
+        "Raffle winners: claim your prize at the front desk, no fee.",
     ],
 )
-def test_ordinary_fees_and_grants_are_not_advance_fee_fraud(text):
+def test_ordinary_fees_grants_and_prizes_are_not_advance_fee_scams(text):
     found = [it.rule_id for it, _ in intents(text, RULES.knowledge)]
-    assert "intent.advance_fee" not in found
+    assert "intent.advance_fee" not in found and "intent.prize_fee" not in found
 
 
 def test_a_fee_to_release_a_grant_blocks_a_business_whose_grant_words_only_reviewed():
