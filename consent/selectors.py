@@ -478,9 +478,14 @@ def optin_form_public(*, form_uuid) -> OptInForm:
     for kind in POLICY_KINDS:
         params += [kind, now]
     params.append(_uuid(form_uuid, "Form not found."))
-    with connection.cursor() as cursor:
-        cursor.execute(_form_public_sql(), params)
-        rows = cursor.fetchall()
+
+    def read() -> list:
+        with connection.cursor() as cursor:
+            cursor.execute(_form_public_sql(), params)
+            return cursor.fetchall()
+
+    # a submission's first statement: it stands in for CONN_HEALTH_CHECKS' SELECT 1
+    rows = db.read_health_checked(read)
     if not rows:
         raise NotFound("Form not found.")
     widths = [db.width(m) for m in (OptInForm, Business, Campaign)]

@@ -10,6 +10,7 @@ import threading
 import time
 from datetime import timedelta
 
+import psycopg
 import pytest
 from django.core.cache import caches
 from django.db import connection, transaction
@@ -207,3 +208,39 @@ def test_a_suppression_committed_while_the_form_waits_for_the_lock_is_not_missed
     assert selectors.ledger_verify(business=business).ok  # the chain whole, nothing doubled
     # (derived_differences would name the writer's suppression: a bare row standing in for
     # an opt-out's, the race's other side, not the form's)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_forms_read_is_the_connections_health_check(business, monkeypatch):
+    """A submission's first statement, the form's read, stands in for CONN_HEALTH_CHECKS'
+    ``SELECT 1`` (accounts.db.read_health_checked), and still recovers from a database
+    restart: the read fails on the dead connection and runs again on a new one."""
+    form = OptInFormFactory(business=business, allowed_origins=[SITE])
+    assert connection.settings_dict["CONN_HEALTH_CHECKS"]
+    checks = []
+    real = connection.is_usable
+    monkeypatch.setattr(connection, "is_usable", lambda: checks.append(1) or real())
+    connection.ensure_connection()
+    connection.health_check_done = False  # a new request on a kept connection
+    assert selectors.optin_form_public(form_uuid=form.uuid).pk == form.pk
+    assert checks == [] and connection.health_check_done
+
+    # the server ends the connection (a restart): the next submission's read still answers
+    pid = connection.connection.info.backend_pid
+    with psycopg.connect(_dsn(), autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    connection.health_check_done = False
+    assert selectors.optin_form_public(form_uuid=form.uuid).pk == form.pk
+    assert checks == [1]  # asked once, after the failed read
+    assert connection.connection.info.backend_pid != pid
+
+
+def _dsn() -> str:
+    s = connection.settings_dict
+    return psycopg.conninfo.make_conninfo(
+        host=s["HOST"],
+        port=s["PORT"] or 5432,
+        user=s["USER"],
+        password=s["PASSWORD"] or None,
+        dbname=s["NAME"],
+    )
