@@ -18,6 +18,7 @@ from accounts.models import ApiKey
 from campaigns.selectors import phone_number_with_campaign_get
 from consent.models import Contact
 from consent.selectors import contact_get
+from devtools.processes import database_url
 from messaging.models import Message
 from tests.conftest import make_api_client
 from tests.factories.consent import ContactFactory
@@ -138,7 +139,7 @@ def test_the_key_s_read_is_the_connection_s_health_check(owner, monkeypatch):
 
     # the server ends the connection (a restart): the next request's read still answers
     pid = connection.connection.info.backend_pid
-    with psycopg.connect(_dsn(), autocommit=True) as other:
+    with psycopg.connect(database_url(connection.settings_dict), autocommit=True) as other:
         other.execute("SELECT pg_terminate_backend(%s)", [pid])
     connection.health_check_done = False
     key = account_selectors.api_key_for_prefix(prefix=prefix)
@@ -151,14 +152,3 @@ def test_the_key_s_read_is_the_connection_s_health_check(owner, monkeypatch):
     with pytest.raises(ProgrammingError), connection.cursor() as cursor:
         read_health_checked(lambda: cursor.execute("SELECT nope"))
     assert checks == [1, 1]
-
-
-def _dsn() -> str:
-    s = connection.settings_dict
-    return psycopg.conninfo.make_conninfo(
-        host=s["HOST"],
-        port=s["PORT"] or 5432,
-        user=s["USER"],
-        password=s["PASSWORD"] or None,
-        dbname=s["NAME"],
-    )

@@ -23,6 +23,7 @@ from consent.models import ConsentEvent, ConsentState, Contact, EventKind
 from consent.services.chain import chain_head
 from consent.services.ledger import suppression_add
 from consent.verify import derived_differences
+from devtools.processes import database_url
 from messaging.models import Message
 from policies.documents import current_versions
 from policies.documents_models import PolicyDocument
@@ -227,20 +228,9 @@ def test_the_forms_read_is_the_connections_health_check(business, monkeypatch):
 
     # the server ends the connection (a restart): the next submission's read still answers
     pid = connection.connection.info.backend_pid
-    with psycopg.connect(_dsn(), autocommit=True) as other:
+    with psycopg.connect(database_url(connection.settings_dict), autocommit=True) as other:
         other.execute("SELECT pg_terminate_backend(%s)", [pid])
     connection.health_check_done = False
     assert selectors.optin_form_public(form_uuid=form.uuid).pk == form.pk
     assert checks == [1]  # asked once, after the failed read
     assert connection.connection.info.backend_pid != pid
-
-
-def _dsn() -> str:
-    s = connection.settings_dict
-    return psycopg.conninfo.make_conninfo(
-        host=s["HOST"],
-        port=s["PORT"] or 5432,
-        user=s["USER"],
-        password=s["PASSWORD"] or None,
-        dbname=s["NAME"],
-    )
