@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import Business
-from policies import services
+from policies import learning, services
 from policies.decisions import Decision, Reason
 from policies.learning import message_label_source_register, message_labels
 from tests.factories.accounts import BusinessFactory
@@ -53,16 +53,17 @@ def test_export_labels_turns_staff_decisions_into_corpus_rows(tmp_path, staff_us
 def test_export_labels_for_messages_reads_the_registered_queues(tmp_path):
     row = {"id": "staff-m-1", "body": "x", "kind": "marketing", "brand_domains": [],
            "expected": "block", "category": "kratom", "evasive": False}  # fmt: skip
+    registered = list(learning._message_label_sources)  # messaging's, registered at start
     message_label_source_register(lambda: [row])
     try:
         out = tmp_path / "m.jsonl"
         call_command("policy_export_labels", "messages", str(out))
         assert [json.loads(x) for x in out.read_text().splitlines()] == [row]
     finally:
-        from policies import learning
-
-        learning._message_label_sources.clear()
-    assert list(message_labels()) == []
+        # put back what the apps registered (clearing it lost messaging's queue for every
+        # test after this one in the same process)
+        learning._message_label_sources[:] = registered
+    assert row not in list(message_labels())
 
 
 def _check(tmp_path, rows):
