@@ -66,7 +66,7 @@ from consent import selectors as consent_selectors
 from policies import promotional
 from policies import selectors as policy_selectors
 from policies import services as policy_services
-from policies.engine.checks import has_opt_out
+from policies.engine.optout import has_opt_out
 
 from . import quiet_hours
 

@@ -11,12 +11,13 @@ from pathlib import Path
 # first: puts the compiled build of the hot modules on this package's path when it is
 # current (accel.py); otherwise they load as pure Python
 from . import accel
-from .checks import check_campaign, check_conformance, check_links, check_message, screen_business
+from .checks import check_campaign, check_conformance, check_links, check_message
 from .compiler import CompiledRules, compile_rules
 from .fingerprint import fingerprint, simhash
 from .knowledge import shipped_knowledge
 from .learned import MODEL_PATH, LearnedModel, load_model
 from .normalize import normalise
+from .screen import screen_business
 
 FIXTURE_DIR = Path(__file__).resolve().parent.parent / "fixtures"
 

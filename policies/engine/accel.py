@@ -29,7 +29,19 @@ BASE_DIR = ENGINE_DIR.parent.parent
 BUILD_DIR = Path(os.environ.get("POLICY_ENGINE_BUILD_DIR") or BASE_DIR / "var" / "accel")
 MANIFEST = "manifest.json"
 # the modules a line's check spends its time in; __init__ and this module stay Python
-COMPILED = ("normalize", "compiler", "knowledge", "links", "learned", "checks")
+COMPILED = (
+    "normalize",
+    "compiler",
+    "knowledge",
+    "links",
+    "learned",
+    "optout",
+    "terms",
+    "content",
+    "learned_gate",
+    "screen",
+    "checks",
+)
 
 _state: dict[str, str] = {"engine": "python", "why": "not enabled yet"}
 

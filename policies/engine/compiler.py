@@ -136,7 +136,7 @@ class CompiledRules:
     # negations mean (knowledge.Knowledge) and the learned layer (learned.LearnedModel)
     knowledge: Any = None
     learned: Any = None
-    # derived once by the checks that need them (checks.model_words, checks._plain_rules),
+    # derived once by the checks that need them (learned_gate.model_words, ._plain_rules),
     # each with what it was derived from: a copy made by dataclasses.replace with other
     # knowledge derives anew. Declared so a compiled build of this class has the slots.
     _lone_word_rules: tuple[Any, frozenset[str]] | None = field(default=None, repr=False)

@@ -106,7 +106,7 @@ class Knowledge:
     # ``re`` test every offset of every text against a wide character set
     needs_scan_wide: "re.Pattern[str] | None" = None
     # canonical words that name an ordinary trade ("upholstery", "plumbing", "salon"): at
-    # sign-up, a description naming one is an ordinary business's (checks._learned_reason)
+    # sign-up, a description naming one is an ordinary business's (learned_gate._learned_reason)
     ordinary_trades: frozenset[str] = frozenset()
     senses: dict[str, tuple[Sense, ...]] = field(default_factory=dict)  # by category
 

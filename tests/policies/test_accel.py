@@ -161,7 +161,7 @@ def test_a_copy_with_other_knowledge_derives_its_veto_set_anew():
     import dataclasses
 
     from policies.engine import shipped_rules
-    from policies.engine.checks import _plain_rules, model_words
+    from policies.engine.learned_gate import _plain_rules, model_words
 
     rules = shipped_rules()
     with_intents = _plain_rules(rules)

@@ -18,20 +18,7 @@ from django.core.management import call_command
 
 from policies.engine import links as L
 from policies.engine import shipped_rules
-from policies.engine.checks import (
-    _HYPHEN_SENSE,
-    _OPT_KEY,
-    _OPT_QUICK,
-    _SPLIT_SAFE,
-    OPT_OUT,
-    _excepted,
-    _fuzzy,
-    _own_accents,
-    _top_features,
-    check_message,
-    has_opt_out,
-    match_terms,
-)
+from policies.engine.checks import check_message
 from policies.engine.compiler import compile_rules
 from policies.engine.knowledge import (
     _PRICE_WORDS,
@@ -46,7 +33,17 @@ from policies.engine.knowledge import (
     shipped_knowledge,
 )
 from policies.engine.learned import GateModel, features
+from policies.engine.learned_gate import _top_features
 from policies.engine.normalize import ALT, OBF, TEXT, fold, normalise
+from policies.engine.optout import _OPT_KEY, _OPT_QUICK, OPT_OUT, has_opt_out
+from policies.engine.terms import (
+    _HYPHEN_SENSE,
+    _SPLIT_SAFE,
+    _excepted,
+    _fuzzy,
+    _own_accents,
+    match_terms,
+)
 from policies.management.commands.policy_check import _decode
 
 ROOT = Path(settings.BASE_DIR)

@@ -9,7 +9,8 @@ from django.core.management import CommandError, call_command
 
 from policies.engine import compile_rules, load_fixture, shipped_knowledge, shipped_model
 from policies.engine import learned as L
-from policies.engine.checks import check_campaign, check_message, screen_business
+from policies.engine.checks import check_campaign, check_message
+from policies.engine.screen import screen_business
 from policies.learning import corpus_hash
 
 K = shipped_knowledge()

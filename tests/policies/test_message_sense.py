@@ -12,8 +12,9 @@ from policies.engine import (
     shipped_knowledge,
     shipped_rules,
 )
-from policies.engine.checks import _plain_rules, check_message
+from policies.engine.checks import check_message
 from policies.engine.knowledge import compile_knowledge, intents, negated, ordinary_sense
+from policies.engine.learned_gate import _plain_rules
 
 K = shipped_knowledge()
 

@@ -5,8 +5,8 @@ each trade's own words, in English and Spanish, as features of the learned layer
 import pytest
 
 from policies.engine import shipped_rules
-from policies.engine.checks import screen_business
 from policies.engine.learned import description_sentences, features
+from policies.engine.screen import screen_business
 
 
 def _screen(name, description, website=""):

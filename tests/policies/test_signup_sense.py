@@ -9,8 +9,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from policies.engine import shipped_rules
-from policies.engine.checks import screen_business
 from policies.engine.learned import features
+from policies.engine.screen import screen_business
 
 
 def _screen(name, description, website=""):

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from policies.engine import compile_rules, load_fixture, shipped_rules
-from policies.engine.checks import check_message, screen_business
+from policies.engine.checks import check_message
 from policies.engine.compiler import Vocabulary
 from policies.engine.knowledge import (
     _trie_source,
@@ -17,6 +17,7 @@ from policies.engine.knowledge import (
     shipped_knowledge,
 )
 from policies.engine.learned import features
+from policies.engine.screen import screen_business
 
 K = shipped_knowledge()
 
@@ -213,8 +214,8 @@ def test_the_sign_up_veto_is_wider_than_the_message_veto():
 
 
 def test_a_learned_reason_names_the_trade_words_symbols_and_cues_it_read():
-    from policies.engine.checks import _top_features
     from policies.engine.learned import GateModel
+    from policies.engine.learned_gate import _top_features
 
     model = GateModel(0.0, {"v:kratom": 3.0, "e:herb": 2.0, "q:price": 1.0}, (1, 0), {}, {}, {}, {})
     assert _top_features(model, ["v:kratom", "e:herb", "q:price", "plain"]) == (

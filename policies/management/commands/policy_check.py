@@ -21,7 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from policies import engine
 from policies.decisions import Decision
-from policies.engine.checks import KINDS_NEEDING_OPT_OUT
+from policies.engine.optout import KINDS_NEEDING_OPT_OUT
 from policies.services import rules_current
 
 KINDS = ("marketing", "informational", "transactional", "conversational")

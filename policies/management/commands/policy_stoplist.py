@@ -16,8 +16,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from policies import engine
-from policies.engine.checks import _fuzzy
 from policies.engine.normalize import stem
+from policies.engine.terms import _fuzzy
 from policies.models import RuleSet
 from policies.rules_io import rules_export
 from policies.services import rule_change_record
