@@ -6,6 +6,7 @@ The suite itself runs the pure-Python engine (config/settings/test.py); these te
 and the CLI, web and workers load) and once without, over every corpus in the repository
 and a file of awkward input."""
 
+import dataclasses
 import json
 import os
 import shutil
@@ -18,7 +19,8 @@ from django.conf import settings
 from django.db import connection
 
 from devtools.processes import database_url
-from policies.engine import accel
+from policies.engine import accel, shipped_rules
+from policies.engine.learned_gate import _plain_rules, model_words
 
 ROOT = Path(settings.BASE_DIR)
 CORPUS = ROOT / "tests/policies/corpus"
@@ -158,11 +160,6 @@ def test_a_copy_with_other_knowledge_derives_its_veto_set_anew():
     """The sets the checks derive once per rule set are declared fields (a compiled class has
     no __dict__); a copy made by dataclasses.replace with other knowledge (policy_score's
     rules-only run, training's held-out folds) derives them anew instead of inheriting."""
-    import dataclasses
-
-    from policies.engine import shipped_rules
-    from policies.engine.learned_gate import _plain_rules, model_words
-
     rules = shipped_rules()
     with_intents = _plain_rules(rules)
     words = model_words(rules)
