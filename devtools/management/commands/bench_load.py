@@ -14,6 +14,13 @@ the same rendering snapshot; each POST carries the next token and a new phone nu
 The per-key API throttle and the per-IP form limit are raised for the gunicorn process so
 the figures measure the code path, not the limiter.
 
+A fourth target, ``io_floor``, is the least an accepted send must do with no logic at all:
+its JSON body read, the API throttle's one Redis pipeline, one indexed SELECT (the contact
+with its business), one INSERT into a table of its own (created for the run and dropped
+after), a JSON answer, through the bare view's middleware. ``x floor`` is each target's
+requests/s over it: how close a path is to one read and one write, which no work can beat;
+``io_floor``'s own ``x bare`` is the ceiling of the bare-view ratio for any such path.
+
 gunicorn runs with config/gunicorn.conf.py (the Procfile's: each worker compiles the policy
 rules before its first request). Before anything is measured every target runs for 2 s as a
 warm-up (printed as such; its requests are not in the figures nor in a profile). Beside
@@ -47,8 +54,10 @@ from typing import TYPE_CHECKING
 import requests
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.http import HttpResponse
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
 
 from devtools.processes import free_port
 
@@ -63,11 +72,45 @@ def bare(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
+FLOOR_TABLE = "bench_load_floor"
+
+
+@csrf_exempt
+def io_floor(request):
+    """The least any accepted send must do, with no logic: read its JSON body, one Redis
+    round trip (a counter, as a rate limit is), one indexed SELECT (the contact with its
+    business, by uuid), one INSERT of a row (autocommit, as the send's), a JSON answer;
+    through the same middleware as ``bare``. Its ratio to ``bare`` is the ceiling of any
+    path that reads and writes PostgreSQL once each."""
+    from accounts.api.throttling import window_counts
+
+    data = json.loads(request.body)
+    window_counts("bench_load:floor", 60, time.time())  # the API throttle's one pipeline
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.id, c.business_id, b.uuid FROM consent_contact c "
+            "JOIN accounts_business b ON b.id = c.business_id WHERE c.uuid = %s",
+            [data["contact"]],
+        )
+        contact_id, business_id, _ = cursor.fetchone()
+        cursor.execute(
+            f"INSERT INTO {FLOOR_TABLE} (business_id, contact_id, body, created_at) "  # noqa: S608 - a constant
+            "VALUES (%s, %s, %s, now()) RETURNING id",
+            [business_id, contact_id, data["body"]],
+        )
+        (row_id,) = cursor.fetchone()
+    return JsonResponse({"id": row_id, "status": "queued"}, status=201)
+
+
 def __getattr__(name: str):
     """``urlpatterns`` on demand (PEP 562): gunicorn imports this module before Django is
     set up, and include() imports config.urls at once."""
     if name == "urlpatterns":
-        return [path("bench/bare/", bare), path("", include("config.urls"))]
+        return [
+            path("bench/bare/", bare),
+            path("bench/floor/", io_floor),
+            path("", include("config.urls")),
+        ]
     raise AttributeError(name)
 
 
@@ -104,6 +147,8 @@ def _target_of(path: str) -> str:
         return "send_api"
     if path.startswith("/f/"):
         return "optin_form"
+    if path.startswith("/bench/floor/"):
+        return "io_floor"
     return "bare_view"
 
 
@@ -194,6 +239,7 @@ def _summary(rounds: list[dict]) -> dict:
             for key in (
                 "rps",
                 "ratio_to_bare",
+                "ratio_to_floor",
                 "p50_ms",
                 "p90_ms",
                 "p99_ms",
@@ -307,6 +353,7 @@ class Command(BaseCommand):
                     self._cpu_per_request(runs[name], before, self._cpu(server.pid))
                 for r in runs.values():
                     r["ratio_to_bare"] = r["rps"] / runs["bare_view"]["rps"]
+                    r["ratio_to_floor"] = r["rps"] / runs["io_floor"]["rps"]
                     # what req/s the box would reach if CPU were all that bound it, relative
                     # to the bare view: the robust ratio on a shared box
                     r["cpu_ratio_to_bare"] = (
@@ -321,6 +368,8 @@ class Command(BaseCommand):
             except subprocess.TimeoutExpired:
                 server.kill()
             self._purge_broker()
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP TABLE IF EXISTS {FLOOR_TABLE}")
         self._check_effects(seed, results)
         if profile_dir is not None:
             for name, r in results.items():
@@ -337,12 +386,14 @@ class Command(BaseCommand):
             "targets": results,
         }
         self.stdout.write(
-            f"{'target':<14}{'req/s':>10}{'x bare':>8}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>9}"
+            f"{'target':<14}{'req/s':>10}{'x bare':>8}{'x floor':>9}{'p50 ms':>10}{'p99 ms':>10}"
+            f"{'non-2xx':>9}"
             f"{'web CPU ms':>12}{'db CPU ms':>11}{'CPU x bare':>12}"
         )
         for name, r in results.items():
             self.stdout.write(
-                f"{name:<14}{r['rps']:>10.1f}{r['ratio_to_bare']:>8.3f}{r['p50_ms']:>10.1f}"
+                f"{name:<14}{r['rps']:>10.1f}{r['ratio_to_bare']:>8.3f}"
+                f"{r['ratio_to_floor']:>9.3f}{r['p50_ms']:>10.1f}"
                 f"{r['p99_ms']:>10.1f}{r['non2xx']:>9}{r['web_cpu_ms']:>12.2f}"
                 f"{r['db_cpu_ms']:>11.2f}{r['cpu_ratio_to_bare']:>12.3f}"
             )
@@ -382,6 +433,12 @@ class Command(BaseCommand):
             business=business, name="bench_load", role=Role.ADMIN.value, by=owner
         )
         form = OptInFormFactory(business=business, campaigns=[number.campaign])
+        with connection.cursor() as cursor:  # io_floor's table, dropped after the run
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {FLOOR_TABLE} (id bigserial PRIMARY KEY, "
+                "business_id bigint NOT NULL, contact_id bigint NOT NULL, body text NOT NULL, "
+                "created_at timestamptz NOT NULL)"
+            )
         return {
             "business": business,
             "number": number,
@@ -440,8 +497,6 @@ class Command(BaseCommand):
     def _cpu(self, server_pid: int) -> dict[str, dict[int, float]]:
         """CPU seconds so far of each gunicorn worker and of each PostgreSQL backend of this
         database (from /proc: user + system time, waiting for a core not counted)."""
-        from django.db import connection
-
         workers = {}
         for stat in Path("/proc").glob("[0-9]*/stat"):
             fields = _proc_stat(stat)
@@ -564,8 +619,18 @@ end
         )
         bare_lua = workdir / "bare.lua"
         bare_lua.write_text(LUA_COMMON)
+        floor = workdir / "floor.lua"
+        floor.write_text(
+            LUA_COMMON
+            + f"""
+wrk.method = "POST"
+wrk.body = {_lua_str(send_body)}
+wrk.headers["Content-Type"] = "application/json"
+"""
+        )
         return {
             "bare_view": (f"{base}/bench/bare/", bare_lua),
+            "io_floor": (f"{base}/bench/floor/", floor),
             "send_api": (f"{base}/api/v1/messages/", send),
             "optin_form": (f"{base}/f/{form.uuid}/submit/", optin),
         }
