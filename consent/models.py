@@ -38,6 +38,12 @@ class Contact(models.Model):
         Business, on_delete=models.CASCADE, related_name="contacts", db_index=False
     )
     phone = PhoneNumberField(null=True, blank=True)
+    # The suppression list's hash of ``phone`` (consent.selectors.suppression_hash), so that
+    # the send API's first statement can ask the suppression list (SQL cannot compute the
+    # keyed hash). A cache, never trusted alone: consent_check uses what the statement found
+    # with it only when it is the hash of the phone read in the same row; written by the
+    # send path when it is not (consent.services.contact_phone_hash_store), blanked on erasure.
+    phone_hash = models.CharField(max_length=64, blank=True, default="", db_default="")
     # refused with text-direction controls, as every way in does (accounts/hygiene.py)
     name = models.CharField(max_length=200, blank=True, validators=[refuse_bidi_controls])
     email = models.EmailField(blank=True)

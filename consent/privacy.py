@@ -185,7 +185,7 @@ def register() -> None:
     declare = inventory.declare
     declare(
         "consent.Contact",
-        ["phone", "name", "email", "tags", "custom_fields"],
+        ["phone", "phone_hash", "name", "email", "tags", "custom_fields"],
         erasure=CONTACT_ERASURE,
         export=CONTACT_EXPORT,
         retention=CLOSED_CONTACTS_RULE,

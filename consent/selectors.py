@@ -167,6 +167,62 @@ def _unusable(business, contact, phone: str | None = None) -> bool:
     )
 
 
+# --- the gate's read in a statement the request makes anyway ----------------------------------
+# The send API's first statement (messaging.selectors.api_key_contact_and_number_find) reads
+# the contact; ``consent_columns`` read with it what ``consent_check``'s own statement reads:
+# the contact's state rows, and whether its number is suppressed for the number's campaign.
+# The suppression list holds keyed hashes that SQL cannot compute, so that column asks it by
+# the hash stored on the contact (``Contact.phone_hash``), and ``consent_check`` takes its
+# answer only when that hash is the one of the phone read in the same row (checked here, in
+# Python): whatever wrote the phone or the hash, the answer is the one its own statement
+# would give; otherwise it asks the suppression list itself.
+_READ_WITH_CONTACT = "_consent_read"
+CONSENT_WIDTH = 2
+
+
+def consent_columns(*, contact: str, campaign_id: str) -> str:
+    """SQL for a SELECT list: the state rows of the contact aliased ``contact`` (JSON) and
+    whether the number of its stored ``phone_hash`` is suppressed, business-wide or for the
+    campaign whose id is the SQL ``campaign_id``; for ``consent_attach``."""
+    states = ConsentState._meta.db_table
+    return (
+        "(SELECT json_agg(json_build_array(s.scope_key, s.status, s.event_seq)) "  # noqa: S608 - our names
+        f"FROM {states} s WHERE s.business_id = {contact}.business_id "
+        f"AND s.contact_id = {contact}.id), "
+        f"EXISTS (SELECT 1 FROM {Suppression._meta.db_table} u "
+        f"WHERE u.business_id = {contact}.business_id AND u.lifted_at IS NULL "
+        f"AND u.phone_hash = {contact}.phone_hash "
+        f"AND (u.campaign_id IS NULL OR u.campaign_id = {campaign_id}))"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _ReadWithContact:
+    campaign_id: int | None  # the campaign the suppression column asked for
+    phone_hash: str  # the hash it asked by (the contact's stored one)
+    states: dict
+    suppressed: bool
+
+
+def consent_attach(contact: Contact, values, *, campaign_id: int | None) -> None:
+    """Give ``contact`` (this request's instance, read with ``consent_columns``) what they
+    read: ``consent_check`` answers from it for a question on the same campaign."""
+    rows, suppressed = values
+    states = {key: _State(status, seq) for key, status, seq in rows or ()}
+    read = _ReadWithContact(campaign_id, contact.phone_hash, states, bool(suppressed))
+    setattr(contact, _READ_WITH_CONTACT, read)
+
+
+def contact_phone_hash_due(*, business: Business, contact: Contact) -> str | None:
+    """The hash to store on a contact read with ``consent_columns`` whose stored one is not
+    its phone's (then ``consent_check`` asked the suppression list itself); else None."""
+    read = getattr(contact, _READ_WITH_CONTACT, None)
+    if read is None or _unusable(business, contact):
+        return None
+    hashed = suppression_hash(business=business, phone=contact.phone_e164)
+    return hashed if hashed is not None and hashed != read.phone_hash else None
+
+
 def consent_check(
     *,
     business: Business,
@@ -185,11 +241,31 @@ def consent_check(
         return _decision("ok", "A system reply the rules always allow.")
     if _unusable(business, contact):
         return _decision("no_consent")
+    hashed = suppression_hash(business=business, phone=contact.phone_e164)
+    campaign_id = getattr(campaign, "pk", None)
+    read = getattr(contact, _READ_WITH_CONTACT, None)
+    if read is not None and read.campaign_id == campaign_id:
+        # read with the contact (consent_attach); its suppression answer is this phone's
+        # only when it asked by this phone's hash
+        def suppressed_read() -> bool:
+            if hashed is None:
+                return False
+            if read.phone_hash == hashed:
+                return read.suppressed
+            return _live_suppression(business=business, hashed=hashed, campaign_id=campaign_id)
+
+        return _decide(
+            contact=contact,
+            kind=kind,
+            campaign=campaign,
+            is_reply=is_reply,
+            purpose=purpose,
+            states=read.states,
+            suppressed=suppressed_read,
+        )
     # one statement, written once per process (every send asks it): the indexed state
     # rows (consentstate_scope: business, contact, scope_key), each carrying whether the
     # number is suppressed; a contact with no state row asks the suppression list apart
-    hashed = suppression_hash(business=business, phone=contact.phone_e164)
-    campaign_id = getattr(campaign, "pk", None)
     with connection.cursor() as cursor:
         cursor.execute(
             _STATES_SQL,

@@ -23,7 +23,7 @@ from accounts.errors import Conflict, ValidationFailed
 from accounts.events.services import event_emit
 from accounts.services import audit_record
 
-from . import engine
+from . import engine, selectors
 from .decisions import Decision, Reason
 from .engine.compiler import CompiledRules
 from .engine.fingerprint import fingerprint, hamming, simhash
@@ -376,10 +376,14 @@ _HOLD_SQL = (
 
 
 def _hold_reason(business) -> Reason | None:
-    # written once per process, not compiled by the ORM on every message
-    with connection.cursor() as cursor:
-        cursor.execute(_HOLD_SQL, [business.pk])
-        hold = cursor.fetchone()
+    read = selectors.hold_read_with_business(business)
+    if read is not None:
+        hold = None if read[0] is None else read
+    else:
+        # written once per process, not compiled by the ORM on every message
+        with connection.cursor() as cursor:
+            cursor.execute(_HOLD_SQL, [business.pk])
+            hold = cursor.fetchone()
     if hold is None:
         return None
     return Reason(

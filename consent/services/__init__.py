@@ -23,6 +23,7 @@ from .contacts import (
     contact_erase,
     contact_export_record,
     contact_get_or_create,
+    contact_phone_hash_store,
     contact_record_inbound,
     contact_update,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "contact_import_progress",
     "contact_import_run",
     "contact_import_start",
+    "contact_phone_hash_store",
     "contact_record_inbound",
     "contact_update",
     "double_opt_in_text",

@@ -138,6 +138,16 @@ def contact_record_inbound(*, business: Business, contact: Contact, language: st
         setattr(contact, key, value)
 
 
+def contact_phone_hash_store(*, business: Business, contact: Contact, digest: str) -> None:
+    """Store the suppression hash of the contact's phone on it (``Contact.phone_hash``, which
+    the send API's first statement asks the suppression list by): for the phone it was
+    computed from only, so a phone changed meanwhile keeps its row as it is."""
+    Contact.objects.filter(pk=contact.pk, business=business, phone=contact.phone).update(
+        phone_hash=digest
+    )
+    contact.phone_hash = digest
+
+
 # --- data-subject rights ------------------------------------------------------------------
 
 
@@ -166,6 +176,7 @@ def contact_erase(*, business: Business, contact: Contact, actor=None, ip=None) 
             content=b"", filename="", erased_at=now
         )
         contact.phone = None
+        contact.phone_hash = ""
         contact.name = ""
         contact.email = ""
         contact.tags = []

@@ -23,7 +23,9 @@ from accounts.selectors import (
 )
 from campaigns.models import Campaign, PhoneNumber
 from campaigns.selectors import phone_number_with_campaign_get, phone_numbers_for_sending
+from consent import selectors as consent_selectors
 from consent.models import Contact
+from policies import selectors as policy_selectors
 
 from .. import quiet_hours, ratecap
 from ..errors import NotFound
@@ -67,13 +69,19 @@ def api_key_contact_and_number_find(*, prefix: str, contact_uuid, number_uuid) -
     if row is None:
         return None, None, None
     key = api_key_of(row)
-    # and the business's billing standing (the send's 402): no cache round trip
-    billing_selectors.standing_attach(key.business, row[api_key_width() : _standing_end()])
-    return key, *_contact_and_number_of(row[_standing_end() :])
-
-
-def _standing_end() -> int:
-    return api_key_width() + billing_selectors.STANDING_WIDTH
+    # and what the gates read of the business and the contact, each given to its owner's
+    # selector: the billing standing (the send's 402: no cache round trip), the policy hold
+    # and the consent gate's states and suppression (no statements of their own)
+    start = api_key_width()
+    end = start + billing_selectors.STANDING_WIDTH
+    billing_selectors.standing_attach(key.business, row[start:end])
+    policy_selectors.hold_attach(key.business, row[end])
+    consent_values = row[end + 1 : end + 1 + consent_selectors.CONSENT_WIDTH]
+    contact, number = _contact_and_number_of(row[end + 1 + consent_selectors.CONSENT_WIDTH :])
+    if contact is not None:
+        campaign_id = None if number is None else number.campaign_id
+        consent_selectors.consent_attach(contact, consent_values, campaign_id=campaign_id)
+    return key, contact, number
 
 
 def _uuids(*values) -> list[uuid.UUID | None]:
@@ -129,8 +137,11 @@ def _contact_and_number_sql() -> str:
 @functools.cache
 def _api_key_contact_and_number_sql() -> str:
     standing, billing = billing_selectors.standing_join(alias="ba", business="k.business_id")
+    hold = policy_selectors.hold_column(business="k.business_id")
+    consent = consent_selectors.consent_columns(contact="ct", campaign_id="n.campaign_id")
     return (
-        f"SELECT {api_key_columns()}, {standing}, {_contact_and_number_columns()} "
+        f"SELECT {api_key_columns()}, {standing}, {hold}, {consent}, "
+        f"{_contact_and_number_columns()} "
         f"{api_key_from()} {billing} {_contact_and_number_joins('k.business_id')} "
         f"{API_KEY_WHERE}"
     )

@@ -16,8 +16,9 @@ from accounts.events.services import events_wanted
 from accounts.models import Business
 from accounts.services import audit_record
 from campaigns.selectors import phone_numbers_for_sending
+from consent import selectors as consent_selectors
 from consent.phones import InvalidPhone, normalize
-from consent.services import contact_get_or_create
+from consent.services import contact_get_or_create, contact_phone_hash_store
 
 from ..errors import MessageStateConflict, ValidationFailed
 from ..gates import (
@@ -344,6 +345,10 @@ def message_enqueue(
             if existing is not None:  # a repeat, or a concurrent request that won
                 return existing
         raise
+    if contact is not None:
+        digest = consent_selectors.contact_phone_hash_due(business=business, contact=contact)
+        if digest is not None:  # once per contact and phone: the next send asks by it
+            contact_phone_hash_store(business=business, contact=contact, digest=digest)
     if message.status == S.BLOCKED:
         outcome_report(
             business, "blocked", {"message": str(message.uuid), "reasons": message.reasons}
