@@ -2,7 +2,9 @@
 only, enforced by PostgreSQL; and statements written once per process for the hot request
 paths (``columns``, ``instance``, ``row_insert``)."""
 
+import uuid
 from collections.abc import Callable
+from datetime import datetime
 from functools import cache
 from typing import Any, TypeVar
 
@@ -111,13 +113,65 @@ def _insert_sql(model: type[models.Model]) -> tuple[str, tuple[models.Field, ...
     return sql, fields
 
 
+# Fields whose ``get_db_prep_save`` gives back a value of these types unchanged on
+# PostgreSQL (exact field classes: a subclass may prepare differently): ``_prepared`` skips
+# their preparation, 31 calls through each field's chain of methods on every send (about
+# 45 us of CPU). Anything else, a None included, takes the field's own way.
+_UNCHANGED: dict[type[models.Field], Callable[[Any], bool]] = {
+    models.CharField: lambda v: isinstance(v, str),  # a TextChoices member too
+    models.TextField: lambda v: isinstance(v, str),
+    models.BooleanField: lambda v: type(v) is bool,
+    # (integer fields are not: psycopg's Int2/Int4/Int8 wrappers type them for the server)
+    models.UUIDField: lambda v: isinstance(v, uuid.UUID),  # a native uuid column
+    # aware: a naive one is warned about and made aware by the field
+    models.DateTimeField: lambda v: isinstance(v, datetime) and v.utcoffset() is not None,
+}
+_AUTO_KEYS = (models.AutoField, models.BigAutoField, models.SmallAutoField)
+
+
+def _is_id(value) -> bool:
+    return type(value) is int  # not a bool
+
+
+def _unchanged(field: models.Field) -> Callable[[Any], bool] | None:
+    """The test of a value ``field`` would store as it is, or None (always prepare)."""
+    if isinstance(field, models.DateField) and (field.auto_now or field.auto_now_add):
+        return None  # computed by pre_save
+    if type(field).pre_save not in (models.Field.pre_save, models.DateTimeField.pre_save):
+        return None  # other fields that compute their value
+    if type(field) is models.ForeignKey and type(field.target_field) in _AUTO_KEYS:
+        return _is_id  # the target's id, as an automatic key prepares it: unchanged
+    return _UNCHANGED.get(type(field))
+
+
+@cache
+def _preparations(model: type[models.Model]) -> tuple:
+    _sql, fields = _insert_sql(model)
+    return tuple((f, f.attname, _unchanged(f)) for f in fields)
+
+
+def _prepared(obj: models.Model, conn) -> list:
+    """The INSERT's values of ``obj``: each field's ``pre_save`` and ``get_db_prep_save``,
+    as ``save(force_insert=True)`` gives them."""
+    values = []
+    attrs = obj.__dict__
+    for field, attname, unchanged in _preparations(type(obj)):
+        if unchanged is not None and attname in attrs:
+            value = attrs[attname]
+            if unchanged(value):
+                values.append(value)
+                continue
+        values.append(field.get_db_prep_save(field.pre_save(obj, True), conn))
+    return values
+
+
 def row_insert(obj: M) -> M:
     """INSERT ``obj`` (a new row with an automatic primary key) as ``save(force_insert=True)``
     would (each field's default, ``pre_save`` and database preparation), from a statement
     written once per model; no signals are sent. Returns ``obj`` with its primary key."""
-    sql, fields = _insert_sql(type(obj))
+    sql, _fields = _insert_sql(type(obj))
     conn = _wrapper()
-    params = [f.get_db_prep_save(f.pre_save(obj, True), conn) for f in fields]
+    params = _prepared(obj, conn)
     with conn.cursor() as cursor:
         cursor.execute(sql, params)
         (obj.pk,) = cursor.fetchone()
@@ -131,9 +185,9 @@ def row_insert_with(obj: M, *, ctes: str, select: str, params: list) -> tuple:
     transaction in autocommit): ``ctes`` are further common table expressions (data-modifying
     ones run with the INSERT, on the same snapshot), ``select`` the values to return after
     the new primary key, ``params`` theirs. Returns those values."""
-    sql, fields = _insert_sql(type(obj))
+    sql, _fields = _insert_sql(type(obj))
     conn = _wrapper()
-    values = [f.get_db_prep_save(f.pre_save(obj, True), conn) for f in fields]
+    values = _prepared(obj, conn)
     pk = _quoted(type(obj)._meta.pk.column)
     with conn.cursor() as cursor:
         cursor.execute(

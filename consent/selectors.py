@@ -213,14 +213,14 @@ def consent_attach(contact: Contact, values, *, campaign_id: int | None) -> None
     setattr(contact, _READ_WITH_CONTACT, read)
 
 
-def contact_phone_hash_due(*, business: Business, contact: Contact) -> str | None:
-    """The hash to store on a contact read with ``consent_columns`` whose stored one is not
-    its phone's (then ``consent_check`` asked the suppression list itself); else None."""
-    read = getattr(contact, _READ_WITH_CONTACT, None)
-    if read is None or _unusable(business, contact):
-        return None
-    hashed = suppression_hash(business=business, phone=contact.phone_e164)
-    return hashed if hashed is not None and hashed != read.phone_hash else None
+def contact_phone_hash_due(*, contact: Contact) -> str | None:
+    """The hash to store on a contact read with ``consent_columns`` whose stored one was
+    found not to be its phone's (``consent_check`` then asked the suppression list itself);
+    else None."""
+    return getattr(contact, _HASH_DUE, None)
+
+
+_HASH_DUE = "_consent_phone_hash_due"
 
 
 def consent_check(
@@ -247,6 +247,9 @@ def consent_check(
     if read is not None and read.campaign_id == campaign_id:
         # read with the contact (consent_attach); its suppression answer is this phone's
         # only when it asked by this phone's hash
+        if hashed is not None and read.phone_hash != hashed:
+            setattr(contact, _HASH_DUE, hashed)  # contact_phone_hash_due: the send stores it
+
         def suppressed_read() -> bool:
             if hashed is None:
                 return False

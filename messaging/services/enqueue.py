@@ -346,7 +346,7 @@ def message_enqueue(
                 return existing
         raise
     if contact is not None:
-        digest = consent_selectors.contact_phone_hash_due(business=business, contact=contact)
+        digest = consent_selectors.contact_phone_hash_due(contact=contact)
         if digest is not None:  # once per contact and phone: the next send asks by it
             contact_phone_hash_store(business=business, contact=contact, digest=digest)
     if message.status == S.BLOCKED:

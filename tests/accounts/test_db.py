@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts import selectors as account_selectors
-from accounts.db import read_health_checked, row_insert
+from accounts.db import _preparations, _prepared, read_health_checked, row_insert
 from accounts.errors import NotFound
 from accounts.models import ApiKey
 from campaigns.selectors import phone_number_with_campaign_get
@@ -118,6 +118,54 @@ def test_row_insert_stores_what_save_stores(business):
     }
     assert _fields(stored) == _fields(by_hand)
     assert stored.uuid == by_hand.uuid  # the field's default, as save() would give it
+
+
+def _prepared_by_the_fields(obj) -> list:
+    conn = connection.connection and connection  # the wrapper, connected
+    fields = [f for f in type(obj)._meta.concrete_fields if not f.primary_key]
+    return [f.get_db_prep_save(f.pre_save(obj, True), conn) for f in fields]
+
+
+def _comparable(values: list) -> list:
+    # psycopg's wrappers (Jsonb, Int2) compare by identity: compare what they carry, typed
+    return [(type(v), getattr(v, "obj", v)) for v in values]
+
+
+def test_the_insert_s_values_are_the_fields_own_preparations(business):
+    """``row_insert`` skips the preparation of a value a field would store as it is; every
+    value is what the field's own ``pre_save`` and ``get_db_prep_save`` give."""
+    number = sending_number(business=business)
+    contact = ContactFactory(business=business)
+    now = timezone.now()
+    connection.ensure_connection()
+    messages = [
+        Message(
+            business=business,
+            contact=contact,
+            direction=Message.Direction.OUTBOUND,
+            from_number=number,
+            to_phone=contact.phone_e164,
+            body="See you Tuesday. Reply STOP to opt out.",
+            kind="transactional",
+            status=Message.Status.QUEUED,  # a TextChoices member
+            reasons=[{"gate": "kind", "code": "x", "message": "y"}],
+            send_after=now,
+            expires_at=now + timedelta(days=1),
+            created_at=now,
+            status_changed_at=now,
+            automated=True,
+            priority=20,
+        ),
+        Message(business=business, body="", kind="marketing", idempotency_key=None),
+    ]
+    contacts = [contact, Contact(business=business, phone=None, name="", tags=[])]
+    for obj in [*messages, *contacts]:
+        assert _comparable(_prepared(obj, connection)) == _comparable(
+            _prepared_by_the_fields(obj)
+        ), type(obj)
+    skipped = {f.name for f, _, unchanged in _preparations(Message) if unchanged is not None}
+    assert {"body", "status", "business", "uuid", "created_at", "automated"} <= skipped
+    assert not {"priority", "segments", "reasons"} & skipped  # typed or adapted: prepared
 
 
 @pytest.mark.django_db(transaction=True)
