@@ -75,12 +75,13 @@ def hold_column(*, business: str) -> str:
     )
 
 
-def hold_attach(business, reason: str | None) -> None:
-    """Give ``business`` (this request's instance) the hold read with it (``hold_column``):
-    the policy gate answers from it instead of asking."""
-    setattr(business, _READ_WITH_BUSINESS, (reason,))
+def hold_attach(instance, reason: str | None) -> None:
+    """Give ``instance`` (this request's Business) the hold read with it (``hold_column``):
+    the policy gate answers from it instead of asking. (Not a tenant read: it reads nothing.)"""
+    setattr(instance, _READ_WITH_BUSINESS, (reason,))
 
 
-def hold_read_with_business(business) -> tuple | None:
-    """(the active hold's reason or None,) when ``hold_attach`` gave it; None otherwise."""
-    return getattr(business, _READ_WITH_BUSINESS, None)
+def hold_read_with_business(instance) -> tuple | None:
+    """(the active hold's reason or None,) when ``hold_attach`` gave it to this Business
+    instance; None otherwise."""
+    return getattr(instance, _READ_WITH_BUSINESS, None)
