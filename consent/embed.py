@@ -30,6 +30,7 @@ from django.views import View
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 
+from accounts.api.chain import lean_chain
 from accounts.client_ip import client_ip
 from accounts.errors import ApplicationError, NotFound, RateLimited, ValidationFailed
 from messaging.tasks import optin_form_reply_yes
@@ -217,6 +218,8 @@ class PublicFormConfigView(View):
 
 @method_decorator(csrf_exempt, name="dispatch")  # own anti-forgery: see the module docstring
 @method_decorator(xframe_options_exempt, name="dispatch")
+# anonymous, no cookie read: the middleware it needs only (accounts.api.chain)
+@method_decorator(lean_chain, name="dispatch")
 class PublicFormSubmitView(View):
     """POST /f/<uuid>/submit/: form-encoded (iframe, plain HTML) or JSON (script)."""
 

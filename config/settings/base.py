@@ -359,13 +359,13 @@ COOKIE_CONSENT_COOKIE_NAME = env("COOKIE_CONSENT_COOKIE_NAME", default="cyc_cook
 COOKIE_CONSENT_MAX_AGE_DAYS = env.int("COOKIE_CONSENT_MAX_AGE_DAYS", default=180)
 # Outermost, so it sees every cookie any layer sets and drops those not consented to.
 MIDDLEWARE.insert(0, "accounts.privacy.cookies.CookieGateMiddleware")
-# First of all: a request to one of the API's lean views (the send) runs only the middleware
-# an API-key request needs, i.e. MIDDLEWARE less these (accounts/api/chain.py).
+# First of all: a request to a lean view (the send API, the public form's submit) runs only
+# the middleware a request no session or cookie authenticates needs, i.e. MIDDLEWARE less
+# these (accounts/api/chain.py).
 MIDDLEWARE.insert(0, "accounts.api.chain.LeanChainMiddleware")
 API_LEAN_SKIP_MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.CurrentBusinessMiddleware",

@@ -57,6 +57,7 @@ def test_the_chain_is_the_stack_less_the_portal_s_middleware(settings):
         "config.observability.RequestIdMiddleware",
         "django.middleware.security.SecurityMiddleware",
         "django.middleware.common.CommonMiddleware",
+        "django.middleware.csrf.CsrfViewMiddleware",  # its cookie; lean views are exempt
         "accounts.hygiene.InputHygieneMiddleware",
         "django.middleware.clickjacking.XFrameOptionsMiddleware",
         "config.middleware.SecurityHeadersMiddleware",
