@@ -39,39 +39,61 @@ def chain_head(business: Business) -> ChainHead:
 
 
 def chain_head_suppressed(
-    business: Business, *, hashed: str | None, campaign_ids: list[int | None]
-) -> tuple[ChainHead, list[bool | None]]:
+    business: Business,
+    *,
+    hashed: str | None,
+    campaign_ids: list[int | None],
+    insert: tuple[str, list] | None = None,
+) -> tuple[ChainHead, list[bool | None], int | None]:
     """``chain_head``, and in the same statement whether the number (``hashed``, the
     suppression list's hash) is suppressed for each of ``campaign_ids`` — a guess: under
     READ COMMITTED the statement reads the list as it was when it started, before it waited
     for the lock, so a suppression committed by the writer it waited for is not in it. An
     append that relies on a guess passes it as ``chain_append_guarded(guard=…)``, whose statement
-    starts once the lock is held and checks it again. ``None``: no guess (ask, locked)."""
-    if hashed is None:  # a number that does not parse: nothing can suppress it
-        return chain_head(business), [False] * len(campaign_ids)
-    params: list = []
-    for campaign_id in campaign_ids:
+    starts once the lock is held and checks it again. ``None``: no guess (ask, locked).
+
+    ``insert``: an ``INSERT … RETURNING id`` (and its parameters) that the same statement
+    runs first, as a CTE (the public form's new contact: one round trip for both); the third
+    answer is the id it returned, None when it inserted nothing (or without ``insert``)."""
+    guessed = 0 if hashed is None else len(campaign_ids)
+    params: list = list(insert[1]) if insert else []
+    for campaign_id in campaign_ids[:guessed]:
         params += [business.pk, hashed, campaign_id]
+    sql = _chain_head_sql(guessed, insert[0] if insert else "")
     with connection.cursor() as cursor:
-        cursor.execute(_chain_head_sql(len(campaign_ids)), [*params, business.pk])
+        cursor.execute(sql, [*params, business.pk])
         row = cursor.fetchone()
+    inserted = None
+    if insert:  # the CTE's id is the last column; the head's are NULL when it has no row
+        inserted, row = row[-1], (row[:-1] if row[0] is not None else None)
+    if hashed is None:  # a number that does not parse: nothing can suppress it
+        head = db.instance(ChainHead, row[:-1]) if row is not None else chain_head(business)
+        return head, [False] * len(campaign_ids), inserted
     if row is None:  # the business's first consent write: no head row to guess with
-        return chain_head(business), [None] * len(campaign_ids)
+        return chain_head(business), [None] * len(campaign_ids), inserted
     width = db.width(ChainHead)
-    return db.instance(ChainHead, row[:width]), [bool(x) for x in row[width + 1 :]]
+    return db.instance(ChainHead, row[:width]), [bool(x) for x in row[width + 1 :]], inserted
 
 
 @functools.cache
-def _chain_head_sql(suppressions: int = 0) -> str:
+def _chain_head_sql(suppressions: int = 0, insert: str = "") -> str:
     """The head's row, locked, and ``cyc.ledger_write`` set by the same statement (written
     once per process: every consent write asks it; ``accounts.db``), then ``suppressions``
-    columns: is the number suppressed (``chain_head_suppressed``)."""
+    columns: is the number suppressed (``chain_head_suppressed``); with ``insert``, that
+    statement first as a CTE and the id it returned last (one row even when the business
+    has no head yet: the CTE runs all the same)."""
     table = connection.ops.quote_name(ChainHead._meta.db_table)
     guesses = "".join(f", {LIVE_SUPPRESSION_SQL}" for _ in range(suppressions))
-    return (
+    head = (
         f"SELECT {db.columns(ChainHead, 'h')}, "  # noqa: S608 - the model's own names
         f"set_config('cyc.ledger_write', 'on', true){guesses} "
         f"FROM {table} h WHERE h.business_id = %s FOR UPDATE"
+    )
+    if not insert:
+        return head
+    return (
+        f"WITH i AS ({insert}), locked AS ({head}) "  # noqa: S608 - our own statements
+        "SELECT locked.*, (SELECT * FROM i) FROM (VALUES (1)) AS one LEFT JOIN locked ON true"
     )
 
 

@@ -12,8 +12,9 @@ from accounts.services import audit_record
 from .. import erasure, phones
 from ..errors import ContactErased
 from ..inputs import LANGUAGES, clean_contact_fields, type_custom_fields
-from ..models import ConsentEvidence, Contact, SignedRecord
+from ..models import ChainHead, ConsentEvidence, Contact, SignedRecord
 from ..selectors import custom_field_types
+from .chain import chain_head_suppressed
 from .ledger import chain_head, suppression_add
 
 
@@ -28,34 +29,61 @@ def _typed(business: Business, fields: dict) -> dict:
 
 def contact_get_or_create(*, business: Business, phone: str, **defaults) -> tuple[Contact, bool]:
     """The business's contact for ``phone`` (any format), created if missing."""
-    return _contact_get_or_create(business, phone, defaults, expect_new=False)
+    contact = _contact_new(business, phone, defaults)
+    found = Contact.objects.filter(business=business, phone=contact.phone).first()
+    if found is not None:
+        return found, False
+    # One INSERT that yields on a clash with a concurrent row (ON CONFLICT DO NOTHING: no
+    # savepoint, the caller's transaction stays usable), then the read again.
+    if _insert_unless_exists(contact):
+        return contact, True
+    return _existing(business, contact.phone), False
 
 
-def contact_insert_or_get(*, business: Business, phone: str, **defaults) -> tuple[Contact, bool]:
-    """``contact_get_or_create`` for the public form, where nearly every submission is a
-    new number: INSERT first and read only when the number is already there."""
-    return _contact_get_or_create(business, phone, defaults, expect_new=True)
+def contact_insert_locking_chain(
+    *,
+    business: Business,
+    phone: str,
+    hashed: str | None,
+    campaign_ids: list[int | None],
+    **defaults,
+) -> tuple[Contact, bool, ChainHead, list[bool | None]]:
+    """``contact_get_or_create`` for the public form, where nearly every submission is a new
+    number (INSERT first, read only when the number is already there), and the business's
+    chain head locked with the number's suppression guessed for each of ``campaign_ids``
+    (``chain.chain_head_suppressed``) by the same statement: one round trip for both (the
+    INSERT runs first, as when they were two). Call it in a transaction."""
+    contact = _contact_new(business, phone, defaults)
+    fields, sql = _contact_insert()
+    values = [f.get_db_prep_save(f.pre_save(contact, True), connection) for f in fields]
+    head, guesses, inserted = chain_head_suppressed(
+        business, hashed=hashed, campaign_ids=campaign_ids, insert=(sql, values)
+    )
+    if inserted is not None:
+        _inserted(contact, inserted)
+        return contact, True, head, guesses
+    return _existing(business, contact.phone), False, head, guesses
 
 
-def _contact_get_or_create(
-    business: Business, phone: str, defaults: dict, *, expect_new: bool
-) -> tuple[Contact, bool]:
+def _contact_new(business: Business, phone: str, defaults: dict) -> Contact:
+    """The unsaved contact for ``phone`` (any format) with ``defaults`` cleaned."""
     e164 = phones.phone_normalize(phone)
     fields = _typed(business, clean_contact_fields(defaults))
     fields.setdefault("time_zone", phones.time_zone_for(e164) or business.time_zone)
-    if not expect_new:
-        contact = Contact.objects.filter(business=business, phone=e164).first()
-        if contact is not None:
-            return contact, False
-    # One INSERT that yields on a clash with an existing or concurrent row (ON CONFLICT DO
-    # NOTHING: no savepoint, the caller's transaction stays usable), then the read again.
-    contact = Contact(business=business, phone=e164, **fields)
-    if _insert_unless_exists(contact):
-        return contact, True
+    return Contact(business=business, phone=e164, **fields)
+
+
+def _existing(business: Business, e164: str) -> Contact:
     found = Contact.objects.filter(business=business, phone=e164).first()
     if found is None:  # pragma: no cover - the clash was on the phone, so the row is there
         raise IntegrityError(f"contact {e164} neither inserted nor found")
-    return found, False
+    return found
+
+
+def _inserted(contact: Contact, pk: int) -> None:
+    contact.pk = pk
+    contact._state.adding = False
+    contact._state.db = connection.alias
 
 
 def _insert_unless_exists(contact: Contact) -> bool:
@@ -70,9 +98,7 @@ def _insert_unless_exists(contact: Contact) -> bool:
         row = cursor.fetchone()
     if row is None:
         return False
-    contact.pk = row[0]
-    contact._state.adding = False
-    contact._state.db = connection.alias
+    _inserted(contact, row[0])
     return True
 
 

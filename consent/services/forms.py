@@ -14,7 +14,7 @@ from accounts.services import audit_record
 from .. import disclosure, phones
 from ..inputs import check_campaign, clean_form_fields, email_fits
 from ..models import ConsentEvent, Contact, FormSnapshot, Method, OptInForm
-from .contacts import contact_insert_or_get
+from .contacts import contact_insert_locking_chain
 from .ledger import consent_record_opt_in, consent_record_opt_ins_new_contact
 
 
@@ -94,10 +94,16 @@ def optin_form_submit(
         raise ValidationFailed("Please correct the marked fields.", fields=errors)
     business = form.business
     text = disclosure.for_form(form).text
+    campaigns = list(form.campaigns.all())
+    scopes = [(c, None) for c in campaigns] or [(None, form.scope_kind)]
     with transaction.atomic():
-        contact, created = contact_insert_or_get(
+        # the contact's INSERT and the chain head's lock with the number's suppression
+        # guessed per scope: one statement (a new number needs no other read under the lock)
+        contact, created, head, guesses = contact_insert_locking_chain(
             business=business,
             phone=e164,
+            hashed=phones.phone_hash(business=business, e164=e164),
+            campaign_ids=[getattr(c, "pk", None) for c, _ in scopes],
             name=name.strip()[:200],
             email=email.strip(),
             source="form",
@@ -126,8 +132,6 @@ def optin_form_submit(
                 "age_13_or_older": True,
             },
         }
-        campaigns = list(form.campaigns.all())
-        scopes = [(c, None) for c in campaigns] or [(None, form.scope_kind)]
         if created:  # a new number (the usual submission): no state to read, one lock
             events = consent_record_opt_ins_new_contact(
                 business=business,
@@ -136,6 +140,7 @@ def optin_form_submit(
                 scopes=scopes,
                 evidence=evidence,
                 double_opt_in=form.double_opt_in,
+                locked=(head, guesses),
             )
         else:
             events = [

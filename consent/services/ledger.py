@@ -218,9 +218,12 @@ def consent_record_opt_ins_new_contact(
     scopes: Sequence[tuple[Any, str | None]],
     evidence: dict,
     double_opt_in: bool,
+    locked: tuple[ChainHead, list[bool | None]] | None = None,
 ) -> list[ConsentEvent]:
     """``consent_record_opt_in`` for each (campaign, kind) of ``scopes``, for a contact the
-    caller created in its current transaction (the public form's path).
+    caller created in its current transaction (the public form's path; ``locked``: the
+    chain head and the suppression guesses per scope that the caller's transaction read
+    with it, ``chain_head_suppressed``'s, when it locked the head already).
 
     The same checks, events and states, with the chain head locked once for all scopes and
     no savepoint of its own (call it inside the transaction that created the contact: a
@@ -244,9 +247,14 @@ def consent_record_opt_ins_new_contact(
     # the head and the number's suppression per scope in one statement: two round trips
     # under the lock (the append, COMMIT), not three
     hashed = suppression_hash(business=business, phone=contact.phone_e164)
-    head, guesses = chain_head_suppressed(
-        business, hashed=hashed, campaign_ids=[getattr(c["campaign"], "pk", None) for c in checked]
-    )
+    if locked is None:
+        head, guesses, _ = chain_head_suppressed(
+            business,
+            hashed=hashed,
+            campaign_ids=[getattr(c["campaign"], "pk", None) for c in checked],
+        )
+    else:
+        head, guesses = locked
     return [
         _opt_in_locked(
             head=head,

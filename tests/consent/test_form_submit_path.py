@@ -109,6 +109,28 @@ def test_several_limits_count_in_turn_and_stop_at_the_first_refused():
         assert 0 < ttl <= 60  # the window's clock started with its first attempt
 
 
+def test_the_tokens_single_use_comes_first_in_the_same_round_trip():
+    # session 10: the token's SET NX and the limits are one script (one Redis round trip)
+    caches["default"].clear()
+    once = ("consent:form-token:abc", 60)
+    limits = [("ip:t", "1/60"), ("phone:t", "5/60")]
+    assert ratelimit.use_and_hit_all(once, limits) == 0
+    # the same token again: refused as used, and no limit counted
+    assert ratelimit.use_and_hit_all(once, limits) == ratelimit.USED
+    assert ratelimit.use_and_hit_all(("consent:form-token:def", 60), limits) == 1  # the IP's
+    assert ratelimit.use_and_hit_all(None, [("ip:u", "1/60"), ("phone:t", "5/60")]) == 0
+    cache = caches["default"]
+    client = cache._cache.get_client(None, write=True)
+    counted = {
+        key: int(client.get(cache.make_and_validate_key(f"consent:rl:{key}")))
+        for key in ("ip:t", "phone:t", "ip:u")
+    }
+    assert counted == {"ip:t": 2, "phone:t": 2, "ip:u": 1}  # the phone: not on a refused IP
+    # the key is cache.add's: the view's old single-use check would refuse it too
+    assert not cache.add("consent:form-token:abc", 1, 60)
+    assert 0 < client.ttl(cache.make_and_validate_key("consent:form-token:abc")) <= 60
+
+
 def test_an_expired_window_counts_afresh():
     caches["default"].clear()
     assert ratelimit.hit_all([("ip:e", "1/1"), ("phone:y", "5/60")])
@@ -121,10 +143,11 @@ def test_an_expired_window_counts_afresh():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_submission_is_six_statements_three_under_the_chain_lock(client, business):
+def test_a_submission_is_five_statements_three_under_the_chain_lock(client, business):
     # was 14, then 11 (session 8), 7 (session 9: the "Reply YES" text is the worker's,
-    # messaging.tasks.optin_form_reply_yes, queued after COMMIT), now 6: the number's
-    # suppression is read with the chain head and checked again by the append
+    # messaging.tasks.optin_form_reply_yes, queued after COMMIT), 6 (the number's
+    # suppression read with the chain head and checked again by the append), now 5
+    # (session 10: the contact's INSERT in the chain head's statement)
     campaign = CampaignFactory(business=business)
     PhoneNumberFactory(business=business, campaign=campaign)
     form = OptInFormFactory(business=business, allowed_origins=[SITE], campaigns=[campaign])
@@ -135,16 +158,35 @@ def test_a_submission_is_six_statements_three_under_the_chain_lock(client, busin
         data = {"phone": "3125550192", "consent": "1", "age_confirmed": "1"}
         assert client.post(url, data, HTTP_ORIGIN=SITE).status_code == 200
     sql = [q["sql"] for q in submitted.captured_queries]
-    assert len(sql) <= 6, "\n".join(s[:150] for s in sql)
+    assert len(sql) <= 5, "\n".join(s[:150] for s in sql)
     assert not [s for s in sql if "policies_policydocument" in s and "consent_optinform" not in s]
     assert not [s for s in sql if '"campaigns_phonenumber"' in s or 'INTO "messaging_' in s]
     locked = next(i for i, s in enumerate(sql) if 'FROM "consent_chainhead"' in s)
+    assert 'INSERT INTO "consent_contact"' in sql[locked]  # the contact, with the head
     assert "consent_suppression" in sql[locked]  # the guess, with the head
     assert "consent_suppression" in sql[locked + 1]  # checked again by the append
-    assert sql[locked + 2] == "COMMIT"  # chain head, event + state, COMMIT
+    assert sql[locked + 2] == "COMMIT"  # contact + chain head, event + state, COMMIT
     contact = Contact.objects.get(business=business, phone="+13125550192")
     assert ConsentEvent.objects.get(contact=contact).kind == "OPT_IN"
     assert not Message.objects.filter(contact=contact).exists()  # the worker's, after COMMIT
+    assert derived_differences(business=business) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_first_submission_of_a_business_creates_its_chain_head(client, business):
+    # no head row yet: the contact's INSERT runs all the same, the head is made after it
+    form = OptInFormFactory(business=business, allowed_origins=[SITE])
+    data = {"phone": "3125550196", "consent": "1", "age_confirmed": "1"}
+    assert client.post(f"/f/{form.uuid}/submit/", data, HTTP_ORIGIN=SITE).status_code == 200
+    contact = Contact.objects.get(business=business, phone="+13125550196")
+    assert ConsentEvent.objects.get(contact=contact).seq == 1
+    # the same number again: the contact is found, not inserted twice, and the state stays
+    # pending (a second submission of a pending double opt-in records nothing new)
+    again = {**data, "phone": "(312) 555-0196"}
+    assert client.post(f"/f/{form.uuid}/submit/", again, HTTP_ORIGIN=SITE).status_code == 200
+    assert Contact.objects.filter(business=business).count() == 1
+    assert ConsentEvent.objects.filter(contact=contact).count() == 1
+    assert selectors.ledger_verify(business=business).ok
     assert derived_differences(business=business) == []
 
 
