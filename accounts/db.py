@@ -100,6 +100,19 @@ def instance(model: type[M], values) -> M:
     return model.from_db(conn.alias, names, values)
 
 
+def prepared(obj: models.Model, fields, **given) -> list:
+    """What ``save()`` would send for ``fields`` of the unsaved ``obj``: each field's
+    ``pre_save`` and database preparation (on the wrapper itself, not the proxy); a field
+    named in ``given`` takes that value as it is (the caller holds it in its database form
+    already, e.g. a phone number normalized to E.164, which phonenumber-field would parse,
+    format and validate again)."""
+    conn = _wrapper()
+    return [
+        given[f.name] if f.name in given else f.get_db_prep_save(f.pre_save(obj, True), conn)
+        for f in fields
+    ]
+
+
 @cache
 def _insert_sql(model: type[models.Model]) -> tuple[str, tuple[models.Field, ...]]:
     meta = model._meta

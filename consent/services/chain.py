@@ -197,14 +197,14 @@ def _append_write(
     event_fields, evidence_fields, state_fields, sql = _append_sql(
         state is not None, guard is not None
     )
-    values = [f.get_db_prep_save(f.pre_save(event, True), connection) for f in event_fields]
+    values = db.prepared(event, event_fields)
     if guard is not None:
         hashed, campaign_id, suppressed = guard
         values += [event.business_id, hashed, campaign_id, suppressed]
-    values += [f.get_db_prep_save(f.pre_save(personal, True), connection) for f in evidence_fields]
+    values += db.prepared(personal, evidence_fields)
     values += [head.seq, head.hash, head.pk]
     if state is not None:
-        values += [f.get_db_prep_save(f.pre_save(state, True), connection) for f in state_fields]
+        values += db.prepared(state, state_fields)
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         row = cursor.fetchone()

@@ -5,6 +5,7 @@ import functools
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from accounts import db
 from accounts.errors import Conflict, NotFound
 from accounts.models import Business
 from accounts.services import audit_record
@@ -55,9 +56,8 @@ def contact_insert_locking_chain(
     INSERT runs first, as when they were two). Call it in a transaction."""
     contact = _contact_new(business, phone, defaults)
     fields, sql = _contact_insert()
-    values = [f.get_db_prep_save(f.pre_save(contact, True), connection) for f in fields]
     head, guesses, inserted = chain_head_suppressed(
-        business, hashed=hashed, campaign_ids=campaign_ids, insert=(sql, values)
+        business, hashed=hashed, campaign_ids=campaign_ids, insert=(sql, _values(contact, fields))
     )
     if inserted is not None:
         _inserted(contact, inserted)
@@ -71,6 +71,11 @@ def _contact_new(business: Business, phone: str, defaults: dict) -> Contact:
     fields = _typed(business, clean_contact_fields(defaults))
     fields.setdefault("time_zone", phones.time_zone_for(e164) or business.time_zone)
     return Contact(business=business, phone=e164, **fields)
+
+
+def _values(contact: Contact, fields: list) -> list:
+    """The new contact's row as ``save()`` sends it, the number as normalized (E.164)."""
+    return db.prepared(contact, fields, phone=contact.phone_e164 or None)
 
 
 def _existing(business: Business, e164: str) -> Contact:
@@ -92,7 +97,7 @@ def _insert_unless_exists(contact: Contact) -> bool:
     The statement is built once per process from the model's fields and their own
     conversions (what ``save()`` would send), without the ORM's compile on every call."""
     fields, sql = _contact_insert()
-    values = [f.get_db_prep_save(f.pre_save(contact, True), connection) for f in fields]
+    values = _values(contact, fields)
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         row = cursor.fetchone()
