@@ -100,19 +100,6 @@ def instance(model: type[M], values) -> M:
     return model.from_db(conn.alias, names, values)
 
 
-def prepared(obj: models.Model, fields, **given) -> list:
-    """What ``save()`` would send for ``fields`` of the unsaved ``obj``: each field's
-    ``pre_save`` and database preparation (on the wrapper itself, not the proxy); a field
-    named in ``given`` takes that value as it is (the caller holds it in its database form
-    already, e.g. a phone number normalized to E.164, which phonenumber-field would parse,
-    format and validate again)."""
-    conn = _wrapper()
-    return [
-        given[f.name] if f.name in given else f.get_db_prep_save(f.pre_save(obj, True), conn)
-        for f in fields
-    ]
-
-
 @cache
 def _insert_sql(model: type[models.Model]) -> tuple[str, tuple[models.Field, ...]]:
     meta = model._meta
@@ -127,7 +114,7 @@ def _insert_sql(model: type[models.Model]) -> tuple[str, tuple[models.Field, ...
 
 
 # Fields whose ``get_db_prep_save`` gives back a value of these types unchanged on
-# PostgreSQL (exact field classes: a subclass may prepare differently): ``_prepared`` skips
+# PostgreSQL (exact field classes: a subclass may prepare differently): ``prepared`` skips
 # their preparation, 31 calls through each field's chain of methods on every send (about
 # 45 us of CPU). Anything else, a None included, takes the field's own way.
 _UNCHANGED: dict[type[models.Field], Callable[[Any], bool]] = {
@@ -158,17 +145,26 @@ def _unchanged(field: models.Field) -> Callable[[Any], bool] | None:
 
 
 @cache
-def _preparations(model: type[models.Model]) -> tuple:
-    _sql, fields = _insert_sql(model)
-    return tuple((f, f.attname, _unchanged(f)) for f in fields)
+def _preparations(fields: tuple[models.Field, ...]) -> tuple:
+    return tuple((f, f.name, f.attname, _unchanged(f)) for f in fields)
 
 
-def _prepared(obj: models.Model, conn) -> list:
-    """The INSERT's values of ``obj``: each field's ``pre_save`` and ``get_db_prep_save``,
-    as ``save(force_insert=True)`` gives them."""
+def prepared(obj: models.Model, fields=None, **given) -> list:
+    """The INSERT's values of ``obj`` (for ``fields``; None: its model's INSERT's): each
+    field's ``pre_save`` and ``get_db_prep_save``, as ``save(force_insert=True)`` gives them,
+    on the database wrapper itself (not the proxy); a value that preparation would give back
+    unchanged is taken as it is (``_unchanged``), and so is a field named in ``given``: a
+    value the caller holds in its database form already (a phone number normalized to
+    E.164, which phonenumber-field would parse, format and validate again)."""
+    conn = _wrapper()
     values = []
     attrs = obj.__dict__
-    for field, attname, unchanged in _preparations(type(obj)):
+    for field, name, attname, unchanged in _preparations(
+        _insert_sql(type(obj))[1] if fields is None else tuple(fields)
+    ):
+        if name in given:
+            values.append(given[name])
+            continue
         if unchanged is not None and attname in attrs:
             value = attrs[attname]
             if unchanged(value):
@@ -184,7 +180,7 @@ def row_insert(obj: M) -> M:
     written once per model; no signals are sent. Returns ``obj`` with its primary key."""
     sql, _fields = _insert_sql(type(obj))
     conn = _wrapper()
-    params = _prepared(obj, conn)
+    params = prepared(obj)
     with conn.cursor() as cursor:
         cursor.execute(sql, params)
         (obj.pk,) = cursor.fetchone()
@@ -200,7 +196,7 @@ def row_insert_with(obj: M, *, ctes: str, select: str, params: list) -> tuple:
     the new primary key, ``params`` theirs. Returns those values."""
     sql, _fields = _insert_sql(type(obj))
     conn = _wrapper()
-    values = _prepared(obj, conn)
+    values = prepared(obj)
     pk = _quoted(type(obj)._meta.pk.column)
     with conn.cursor() as cursor:
         cursor.execute(

@@ -55,6 +55,7 @@ def contact_insert_locking_chain(
     (``chain.chain_head_suppressed``) by the same statement: one round trip for both (the
     INSERT runs first, as when they were two). Call it in a transaction."""
     contact = _contact_new(business, phone, defaults)
+    contact.phone_hash = hashed or ""  # the send path's cache of it, written with the row
     fields, sql = _contact_insert()
     head, guesses, inserted = chain_head_suppressed(
         business, hashed=hashed, campaign_ids=campaign_ids, insert=(sql, _values(contact, fields))

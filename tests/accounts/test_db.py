@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts import selectors as account_selectors
-from accounts.db import _preparations, _prepared, read_health_checked, row_insert
+from accounts.db import _insert_sql, _preparations, prepared, read_health_checked, row_insert
 from accounts.errors import NotFound
 from accounts.models import ApiKey
 from campaigns.selectors import phone_number_with_campaign_get
@@ -160,10 +160,14 @@ def test_the_insert_s_values_are_the_fields_own_preparations(business):
     ]
     contacts = [contact, Contact(business=business, phone=None, name="", tags=[])]
     for obj in [*messages, *contacts]:
-        assert _comparable(_prepared(obj, connection)) == _comparable(
-            _prepared_by_the_fields(obj)
-        ), type(obj)
-    skipped = {f.name for f, _, unchanged in _preparations(Message) if unchanged is not None}
+        assert _comparable(prepared(obj)) == _comparable(_prepared_by_the_fields(obj)), type(obj)
+    # some of the fields, and one given in its database form (the form's contact: its E.164)
+    some = [f for f in Contact._meta.concrete_fields if f.name in ("phone", "name", "tags")]
+    assert _comparable(prepared(contact, some, phone=contact.phone_e164)) == _comparable(
+        [f.get_db_prep_save(f.pre_save(contact, True), connection) for f in some]
+    )
+    fields = _insert_sql(Message)[1]
+    skipped = {f.name for f, _, _, unchanged in _preparations(fields) if unchanged is not None}
     assert {"body", "status", "business", "uuid", "created_at", "automated"} <= skipped
     assert not {"priority", "segments", "reasons"} & skipped  # typed or adapted: prepared
 

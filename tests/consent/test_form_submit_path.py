@@ -168,6 +168,8 @@ def test_a_submission_is_five_statements_three_under_the_chain_lock(client, busi
     assert sql[locked + 2] == "COMMIT"  # contact + chain head, event + state, COMMIT
     contact = Contact.objects.get(business=business, phone="+13125550192")
     assert ConsentEvent.objects.get(contact=contact).kind == "OPT_IN"
+    # the suppression hash the send path caches on the contact, written with the row
+    assert contact.phone_hash == selectors.suppression_hash(business=business, phone="+13125550192")
     assert not Message.objects.filter(contact=contact).exists()  # the worker's, after COMMIT
     assert derived_differences(business=business) == []
 
