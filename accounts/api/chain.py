@@ -6,16 +6,15 @@ to a lean view — one marked by ``lean_chain`` (the public opt-in form's submit
 ``MIDDLEWARE`` less ``API_LEAN_SKIP_MIDDLEWARE`` — the portal's session, user,
 second-factor, business, flash-message, sign-in lockout and banner middleware, and static
 files. The API authenticates by key alone (``DEFAULT_AUTHENTICATION_CLASSES``), the form by
-its origin and single-use token (anonymous), so none of those changes what
-such a request is answered; they only cost CPU on the hottest paths (bench_load). Every
-other middleware runs in its order (request id, security headers, the input hygiene's 400,
+its origin and single-use token (anonymous), so none of those changes what such a request
+is answered; they only cost CPU on the hottest paths (bench_load). Every other middleware
+runs in its order (request id, security headers, the input hygiene's 400,
 ``Content-Length``, cookie gate), and so does a middleware added to ``MIDDLEWARE`` later
-unless it is named in the skip list. A lean view is ``csrf_exempt`` (one that is not
-takes the whole stack), so the CSRF middleware's view check would pass it: the chain keeps
-that middleware's cookie handling and skips the check. Every other request takes the whole
-stack: only a
-path that a lean view's own URL pattern matches is resolved here (the patterns are read
-from the URLconf once), so other requests pay one regex match or two, not a resolve.
+unless it is named in the skip list. A lean view is ``csrf_exempt`` (one that is not takes
+the whole stack), so the CSRF middleware's view check would pass it: the chain keeps that
+middleware's cookie handling and skips the check. Every other request takes the whole
+stack: only a path that a lean view's own URL pattern matches is resolved here (the
+patterns are read from the URLconf once), so other requests pay a regex match or two.
 
 The short chain is built as Django builds the stack (each layer wrapped by
 ``convert_exception_to_response``, so an exception is the same 500 in the API's error
