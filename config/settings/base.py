@@ -482,8 +482,9 @@ PASSWORD_RESET_RATE_PER_EMAIL = env("PASSWORD_RESET_RATE_PER_EMAIL", default="3/
 PASSWORD_RESET_RATE_PER_IP = env("PASSWORD_RESET_RATE_PER_IP", default="10/3600")
 AUTHENTICATION_BACKENDS.insert(1, "accounts.security.lockout.AddressLockoutBackend")  # after axes
 # NUL bytes and lone surrogates in any query, form or JSON field: a 400 (accounts/hygiene.py).
+# Inside the header middleware, so that its 400 carries X-Frame-Options and the CSP too.
 MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
+    MIDDLEWARE.index("config.middleware.SecurityHeadersMiddleware") + 1,
     "accounts.hygiene.InputHygieneMiddleware",
 )
 # Business users' second factor (accounts.security): asked after the password when set up,

@@ -58,9 +58,9 @@ def test_the_chain_is_the_stack_less_the_portal_s_middleware(settings):
         "django.middleware.security.SecurityMiddleware",
         "django.middleware.common.CommonMiddleware",
         "django.middleware.csrf.CsrfViewMiddleware",  # its cookie; lean views are exempt
-        "accounts.hygiene.InputHygieneMiddleware",
         "django.middleware.clickjacking.XFrameOptionsMiddleware",
         "config.middleware.SecurityHeadersMiddleware",
+        "accounts.hygiene.InputHygieneMiddleware",  # inside the headers: its 400 has them
     ]
     assert settings.MIDDLEWARE[0] == "accounts.api.chain.LeanChainMiddleware"
     # a middleware added later is in the short chain unless it is skipped by name
@@ -116,6 +116,8 @@ def test_the_input_hygiene_refuses_a_nul_on_the_short_chain(owner, sends):
     payload, _ = sends[0]
     response = make_api_client(owner).post(URL, {**payload, "body": "a\x00b"}, format="json")
     assert response.status_code == 400
+    assert response.headers["X-Frame-Options"] == "DENY"  # inside the header middleware
+    assert "default-src" in response.headers["Content-Security-Policy"]
     assert response.json()["error"]["fields"] == {
         "body": [response.json()["error"]["fields"]["body"][0]]
     }

@@ -87,6 +87,17 @@ def test_portal_search_with_nul_is_a_400_page(owner_client):
     assert "<li>q</li>" in response.content.decode()
 
 
+def test_the_refusal_carries_the_security_headers(owner_client, api_client):
+    """The 400 comes from inside the header middleware: the page may not be framed and has
+    the CSP like every other page; the API's answer too."""
+    page = owner_client.get(reverse("consent:contacts"), {"q": "a\x00b"})
+    api = api_client.get("/api/v1/contacts/", {"search": "a\x00b"})
+    for response in (page, api):
+        assert response.status_code == 400
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert "default-src" in response.headers["Content-Security-Policy"]
+
+
 def test_api_contact_with_nul_in_custom_fields_is_a_400(api_client):
     response = api_client.post(
         "/api/v1/contacts/",
