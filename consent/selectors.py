@@ -244,43 +244,41 @@ def consent_check(
     hashed = suppression_hash(business=business, phone=contact.phone_e164)
     campaign_id = getattr(campaign, "pk", None)
     read = getattr(contact, _READ_WITH_CONTACT, None)
+    known: bool | None = None  # the suppression answer read already, if it is this phone's
     if read is not None and read.campaign_id == campaign_id:
         # read with the contact (consent_attach); its suppression answer is this phone's
         # only when it asked by this phone's hash
         if hashed is not None and read.phone_hash != hashed:
             setattr(contact, _HASH_DUE, hashed)  # contact_phone_hash_due: the send stores it
-
-        def suppressed_read() -> bool:
-            if hashed is None:
-                return False
-            if read.phone_hash == hashed:
-                return read.suppressed
-            return _live_suppression(business=business, hashed=hashed, campaign_id=campaign_id)
-
-        return _decide(
-            contact=contact,
-            kind=kind,
-            campaign=campaign,
-            is_reply=is_reply,
-            purpose=purpose,
-            states=read.states,
-            suppressed=suppressed_read,
-        )
-    # one statement, written once per process (every send asks it): the indexed state
-    # rows (consentstate_scope: business, contact, scope_key), each carrying whether the
-    # number is suppressed; a contact with no state row asks the suppression list apart
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _STATES_SQL,
-            [business.pk, hashed, campaign_id, business.pk, contact.pk, decision_keys(campaign)],
-        )
-        found = cursor.fetchall()
+        elif hashed is not None:
+            known = read.suppressed
+        states = read.states
+    else:
+        # one statement, written once per process (every send asks it): the indexed state
+        # rows (consentstate_scope: business, contact, scope_key), each carrying whether the
+        # number is suppressed; a contact with no state row asks the suppression list apart
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _STATES_SQL,
+                [
+                    business.pk,
+                    hashed,
+                    campaign_id,
+                    business.pk,
+                    contact.pk,
+                    decision_keys(campaign),
+                ],
+            )
+            found = cursor.fetchall()
+        if found:
+            known = bool(found[0][3])
+        states = {key: _State(status, seq) for key, status, seq, _ in found}
 
     def suppressed() -> bool:
         if hashed is None:
             return False
-        if found:
-            return bool(found[0][3])
+        if known is not None:
+            return known
         return _live_suppression(business=business, hashed=hashed, campaign_id=campaign_id)
 
     return _decide(
@@ -289,7 +287,7 @@ def consent_check(
         campaign=campaign,
         is_reply=is_reply,
         purpose=purpose,
-        states={key: _State(status, seq) for key, status, seq, _ in found},
+        states=states,
         suppressed=suppressed,
     )
 
