@@ -55,7 +55,6 @@ def contact_insert_locking_chain(
     (``chain.chain_head_suppressed``) by the same statement: one round trip for both (the
     INSERT runs first, as when they were two). Call it in a transaction."""
     contact = _contact_new(business, phone, defaults)
-    contact.phone_hash = hashed or ""  # the send path's cache of it, written with the row
     fields, sql = _contact_insert()
     head, guesses, inserted = chain_head_suppressed(
         business, hashed=hashed, campaign_ids=campaign_ids, insert=(sql, _values(contact, fields))
@@ -71,7 +70,10 @@ def _contact_new(business: Business, phone: str, defaults: dict) -> Contact:
     e164 = phones.phone_normalize(phone)
     fields = _typed(business, clean_contact_fields(defaults))
     fields.setdefault("time_zone", phones.time_zone_for(e164) or business.time_zone)
-    return Contact(business=business, phone=e164, **fields)
+    # the send path's cache of the suppression hash (Contact.phone_hash), written with the
+    # row: the first send to the contact then needs no suppression read of its own
+    hashed = phones.phone_hash(business=business, e164=e164)
+    return Contact(business=business, phone=e164, phone_hash=hashed, **fields)
 
 
 def _values(contact: Contact, fields: list) -> list:

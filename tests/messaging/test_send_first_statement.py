@@ -135,3 +135,30 @@ def test_erasure_blanks_the_stored_hash(business, sent):
     consent_services.contact_erase(business=business, contact=contact)
     contact.refresh_from_db()
     assert contact.phone_hash == "" and contact.phone is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_contact_made_by_the_services_has_its_hash_from_the_start(owner, business, sent):
+    """Contacts made through consent's services (the API, the portal, an inbound text, the
+    form) are written with the hash: their first send asks the suppression list in the key's
+    statement too, with no read of its own."""
+    number, _contact, _send = sent  # the key's first-use write is behind us
+    contact, created = consent_services.contact_get_or_create(
+        business=business, phone="(646) 555-0777"
+    )
+    assert created and contact.phone_e164 == "+16465550777"
+    contact.refresh_from_db()
+    assert contact.phone_hash == phone_hash(business=business, e164="+16465550777")
+    _suppress(business, "+16465550777")
+    payload = {
+        "contact": str(contact.uuid),
+        "from_number": str(number.uuid),
+        "kind": "transactional",
+        "body": BODY,
+    }
+    with CaptureQueriesContext(connection) as seen:
+        response = make_api_client(owner).post("/api/v1/messages/", payload, format="json")
+    message = response.json()
+    assert message["status"] == "BLOCKED" and _consent_code(message) == "suppressed"
+    asked = [q["sql"] for q in seen.captured_queries if "consent_suppression" in q["sql"]]
+    assert len(asked) == 1 and "consent_contact" in asked[0]
