@@ -7,12 +7,22 @@ from datetime import timedelta
 import psycopg
 import pytest
 from django.db import ProgrammingError, connection
+from django.db.models.signals import post_init
 from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from phonenumber_field.phonenumber import PhoneNumber
 
 from accounts import selectors as account_selectors
-from accounts.db import _insert_sql, _preparations, prepared, read_health_checked, row_insert
+from accounts.db import (
+    _insert_sql,
+    _preparations,
+    columns,
+    instance,
+    prepared,
+    read_health_checked,
+    row_insert,
+)
 from accounts.errors import NotFound
 from accounts.models import ApiKey
 from campaigns.selectors import phone_number_with_campaign_get
@@ -80,6 +90,42 @@ def test_the_api_key_comes_with_its_business(owner, business):
     assert _fields(found) == _fields(key)
     assert _fields(found.business) == _fields(type(business).objects.get(pk=business.pk))
     assert account_selectors.api_key_for_prefix(prefix="nope") is None
+
+
+@pytest.mark.parametrize("receiver", [False, True])
+def test_an_instance_is_the_one_from_db_builds(business, receiver):
+    """``instance`` builds what ``Model.from_db`` builds, the phone set through its
+    descriptor; with a ``post_init`` receiver connected, through ``from_db`` itself (the
+    receiver sees it)."""
+    contact = ContactFactory(business=business, tags=["vip"])
+    seen = []
+
+    def saw(sender, instance, **kwargs):
+        seen.append(instance)
+
+    if receiver:
+        post_init.connect(saw, sender=Contact)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {columns(Contact, 'c')} FROM {Contact._meta.db_table} c WHERE c.id = %s",  # noqa: S608
+                [contact.pk],
+            )
+            row = cursor.fetchone()
+        seen.clear()
+        built = instance(Contact, row)
+    finally:
+        post_init.disconnect(saw, sender=Contact)
+    expected = Contact.objects.get(pk=contact.pk)
+    assert type(built) is Contact
+    assert {k: v for k, v in built.__dict__.items() if k != "_state"} == {
+        k: v for k, v in expected.__dict__.items() if k != "_state"
+    }
+    assert (built._state.adding, built._state.db) == (False, expected._state.db)
+    assert isinstance(built.phone, PhoneNumber)
+    assert built.phone_e164 == contact.phone_e164
+    assert built.business.pk == business.pk  # the foreign key reads as the ORM's does
+    assert seen == ([built] if receiver else [])
 
 
 def test_row_insert_stores_what_save_stores(business):
