@@ -111,3 +111,25 @@ def test_a_broadcast_message_names_its_broadcast(business, number, contact):
     message = MessageFactory(business=business, contact=contact, broadcast=broadcast)
     assert _same(message)["broadcast"] == str(broadcast.uuid)
     assert uuid.UUID(_same(Message.objects.get(pk=message.pk))["uuid"]) == message.uuid
+
+
+@pytest.mark.parametrize("zone", ["America/Chicago", "Asia/Kolkata"])
+def test_times_are_written_in_the_current_zone_as_the_serializer_writes_them(
+    business, number, contact, zone
+):
+    """DRF writes each time in the zone current for the request (UTC in the API): the answer
+    looks it up once for all its times, with the same outcome in any zone."""
+    now = timezone.now()
+    message = MessageFactory(
+        business=business, contact=contact, from_number=number, sent_at=now, queued_at=now
+    )
+    with timezone.override(zone):
+        out = _same(message)
+    assert not out["sent_at"].endswith("Z")  # an offset, not UTC's Z
+    assert _same(message)["sent_at"].endswith("Z")
+
+
+def test_the_api_s_time_format_is_the_serializer_s(business, number, contact, settings):
+    message = MessageFactory(business=business, contact=contact, from_number=number)
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DATETIME_FORMAT": "%Y-%m-%d %H:%M"}
+    assert len(_same(message)["created_at"]) == len("2026-01-01 00:00")
