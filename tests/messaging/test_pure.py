@@ -3,6 +3,8 @@
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from messaging import keywords, quiet_hours, ratecap, segments
 
@@ -31,11 +33,24 @@ from messaging import keywords, quiet_hours, ratecap, segments
         ("😀" * 35, "UCS-2", 70, 1),  # surrogate pairs count two
         ("😀" * 36, "UCS-2", 72, 2),  # smsutil: [33, 3]
         ("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ", "GSM-7", 31, 1),
+        ("a\x1b", "UCS-2", 2, 1),  # the escape code alone is no character of the table
+        ("\ud83d" + "a" * 69, "UCS-2", 70, 1),  # a lone surrogate (JSON allows it): one unit
+        ("😀" + "€" * 3, "UCS-2", 5, 1),
     ],
 )
 def test_segments(text, encoding, units, count):
     info = segments.segment_info(text)
     assert (info.encoding, info.units, info.segments) == (encoding, units, count)
+
+
+@given(st.text(alphabet=st.sampled_from("a€{😀Ж\x1bç\ud800 "), max_size=400))
+def test_units_are_the_characters_widths(text):
+    """The count of units (C loops over the string) is the sum of each character's width,
+    which the split into segments walks."""
+    gsm = all(ch in segments.GSM7_BASIC + segments.GSM7_EXTENSION for ch in text)
+    assert segments.is_gsm7(text) == (gsm and "\x1b" not in text)
+    info = segments.segment_info(text)
+    assert info.units == sum(segments._unit_sizes(text, info.encoding))
 
 
 # --- keywords ----------------------------------------------------------------------------
