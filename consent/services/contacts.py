@@ -53,8 +53,9 @@ def contact_insert_locking_chain(
     number (INSERT first, read only when the number is already there), and the business's
     chain head locked with the number's suppression guessed for each of ``campaign_ids``
     (``chain.chain_head_suppressed``) by the same statement: one round trip for both (the
-    INSERT runs first, as when they were two). Call it in a transaction."""
-    contact = _contact_new(business, phone, defaults)
+    INSERT runs first, as when they were two; ``hashed`` is also the row's
+    ``Contact.phone_hash``). Call it in a transaction."""
+    contact = _contact_new(business, phone, defaults, hashed=hashed)
     fields, sql = _contact_insert()
     head, guesses, inserted = chain_head_suppressed(
         business, hashed=hashed, campaign_ids=campaign_ids, insert=(sql, _values(contact, fields))
@@ -65,14 +66,17 @@ def contact_insert_locking_chain(
     return _existing(business, contact.phone), False, head, guesses
 
 
-def _contact_new(business: Business, phone: str, defaults: dict) -> Contact:
-    """The unsaved contact for ``phone`` (any format) with ``defaults`` cleaned."""
+def _contact_new(
+    business: Business, phone: str, defaults: dict, *, hashed: str | None = None
+) -> Contact:
+    """The unsaved contact for ``phone`` (any format) with ``defaults`` cleaned;
+    ``hashed``: its suppression hash when the caller has it already."""
     e164 = phones.phone_normalize(phone)
     fields = _typed(business, clean_contact_fields(defaults))
     fields.setdefault("time_zone", phones.time_zone_for(e164) or business.time_zone)
     # the send path's cache of the suppression hash (Contact.phone_hash), written with the
     # row: the first send to the contact then needs no suppression read of its own
-    hashed = phones.phone_hash(business=business, e164=e164)
+    hashed = hashed or phones.phone_hash(business=business, e164=e164)
     return Contact(business=business, phone=e164, phone_hash=hashed, **fields)
 
 

@@ -96,13 +96,15 @@ def optin_form_submit(
     text = disclosure.for_form(form).text
     campaigns = list(form.campaigns.all())
     scopes = [(c, None) for c in campaigns] or [(None, form.scope_kind)]
+    # the number's suppression hash: the contact row's, the guesses' and the guards' (once)
+    hashed = phones.phone_hash(business=business, e164=e164)
     with transaction.atomic():
         # the contact's INSERT and the chain head's lock with the number's suppression
         # guessed per scope: one statement (a new number needs no other read under the lock)
         contact, created, head, guesses = contact_insert_locking_chain(
             business=business,
             phone=e164,
-            hashed=phones.phone_hash(business=business, e164=e164),
+            hashed=hashed,
             campaign_ids=[getattr(c, "pk", None) for c, _ in scopes],
             name=name.strip()[:200],
             email=email.strip(),
@@ -140,7 +142,7 @@ def optin_form_submit(
                 scopes=scopes,
                 evidence=evidence,
                 double_opt_in=form.double_opt_in,
-                locked=(head, guesses),
+                locked=(head, hashed, guesses),
             )
         else:
             events = [

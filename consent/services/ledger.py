@@ -218,12 +218,13 @@ def consent_record_opt_ins_new_contact(
     scopes: Sequence[tuple[Any, str | None]],
     evidence: dict,
     double_opt_in: bool,
-    locked: tuple[ChainHead, list[bool | None]] | None = None,
+    locked: tuple[ChainHead, str | None, list[bool | None]] | None = None,
 ) -> list[ConsentEvent]:
     """``consent_record_opt_in`` for each (campaign, kind) of ``scopes``, for a contact the
     caller created in its current transaction (the public form's path; ``locked``: the
-    chain head and the suppression guesses per scope that the caller's transaction read
-    with it, ``chain_head_suppressed``'s, when it locked the head already).
+    chain head, the number's suppression hash and the guesses per scope made with that
+    hash, which the caller's transaction read with the head, ``chain_head_suppressed``'s,
+    when it locked the head already: the appends' guards check the same hash).
 
     The same checks, events and states, with the chain head locked once for all scopes and
     no savepoint of its own (call it inside the transaction that created the contact: a
@@ -246,15 +247,15 @@ def consent_record_opt_ins_new_contact(
     ]
     # the head and the number's suppression per scope in one statement: two round trips
     # under the lock (the append, COMMIT), not three
-    hashed = suppression_hash(business=business, phone=contact.phone_e164)
     if locked is None:
+        hashed = suppression_hash(business=business, phone=contact.phone_e164)
         head, guesses, _ = chain_head_suppressed(
             business,
             hashed=hashed,
             campaign_ids=[getattr(c["campaign"], "pk", None) for c in checked],
         )
     else:
-        head, guesses = locked
+        head, hashed, guesses = locked
     return [
         _opt_in_locked(
             head=head,
