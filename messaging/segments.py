@@ -52,7 +52,7 @@ def is_gsm7(text: str) -> bool:
 
 def _units(text: str, encoding: str) -> int:
     """``sum(_unit_sizes(text, encoding))``, counted by C loops over the string (every send
-    counts its body, twice: the per-character list was a hundred Python steps a text)."""
+    counts its body: the per-character list was a hundred Python steps a text)."""
     if encoding == GSM7:
         return len(text) + sum(map(text.count, GSM7_EXTENSION))
     # UTF-16 code units: two for a character outside the BMP, one for a lone surrogate

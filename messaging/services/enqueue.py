@@ -40,7 +40,7 @@ from ..models import (
     Broadcast,
     Message,
 )
-from ..segments import segment_info
+from ..segments import SegmentInfo, segment_info
 from ..tenant_webhooks import MESSAGE_EVENT_TYPES, event_emit_many, message_events
 from .lanes import kick_finish, kick_plan, kick_statement, lane_kick, lane_kick_many
 from .outcomes import outcome_report
@@ -89,8 +89,11 @@ def _reply_to_at(reply_to: Message | None, contact) -> datetime | None:
 
 def _validate(
     *, business, body, kind, purpose, contact, to_phone, channel, media=()
-) -> tuple[str, Any]:
+) -> tuple[str, Any, SegmentInfo]:
+    """The recipient's number and contact, and the body's segments (counted once: the
+    row's encoding and size are these); raises ``ValidationFailed`` for bad input."""
     errors: dict[str, list[str]] = {}
+    info = None
     if channel not in CHANNELS:
         errors["channel"] = [f"Unknown channel; use one of {', '.join(CHANNELS)}."]
     if kind not in KINDS:
@@ -111,8 +114,10 @@ def _validate(
         errors["body"] = ["The message is empty."]
     elif len(body) > MAX_BODY:
         errors["body"] = [f"At most {MAX_BODY} characters."]
-    elif segment_info(body).segments > settings.MESSAGING_RATE_LIMIT:
-        errors["body"] = ["Too many segments to ever fit the per-number cap."]
+    else:
+        info = segment_info(body)
+        if info.segments > settings.MESSAGING_RATE_LIMIT:
+            errors["body"] = ["Too many segments to ever fit the per-number cap."]
     phone = ""
     if contact is not None:
         if contact.business_id != business.pk:
@@ -130,7 +135,7 @@ def _validate(
         errors["to"] = ["A contact or a phone number is required."]
     if errors:
         raise ValidationFailed(fields=errors)
-    return phone, contact
+    return phone, contact, info or segment_info(body or "")  # an MMS: its caption's
 
 
 def _build(
@@ -152,6 +157,7 @@ def _build(
     due,
     decision: Decision,
     now,
+    info: SegmentInfo,
     media=(),
 ) -> Message:
     """The Message row for a decided enqueue (not saved): status and reasons from the
@@ -159,7 +165,6 @@ def _build(
     time (``due``, or the end of quiet hours) and validity."""
     is_reply = reply_to is not None
     kind = decision.kind or kind
-    info = segment_info(body)
     message = Message(
         business=business,
         contact=contact,
@@ -277,7 +282,7 @@ def message_enqueue(
     # A repeated idempotency key is found by the INSERT (unique per business), not by a
     # SELECT before it: a repeat is rare, the extra round trip would be on every send.
     _refuse_unpaid(business=business, purposes=[purpose])
-    phone, contact = _validate(
+    phone, contact, info = _validate(
         business=business,
         body=body,
         kind=kind,
@@ -333,6 +338,7 @@ def message_enqueue(
         due=due,
         decision=decision,
         now=now,
+        info=info,
         media=media,
     )
     try:
@@ -395,9 +401,10 @@ def message_enqueue_many(*, business: Business, items: list[Outgoing], actor=Non
     input; nothing is written then."""
     errors: dict[str, list[str]] = {}
     phones: list[str] = []
+    infos: dict[int, SegmentInfo] = {}  # a valid item's body, counted once
     for i, it in enumerate(items):
         try:
-            phone, _ = _validate(
+            phone, _, infos[i] = _validate(
                 business=business,
                 body=it.body,
                 kind=it.kind,
@@ -478,6 +485,7 @@ def message_enqueue_many(*, business: Business, items: list[Outgoing], actor=Non
             due=due,
             decision=decision,
             now=now,
+            info=infos[i],
             media=it.media,
         )
     rows = list(built.values())

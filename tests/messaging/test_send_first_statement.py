@@ -22,18 +22,23 @@ from tests.factories.messaging import consenting_contact, sending_number
 BODY = "Your appointment is tomorrow at 3pm. Reply STOP to opt out."
 
 
+def _payload(contact, number) -> dict:
+    """A plain transactional send to ``contact`` from ``number``."""
+    return {
+        "contact": str(contact.uuid),
+        "from_number": str(number.uuid),
+        "kind": "transactional",
+        "body": BODY,
+    }
+
+
 @pytest.fixture
 def sent(owner, business):
     """A plain send's parts, after one send (which stores the contact's phone hash)."""
     number = sending_number(business=business)
     contact = consenting_contact(business=business, number=number)
     api = make_api_client(owner)
-    payload = {
-        "contact": str(contact.uuid),
-        "from_number": str(number.uuid),
-        "kind": "transactional",
-        "body": BODY,
-    }
+    payload = _payload(contact, number)
 
     def send():
         response = api.post("/api/v1/messages/", payload, format="json")
@@ -150,14 +155,10 @@ def test_a_contact_made_by_the_services_has_its_hash_from_the_start(owner, busin
     contact.refresh_from_db()
     assert contact.phone_hash == phone_hash(business=business, e164="+16465550777")
     _suppress(business, "+16465550777")
-    payload = {
-        "contact": str(contact.uuid),
-        "from_number": str(number.uuid),
-        "kind": "transactional",
-        "body": BODY,
-    }
     with CaptureQueriesContext(connection) as seen:
-        response = make_api_client(owner).post("/api/v1/messages/", payload, format="json")
+        response = make_api_client(owner).post(
+            "/api/v1/messages/", _payload(contact, number), format="json"
+        )
     message = response.json()
     assert message["status"] == "BLOCKED" and _consent_code(message) == "suppressed"
     asked = [q["sql"] for q in seen.captured_queries if "consent_suppression" in q["sql"]]
